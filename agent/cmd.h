@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * cmd.h - the subcommands. Each returns the process exit status:
+ * 0 success, 1 runtime failure, 2 usage or configuration error.
+ */
+#ifndef EW_CMD_H
+#define EW_CMD_H
+
+#define EW_EXIT_OK 0
+#define EW_EXIT_FAIL 1
+#define EW_EXIT_USAGE 2
+
+int ew_cmd_run(int argc, char **argv);
+int ew_cmd_replay(int argc, char **argv);
+int ew_cmd_probe(int argc, char **argv);
+
+#endif

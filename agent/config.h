@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * config.h - /etc/egresswatch/egresswatch.json: where to write, buffer
+ * sizes, hooks, intervals. Parsed with cJSON and checked key by key, so a
+ * mistake is reported with the file, the JSON path and what was expected.
+ */
+#ifndef EW_CONFIG_H
+#define EW_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define EW_DEFAULT_CONFIG "/etc/egresswatch/egresswatch.json"
+#define EW_DEFAULT_POLICY "/etc/egresswatch/policy.json"
+#define EW_DEFAULT_DATA_DIR "/var/lib/egresswatch"
+
+struct ew_config {
+	char data_dir[512];
+	uint32_t report_interval;  /* s: interim records of long flows, and metric records */
+	uint32_t udp_idle_timeout; /* s: a UDP (socket, peer) with no traffic this long ends */
+	uint32_t flow_table_max;   /* open flows; the oldest is evicted (and counted) past it */
+	uint32_t ringbuf_bytes;
+	uint32_t ringbuf_wakeup_bytes;
+	uint32_t poll_interval_ms; /* longest wait before the ring buffer is drained */
+	uint32_t udp_map_entries;
+	bool hook_udp;
+	bool hook_accept;
+	bool hook_proc;
+	int log_level; /* enum ew_log_level */
+	bool log_syslog;
+	bool print_records; /* one line per record on stdout */
+};
+
+/** ew_config_defaults() - the values used for every key a file leaves out. */
+void ew_config_defaults(struct ew_config *c);
+
+/**
+ * ew_config_load() - read and check a config file.
+ * @path: file to read
+ * @c: filled from defaults first, then from the file
+ * @err: on failure, "FILE: $.path: what was expected, what was found"
+ *
+ * Return: 0, or -errno (-ENOENT missing file, -EINVAL bad content).
+ */
+int ew_config_load(const char *path, struct ew_config *c, char *err, size_t errlen);
+
+/** ew_config_parse() - as ew_config_load() on a string; @name names it in errors. */
+int ew_config_parse(const char *name, const char *text, struct ew_config *c, char *err,
+		    size_t errlen);
+
+#endif

@@ -1,0 +1,441 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "flow.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "tcp_bytes.h"
+
+#define OWNER_SLOTS 65536 /* UDP socket owners, direct-mapped: a cache, not a table */
+
+struct owner {
+	uint64_t cookie;
+	struct ew_task task;
+	struct ew_proc *proc;
+	uint8_t connected_peer[16];
+	uint16_t connected_port;
+};
+
+struct ew_flows {
+	struct ew_flow_opts o;
+	struct ew_flow **buckets;
+	uint64_t mask;
+	struct ew_flow *oldest, *newest;
+	struct ew_flow *free_list;
+	struct owner *owners;
+	uint64_t seed;
+	struct ew_flow_stats st;
+};
+
+static uint64_t mix64(uint64_t x)
+{
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ull;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebull;
+	x ^= x >> 31;
+	return x;
+}
+
+static uint64_t key_hash(uint64_t cookie, const uint8_t raddr[16], uint16_t rport)
+{
+	uint64_t a, b;
+
+	memcpy(&a, raddr, 8);
+	memcpy(&b, raddr + 8, 8);
+	return mix64(cookie ^ mix64(a ^ mix64(b ^ rport)));
+}
+
+struct ew_flows *ew_flows_new(const struct ew_flow_opts *o)
+{
+	struct ew_flows *t = calloc(1, sizeof(*t));
+	uint64_t n = 1024;
+
+	if (!t)
+		return NULL;
+	t->o = *o;
+	while (n < o->max_flows / 2)
+		n <<= 1;
+	t->buckets = calloc(n, sizeof(*t->buckets));
+	t->owners = calloc(OWNER_SLOTS, sizeof(*t->owners));
+	if (!t->buckets || !t->owners) {
+		ew_flows_free(t);
+		return NULL;
+	}
+	t->mask = n - 1;
+	for (const char *s = o->boot_id; s && *s; s++)
+		t->seed = mix64(t->seed ^ (uint8_t)*s);
+	return t;
+}
+
+const struct ew_flow_stats *ew_flows_stats(const struct ew_flows *t)
+{
+	return &t->st;
+}
+
+static void lru_unlink(struct ew_flows *t, struct ew_flow *f)
+{
+	if (f->prev)
+		f->prev->next = f->next;
+	else
+		t->oldest = f->next;
+	if (f->next)
+		f->next->prev = f->prev;
+	else
+		t->newest = f->prev;
+	f->prev = f->next = NULL;
+}
+
+static void lru_append(struct ew_flows *t, struct ew_flow *f)
+{
+	f->prev = t->newest;
+	f->next = NULL;
+	if (t->newest)
+		t->newest->next = f;
+	else
+		t->oldest = f;
+	t->newest = f;
+}
+
+static void touch(struct ew_flows *t, struct ew_flow *f, uint64_t ts)
+{
+	if (ts > f->last_ns)
+		f->last_ns = ts;
+	if (t->newest != f) {
+		lru_unlink(t, f);
+		lru_append(t, f);
+	}
+}
+
+static struct ew_flow *lookup(struct ew_flows *t, uint64_t cookie, const uint8_t raddr[16],
+			      uint16_t rport, uint8_t proto)
+{
+	struct ew_flow *f = t->buckets[key_hash(cookie, raddr, rport) & t->mask];
+
+	for (; f; f = f->hnext)
+		if (f->cookie == cookie && f->rport == rport && f->proto == proto &&
+		    memcmp(f->raddr, raddr, 16) == 0)
+			return f;
+	return NULL;
+}
+
+static void emit(struct ew_flows *t, struct ew_flow *f, enum ew_flow_end end, uint64_t now)
+{
+	f->end = (uint8_t)end;
+	t->o.emit(t->o.arg, f, now);
+	f->rep_out = f->bytes_out;
+	f->rep_in = f->bytes_in;
+	f->report_ns = now;
+	t->st.records++;
+}
+
+static void remove_flow(struct ew_flows *t, struct ew_flow *f)
+{
+	struct ew_flow **pp = &t->buckets[key_hash(f->cookie, f->raddr, f->rport) & t->mask];
+
+	for (; *pp; pp = &(*pp)->hnext) {
+		if (*pp == f) {
+			*pp = f->hnext;
+			break;
+		}
+	}
+	lru_unlink(t, f);
+	t->st.open--;
+	if (f->proto == EW_IPPROTO_TCP)
+		t->st.open_tcp--;
+	ew_proc_unref(f->proc);
+	f->proc = NULL;
+	f->hnext = t->free_list;
+	t->free_list = f;
+}
+
+static void end_flow(struct ew_flows *t, struct ew_flow *f, enum ew_flow_end why, uint64_t now)
+{
+	emit(t, f, why, now);
+	if (f->proto == EW_IPPROTO_UDP && t->o.udp_end) {
+		struct ew_udp_key k = {.cookie = f->cookie, .rport = f->rport};
+
+		memcpy(k.raddr, f->raddr, 16);
+		t->o.udp_end(t->o.arg, &k);
+	}
+	remove_flow(t, f);
+}
+
+static bool is_v4_mapped(const uint8_t a[16])
+{
+	static const uint8_t prefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+
+	return memcmp(a, prefix, 12) == 0;
+}
+
+static struct ew_flow *create(struct ew_flows *t, uint64_t cookie, const uint8_t raddr[16],
+			      uint16_t rport, uint8_t proto, uint64_t ts)
+{
+	struct ew_flow **head;
+	struct ew_flow *f;
+
+	if (t->st.open >= t->o.max_flows && t->oldest) {
+		t->st.evicted++;
+		end_flow(t, t->oldest, EW_END_EVICTED, ts);
+	}
+	f = t->free_list;
+	if (f) {
+		t->free_list = f->hnext;
+		memset(f, 0, sizeof(*f));
+	} else if (!(f = calloc(1, sizeof(*f)))) {
+		t->st.alloc_failures++;
+		return NULL;
+	}
+	f->cookie = cookie;
+	memcpy(f->raddr, raddr, 16);
+	f->rport = rport;
+	f->proto = proto;
+	f->start_ns = f->last_ns = f->report_ns = ts;
+	f->flow_id = mix64(t->seed ^ mix64(key_hash(cookie, raddr, rport) ^ ts));
+	head = &t->buckets[key_hash(cookie, raddr, rport) & t->mask];
+	f->hnext = *head;
+	*head = f;
+	lru_append(t, f);
+	t->st.open++;
+	t->st.created++;
+	if (proto == EW_IPPROTO_TCP)
+		t->st.open_tcp++;
+	return f;
+}
+
+static void set_peer(struct ew_flow *f, const uint8_t addr[16], uint16_t port)
+{
+	memcpy(f->peer, addr, 16);
+	f->peer_port = port;
+	f->family = is_v4_mapped(addr) ? EW_AF_INET : EW_AF_INET6;
+}
+
+static void set_local(struct ew_flow *f, const uint8_t addr[16], uint16_t port)
+{
+	memcpy(f->local, addr, 16);
+	f->local_port = port;
+	f->have_local = true;
+}
+
+static void set_owner(struct ew_flow *f, const struct ew_task *task, struct ew_proc *proc)
+{
+	f->task = *task;
+	f->have_task = true;
+	if (proc != f->proc) {
+		ew_proc_ref(proc);
+		ew_proc_unref(f->proc);
+		f->proc = proc;
+	}
+}
+
+static const uint8_t zero16[16];
+
+static struct owner *owner_slot(struct ew_flows *t, uint64_t cookie)
+{
+	return &t->owners[mix64(cookie) & (OWNER_SLOTS - 1)];
+}
+
+static void remember_owner(struct ew_flows *t, const struct ew_ev_sock_addr *ev,
+			   struct ew_proc *proc)
+{
+	struct owner *o = owner_slot(t, ev->cookie);
+
+	if (o->cookie != ev->cookie)
+		memset(o->connected_peer, 0, sizeof(o->connected_peer));
+	o->cookie = ev->cookie;
+	o->task = ev->task;
+	if (proc != o->proc) {
+		ew_proc_ref(proc);
+		ew_proc_unref(o->proc);
+		o->proc = proc;
+	}
+	if (ev->h.type == EW_EV_CONNECT) {
+		memcpy(o->connected_peer, ev->raddr, 16);
+		o->connected_port = ev->rport;
+	}
+}
+
+void ew_flows_sock_addr(struct ew_flows *t, const struct ew_ev_sock_addr *ev,
+			struct ew_proc *proc)
+{
+	struct ew_flow *f;
+	uint8_t dir = ev->h.type == EW_EV_UDP_RECV ? EW_DIR_INGRESS : EW_DIR_EGRESS;
+
+	if (ev->proto == EW_IPPROTO_UDP) {
+		remember_owner(t, ev, proc);
+		/* A connect() alone moves no data; the first datagram makes the flow. */
+		if (ev->h.type == EW_EV_CONNECT)
+			return;
+		f = lookup(t, ev->cookie, ev->raddr, ev->rport, EW_IPPROTO_UDP);
+		if (!f) {
+			f = create(t, ev->cookie, ev->raddr, ev->rport, EW_IPPROTO_UDP, ev->h.ts_ns);
+			if (!f)
+				return;
+			f->dir = dir;
+			set_peer(f, ev->raddr, ev->rport);
+		}
+		set_owner(f, &ev->task, proc);
+		touch(t, f, ev->h.ts_ns);
+		return;
+	}
+	f = lookup(t, ev->cookie, zero16, 0, EW_IPPROTO_TCP);
+	if (f && f->dir != EW_DIR_UNKNOWN)
+		return; /* a repeated connect() on a non-blocking socket */
+	if (!f) {
+		f = create(t, ev->cookie, zero16, 0, EW_IPPROTO_TCP, ev->h.ts_ns);
+		if (!f)
+			return;
+	}
+	f->dir = EW_DIR_EGRESS;
+	set_peer(f, ev->raddr, ev->rport);
+	set_owner(f, &ev->task, proc);
+	touch(t, f, ev->h.ts_ns);
+}
+
+void ew_flows_accept_owner(struct ew_flows *t, const struct ew_ev_accept_owner *ev,
+			   struct ew_proc *proc)
+{
+	struct ew_flow *f = lookup(t, ev->cookie, zero16, 0, EW_IPPROTO_TCP);
+
+	if (f && !f->have_task)
+		set_owner(f, &ev->task, proc);
+}
+
+static void tcp_counters(struct ew_flow *f, const struct ew_ev_tcp *ev)
+{
+	uint64_t out, in;
+
+	ew_tcp_payload(ev->bytes_acked, ev->bytes_received,
+		       ev->h.type == EW_EV_TCP_CLOSE ? ev->flags : 0, f->dir != EW_DIR_INGRESS,
+		       &out, &in);
+	/* Counters only grow; a smaller value is a reading from before the last one. */
+	if (out > f->bytes_out)
+		f->bytes_out = out;
+	if (in > f->bytes_in)
+		f->bytes_in = in;
+}
+
+void ew_flows_tcp(struct ew_flows *t, const struct ew_ev_tcp *ev)
+{
+	struct ew_flow *f = lookup(t, ev->cookie, zero16, 0, EW_IPPROTO_TCP);
+
+	if (!f) {
+		f = create(t, ev->cookie, zero16, 0, EW_IPPROTO_TCP, ev->h.ts_ns);
+		if (!f)
+			return;
+		if (ev->h.type == EW_EV_TCP_ACCEPT)
+			f->dir = EW_DIR_INGRESS;
+		else if (ev->h.type == EW_EV_TCP_CLOSE)
+			t->st.unknown_close++;
+	}
+	set_peer(f, ev->raddr, ev->rport);
+	set_local(f, ev->laddr, ev->lport);
+	if (ev->h.type == EW_EV_TCP_COUNT)
+		f->seen_ns = ev->h.ts_ns;
+	tcp_counters(f, ev);
+	touch(t, f, ev->h.ts_ns);
+	if (ev->h.type == EW_EV_TCP_CLOSE)
+		end_flow(t, f, EW_END_CLOSED, ev->h.ts_ns);
+}
+
+static struct owner *owner_of(struct ew_flows *t, uint64_t cookie)
+{
+	struct owner *o = owner_slot(t, cookie);
+
+	return o->cookie == cookie ? o : NULL;
+}
+
+void ew_flows_udp_count(struct ew_flows *t, const struct ew_ev_udp_count *ev)
+{
+	const struct ew_udp_key *k = &ev->key;
+	const struct ew_udp_val *v = &ev->val;
+	struct ew_flow *f = lookup(t, k->cookie, k->raddr, k->rport, EW_IPPROTO_UDP);
+	uint64_t d_out, d_in;
+
+	if (!f) {
+		struct owner *o = owner_of(t, k->cookie);
+
+		f = create(t, k->cookie, k->raddr, k->rport, EW_IPPROTO_UDP, ev->h.ts_ns);
+		if (!f)
+			return;
+		set_peer(f, k->raddr, k->rport);
+		if (o && o->connected_port == k->rport && !memcmp(o->connected_peer, k->raddr, 16))
+			f->dir = EW_DIR_EGRESS;
+		else if (!v->bytes_in && !v->pkts_in)
+			f->dir = EW_DIR_EGRESS;
+		else if (!v->bytes_out && !v->pkts_out)
+			f->dir = EW_DIR_INGRESS;
+		if (o)
+			set_owner(f, &o->task, o->proc);
+	}
+	if (v->bytes_out < f->raw_out || v->bytes_in < f->raw_in) {
+		/* The kernel entry was evicted and started again from zero. */
+		t->st.udp_counter_resets++;
+		f->raw_out = f->raw_in = 0;
+	}
+	d_out = v->bytes_out - f->raw_out;
+	d_in = v->bytes_in - f->raw_in;
+	f->raw_out = v->bytes_out;
+	f->raw_in = v->bytes_in;
+	f->bytes_out += d_out;
+	f->bytes_in += d_in;
+	set_local(f, v->laddr, v->lport);
+	touch(t, f, v->last_ns ? v->last_ns : ev->h.ts_ns);
+}
+
+void ew_flows_sweep_end(struct ew_flows *t, const struct ew_ev_sweep_end *ev)
+{
+	struct ew_flow *f = t->oldest, *next;
+
+	for (; f; f = next) {
+		next = f->next;
+		if (f->proto == EW_IPPROTO_TCP && f->start_ns < ev->started_ns &&
+		    f->seen_ns < ev->started_ns) {
+			t->st.vanished++;
+			end_flow(t, f, EW_END_VANISHED, ev->h.ts_ns);
+		}
+	}
+}
+
+void ew_flows_tick(struct ew_flows *t, uint64_t now)
+{
+	struct ew_flow *f = t->oldest, *next;
+
+	for (; f; f = next) {
+		next = f->next;
+		if (f->proto == EW_IPPROTO_UDP && now > f->last_ns &&
+		    now - f->last_ns >= t->o.udp_idle_ns) {
+			end_flow(t, f, EW_END_IDLE, f->last_ns);
+			continue;
+		}
+		if (now > f->report_ns && now - f->report_ns >= t->o.report_interval_ns)
+			emit(t, f, EW_END_NONE, now);
+	}
+}
+
+void ew_flows_flush(struct ew_flows *t, uint64_t now)
+{
+	while (t->oldest)
+		end_flow(t, t->oldest, EW_END_SHUTDOWN, now > t->oldest->last_ns ? now
+										 : t->oldest->last_ns);
+}
+
+void ew_flows_free(struct ew_flows *t)
+{
+	if (!t)
+		return;
+	while (t->oldest)
+		remove_flow(t, t->oldest);
+	while (t->free_list) {
+		struct ew_flow *f = t->free_list;
+
+		t->free_list = f->hnext;
+		free(f);
+	}
+	if (t->owners)
+		for (size_t i = 0; i < OWNER_SLOTS; i++)
+			ew_proc_unref(t->owners[i].proc);
+	free(t->owners);
+	free(t->buckets);
+	free(t);
+}

@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "policy.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "jsoncheck.h"
+
+void ew_policy_defaults(struct ew_policy *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->version = 1;
+	memcpy(p->domestic[0], "CN", 3);
+	p->n_domestic = 1;
+}
+
+struct raw_policy {
+	uint32_t version;
+	char legal_entity[128];
+	char schema[1024];
+};
+
+static const struct ew_jc_field fields[] = {
+	{"version", EW_JC_U32, offsetof(struct raw_policy, version), 1, 1, NULL},
+	{"legal_entity", EW_JC_STRING, offsetof(struct raw_policy, legal_entity), 0, 128, NULL},
+	{"domestic_countries", EW_JC_ARRAY, 0, 0, 0, NULL},
+	{"$schema", EW_JC_STRING, offsetof(struct raw_policy, schema), 0, 1024, NULL},
+};
+
+static bool iso_alpha2(const char *s)
+{
+	return s && strlen(s) == 2 && isupper((unsigned char)s[0]) && isupper((unsigned char)s[1]);
+}
+
+static int apply_fields(struct ew_jc *jc, const cJSON *doc, struct ew_policy *p)
+{
+	struct raw_policy raw = {.version = 1};
+	const cJSON *arr, *v;
+	char path[64];
+	int rc, i = 0;
+
+	rc = ew_jc_apply(jc, doc, "$", fields, sizeof(fields) / sizeof(fields[0]), &raw);
+	if (rc)
+		return rc;
+	if (!cJSON_GetObjectItemCaseSensitive(doc, "version"))
+		return ew_jc_fail(jc, "$.version", "missing: add \"version\": 1");
+	p->version = (int)raw.version;
+	memcpy(p->legal_entity, raw.legal_entity, sizeof(p->legal_entity));
+	arr = cJSON_GetObjectItemCaseSensitive(doc, "domestic_countries");
+	if (!arr)
+		return 0;
+	if (cJSON_GetArraySize(arr) == 0 || cJSON_GetArraySize(arr) > EW_POLICY_MAX_COUNTRIES)
+		return ew_jc_fail(jc, "$.domestic_countries",
+				  "expected 1 to %d country codes, got %d", EW_POLICY_MAX_COUNTRIES,
+				  cJSON_GetArraySize(arr));
+	cJSON_ArrayForEach(v, arr)
+	{
+		snprintf(path, sizeof(path), "$.domestic_countries[%d]", i);
+		if (!cJSON_IsString(v) || !iso_alpha2(v->valuestring))
+			return ew_jc_fail(jc, path,
+					  "expected an ISO 3166-1 alpha-2 code in capitals, like "
+					  "\"CN\"");
+		memcpy(p->domestic[i++], v->valuestring, 3);
+	}
+	p->n_domestic = i;
+	return 0;
+}
+
+static int apply_doc(struct ew_jc *jc, const cJSON *doc, void *dst)
+{
+	struct ew_policy *p = dst;
+
+	return apply_fields(jc, doc, p);
+}
+
+int ew_policy_parse(const char *name, const char *text, struct ew_policy *p, char *err, size_t errlen)
+{
+	ew_policy_defaults(p);
+	return ew_jc_load(name, text, apply_doc, p, err, errlen);
+}
+
+int ew_policy_load(const char *path, struct ew_policy *p, char *err, size_t errlen)
+{
+	ew_policy_defaults(p);
+	return ew_jc_load(path, NULL, apply_doc, p, err, errlen);
+}

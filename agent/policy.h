@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * policy.h - /etc/egresswatch/policy.json: what counts as domestic, who the
+ * legal entity is. The policy engine (routes, approvals, exemptions) grows
+ * here; today the flow pipeline only needs the entity and the domestic set.
+ */
+#ifndef EW_POLICY_H
+#define EW_POLICY_H
+
+#include <stddef.h>
+
+#define EW_POLICY_MAX_COUNTRIES 32
+
+struct ew_policy {
+	int version;
+	char legal_entity[128];
+	char domestic[EW_POLICY_MAX_COUNTRIES][3]; /* ISO 3166-1 alpha-2 */
+	int n_domestic;
+};
+
+/** ew_policy_defaults() - CN only: Hong Kong, Macao and Taiwan are cross-border. */
+void ew_policy_defaults(struct ew_policy *p);
+
+/**
+ * ew_policy_load() - read and check a policy file.
+ * Return: 0, or -errno with "FILE: $.path: ..." in @err.
+ */
+int ew_policy_load(const char *path, struct ew_policy *p, char *err, size_t errlen);
+int ew_policy_parse(const char *name, const char *text, struct ew_policy *p, char *err,
+		    size_t errlen);
+
+#endif

@@ -1,0 +1,226 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "record.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "community_id.h"
+#include "timefmt.h"
+
+int64_t ew_record_realtime(const struct ew_record_ctx *c, uint64_t boot_ns)
+{
+	return (int64_t)boot_ns + c->realtime_offset_ns;
+}
+
+const char *ew_record_ip(const uint8_t a[16], char *buf, size_t len)
+{
+	static const uint8_t v4[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+
+	if (memcmp(a, v4, 12) == 0)
+		snprintf(buf, len, "%u.%u.%u.%u", a[12], a[13], a[14], a[15]);
+	else if (!inet_ntop(AF_INET6, a, buf, (socklen_t)len))
+		snprintf(buf, len, "::");
+	return buf;
+}
+
+static void put_time(struct ew_jsonw *w, const struct ew_record_ctx *c, const char *key,
+		     uint64_t boot_ns)
+{
+	char ts[48];
+
+	ew_timefmt_iso8601(ew_record_realtime(c, boot_ns), ts, sizeof(ts));
+	ew_jsonw_str(w, key, ts);
+}
+
+static void put_endpoint(struct ew_jsonw *w, const char *key, const char *ip, uint16_t port,
+			 bool known_port, uint64_t bytes)
+{
+	ew_jsonw_obj_begin(w, key);
+	ew_jsonw_str(w, "ip", ip);
+	if (known_port)
+		ew_jsonw_u64(w, "port", port);
+	ew_jsonw_u64(w, "bytes", bytes);
+	ew_jsonw_obj_end(w);
+}
+
+static const char *const end_names[] = {
+	[EW_END_NONE] = "interim",	  [EW_END_CLOSED] = "closed",
+	[EW_END_IDLE] = "idle",		  [EW_END_VANISHED] = "vanished",
+	[EW_END_EVICTED] = "evicted",	  [EW_END_SHUTDOWN] = "agent_stop",
+};
+
+static const char *const dir_names[] = {
+	[EW_DIR_UNKNOWN] = "unknown",
+	[EW_DIR_EGRESS] = "egress",
+	[EW_DIR_INGRESS] = "ingress",
+};
+
+static const char *const psrc_names[] = {
+	[EW_PSRC_EXEC] = "exec",
+	[EW_PSRC_PROCFS] = "procfs",
+	[EW_PSRC_FORK] = "fork",
+};
+
+static void put_process(struct ew_jsonw *w, const struct ew_record_ctx *c, const struct ew_flow *f)
+{
+	const struct ew_proc *p = f->proc;
+	const struct ew_cgroup *cg;
+	char uid[16];
+
+	if (!f->have_task && !p)
+		return;
+	ew_jsonw_obj_begin(w, "process");
+	ew_jsonw_u64(w, "pid", f->have_task ? f->task.tgid : p->tgid);
+	ew_jsonw_str(w, "name", f->have_task ? f->task.comm : p->comm);
+	if (f->have_task) {
+		ew_jsonw_obj_begin(w, "thread");
+		ew_jsonw_u64(w, "id", f->task.tid);
+		ew_jsonw_obj_end(w);
+	}
+	if (p) {
+		ew_jsonw_str(w, "entity_id", p->entity_id);
+		if (p->exe && p->exe[0])
+			ew_jsonw_str(w, "executable", p->exe);
+		if (p->cmdline && p->cmdline[0])
+			ew_jsonw_str(w, "command_line", p->cmdline);
+		ew_jsonw_obj_begin(w, "parent");
+		ew_jsonw_u64(w, "pid", p->ppid);
+		ew_jsonw_obj_end(w);
+	}
+	ew_jsonw_obj_end(w);
+
+	snprintf(uid, sizeof(uid), "%u", f->have_task ? f->task.uid : p->uid);
+	ew_jsonw_obj_begin(w, "user");
+	ew_jsonw_str(w, "id", uid);
+	{
+		const char *name = ew_procs_user(c->procs, f->have_task ? f->task.uid : p->uid);
+
+		if (name[0])
+			ew_jsonw_str(w, "name", name);
+	}
+	ew_jsonw_obj_end(w);
+
+	cg = ew_procs_cgroup_get(c->procs, f->have_task ? f->task.cgroup_id : p->cgroup_id);
+	if (cg && cg->info.container_id[0]) {
+		ew_jsonw_obj_begin(w, "container");
+		ew_jsonw_str(w, "id", cg->info.container_id);
+		if (cg->info.runtime[0])
+			ew_jsonw_str(w, "runtime", cg->info.runtime);
+		ew_jsonw_obj_end(w);
+	}
+	if (cg && cg->info.pod_uid[0]) {
+		ew_jsonw_obj_begin(w, "orchestrator");
+		ew_jsonw_str(w, "type", "kubernetes");
+		ew_jsonw_obj_end(w);
+		ew_jsonw_obj_begin(w, "kubernetes");
+		ew_jsonw_obj_begin(w, "pod");
+		ew_jsonw_str(w, "uid", cg->info.pod_uid);
+		ew_jsonw_obj_end(w);
+		ew_jsonw_obj_end(w);
+	}
+}
+
+/* Fields of the agent's own, under egresswatch.*: identity quality and cgroup. */
+static void put_process_extra(struct ew_jsonw *w, const struct ew_record_ctx *c,
+			      const struct ew_flow *f)
+{
+	const struct ew_cgroup *cg;
+	uint64_t cg_id = f->have_task ? f->task.cgroup_id : (f->proc ? f->proc->cgroup_id : 0);
+
+	if (!f->have_task && !f->proc)
+		return;
+	ew_jsonw_obj_begin(w, "process");
+	ew_jsonw_str(w, "identity", f->proc ? psrc_names[f->proc->source] : "comm_only");
+	cg = cg_id ? ew_procs_cgroup_get(c->procs, cg_id) : NULL;
+	if (cg) {
+		ew_jsonw_str(w, "cgroup", cg->path);
+		if (cg->info.unit[0])
+			ew_jsonw_str(w, "systemd_unit", cg->info.unit);
+	}
+	ew_jsonw_obj_end(w);
+}
+
+void ew_record_flow(struct ew_jsonw *w, const struct ew_record_ctx *c, const struct ew_flow *f,
+		    uint64_t now_ns)
+{
+	char lip[48], rip[48], cid[EW_COMMUNITY_ID_LEN], fid[17];
+	bool final = f->end != EW_END_NONE;
+	bool ingress = f->dir == EW_DIR_INGRESS;
+	uint64_t d_out = f->bytes_out - f->rep_out, d_in = f->bytes_in - f->rep_in;
+	const char *src_ip, *dst_ip;
+	uint16_t sport, dport;
+	uint8_t proto = f->proto;
+
+	ew_record_ip(f->peer, rip, sizeof(rip));
+	if (f->have_local)
+		ew_record_ip(f->local, lip, sizeof(lip));
+	else
+		snprintf(lip, sizeof(lip), "%s", f->family == EW_AF_INET ? "0.0.0.0" : "::");
+	/* ECS and Suricata name the initiator source; this host's view is in egresswatch.* */
+	src_ip = ingress ? rip : lip;
+	dst_ip = ingress ? lip : rip;
+	sport = ingress ? f->peer_port : f->local_port;
+	dport = ingress ? f->local_port : f->peer_port;
+
+	ew_jsonw_reset(w);
+	ew_jsonw_obj_begin(w, NULL);
+	put_time(w, c, "@timestamp", now_ns);
+
+	ew_jsonw_obj_begin(w, "event");
+	ew_jsonw_str(w, "kind", "event");
+	ew_jsonw_arr_begin(w, "category");
+	ew_jsonw_str(w, NULL, "network");
+	ew_jsonw_arr_end(w);
+	ew_jsonw_arr_begin(w, "type");
+	ew_jsonw_str(w, NULL, "connection");
+	ew_jsonw_str(w, NULL, final ? "end" : "info");
+	ew_jsonw_arr_end(w);
+	ew_jsonw_str(w, "action", "flow");
+	put_time(w, c, "start", f->start_ns);
+	put_time(w, c, "end", now_ns);
+	ew_jsonw_u64(w, "duration", now_ns > f->start_ns ? now_ns - f->start_ns : 0);
+	ew_jsonw_obj_end(w);
+
+	ew_jsonw_obj_begin(w, "network");
+	ew_jsonw_str(w, "transport", proto == EW_IPPROTO_TCP ? "tcp" : "udp");
+	ew_jsonw_str(w, "type", f->family == EW_AF_INET ? "ipv4" : "ipv6");
+	ew_jsonw_str(w, "direction", dir_names[f->dir]);
+	ew_jsonw_u64(w, "bytes", d_out + d_in);
+	if (f->have_local) {
+		const uint8_t *sa = ingress ? f->peer : f->local;
+		const uint8_t *da = ingress ? f->local : f->peer;
+
+		if (ew_community_id(0, proto, sa, sport, da, dport, cid) == 0)
+			ew_jsonw_str(w, "community_id", cid);
+	}
+	ew_jsonw_obj_end(w);
+
+	put_endpoint(w, "source", src_ip, sport, f->have_local || ingress, ingress ? d_in : d_out);
+	put_endpoint(w, "destination", dst_ip, dport, f->have_local || !ingress,
+		     ingress ? d_out : d_in);
+	put_process(w, c, f);
+	if (c->hostname && c->hostname[0]) {
+		ew_jsonw_obj_begin(w, "host");
+		ew_jsonw_str(w, "hostname", c->hostname);
+		ew_jsonw_obj_end(w);
+	}
+
+	ew_jsonw_obj_begin(w, "egresswatch");
+	snprintf(fid, sizeof(fid), "%016llx", (unsigned long long)f->flow_id);
+	ew_jsonw_str(w, "flow_id", fid);
+	ew_jsonw_bool(w, "final", final);
+	ew_jsonw_str(w, "end_reason", end_names[f->end]);
+	ew_jsonw_u64(w, "bytes_out", d_out);
+	ew_jsonw_u64(w, "bytes_in", d_in);
+	ew_jsonw_u64(w, "bytes_out_total", f->bytes_out);
+	ew_jsonw_u64(w, "bytes_in_total", f->bytes_in);
+	ew_jsonw_obj_begin(w, "peer");
+	ew_jsonw_str(w, "ip", rip);
+	ew_jsonw_u64(w, "port", f->peer_port);
+	ew_jsonw_obj_end(w);
+	put_process_extra(w, c, f);
+	ew_jsonw_obj_end(w);
+
+	ew_jsonw_obj_end(w);
+}

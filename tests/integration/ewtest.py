@@ -1,0 +1,211 @@
+"""Shared harness for the integration tests: root and BPF checks, a test host
+in a network namespace over veth, the agent as a subprocess, its records."""
+import glob
+import gzip
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+HOST4, PEER4 = "198.18.0.1", "198.18.0.2"
+HOST6, PEER6 = "2001:db8::1", "2001:db8::2"
+HERE = os.path.dirname(os.path.abspath(__file__))
+SRC = os.path.dirname(os.path.dirname(HERE))
+SKIP = 77
+
+
+def egresswatch():
+    return os.environ.get("EGRESSWATCH", os.path.join(SRC, "build", "egresswatch"))
+
+
+def require_bpf(what="this test"):
+    """Fail under CI=true when root or BPF is missing; skip (77) elsewhere."""
+    reasons = []
+    if os.geteuid() != 0:
+        reasons.append("not root")
+    if not os.path.exists("/sys/kernel/btf/vmlinux"):
+        reasons.append("no /sys/kernel/btf/vmlinux")
+    if not reasons:
+        return
+    msg = "%s needs root and BPF: %s" % (what, ", ".join(reasons))
+    if os.environ.get("CI") == "true":
+        print("FAIL (CI=true): " + msg, file=sys.stderr)
+        sys.exit(1)
+    print("SKIP: " + msg, file=sys.stderr)
+    sys.exit(SKIP)
+
+
+def sh(*cmd, check=True, **kw):
+    return subprocess.run(cmd, check=check, text=True, capture_output=True, **kw)
+
+
+class Netns:
+    """A peer host: namespace NAME with PEER4/PEER6, reached over veth."""
+
+    def __init__(self):
+        self.name = "ewt%d" % os.getpid()
+        self.veth = "ewv%d" % (os.getpid() % 100000)
+        self.procs = []
+
+    def __enter__(self):
+        self.cleanup()
+        sh("ip", "netns", "add", self.name)
+        sh("ip", "link", "add", self.veth, "type", "veth", "peer", "name", "eth0", "netns", self.name)
+        sh("ip", "addr", "add", HOST4 + "/24", "dev", self.veth)
+        sh("ip", "-6", "addr", "add", HOST6 + "/64", "dev", self.veth, "nodad")
+        sh("ip", "link", "set", self.veth, "up")
+        self.run("ip", "addr", "add", PEER4 + "/24", "dev", "eth0")
+        self.run("ip", "-6", "addr", "add", PEER6 + "/64", "dev", "eth0", "nodad")
+        self.run("ip", "link", "set", "eth0", "up")
+        self.run("ip", "link", "set", "lo", "up")
+        return self
+
+    def run(self, *cmd, **kw):
+        return sh("ip", "netns", "exec", self.name, *cmd, **kw)
+
+    def spawn(self, *cmd):
+        """Start a long-running process in the namespace; waits for 'ready'."""
+        p = subprocess.Popen(("ip", "netns", "exec", self.name) + cmd, stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, text=True)
+        self.procs.append(p)
+        line = p.stdout.readline()
+        assert "ready" in line, "peer did not start: %r" % line
+        return p
+
+    def cleanup(self):
+        for p in self.procs:
+            p.kill()
+            p.wait()
+        self.procs = []
+        subprocess.run(["ip", "link", "del", self.veth], capture_output=True)
+        subprocess.run(["ip", "netns", "del", self.name], capture_output=True)
+
+    def __exit__(self, *exc):
+        self.cleanup()
+
+
+def write_config(path, **over):
+    cfg = {"report_interval": 2, "udp_idle_timeout": 2, "poll_interval_ms": 50,
+           "ringbuf_wakeup_bytes": 4096}
+    cfg.update(over)
+    with open(path, "w") as f:
+        json.dump(cfg, f)
+    return path
+
+
+class Agent:
+    """egresswatch run in the background with its own data dir."""
+
+    def __init__(self, workdir, capture=None, config=None, extra=()):
+        self.dir = os.path.join(workdir, "data")
+        self.config = config or write_config(os.path.join(workdir, "config.json"))
+        self.capture = capture
+        self.extra = list(extra)
+        self.stderr_path = os.path.join(workdir, "agent.stderr")
+
+    def start(self, timeout=30):
+        cmd = [egresswatch(), "run", "--quiet", "--config", self.config, "--data-dir", self.dir]
+        if self.capture:
+            cmd += ["--capture", self.capture]
+        self.err = open(self.stderr_path, "w+")
+        self.proc = subprocess.Popen(cmd + self.extra, stdout=subprocess.DEVNULL, stderr=self.err)
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise AssertionError("agent exited %d: %s" % (self.proc.returncode, self.stderr()))
+            if "running:" in self.stderr():
+                return self
+            time.sleep(0.05)
+        raise AssertionError("agent did not start: " + self.stderr())
+
+    def stderr(self):
+        with open(self.stderr_path) as f:
+            return f.read()
+
+    def stop(self, sig=signal.SIGTERM):
+        self.proc.send_signal(sig)
+        rc = self.proc.wait(timeout=60)
+        self.err.close()
+        return rc
+
+    def records(self):
+        return read_records(self.dir)
+
+    def prom(self):
+        out = {}
+        with open(os.path.join(self.dir, "metrics.prom")) as f:
+            for line in f:
+                if line.startswith("#") or not line.strip():
+                    continue
+                k, v = line.rsplit(" ", 1)
+                out[k] = int(v)
+        return out
+
+
+def read_lines(data_dir):
+    lines = []
+    for path in sorted(glob.glob(os.path.join(data_dir, "records", "*", "*.jsonl*"))):
+        opener = gzip.open if path.endswith(".gz") else open
+        with opener(path, "rt") as f:
+            lines += [l for l in f.read().splitlines() if l]
+    return lines
+
+
+def read_records(data_dir):
+    return [json.loads(l) for l in read_lines(data_dir)]
+
+
+def validate(records):
+    import jsonschema
+    with open(os.path.join(SRC, "schemas", "record.schema.json")) as f:
+        schema = json.load(f)
+    v = jsonschema.Draft7Validator(schema, format_checker=jsonschema.FormatChecker())
+    for r in records:
+        errors = sorted(v.iter_errors(r), key=str)
+        assert not errors, "record fails the schema: %s\n%s" % (errors[0].message, json.dumps(r))
+
+
+def flows(records, **match):
+    """Final or interim flow records whose dotted fields equal the given values."""
+    out = []
+    for r in records:
+        if r.get("event", {}).get("kind") != "event":
+            continue
+        ok = True
+        for k, want in match.items():
+            v = r
+            for part in k.replace("__", ".").split("."):
+                v = v.get(part) if isinstance(v, dict) else None
+            if v != want:
+                ok = False
+                break
+        if ok:
+            out.append(r)
+    return out
+
+
+def cgroup2_root():
+    with open("/proc/mounts") as f:
+        for line in f:
+            parts = line.split()
+            if parts[2] == "cgroup2":
+                return parts[1]
+    raise AssertionError("no cgroup2 mount")
+
+
+def tmpdir():
+    return tempfile.mkdtemp(prefix="ewit-")
+
+
+def wait_for(pred, timeout=10, what="condition"):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        v = pred()
+        if v:
+            return v
+        time.sleep(0.1)
+    raise AssertionError("timed out waiting for " + what)

@@ -1,0 +1,136 @@
+#!/usr/bin/python3
+"""Bad input and hostile conditions: each gets one clear message naming the
+cause and the fix, and the right exit status; a full ring buffer is counted
+while the agent keeps recording."""
+import json
+import os
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import ewtest as T  # noqa: E402
+
+failures = []
+
+
+def check(name, cond, detail=""):
+    print(("ok - " if cond else "FAIL - ") + name + ("" if cond else ": " + detail), flush=True)
+    if not cond:
+        failures.append(name)
+
+
+def run(*args, env=None, user=None, timeout=60):
+    cmd = [T.egresswatch()] + list(args)
+    if user:
+        cmd = ["runuser", "-u", user, "--"] + cmd
+    e = dict(os.environ)
+    e.update(env or {})
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=e)
+
+
+def expect(name, res, status, *needles):
+    text = res.stderr + res.stdout
+    check(name + ": exit %d" % status, res.returncode == status, "got %d: %s" % (res.returncode, text))
+    for n in needles:
+        check(name + ": says %r" % n, n in text, text)
+
+
+def usage_and_config(work):
+    expect("no command", run(), 2, "Usage: egresswatch COMMAND")
+    expect("unknown command", run("fly"), 2, 'unknown command "fly"')
+    for cmd in ("run", "replay", "probe"):
+        r = run(cmd, "--help")
+        check(cmd + " --help exits 0 and documents exit status", r.returncode == 0 and "Exit status" in r.stdout,
+              r.stdout + r.stderr)
+    expect("bad option", run("run", "--frobnicate"), 2, "Try 'egresswatch run --help'")
+    expect("bad duration", run("run", "--duration", "soon"), 2, "--duration wants a positive number")
+    expect("missing config", run("run", "--config", "/nonexistent/ew.json"), 2,
+           "/nonexistent/ew.json: cannot open", "fix:")
+    bad = os.path.join(work, "bad.json")
+    with open(bad, "w") as f:
+        f.write('{"report_interval": "often"}')
+    expect("invalid config", run("run", "--config", bad), 2,
+           bad + ": $.report_interval: expected an integer from 1 to 86400")
+    with open(bad, "w") as f:
+        f.write('{"report_interval": 5,\n "hooks": {"udp": true,}}')
+    expect("config syntax error", run("run", "--config", bad), 2, bad + ":2:")
+    pol = os.path.join(work, "policy.json")
+    with open(pol, "w") as f:
+        json.dump({"version": 1, "domestic_countries": ["China"]}, f)
+    expect("invalid policy", run("run", "--policy", pol), 2,
+           "$.domestic_countries[0]: expected an ISO 3166-1 alpha-2 code")
+    expect("missing geo db", run("run", "--geo-db", "/nonexistent/geo.mmdb"), 2, "/nonexistent/geo.mmdb")
+    cap = os.path.join(work, "not-a-capture")
+    with open(cap, "w") as f:
+        f.write("hello\n")
+    expect("replay of a foreign file", run("replay", cap, "--data-dir", os.path.join(work, "r")), 1,
+           "not an egresswatch capture")
+    expect("replay of a missing file", run("replay", "/nonexistent/cap"), 1, "cannot open")
+
+
+def privileges_and_kernel(work):
+    d = os.path.join(work, "np")
+    r = run("run", "--data-dir", d, "--duration", "1", user="nobody")
+    expect("not root", r, 1, "root")
+    r = run("run", "--data-dir", d, "--duration", "1", env={"EGRESSWATCH_BTF": "/nonexistent/vmlinux"})
+    expect("no BTF", r, 1, "BTF", "CONFIG_DEBUG_INFO_BTF")
+    r = run("probe")
+    check("probe exits 0 here", r.returncode == 0, r.stdout + r.stderr)
+    for word in ("cgroup/connect4", "kernel", "BTF", "cgroup2", "tracefs", "bpffs"):
+        check("probe mentions " + word, word in r.stdout, r.stdout)
+    r = run("probe", "--json")
+    try:
+        doc = json.loads(r.stdout)
+        check("probe --json parses", isinstance(doc, dict), r.stdout)
+    except ValueError:
+        check("probe --json parses", False, r.stdout)
+    r = run("probe", env={"EGRESSWATCH_BTF": "/nonexistent/vmlinux"})
+    check("probe without BTF exits 1", r.returncode == 1, r.stdout + r.stderr)
+
+
+def ring_full(work):
+    """A 4 KiB ring drained every 2 s overflows under an exec storm: counted, and the
+    agent keeps running and recording."""
+    cfg = T.write_config(os.path.join(work, "small.json"), ringbuf_bytes=4096, ringbuf_wakeup_bytes=2048,
+                         poll_interval_ms=2000)
+    agent = T.Agent(work, config=cfg).start()
+    try:
+        subprocess.run(["sh", "-c", "for i in $(seq 400); do /bin/true; done"], check=True)
+        time.sleep(2.5)
+        alive = agent.proc.poll() is None
+        srv = subprocess.Popen(["/usr/bin/python3", os.path.join(T.HERE, "peer.py"), "tcp", "127.0.0.1",
+                                "18099", "--reply", "10"], stdout=subprocess.PIPE, text=True)
+        srv.stdout.readline()
+        client = subprocess.run(["/usr/bin/python3", os.path.join(T.HERE, "peer.py"), "client",
+                                 "127.0.0.1", "18099", "--size", "10"], capture_output=True, text=True)
+        srv.kill()
+        srv.wait()
+        time.sleep(2.5)
+    finally:
+        rc = agent.stop()
+    check("ring full: agent kept running", alive and rc == 0, agent.stderr())
+    prom = agent.prom()
+    full = sum(v for k, v in prom.items() if k.startswith("egresswatch_kernel_drops_total{reason=\"ringbuf_full"))
+    check("ring full: drops counted in metrics.prom", full > 0, str(prom))
+    check("ring full: lost_total reflects it", prom.get("egresswatch_lost_total", 0) >= full)
+    port = json.loads(client.stdout)["local_port"]
+    recs = T.flows(agent.records(), source__port=port, destination__port=18099)
+    check("ring full: a later flow is still recorded", len(recs) >= 1, str(len(recs)))
+    metric = [r for r in agent.records() if r["event"]["kind"] == "metric"]
+    check("ring full: metric record shows the drops",
+          any(sum(m["egresswatch"]["metrics"]["kernel_drops_total"].values()) > 0 for m in metric))
+
+
+def main():
+    work = T.tmpdir()
+    usage_and_config(work)
+    T.require_bpf("the kernel part of the bad-input test")
+    privileges_and_kernel(work)
+    ring_full(work)
+    print("%d checks failed" % len(failures) if failures else "all checks passed")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
