@@ -10,9 +10,9 @@
 
 #include "ew.h"
 
-#define MAGIC "EWCAPTR"
+#define MAGIC	   "EWCAPTR"
 #define HEADER_LEN 128
-#define MAX_FRAME 65536
+#define MAX_FRAME  65536
 
 struct header {
 	char magic[8];

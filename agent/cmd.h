@@ -6,8 +6,8 @@
 #ifndef EW_CMD_H
 #define EW_CMD_H
 
-#define EW_EXIT_OK 0
-#define EW_EXIT_FAIL 1
+#define EW_EXIT_OK    0
+#define EW_EXIT_FAIL  1
 #define EW_EXIT_USAGE 2
 
 int ew_cmd_run(int argc, char **argv);

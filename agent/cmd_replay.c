@@ -13,30 +13,30 @@
 #include "pipeline.h"
 
 static const char usage[] =
-	"Usage: egresswatch replay FILE [OPTIONS]\n"
-	"\n"
-	"Feed the raw kernel events that `egresswatch run --capture FILE` wrote\n"
-	"through the same userspace pipeline, and write the same records, without\n"
-	"a kernel, root or /proc. Given the same config, a replay is deterministic.\n"
-	"\n"
-	"Options:\n"
-	"  -d, --data-dir DIR    where to write records (default ./egresswatch-replay)\n"
-	"  -c, --config FILE     config whose intervals and sizes to use (use the\n"
-	"                        run's config to reproduce its records exactly)\n"
-	"      --print           print one line per record on stdout\n"
-	"  -h, --help            this text\n"
-	"\n"
-	"Exit status: 0 replayed (a capture cut short by a crash ends with a\n"
-	"warning), 1 corrupt capture or write failure, 2 bad command line or config.\n";
+    "Usage: egresswatch replay FILE [OPTIONS]\n"
+    "\n"
+    "Feed the raw kernel events that `egresswatch run --capture FILE` wrote\n"
+    "through the same userspace pipeline, and write the same records, without\n"
+    "a kernel, root or /proc. Given the same config, a replay is deterministic.\n"
+    "\n"
+    "Options:\n"
+    "  -d, --data-dir DIR    where to write records (default ./egresswatch-replay)\n"
+    "  -c, --config FILE     config whose intervals and sizes to use (use the\n"
+    "                        run's config to reproduce its records exactly)\n"
+    "      --print           print one line per record on stdout\n"
+    "  -h, --help            this text\n"
+    "\n"
+    "Exit status: 0 replayed (a capture cut short by a crash ends with a\n"
+    "warning), 1 corrupt capture or write failure, 2 bad command line or config.\n";
 
 int ew_cmd_replay(int argc, char **argv)
 {
 	static const struct option longs[] = {
-		{"data-dir", required_argument, NULL, 'd'},
-		{"config", required_argument, NULL, 'c'},
-		{"print", no_argument, NULL, 'P'},
-		{"help", no_argument, NULL, 'h'},
-		{0},
+	    {"data-dir", required_argument, NULL, 'd'},
+	    {"config", required_argument, NULL, 'c'},
+	    {"print", no_argument, NULL, 'P'},
+	    {"help", no_argument, NULL, 'h'},
+	    {0},
 	};
 	const char *data_dir = "egresswatch-replay", *config = NULL, *file;
 	struct ew_capture_reader *r = NULL;

@@ -21,35 +21,35 @@
 #include "policy.h"
 #include "udp_poll.h"
 
-#define NS 1000000000ull
+#define NS	   1000000000ull
 #define MAX_GEO_DB 8
 
 static const char usage[] =
-	"Usage: egresswatch run [OPTIONS]\n"
-	"\n"
-	"Capture every outbound and accepted network flow on this host with eBPF,\n"
-	"tie it to the process that made it, and write flow records under\n"
-	"DATA_DIR/records/YYYY-MM-DD/HH.jsonl (closed hours gzip-compressed).\n"
-	"Runs as root until SIGTERM/SIGINT or --duration; SIGHUP reopens outputs.\n"
-	"\n"
-	"Options:\n"
-	"  -c, --config FILE     agent configuration (default " EW_DEFAULT_CONFIG ";\n"
-	"                        built-in defaults when that file does not exist)\n"
-	"  -p, --policy FILE     compliance policy (default " EW_DEFAULT_POLICY ")\n"
-	"  -g, --geo-db FILE     geolocation database (repeatable); checked for\n"
-	"                        readability, used by the destinations stage\n"
-	"  -d, --data-dir DIR    where records, metrics.prom and state go\n"
-	"                        (overrides the config's data_dir)\n"
-	"  -t, --duration SECS   stop by itself after SECS seconds\n"
-	"  -w, --capture FILE    also write every raw event to FILE for `replay`\n"
-	"      --print           print one line per record on stdout (default when\n"
-	"                        stdout is a terminal)\n"
-	"  -q, --quiet           do not print records on stdout\n"
-	"  -v, --verbose         debug logging\n"
-	"  -h, --help            this text\n"
-	"\n"
-	"Exit status: 0 stopped cleanly, 1 runtime failure (kernel, disk),\n"
-	"2 bad command line, config or policy.\n";
+    "Usage: egresswatch run [OPTIONS]\n"
+    "\n"
+    "Capture every outbound and accepted network flow on this host with eBPF,\n"
+    "tie it to the process that made it, and write flow records under\n"
+    "DATA_DIR/records/YYYY-MM-DD/HH.jsonl (closed hours gzip-compressed).\n"
+    "Runs as root until SIGTERM/SIGINT or --duration; SIGHUP reopens outputs.\n"
+    "\n"
+    "Options:\n"
+    "  -c, --config FILE     agent configuration (default " EW_DEFAULT_CONFIG ";\n"
+    "                        built-in defaults when that file does not exist)\n"
+    "  -p, --policy FILE     compliance policy (default " EW_DEFAULT_POLICY ")\n"
+    "  -g, --geo-db FILE     geolocation database (repeatable); checked for\n"
+    "                        readability, used by the destinations stage\n"
+    "  -d, --data-dir DIR    where records, metrics.prom and state go\n"
+    "                        (overrides the config's data_dir)\n"
+    "  -t, --duration SECS   stop by itself after SECS seconds\n"
+    "  -w, --capture FILE    also write every raw event to FILE for `replay`\n"
+    "      --print           print one line per record on stdout (default when\n"
+    "                        stdout is a terminal)\n"
+    "  -q, --quiet           do not print records on stdout\n"
+    "  -v, --verbose         debug logging\n"
+    "  -h, --help            this text\n"
+    "\n"
+    "Exit status: 0 stopped cleanly, 1 runtime failure (kernel, disk),\n"
+    "2 bad command line, config or policy.\n";
 
 struct run_opts {
 	const char *config;
@@ -66,17 +66,17 @@ struct run_opts {
 static int parse_args(int argc, char **argv, struct run_opts *o)
 {
 	static const struct option longs[] = {
-		{"config", required_argument, NULL, 'c'},
-		{"policy", required_argument, NULL, 'p'},
-		{"geo-db", required_argument, NULL, 'g'},
-		{"data-dir", required_argument, NULL, 'd'},
-		{"duration", required_argument, NULL, 't'},
-		{"capture", required_argument, NULL, 'w'},
-		{"print", no_argument, NULL, 'P'},
-		{"quiet", no_argument, NULL, 'q'},
-		{"verbose", no_argument, NULL, 'v'},
-		{"help", no_argument, NULL, 'h'},
-		{0},
+	    {"config", required_argument, NULL, 'c'},
+	    {"policy", required_argument, NULL, 'p'},
+	    {"geo-db", required_argument, NULL, 'g'},
+	    {"data-dir", required_argument, NULL, 'd'},
+	    {"duration", required_argument, NULL, 't'},
+	    {"capture", required_argument, NULL, 'w'},
+	    {"print", no_argument, NULL, 'P'},
+	    {"quiet", no_argument, NULL, 'q'},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"help", no_argument, NULL, 'h'},
+	    {0},
 	};
 	char *end;
 	int c;
@@ -213,7 +213,7 @@ static void on_udp_end(void *arg, const struct ew_udp_key *key)
 /* One second of housekeeping, in an order that lets each step see the last. */
 static void housekeeping(struct live *l, bool final)
 {
-	uint64_t kstats[EW_KSTAT_MAX];
+	__u64 kstats[EW_KSTAT_MAX];
 	uint64_t now;
 
 	ew_events_drain(l->events);
@@ -336,8 +336,8 @@ static int run(const struct run_opts *o, struct live *l)
 	po.boot_id = meta.boot_id;
 	po.hostname = meta.hostname;
 	po.print = (o->print == 1 || (o->print == -1 && (l->cfg.print_records || isatty(1))))
-			   ? stdout
-			   : NULL;
+		       ? stdout
+		       : NULL;
 	po.udp_end = on_udp_end;
 	po.udp_end_arg = l;
 	po.degraded_hooks = ndeg > 0 ? (uint32_t)ndeg : 0;

@@ -42,29 +42,29 @@ struct raw_config {
 	}
 
 static const struct ew_jc_field top_fields[] = {
-	F("data_dir", EW_JC_STRING, c.data_dir, 0, sizeof(((struct ew_config *)0)->data_dir)),
-	F("report_interval", EW_JC_U32, c.report_interval, 1, 86400),
-	F("udp_idle_timeout", EW_JC_U32, c.udp_idle_timeout, 1, 86400),
-	F("flow_table_max", EW_JC_U32, c.flow_table_max, 1024, 16u << 20),
-	F("ringbuf_bytes", EW_JC_U32, c.ringbuf_bytes, 4096, 1u << 30),
-	F("ringbuf_wakeup_bytes", EW_JC_U32, c.ringbuf_wakeup_bytes, 1, 1u << 30),
-	F("poll_interval_ms", EW_JC_U32, c.poll_interval_ms, 1, 10000),
-	F("udp_map_entries", EW_JC_U32, c.udp_map_entries, 64, 16u << 20),
-	F("hooks", EW_JC_OBJECT, c, 0, 0),
-	F("log", EW_JC_OBJECT, c, 0, 0),
-	F("print_records", EW_JC_BOOL, c.print_records, 0, 0),
-	F("$schema", EW_JC_STRING, schema, 0, sizeof(((struct raw_config *)0)->schema)),
+    F("data_dir", EW_JC_STRING, c.data_dir, 0, sizeof(((struct ew_config *)0)->data_dir)),
+    F("report_interval", EW_JC_U32, c.report_interval, 1, 86400),
+    F("udp_idle_timeout", EW_JC_U32, c.udp_idle_timeout, 1, 86400),
+    F("flow_table_max", EW_JC_U32, c.flow_table_max, 1024, 16u << 20),
+    F("ringbuf_bytes", EW_JC_U32, c.ringbuf_bytes, 4096, 1u << 30),
+    F("ringbuf_wakeup_bytes", EW_JC_U32, c.ringbuf_wakeup_bytes, 1, 1u << 30),
+    F("poll_interval_ms", EW_JC_U32, c.poll_interval_ms, 1, 10000),
+    F("udp_map_entries", EW_JC_U32, c.udp_map_entries, 64, 16u << 20),
+    F("hooks", EW_JC_OBJECT, c, 0, 0),
+    F("log", EW_JC_OBJECT, c, 0, 0),
+    F("print_records", EW_JC_BOOL, c.print_records, 0, 0),
+    F("$schema", EW_JC_STRING, schema, 0, sizeof(((struct raw_config *)0)->schema)),
 };
 
 static const struct ew_jc_field hook_fields[] = {
-	F("udp", EW_JC_BOOL, c.hook_udp, 0, 0),
-	F("accept", EW_JC_BOOL, c.hook_accept, 0, 0),
-	F("proc", EW_JC_BOOL, c.hook_proc, 0, 0),
+    F("udp", EW_JC_BOOL, c.hook_udp, 0, 0),
+    F("accept", EW_JC_BOOL, c.hook_accept, 0, 0),
+    F("proc", EW_JC_BOOL, c.hook_proc, 0, 0),
 };
 
 static const struct ew_jc_field log_fields[] = {
-	{"level", EW_JC_ENUM, offsetof(struct raw_config, log_level_index), 0, 0, log_levels},
-	F("syslog", EW_JC_BOOL, c.log_syslog, 0, 0),
+    {"level", EW_JC_ENUM, offsetof(struct raw_config, log_level_index), 0, 0, log_levels},
+    F("syslog", EW_JC_BOOL, c.log_syslog, 0, 0),
 };
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
@@ -73,7 +73,8 @@ static int check_relations(struct ew_jc *jc, const struct ew_config *c)
 {
 	if (c->ringbuf_bytes & (c->ringbuf_bytes - 1))
 		return ew_jc_fail(jc, "$.ringbuf_bytes",
-				  "must be a power of two (e.g. 8388608), got %u", c->ringbuf_bytes);
+				  "must be a power of two (e.g. 8388608), got %u",
+				  c->ringbuf_bytes);
 	if (c->ringbuf_wakeup_bytes > c->ringbuf_bytes / 2)
 		return ew_jc_fail(jc, "$.ringbuf_wakeup_bytes",
 				  "must be at most half of ringbuf_bytes (%u), got %u",
@@ -119,7 +120,8 @@ static int apply_doc(struct ew_jc *jc, const cJSON *doc, void *dst)
 	return apply_fields(jc, doc, c);
 }
 
-int ew_config_parse(const char *name, const char *text, struct ew_config *c, char *err, size_t errlen)
+int ew_config_parse(const char *name, const char *text, struct ew_config *c, char *err,
+		    size_t errlen)
 {
 	ew_config_defaults(c);
 	return ew_jc_load(name, text, apply_doc, c, err, errlen);

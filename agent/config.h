@@ -11,8 +11,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define EW_DEFAULT_CONFIG "/etc/egresswatch/egresswatch.json"
-#define EW_DEFAULT_POLICY "/etc/egresswatch/policy.json"
+#define EW_DEFAULT_CONFIG   "/etc/egresswatch/egresswatch.json"
+#define EW_DEFAULT_POLICY   "/etc/egresswatch/policy.json"
 #define EW_DEFAULT_DATA_DIR "/var/lib/egresswatch"
 
 struct ew_config {

@@ -4,22 +4,22 @@
 #include <string.h>
 
 static const unsigned short sizes[EW_EV_TYPE_MAX] = {
-	[EW_EV_EXEC] = sizeof(struct ew_ev_exec),
-	[EW_EV_FORK] = sizeof(struct ew_ev_fork),
-	[EW_EV_EXIT] = sizeof(struct ew_ev_exit),
-	[EW_EV_CONNECT] = sizeof(struct ew_ev_sock_addr),
-	[EW_EV_UDP_SEND] = sizeof(struct ew_ev_sock_addr),
-	[EW_EV_UDP_RECV] = sizeof(struct ew_ev_sock_addr),
-	[EW_EV_TCP_ACCEPT] = sizeof(struct ew_ev_tcp),
-	[EW_EV_ACCEPT_OWNER] = sizeof(struct ew_ev_accept_owner),
-	[EW_EV_TCP_CLOSE] = sizeof(struct ew_ev_tcp),
-	[EW_EV_PROC] = sizeof(struct ew_ev_exec),
-	[EW_EV_UDP_COUNT] = sizeof(struct ew_ev_udp_count),
-	[EW_EV_TCP_COUNT] = sizeof(struct ew_ev_tcp),
-	[EW_EV_SWEEP_END] = sizeof(struct ew_ev_sweep_end),
-	[EW_EV_CGROUP] = sizeof(struct ew_ev_cgroup),
-	[EW_EV_TICK] = sizeof(struct ew_ev_tick),
-	[EW_EV_KSTATS] = sizeof(struct ew_ev_kstats),
+    [EW_EV_EXEC] = sizeof(struct ew_ev_exec),
+    [EW_EV_FORK] = sizeof(struct ew_ev_fork),
+    [EW_EV_EXIT] = sizeof(struct ew_ev_exit),
+    [EW_EV_CONNECT] = sizeof(struct ew_ev_sock_addr),
+    [EW_EV_UDP_SEND] = sizeof(struct ew_ev_sock_addr),
+    [EW_EV_UDP_RECV] = sizeof(struct ew_ev_sock_addr),
+    [EW_EV_TCP_ACCEPT] = sizeof(struct ew_ev_tcp),
+    [EW_EV_ACCEPT_OWNER] = sizeof(struct ew_ev_accept_owner),
+    [EW_EV_TCP_CLOSE] = sizeof(struct ew_ev_tcp),
+    [EW_EV_PROC] = sizeof(struct ew_ev_exec),
+    [EW_EV_UDP_COUNT] = sizeof(struct ew_ev_udp_count),
+    [EW_EV_TCP_COUNT] = sizeof(struct ew_ev_tcp),
+    [EW_EV_SWEEP_END] = sizeof(struct ew_ev_sweep_end),
+    [EW_EV_CGROUP] = sizeof(struct ew_ev_cgroup),
+    [EW_EV_TICK] = sizeof(struct ew_ev_tick),
+    [EW_EV_KSTATS] = sizeof(struct ew_ev_kstats),
 };
 
 size_t ew_event_size(unsigned int type)
@@ -90,11 +90,11 @@ int ew_decode(const void *data, size_t len, union ew_event *out)
 const char *ew_decode_err_name(int err)
 {
 	static const char *const names[EW_DEC_MAX] = {
-		[EW_DEC_OK] = "ok",
-		[EW_DEC_SHORT] = "short",
-		[EW_DEC_TYPE] = "unknown_type",
-		[EW_DEC_SIZE] = "bad_size",
-		[EW_DEC_FIELD] = "bad_field",
+	    [EW_DEC_OK] = "ok",
+	    [EW_DEC_SHORT] = "short",
+	    [EW_DEC_TYPE] = "unknown_type",
+	    [EW_DEC_SIZE] = "bad_size",
+	    [EW_DEC_FIELD] = "bad_field",
 	};
 	return err >= 0 && err < EW_DEC_MAX ? names[err] : "unknown";
 }

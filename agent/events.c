@@ -17,7 +17,7 @@ struct ew_events {
 	struct ring_buffer *rb;
 	struct ew_pipeline *p;
 	char cgroup2[PATH_MAX];
-	uint64_t kstats[EW_KSTAT_MAX];
+	__u64 kstats[EW_KSTAT_MAX];
 	struct ew_ev_exec scratch; /* too big for the stack of a ring-buffer callback */
 };
 
@@ -204,7 +204,7 @@ int ew_events_sweep_tcp(struct ew_events *e)
 	return rc;
 }
 
-void ew_events_feed_kstats(struct ew_events *e, const uint64_t *counters)
+void ew_events_feed_kstats(struct ew_events *e, const __u64 *counters)
 {
 	struct ew_ev_kstats k = {.h = {.type = EW_EV_KSTATS, .size = sizeof(k)}};
 

@@ -38,6 +38,6 @@ int ew_events_scan_procs(struct ew_events *e);
  */
 int ew_events_sweep_tcp(struct ew_events *e);
 /** ew_events_feed_kstats() - feed the kernel loss counters when they changed. */
-void ew_events_feed_kstats(struct ew_events *e, const uint64_t *counters);
+void ew_events_feed_kstats(struct ew_events *e, const __u64 *counters);
 
 #endif

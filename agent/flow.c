@@ -255,8 +255,7 @@ static void remember_owner(struct ew_flows *t, const struct ew_ev_sock_addr *ev,
 	}
 }
 
-void ew_flows_sock_addr(struct ew_flows *t, const struct ew_ev_sock_addr *ev,
-			struct ew_proc *proc)
+void ew_flows_sock_addr(struct ew_flows *t, const struct ew_ev_sock_addr *ev, struct ew_proc *proc)
 {
 	struct ew_flow *f;
 	uint8_t dir = ev->h.type == EW_EV_UDP_RECV ? EW_DIR_INGRESS : EW_DIR_EGRESS;
@@ -268,7 +267,8 @@ void ew_flows_sock_addr(struct ew_flows *t, const struct ew_ev_sock_addr *ev,
 			return;
 		f = lookup(t, ev->cookie, ev->raddr, ev->rport, EW_IPPROTO_UDP);
 		if (!f) {
-			f = create(t, ev->cookie, ev->raddr, ev->rport, EW_IPPROTO_UDP, ev->h.ts_ns);
+			f = create(t, ev->cookie, ev->raddr, ev->rport, EW_IPPROTO_UDP,
+				   ev->h.ts_ns);
 			if (!f)
 				return;
 			f->dir = dir;
@@ -416,8 +416,8 @@ void ew_flows_tick(struct ew_flows *t, uint64_t now)
 void ew_flows_flush(struct ew_flows *t, uint64_t now)
 {
 	while (t->oldest)
-		end_flow(t, t->oldest, EW_END_SHUTDOWN, now > t->oldest->last_ns ? now
-										 : t->oldest->last_ns);
+		end_flow(t, t->oldest, EW_END_SHUTDOWN,
+			 now > t->oldest->last_ns ? now : t->oldest->last_ns);
 }
 
 void ew_flows_free(struct ew_flows *t)

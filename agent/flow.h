@@ -88,8 +88,7 @@ struct ew_flows *ew_flows_new(const struct ew_flow_opts *o);
 void ew_flows_free(struct ew_flows *t);
 
 /* Event handlers; @proc may be NULL (borrowed: the table takes its own reference). */
-void ew_flows_sock_addr(struct ew_flows *t, const struct ew_ev_sock_addr *ev,
-			struct ew_proc *proc);
+void ew_flows_sock_addr(struct ew_flows *t, const struct ew_ev_sock_addr *ev, struct ew_proc *proc);
 void ew_flows_accept_owner(struct ew_flows *t, const struct ew_ev_accept_owner *ev,
 			   struct ew_proc *proc);
 void ew_flows_tcp(struct ew_flows *t, const struct ew_ev_tcp *ev);

@@ -70,7 +70,8 @@ static int apply_one(struct ew_jc *jc, const cJSON *v, const char *path,
 		    d > (double)f->max)
 			return ew_jc_fail(jc, path, "expected an integer from %llu to %llu, got %s",
 					  (unsigned long long)f->min, (unsigned long long)f->max,
-					  cJSON_IsNumber(v) ? "a number out of range" : type_name(v));
+					  cJSON_IsNumber(v) ? "a number out of range"
+							    : type_name(v));
 		*(uint32_t *)p = (uint32_t)d;
 		return 0;
 	}

@@ -18,8 +18,8 @@ enum ew_jc_kind { EW_JC_U32, EW_JC_BOOL, EW_JC_STRING, EW_JC_ENUM, EW_JC_OBJECT,
 struct ew_jc_field {
 	const char *key;
 	enum ew_jc_kind kind;
-	size_t offset; /* into the destination struct; unused for OBJECT/ARRAY */
-	uint64_t min, max;	 /* U32 range; STRING: max = buffer size */
+	size_t offset;		  /* into the destination struct; unused for OBJECT/ARRAY */
+	uint64_t min, max;	  /* U32 range; STRING: max = buffer size */
 	const char *const *enums; /* ENUM: NULL-terminated names; stored as int index */
 };
 
@@ -31,7 +31,7 @@ struct ew_jc {
 
 /** ew_jc_fail() - format "FILE: PATH: message" into the error buffer; returns -EINVAL. */
 int ew_jc_fail(struct ew_jc *jc, const char *path, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /**
  * ew_jc_apply() - check every member of @obj against @fields and store it.

@@ -6,17 +6,17 @@
 #include "cmd.h"
 
 static const char usage[] =
-	"Usage: egresswatch COMMAND [OPTIONS]\n"
-	"\n"
-	"eBPF egress monitor: which process sends what to which place, as flow\n"
-	"records for cross-border data compliance.\n"
-	"\n"
-	"Commands:\n"
-	"  run       capture flows on this host (root)\n"
-	"  replay    feed a capture file through the pipeline again\n"
-	"  probe     show which kernel hooks work here and whether `run` can\n"
-	"\n"
-	"`egresswatch COMMAND --help` describes each; man egresswatch(8) has the rest.\n";
+    "Usage: egresswatch COMMAND [OPTIONS]\n"
+    "\n"
+    "eBPF egress monitor: which process sends what to which place, as flow\n"
+    "records for cross-border data compliance.\n"
+    "\n"
+    "Commands:\n"
+    "  run       capture flows on this host (root)\n"
+    "  replay    feed a capture file through the pipeline again\n"
+    "  probe     show which kernel hooks work here and whether `run` can\n"
+    "\n"
+    "`egresswatch COMMAND --help` describes each; man egresswatch(8) has the rest.\n";
 
 int main(int argc, char **argv)
 {
@@ -24,9 +24,9 @@ int main(int argc, char **argv)
 		const char *name;
 		int (*fn)(int, char **);
 	} cmds[] = {
-		{"run", ew_cmd_run},
-		{"replay", ew_cmd_replay},
-		{"probe", ew_cmd_probe},
+	    {"run", ew_cmd_run},
+	    {"replay", ew_cmd_replay},
+	    {"probe", ew_cmd_probe},
 	};
 
 	if (argc < 2) {

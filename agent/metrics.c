@@ -8,24 +8,29 @@
 #include <unistd.h>
 
 static const char *const event_names[EW_EV_TYPE_MAX] = {
-	[EW_EV_EXEC] = "exec",		   [EW_EV_FORK] = "fork",
-	[EW_EV_EXIT] = "exit",		   [EW_EV_CONNECT] = "connect",
-	[EW_EV_UDP_SEND] = "udp_send",	   [EW_EV_UDP_RECV] = "udp_recv",
-	[EW_EV_TCP_ACCEPT] = "tcp_accept", [EW_EV_ACCEPT_OWNER] = "accept_owner",
-	[EW_EV_TCP_CLOSE] = "tcp_close",   [EW_EV_PROC] = "proc",
-	[EW_EV_UDP_COUNT] = "udp_count",   [EW_EV_TCP_COUNT] = "tcp_count",
-	[EW_EV_SWEEP_END] = "sweep_end",   [EW_EV_CGROUP] = "cgroup",
-	[EW_EV_TICK] = "tick",		   [EW_EV_KSTATS] = "kstats",
+    [EW_EV_EXEC] = "exec",
+    [EW_EV_FORK] = "fork",
+    [EW_EV_EXIT] = "exit",
+    [EW_EV_CONNECT] = "connect",
+    [EW_EV_UDP_SEND] = "udp_send",
+    [EW_EV_UDP_RECV] = "udp_recv",
+    [EW_EV_TCP_ACCEPT] = "tcp_accept",
+    [EW_EV_ACCEPT_OWNER] = "accept_owner",
+    [EW_EV_TCP_CLOSE] = "tcp_close",
+    [EW_EV_PROC] = "proc",
+    [EW_EV_UDP_COUNT] = "udp_count",
+    [EW_EV_TCP_COUNT] = "tcp_count",
+    [EW_EV_SWEEP_END] = "sweep_end",
+    [EW_EV_CGROUP] = "cgroup",
+    [EW_EV_TICK] = "tick",
+    [EW_EV_KSTATS] = "kstats",
 };
 
 static const char *const kstat_names[EW_KSTAT_MAX] = {
-	[EW_KSTAT_RB_FULL_EXEC] = "ringbuf_full_exec",
-	[EW_KSTAT_RB_FULL_PROC] = "ringbuf_full_proc",
-	[EW_KSTAT_RB_FULL_SOCK] = "ringbuf_full_sock",
-	[EW_KSTAT_RB_FULL_TCP] = "ringbuf_full_tcp",
-	[EW_KSTAT_UDP_MAP_FULL] = "udp_map_full",
-	[EW_KSTAT_SEEN_MAP_FULL] = "udp_seen_map_full",
-	[EW_KSTAT_PATH_READ_FAIL] = "path_read_fail",
+    [EW_KSTAT_RB_FULL_EXEC] = "ringbuf_full_exec", [EW_KSTAT_RB_FULL_PROC] = "ringbuf_full_proc",
+    [EW_KSTAT_RB_FULL_SOCK] = "ringbuf_full_sock", [EW_KSTAT_RB_FULL_TCP] = "ringbuf_full_tcp",
+    [EW_KSTAT_UDP_MAP_FULL] = "udp_map_full",	   [EW_KSTAT_SEEN_MAP_FULL] = "udp_seen_map_full",
+    [EW_KSTAT_PATH_READ_FAIL] = "path_read_fail",
 };
 
 /* One table drives both outputs, so the JSON and Prometheus names cannot drift. */
@@ -60,8 +65,8 @@ static size_t scalars(const struct ew_metrics *m, struct scalar *s)
 	  m->record_write_errors);
 	S("capture_write_errors_total", "Events that could not be written to the capture file.",
 	  "counter", m->capture_write_errors);
-	S("proc_lookups_failed_total", "Socket events whose process had exited unseen.",
-	  "counter", m->proc_lookups_failed);
+	S("proc_lookups_failed_total", "Socket events whose process had exited unseen.", "counter",
+	  m->proc_lookups_failed);
 	S("degraded_hooks", "Kernel hooks wanted but not attached.", "gauge", m->degraded_hooks);
 #undef S
 	return n;

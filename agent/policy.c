@@ -25,10 +25,10 @@ struct raw_policy {
 };
 
 static const struct ew_jc_field fields[] = {
-	{"version", EW_JC_U32, offsetof(struct raw_policy, version), 1, 1, NULL},
-	{"legal_entity", EW_JC_STRING, offsetof(struct raw_policy, legal_entity), 0, 128, NULL},
-	{"domestic_countries", EW_JC_ARRAY, 0, 0, 0, NULL},
-	{"$schema", EW_JC_STRING, offsetof(struct raw_policy, schema), 0, 1024, NULL},
+    {"version", EW_JC_U32, offsetof(struct raw_policy, version), 1, 1, NULL},
+    {"legal_entity", EW_JC_STRING, offsetof(struct raw_policy, legal_entity), 0, 128, NULL},
+    {"domestic_countries", EW_JC_ARRAY, 0, 0, 0, NULL},
+    {"$schema", EW_JC_STRING, offsetof(struct raw_policy, schema), 0, 1024, NULL},
 };
 
 static bool iso_alpha2(const char *s)
@@ -77,7 +77,8 @@ static int apply_doc(struct ew_jc *jc, const cJSON *doc, void *dst)
 	return apply_fields(jc, doc, p);
 }
 
-int ew_policy_parse(const char *name, const char *text, struct ew_policy *p, char *err, size_t errlen)
+int ew_policy_parse(const char *name, const char *text, struct ew_policy *p, char *err,
+		    size_t errlen)
 {
 	ew_policy_defaults(p);
 	return ew_jc_load(name, text, apply_doc, p, err, errlen);

@@ -9,8 +9,8 @@
 #include "revpath.h"
 
 #define PROC_BUCKETS 16384
-#define CG_BUCKETS 1024
-#define USER_SLOTS 256
+#define CG_BUCKETS   1024
+#define USER_SLOTS   256
 
 struct user_slot {
 	uint32_t uid;
@@ -195,8 +195,8 @@ void ew_procs_exit(struct ew_procs *t, const struct ew_ev_exit *ev)
 	struct ew_proc *p = ew_procs_get(t, ev->tgid);
 
 	/* A late exit of an older process with the same pid must not evict the new one. */
-	if (p && (!ev->start_boottime || p->start_boottime / 10000000ull ==
-						 ev->start_boottime / 10000000ull))
+	if (p && (!ev->start_boottime ||
+		  p->start_boottime / 10000000ull == ev->start_boottime / 10000000ull))
 		unlink_proc(t, ev->tgid);
 }
 

@@ -45,21 +45,20 @@ static void put_endpoint(struct ew_jsonw *w, const char *key, const char *ip, ui
 }
 
 static const char *const end_names[] = {
-	[EW_END_NONE] = "interim",	  [EW_END_CLOSED] = "closed",
-	[EW_END_IDLE] = "idle",		  [EW_END_VANISHED] = "vanished",
-	[EW_END_EVICTED] = "evicted",	  [EW_END_SHUTDOWN] = "agent_stop",
+    [EW_END_NONE] = "interim",	    [EW_END_CLOSED] = "closed",	  [EW_END_IDLE] = "idle",
+    [EW_END_VANISHED] = "vanished", [EW_END_EVICTED] = "evicted", [EW_END_SHUTDOWN] = "agent_stop",
 };
 
 static const char *const dir_names[] = {
-	[EW_DIR_UNKNOWN] = "unknown",
-	[EW_DIR_EGRESS] = "egress",
-	[EW_DIR_INGRESS] = "ingress",
+    [EW_DIR_UNKNOWN] = "unknown",
+    [EW_DIR_EGRESS] = "egress",
+    [EW_DIR_INGRESS] = "ingress",
 };
 
 static const char *const psrc_names[] = {
-	[EW_PSRC_EXEC] = "exec",
-	[EW_PSRC_PROCFS] = "procfs",
-	[EW_PSRC_FORK] = "fork",
+    [EW_PSRC_EXEC] = "exec",
+    [EW_PSRC_PROCFS] = "procfs",
+    [EW_PSRC_FORK] = "fork",
 };
 
 static void put_process(struct ew_jsonw *w, const struct ew_record_ctx *c, const struct ew_flow *f)

@@ -39,8 +39,8 @@ struct ew_ev_sock_addr synth_connect(uint64_t ts, uint64_t cookie, uint32_t tgid
 }
 
 struct ew_ev_tcp synth_tcp(uint16_t type, uint64_t ts, uint64_t cookie, const uint8_t laddr[16],
-			   uint16_t lport, const uint8_t raddr[16], uint16_t rport,
-			   uint64_t acked, uint64_t received, uint8_t flags)
+			   uint16_t lport, const uint8_t raddr[16], uint16_t rport, uint64_t acked,
+			   uint64_t received, uint8_t flags)
 {
 	struct ew_ev_tcp e = {.h = {.type = type, .size = sizeof(e), .ts_ns = ts}};
 

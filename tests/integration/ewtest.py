@@ -19,7 +19,7 @@ SKIP = 77
 
 
 def egresswatch():
-    return os.environ.get("EGRESSWATCH", os.path.join(SRC, "build", "egresswatch"))
+    return os.environ.get("EGRESSWATCH", os.path.join(SRC, "build", "agent", "egresswatch"))
 
 
 def require_bpf(what="this test"):

@@ -26,8 +26,8 @@ Test(abi, event_sizes)
 	cr_assert_eq(sizeof(struct ew_ev_tcp), 80);
 	cr_assert_eq(offsetof(struct ew_ev_tcp, bytes_acked), 64);
 	cr_assert_eq(sizeof(struct ew_ev_accept_owner), 64);
-	cr_assert_eq(sizeof(struct ew_ev_exec), 16 + 40 + 8 + 8 + 8 + EW_PATH_LEN + EW_ARGS_LEN +
-						       EW_CGROUP_LEN);
+	cr_assert_eq(sizeof(struct ew_ev_exec),
+		     16 + 40 + 8 + 8 + 8 + EW_PATH_LEN + EW_ARGS_LEN + EW_CGROUP_LEN);
 	cr_assert_eq(sizeof(struct ew_ev_fork), 32);
 	cr_assert_eq(sizeof(struct ew_ev_exit), 32);
 	cr_assert_eq(sizeof(struct ew_udp_key), 32);
@@ -39,15 +39,15 @@ Test(abi, event_sizes)
 
 Test(abi, every_type_has_a_size)
 {
-	static const int types[] = {EW_EV_EXEC,	 EW_EV_FORK,	     EW_EV_EXIT,      EW_EV_CONNECT,
-				    EW_EV_UDP_SEND,	 EW_EV_UDP_RECV,     EW_EV_TCP_ACCEPT,
-				    EW_EV_ACCEPT_OWNER, EW_EV_TCP_CLOSE,    EW_EV_PROC,
-				    EW_EV_UDP_COUNT,	 EW_EV_TCP_COUNT,    EW_EV_SWEEP_END,
-				    EW_EV_CGROUP,	 EW_EV_TICK,	     EW_EV_KSTATS};
+	static const int types[] = {
+	    EW_EV_EXEC,	     EW_EV_FORK,     EW_EV_EXIT,       EW_EV_CONNECT,
+	    EW_EV_UDP_SEND,  EW_EV_UDP_RECV, EW_EV_TCP_ACCEPT, EW_EV_ACCEPT_OWNER,
+	    EW_EV_TCP_CLOSE, EW_EV_PROC,     EW_EV_UDP_COUNT,  EW_EV_TCP_COUNT,
+	    EW_EV_SWEEP_END, EW_EV_CGROUP,   EW_EV_TICK,       EW_EV_KSTATS};
 
 	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
-		cr_assert_gt(ew_event_size(types[i]), sizeof(struct ew_event_hdr) - 1,
-			     "type %d", types[i]);
+		cr_assert_gt(ew_event_size(types[i]), sizeof(struct ew_event_hdr) - 1, "type %d",
+			     types[i]);
 	cr_assert_eq(ew_event_size(0), 0);
 	cr_assert_eq(ew_event_size(EW_EV_TYPE_MAX), 0);
 	cr_assert_eq(ew_event_size(10), 0);

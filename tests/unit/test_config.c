@@ -52,19 +52,19 @@ struct bad {
 Test(config, errors_name_file_path_and_fix)
 {
 	static const struct bad cases[] = {
-		{"{\"report_interval\": \"60\"}", "t.json: $.report_interval: expected an integer"},
-		{"{\"report_interval\": 0}", "from 1 to 86400"},
-		{"{\"report_interval\": 1.5}", "$.report_interval"},
-		{"{\"reprot_interval\": 5}", "$.reprot_interval: unknown key (known keys: data_dir"},
-		{"{\"hooks\": {\"tls\": true}}", "$.hooks.tls: unknown key"},
-		{"{\"hooks\": []}", "$.hooks: expected an object, got an array"},
-		{"{\"log\": {\"level\": \"loud\"}}", "$.log.level: expected one of \"error\""},
-		{"{\"ringbuf_bytes\": 12288}", "$.ringbuf_bytes: must be a power of two"},
-		{"{\"data_dir\": \"var/lib\"}", "$.data_dir: must be an absolute path"},
-		{"{\"data_dir\": \"\"}", "$.data_dir: expected a non-empty string"},
-		{"[1,2]", "$: expected an object, got an array"},
-		{"{\"a\":\n  1,,}", "t.json:2:"},
-		{"", "t.json:1:1: not valid JSON"},
+	    {"{\"report_interval\": \"60\"}", "t.json: $.report_interval: expected an integer"},
+	    {"{\"report_interval\": 0}", "from 1 to 86400"},
+	    {"{\"report_interval\": 1.5}", "$.report_interval"},
+	    {"{\"reprot_interval\": 5}", "$.reprot_interval: unknown key (known keys: data_dir"},
+	    {"{\"hooks\": {\"tls\": true}}", "$.hooks.tls: unknown key"},
+	    {"{\"hooks\": []}", "$.hooks: expected an object, got an array"},
+	    {"{\"log\": {\"level\": \"loud\"}}", "$.log.level: expected one of \"error\""},
+	    {"{\"ringbuf_bytes\": 12288}", "$.ringbuf_bytes: must be a power of two"},
+	    {"{\"data_dir\": \"var/lib\"}", "$.data_dir: must be an absolute path"},
+	    {"{\"data_dir\": \"\"}", "$.data_dir: expected a non-empty string"},
+	    {"[1,2]", "$: expected an object, got an array"},
+	    {"{\"a\":\n  1,,}", "t.json:2:"},
+	    {"", "t.json:1:1: not valid JSON"},
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -103,12 +103,12 @@ Test(policy, defaults_and_values)
 Test(policy, errors)
 {
 	static const struct bad cases[] = {
-		{"{}", "p.json: $.version: missing"},
-		{"{\"version\":2}", "$.version: expected an integer from 1 to 1"},
-		{"{\"version\":1,\"domestic_countries\":[\"cn\"]}",
-		 "$.domestic_countries[0]: expected an ISO 3166-1 alpha-2 code"},
-		{"{\"version\":1,\"domestic_countries\":[]}", "expected 1 to 32 country codes"},
-		{"{\"version\":1,\"networks\":{}}", "$.networks: unknown key"},
+	    {"{}", "p.json: $.version: missing"},
+	    {"{\"version\":2}", "$.version: expected an integer from 1 to 1"},
+	    {"{\"version\":1,\"domestic_countries\":[\"cn\"]}",
+	     "$.domestic_countries[0]: expected an ISO 3166-1 alpha-2 code"},
+	    {"{\"version\":1,\"domestic_countries\":[]}", "expected 1 to 32 country codes"},
+	    {"{\"version\":1,\"networks\":{}}", "$.networks: unknown key"},
 	};
 	struct ew_policy p;
 

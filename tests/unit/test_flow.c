@@ -5,7 +5,7 @@
 #include "flow.h"
 #include "synth.h"
 
-#define S 1000000000ull
+#define S      1000000000ull
 #define MAXREC 64
 
 static struct ew_flow recs[MAXREC];
@@ -59,8 +59,8 @@ TestSuite(flow, .init = setup, .fini = teardown);
 Test(flow, tcp_connect_close_one_final_record)
 {
 	struct ew_ev_sock_addr c = synth_connect(1 * S, 77, 1234, EW_IPPROTO_TCP, peer, 80);
-	struct ew_ev_tcp x = synth_tcp(EW_EV_TCP_CLOSE, 2 * S, 77, local, 40000, peer, 80,
-				       1002, 501, EW_TCP_F_FIN_IN | EW_TCP_F_FIN_OUT_ACKED);
+	struct ew_ev_tcp x = synth_tcp(EW_EV_TCP_CLOSE, 2 * S, 77, local, 40000, peer, 80, 1002,
+				       501, EW_TCP_F_FIN_IN | EW_TCP_F_FIN_OUT_ACKED);
 
 	ew_flows_sock_addr(t, &c, NULL);
 	cr_assert_eq(ew_flows_stats(t)->open, 1);
@@ -80,10 +80,11 @@ Test(flow, tcp_connect_close_one_final_record)
 
 Test(flow, accepted_connection_gets_its_owner)
 {
-	struct ew_ev_tcp a = synth_tcp(EW_EV_TCP_ACCEPT, 1 * S, 9, local, 8080, peer, 5555, 0, 0, 0);
+	struct ew_ev_tcp a =
+	    synth_tcp(EW_EV_TCP_ACCEPT, 1 * S, 9, local, 8080, peer, 5555, 0, 0, 0);
 	struct ew_ev_accept_owner o = {.h = {.type = EW_EV_ACCEPT_OWNER, .size = sizeof(o)}};
-	struct ew_ev_tcp x = synth_tcp(EW_EV_TCP_CLOSE, 3 * S, 9, local, 8080, peer, 5555, 300,
-				       101, EW_TCP_F_FIN_IN | EW_TCP_F_FIN_OUT_ACKED);
+	struct ew_ev_tcp x = synth_tcp(EW_EV_TCP_CLOSE, 3 * S, 9, local, 8080, peer, 5555, 300, 101,
+				       EW_TCP_F_FIN_IN | EW_TCP_F_FIN_OUT_ACKED);
 
 	ew_flows_tcp(t, &a);
 	o.cookie = 9;
@@ -100,9 +101,10 @@ Test(flow, accepted_connection_gets_its_owner)
 Test(flow, long_tcp_flow_interim_records_carry_deltas)
 {
 	struct ew_ev_sock_addr c = synth_connect(0, 5, 1, EW_IPPROTO_TCP, peer, 443);
-	struct ew_ev_tcp n1 = synth_tcp(EW_EV_TCP_COUNT, 59 * S, 5, local, 1, peer, 443, 1001, 10, 0);
-	struct ew_ev_tcp n2 = synth_tcp(EW_EV_TCP_COUNT, 119 * S, 5, local, 1, peer, 443, 3001, 30,
-					0);
+	struct ew_ev_tcp n1 =
+	    synth_tcp(EW_EV_TCP_COUNT, 59 * S, 5, local, 1, peer, 443, 1001, 10, 0);
+	struct ew_ev_tcp n2 =
+	    synth_tcp(EW_EV_TCP_COUNT, 119 * S, 5, local, 1, peer, 443, 3001, 30, 0);
 	struct ew_ev_tcp x = synth_tcp(EW_EV_TCP_CLOSE, 130 * S, 5, local, 1, peer, 443, 3502, 31,
 				       EW_TCP_F_FIN_OUT_ACKED);
 
@@ -219,8 +221,8 @@ Test(flow, sweep_ends_vanished_sockets_only)
 
 Test(flow, close_of_unknown_socket_still_recorded)
 {
-	struct ew_ev_tcp x = synth_tcp(EW_EV_TCP_CLOSE, 2 * S, 555, local, 22, peer, 50000, 10, 20,
-				       0);
+	struct ew_ev_tcp x =
+	    synth_tcp(EW_EV_TCP_CLOSE, 2 * S, 555, local, 22, peer, 50000, 10, 20, 0);
 
 	ew_flows_tcp(t, &x);
 	cr_assert_eq(nrec, 1);

@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * jsonw.h - a JSON writer for the record hot path.
+ *
+ * One writer is reset and reused per line, so after warm-up no call
+ * allocates. Output is always valid UTF-8 JSON: strings from the kernel
+ * (comm, args, paths) are untrusted bytes, and a SIEM that rejects one line
+ * loses the record. The buffer is kept NUL-terminated after every call.
+ */
+#ifndef EW_JSONW_H
+#define EW_JSONW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define EW_JSONW_MAX_DEPTH 63
+
+struct ew_jsonw {
+	char *buf;
+	size_t len, cap;
+	int depth;
+	uint64_t first; /* bit d: no member written yet at depth d */
+	/* The document is unusable: allocation failed, or nesting was deeper
+	 * than EW_JSONW_MAX_DEPTH or unbalanced. Writes are dropped until reset. */
+	bool oom;
+};
+
+/**
+ * ew_jsonw_init() - an empty writer; allocates nothing yet.
+ * @w: the writer
+ */
+void ew_jsonw_init(struct ew_jsonw *w);
+
+/**
+ * ew_jsonw_reset() - start a new document, keeping the buffer.
+ * @w: the writer
+ */
+void ew_jsonw_reset(struct ew_jsonw *w);
+
+/**
+ * ew_jsonw_free() - release the buffer; @w is as after ew_jsonw_init().
+ * @w: the writer
+ */
+void ew_jsonw_free(struct ew_jsonw *w);
+
+/*
+ * Value writers. @key names the member inside an object and must be NULL at
+ * the top level and inside arrays. Keys are expected to be literals but are
+ * escaped like values, so a '"' in one cannot break the document.
+ */
+
+/** ew_jsonw_obj_begin() - open an object ("{"). */
+void ew_jsonw_obj_begin(struct ew_jsonw *w, const char *key);
+/** ew_jsonw_obj_end() - close the innermost object. */
+void ew_jsonw_obj_end(struct ew_jsonw *w);
+/** ew_jsonw_arr_begin() - open an array ("["). */
+void ew_jsonw_arr_begin(struct ew_jsonw *w, const char *key);
+/** ew_jsonw_arr_end() - close the innermost array. */
+void ew_jsonw_arr_end(struct ew_jsonw *w);
+
+/**
+ * ew_jsonw_str() - a string value; NULL writes null.
+ *
+ * '"', '\\' and control characters are escaped (DEL as \u007f); invalid
+ * UTF-8 (overlong forms, surrogates, truncated sequences, bytes above 0xF4)
+ * becomes U+FFFD, one per maximal invalid subpart.
+ */
+void ew_jsonw_str(struct ew_jsonw *w, const char *key, const char *val);
+/** ew_jsonw_strn() - ew_jsonw_str() on @n bytes, which may include NULs (\u0000). */
+void ew_jsonw_strn(struct ew_jsonw *w, const char *key, const char *val, size_t n);
+/** ew_jsonw_u64() - an unsigned integer. */
+void ew_jsonw_u64(struct ew_jsonw *w, const char *key, uint64_t v);
+/** ew_jsonw_i64() - a signed integer. */
+void ew_jsonw_i64(struct ew_jsonw *w, const char *key, int64_t v);
+/**
+ * ew_jsonw_double() - a number, shortest of %.15g/%.17g that reads back
+ * exactly; NaN and infinities (not JSON) are written as null. Assumes the
+ * "C" numeric locale.
+ */
+void ew_jsonw_double(struct ew_jsonw *w, const char *key, double v);
+/** ew_jsonw_bool() - true or false. */
+void ew_jsonw_bool(struct ew_jsonw *w, const char *key, bool v);
+/** ew_jsonw_null() - null. */
+void ew_jsonw_null(struct ew_jsonw *w, const char *key);
+/**
+ * ew_jsonw_raw() - @n bytes of already-encoded JSON, copied as they are
+ * (the caller vouches for them); NULL writes null.
+ */
+void ew_jsonw_raw(struct ew_jsonw *w, const char *key, const char *json, size_t n);
+
+#endif

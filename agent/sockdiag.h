@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * sockdiag.h - byte counters of open TCP sockets, read through
+ * NETLINK_SOCK_DIAG (inet_diag with INET_DIAG_INFO).
+ *
+ * The kernel reports counters at close; a long-lived connection would show
+ * nothing until then. A periodic sweep reads the same tcp_sock counters
+ * (tcpi_bytes_acked, tcpi_bytes_received) for every open socket so interim
+ * records can say how much has left so far. Sockets are keyed by the same
+ * cookie the BPF programs use. Only the agent's network namespace is seen.
+ */
+#ifndef EW_SOCKDIAG_H
+#define EW_SOCKDIAG_H
+
+#include "ew.h"
+
+/**
+ * ew_sockdiag_sweep() - report every open TCP socket (IPv4 and IPv6).
+ * @fn: called once per socket with an EW_EV_TCP_COUNT event (h.type,
+ *	h.size set; h.ts_ns 0): cookie, laddr/raddr (IPv4 as ::ffff:a.b.c.d),
+ *	lport/rport host order, family (EW_AF_* of the socket: an IPv6 socket
+ *	talking IPv4 is EW_AF_INET6 with mapped addresses), newstate (the TCP
+ *	state), bytes_acked, bytes_received; a non-zero return stops the sweep
+ * @arg: passed to @fn
+ *
+ * Listening sockets, TIME_WAIT and CLOSE are skipped, as are request
+ * sockets (NEW_SYN_RECV), which have no counters yet.
+ *
+ * Return: the number of sockets reported, @fn's non-zero return if it
+ * stopped the sweep, or -errno.
+ */
+int ew_sockdiag_sweep(int (*fn)(const struct ew_ev_tcp *ev, void *arg), void *arg);
+
+#endif

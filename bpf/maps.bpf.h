@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * maps.bpf.h - maps, configuration and helpers shared by every BPF object.
+ *
+ * Each hook family is its own .bpf.c; `bpftool gen object` links them into
+ * one object and one skeleton. The libbpf static linker merges identical
+ * __weak map definitions and __weak globals into one, so every object can
+ * include this header and they all end up using the same ring buffer, stats
+ * array and rodata. Helpers are static inline: the linker does not merge
+ * non-weak functions.
+ */
+#ifndef EW_MAPS_BPF_H
+#define EW_MAPS_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_endian.h>
+
+#include "ew.h"
+
+/* Placeholder sizes: the loader sets the real ones before load. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 22);
+} ew_events SEC(".maps") __weak;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, EW_KSTAT_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} ew_stats SEC(".maps") __weak;
+
+/* (socket, peer) pairs already reported by sendmsg/recvmsg. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct ew_udp_key);
+	__type(value, __u8);
+} ew_udp_seen SEC(".maps") __weak;
+
+/* Per (socket, peer) UDP counters, polled by the agent. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct ew_udp_key);
+	__type(value, struct ew_udp_val);
+} ew_udp_flows SEC(".maps") __weak;
+
+/* Cookies of passively opened sockets not yet claimed by accept(). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, __u8);
+} ew_accepted SEC(".maps") __weak;
+
+/* Set by the loader before load. */
+const volatile __u32 ew_self_tgid __weak = 0;
+/* Wake the consumer once this much is queued; below it, its timeout drains. */
+const volatile __u32 ew_wakeup_bytes __weak = 0;
+
+/* Kernel constants that vmlinux.h (enums only) does not carry. */
+#define EW_EEXIST     17
+#define EW_AF_INET_K  2
+#define EW_AF_INET6_K 10
+
+static __always_inline void ew_kstat_inc(__u32 idx)
+{
+	__u64 *v = bpf_map_lookup_elem(&ew_stats, &idx);
+
+	if (v)
+		*v += 1; /* per-CPU slot: no atomic needed */
+}
+
+static __always_inline void *ew_reserve(__u64 size, __u16 type, __u32 kstat)
+{
+	struct ew_event_hdr *h = bpf_ringbuf_reserve(&ew_events, size, 0);
+
+	if (!h) {
+		ew_kstat_inc(kstat);
+		return NULL;
+	}
+	h->type = type;
+	h->size = (__u16)size;
+	h->cpu = bpf_get_smp_processor_id();
+	h->ts_ns = bpf_ktime_get_boot_ns();
+	return h;
+}
+
+/* A wake-up per event would cost a context switch per event; batching by
+ * size keeps bursts cheap while the consumer's timeout drains the tail. */
+static __always_inline void ew_submit(void *ev)
+{
+	__u64 flags = BPF_RB_NO_WAKEUP;
+
+	if (bpf_ringbuf_query(&ew_events, BPF_RB_AVAIL_DATA) >= ew_wakeup_bytes)
+		flags = BPF_RB_FORCE_WAKEUP;
+	bpf_ringbuf_submit(ev, flags);
+}
+
+static __always_inline void ew_fill_task(struct ew_task *t)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u64 ug = bpf_get_current_uid_gid();
+
+	t->tgid = id >> 32;
+	t->tid = (__u32)id;
+	t->uid = (__u32)ug;
+	t->gid = ug >> 32;
+	t->cgroup_id = bpf_get_current_cgroup_id();
+	bpf_get_current_comm(t->comm, sizeof(t->comm));
+}
+
+static __always_inline bool ew_is_self(void)
+{
+	return ew_self_tgid && (bpf_get_current_pid_tgid() >> 32) == ew_self_tgid;
+}
+
+/* IPv4 as ::ffff:a.b.c.d so every consumer handles one address form. */
+static __always_inline void ew_addr_v4mapped(__u8 dst[16], __u32 be_addr)
+{
+	__u32 *w = (__u32 *)dst;
+
+	w[0] = 0;
+	w[1] = 0;
+	w[2] = bpf_htonl(0xffff);
+	w[3] = be_addr;
+}
+
+#endif /* EW_MAPS_BPF_H */

@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * sock.bpf.c - cgroup sock_addr hooks: who addressed which peer, in process
+ * context. They only observe: every program returns 1 (allow).
+ */
+#include "maps.bpf.h"
+
+#define SOCK_STREAM_K 1
+#define SOCK_DGRAM_K  2
+
+static __always_inline __u8 sock_proto(struct bpf_sock_addr *ctx)
+{
+	__u32 type = ctx->type;
+	__u32 proto = ctx->protocol;
+
+	if (proto == IPPROTO_TCP || (proto == 0 && type == SOCK_STREAM_K))
+		return EW_IPPROTO_TCP;
+	if (proto == IPPROTO_UDP || (proto == 0 && type == SOCK_DGRAM_K))
+		return EW_IPPROTO_UDP;
+	return 0;
+}
+
+static __always_inline void read_raddr(struct bpf_sock_addr *ctx, bool v6, __u8 raddr[16])
+{
+	__u32 *w = (__u32 *)raddr;
+
+	if (!v6) {
+		ew_addr_v4mapped(raddr, ctx->user_ip4);
+		return;
+	}
+	/* The context only allows 4-byte loads of user_ip6. */
+	w[0] = ctx->user_ip6[0];
+	w[1] = ctx->user_ip6[1];
+	w[2] = ctx->user_ip6[2];
+	w[3] = ctx->user_ip6[3];
+}
+
+static __always_inline void emit(struct bpf_sock_addr *ctx, __u16 type, __u8 proto, __u64 cookie,
+				 const __u8 raddr[16], __u16 rport)
+{
+	struct ew_ev_sock_addr *ev;
+
+	ev = ew_reserve(sizeof(*ev), type, EW_KSTAT_RB_FULL_SOCK);
+	if (!ev)
+		return;
+	ew_fill_task(&ev->task);
+	ev->cookie = cookie;
+	__builtin_memcpy(ev->raddr, raddr, 16);
+	ev->rport = rport;
+	ev->proto = proto;
+	ev->family = ctx->family == EW_AF_INET6_K ? EW_AF_INET6 : EW_AF_INET;
+	ev->_pad = 0;
+	ew_submit(ev);
+}
+
+static __always_inline int on_connect(struct bpf_sock_addr *ctx, bool v6)
+{
+	__u8 raddr[16];
+	__u8 proto;
+
+	if (ew_is_self())
+		return 1;
+	proto = sock_proto(ctx);
+	if (!proto)
+		return 1;
+	read_raddr(ctx, v6, raddr);
+	emit(ctx, EW_EV_CONNECT, proto, bpf_get_socket_cookie(ctx), raddr,
+	     bpf_ntohs((__u16)ctx->user_port));
+	return 1;
+}
+
+/* Only the first datagram per (socket, peer) is an event; the counters come
+ * from cgroup_skb, so a busy socket costs one hash lookup per call here. */
+static __always_inline int on_udp_msg(struct bpf_sock_addr *ctx, bool v6, __u16 type)
+{
+	struct ew_udp_key key = {};
+	__u8 one = 1;
+	long err;
+
+	if (ew_is_self())
+		return 1;
+	if (sock_proto(ctx) != EW_IPPROTO_UDP)
+		return 1;
+	key.cookie = bpf_get_socket_cookie(ctx);
+	read_raddr(ctx, v6, key.raddr);
+	key.rport = bpf_ntohs((__u16)ctx->user_port);
+	if (bpf_map_lookup_elem(&ew_udp_seen, &key))
+		return 1;
+	err = bpf_map_update_elem(&ew_udp_seen, &key, &one, BPF_NOEXIST);
+	if (err == -EW_EEXIST) /* another CPU reported it first */
+		return 1;
+	if (err) /* report anyway: a duplicate beats a gap */
+		ew_kstat_inc(EW_KSTAT_SEEN_MAP_FULL);
+	emit(ctx, type, EW_IPPROTO_UDP, key.cookie, key.raddr, key.rport);
+	return 1;
+}
+
+SEC("cgroup/connect4")
+int ew_connect4(struct bpf_sock_addr *ctx)
+{
+	return on_connect(ctx, false);
+}
+
+SEC("cgroup/connect6")
+int ew_connect6(struct bpf_sock_addr *ctx)
+{
+	return on_connect(ctx, true);
+}
+
+SEC("cgroup/sendmsg4")
+int ew_sendmsg4(struct bpf_sock_addr *ctx)
+{
+	return on_udp_msg(ctx, false, EW_EV_UDP_SEND);
+}
+
+SEC("cgroup/sendmsg6")
+int ew_sendmsg6(struct bpf_sock_addr *ctx)
+{
+	return on_udp_msg(ctx, true, EW_EV_UDP_SEND);
+}
+
+SEC("cgroup/recvmsg4")
+int ew_recvmsg4(struct bpf_sock_addr *ctx)
+{
+	return on_udp_msg(ctx, false, EW_EV_UDP_RECV);
+}
+
+SEC("cgroup/recvmsg6")
+int ew_recvmsg6(struct bpf_sock_addr *ctx)
+{
+	return on_udp_msg(ctx, true, EW_EV_UDP_RECV);
+}
