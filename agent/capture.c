@@ -131,7 +131,7 @@ int ew_capture_open(const char *path, struct ew_capture_reader **out, struct ew_
 		snprintf(err, errlen,
 			 "%s: capture is of event ABI %u, this egresswatch reads ABI %u: replay it "
 			 "with the version that wrote it",
-			 path, h.abi, EW_ABI_VERSION);
+			 path, h.abi, (unsigned int)EW_ABI_VERSION);
 		goto bad;
 	}
 	h.boot_id[sizeof(h.boot_id) - 1] = '\0';

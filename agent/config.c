@@ -75,10 +75,10 @@ static int check_relations(struct ew_jc *jc, const struct ew_config *c)
 		return ew_jc_fail(jc, "$.ringbuf_bytes",
 				  "must be a power of two (e.g. 8388608), got %u",
 				  c->ringbuf_bytes);
-	if (c->ringbuf_wakeup_bytes > c->ringbuf_bytes / 2)
+	if (c->ringbuf_wakeup_bytes > c->ringbuf_bytes)
 		return ew_jc_fail(jc, "$.ringbuf_wakeup_bytes",
-				  "must be at most half of ringbuf_bytes (%u), got %u",
-				  c->ringbuf_bytes / 2, c->ringbuf_wakeup_bytes);
+				  "must be at most ringbuf_bytes (%u), got %u", c->ringbuf_bytes,
+				  c->ringbuf_wakeup_bytes);
 	if (c->data_dir[0] != '/')
 		return ew_jc_fail(jc, "$.data_dir", "must be an absolute path, got \"%s\"",
 				  c->data_dir);

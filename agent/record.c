@@ -61,17 +61,41 @@ static const char *const psrc_names[] = {
     [EW_PSRC_FORK] = "fork",
 };
 
+/* The hook's view of the owner wins; the process table fills in the rest. */
+static bool owner_ids(const struct ew_flow *f, uint32_t *pid, uint32_t *uid, uint64_t *cg,
+		      const char **comm)
+{
+	if (f->have_task) {
+		*pid = f->task.tgid;
+		*uid = f->task.uid;
+		*cg = f->task.cgroup_id;
+		*comm = f->task.comm;
+		return true;
+	}
+	if (f->proc) {
+		*pid = f->proc->tgid;
+		*uid = f->proc->uid;
+		*cg = f->proc->cgroup_id;
+		*comm = f->proc->comm;
+		return true;
+	}
+	return false;
+}
+
 static void put_process(struct ew_jsonw *w, const struct ew_record_ctx *c, const struct ew_flow *f)
 {
 	const struct ew_proc *p = f->proc;
 	const struct ew_cgroup *cg;
-	char uid[16];
+	const char *comm, *name;
+	uint32_t pid, uid;
+	uint64_t cg_id;
+	char uid_s[16];
 
-	if (!f->have_task && !p)
+	if (!owner_ids(f, &pid, &uid, &cg_id, &comm))
 		return;
 	ew_jsonw_obj_begin(w, "process");
-	ew_jsonw_u64(w, "pid", f->have_task ? f->task.tgid : p->tgid);
-	ew_jsonw_str(w, "name", f->have_task ? f->task.comm : p->comm);
+	ew_jsonw_u64(w, "pid", pid);
+	ew_jsonw_str(w, "name", comm);
 	if (f->have_task) {
 		ew_jsonw_obj_begin(w, "thread");
 		ew_jsonw_u64(w, "id", f->task.tid);
@@ -89,18 +113,15 @@ static void put_process(struct ew_jsonw *w, const struct ew_record_ctx *c, const
 	}
 	ew_jsonw_obj_end(w);
 
-	snprintf(uid, sizeof(uid), "%u", f->have_task ? f->task.uid : p->uid);
+	snprintf(uid_s, sizeof(uid_s), "%u", uid);
 	ew_jsonw_obj_begin(w, "user");
-	ew_jsonw_str(w, "id", uid);
-	{
-		const char *name = ew_procs_user(c->procs, f->have_task ? f->task.uid : p->uid);
-
-		if (name[0])
-			ew_jsonw_str(w, "name", name);
-	}
+	ew_jsonw_str(w, "id", uid_s);
+	name = ew_procs_user(c->procs, uid);
+	if (name[0])
+		ew_jsonw_str(w, "name", name);
 	ew_jsonw_obj_end(w);
 
-	cg = ew_procs_cgroup_get(c->procs, f->have_task ? f->task.cgroup_id : p->cgroup_id);
+	cg = cg_id ? ew_procs_cgroup_get(c->procs, cg_id) : NULL;
 	if (cg && cg->info.container_id[0]) {
 		ew_jsonw_obj_begin(w, "container");
 		ew_jsonw_str(w, "id", cg->info.container_id);
@@ -125,9 +146,11 @@ static void put_process_extra(struct ew_jsonw *w, const struct ew_record_ctx *c,
 			      const struct ew_flow *f)
 {
 	const struct ew_cgroup *cg;
-	uint64_t cg_id = f->have_task ? f->task.cgroup_id : (f->proc ? f->proc->cgroup_id : 0);
+	const char *comm;
+	uint32_t pid, uid;
+	uint64_t cg_id;
 
-	if (!f->have_task && !f->proc)
+	if (!owner_ids(f, &pid, &uid, &cg_id, &comm))
 		return;
 	ew_jsonw_obj_begin(w, "process");
 	ew_jsonw_str(w, "identity", f->proc ? psrc_names[f->proc->source] : "comm_only");

@@ -110,7 +110,8 @@ def main():
 
     http4 = {l["peer_port"]: l for l in peer_log(logs["http4"])}
     # 1
-    r = one(records, "curl over IPv4", source__port=curl_port, destination__port=8080)
+    r = one(records, "curl over IPv4", source__port=curl_port, destination__port=8080,
+            network__direction="egress")
     if r:
         srv = http4.get(curl_port, {})
         check("curl: transport/type/direction", (r["network"]["transport"], r["network"]["type"],
@@ -133,7 +134,8 @@ def main():
         check("curl: no container", "container" not in r)
     # 2
     http6 = {l["peer_port"]: l for l in peer_log(logs["http6"])}
-    r = one(records, "python3 over IPv6", source__port=py6["local_port"], destination__port=8081)
+    r = one(records, "python3 over IPv6", source__port=py6["local_port"], destination__port=8081,
+            network__direction="egress")
     if r:
         check("ipv6: type and addresses", (r["network"]["type"], r["source"]["ip"], r["destination"]["ip"])
               == ("ipv6", T.HOST6, T.PEER6), json.dumps(r["network"]) + json.dumps(r["source"]))
@@ -145,14 +147,16 @@ def main():
         check("ipv6: python executable", os.path.basename(r["process"].get("executable", "")).startswith("python3"),
               str(r["process"]))
     # 3
-    r = one(records, "v4-mapped", source__port=mapped_port, destination__port=8080)
+    r = one(records, "v4-mapped", source__port=mapped_port, destination__port=8080,
+            network__direction="egress")
     if r:
         check("v4-mapped: reported as ipv4", (r["network"]["type"], r["destination"]["ip"]) == ("ipv4", T.PEER4),
               json.dumps(r["network"]) + json.dumps(r["destination"]))
         check("v4-mapped: bytes", r["egresswatch"]["bytes_out"] == http4[mapped_port]["recv"]
               and r["egresswatch"]["bytes_in"] == http4[mapped_port]["sent"], str(r["egresswatch"]))
     # 4
-    r = one(records, "UDP", source__port=udp_port, destination__port=9999)
+    r = one(records, "UDP", source__port=udp_port, destination__port=9999,
+            network__direction="egress")
     if r:
         check("udp: transport and direction", (r["network"]["transport"], r["network"]["direction"]) ==
               ("udp", "egress"), json.dumps(r["network"]))
@@ -162,7 +166,8 @@ def main():
         check("udp: process", r["process"]["pid"] > 0 and "executable" in r["process"], str(r["process"]))
     # 5
     local_log = {l["peer_port"]: l for l in peer_log(logs["local"])}
-    r = one(records, "accepted connection", source__port=inbound["local_port"], destination__port=8090)
+    r = one(records, "accepted connection", source__port=inbound["local_port"], destination__port=8090,
+            network__direction="ingress")
     if r:
         check("accepted: direction ingress, initiator is the source",
               (r["network"]["direction"], r["source"]["ip"], r["destination"]["ip"]) ==
@@ -176,7 +181,8 @@ def main():
               "%s vs %s" % (r["egresswatch"], local_log))
         check("accepted: peer is the remote end", r["egresswatch"]["peer"]["ip"] == T.PEER4)
     # 6
-    qs = [x for x in T.flows(records, destination__port=8080) if x["egresswatch"]["final"]
+    qs = [x for x in T.flows(records, destination__port=8080, network__direction="egress")
+          if x["egresswatch"]["final"]
           and "marker-quick" in x.get("process", {}).get("command_line", "")]
     check("quick exit: one record with its command line", len(qs) == 1, str(len(qs)))
     if qs:
@@ -189,12 +195,18 @@ def main():
         check("quick exit: pid", r["process"]["pid"] == quick.pid, "%s vs %d" % (r["process"], quick.pid))
         check("quick exit: 10 bytes out", r["egresswatch"]["bytes_out"] == 10, str(r["egresswatch"]))
     # 7
-    r = one(records, "docker-scoped process", source__port=docker_port, destination__port=8080)
+    r = one(records, "docker-scoped process", source__port=docker_port, destination__port=8080,
+            network__direction="egress")
     if r:
         check("docker: container.id", r.get("container", {}).get("id") == CONTAINER_ID, str(r.get("container")))
         check("docker: cgroup path", r["egresswatch"]["process"].get("cgroup", "").endswith(
             "docker-%s.scope" % CONTAINER_ID), str(r["egresswatch"]["process"]))
         check("docker: executable curl", r["process"].get("executable") == shutil.which("curl"))
+    # The namespace's servers are on this host too: their side is recorded as accepted.
+    srv = [x for x in T.flows(records, destination__port=8080, network__direction="ingress",
+                              source__port=curl_port) if x["egresswatch"]["final"]]
+    check("the peer namespace's server side is recorded as ingress", len(srv) == 1 and
+          srv[0]["egresswatch"]["bytes_in"] == http4[curl_port]["recv"], str(srv)[:300])
     # entity ids
     ents = [x["process"]["entity_id"] for x in T.flows(records) if "entity_id" in x.get("process", {})]
     check("entity ids present", len(ents) >= 5)
