@@ -24,7 +24,7 @@ Test(config, shipped_default_file_loads)
 {
 	char path[1024];
 
-	snprintf(path, sizeof(path), "%s/../../deploy/egresswatch.json", getenv("EW_TEST_DATA"));
+	snprintf(path, sizeof(path), "%s/deploy/egresswatch.json", getenv("EW_SOURCE_ROOT"));
 	cr_assert_eq(ew_config_load(path, &c, err, sizeof(err)), 0, "%s", err);
 	cr_assert_eq(c.ringbuf_bytes, 8u << 20);
 	cr_assert_eq(c.log_level, EW_LOG_INFO);
