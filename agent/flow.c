@@ -20,7 +20,14 @@ struct ew_flows {
 	struct ew_flow_opts o;
 	struct ew_flow **buckets;
 	uint64_t mask;
-	struct ew_flow *oldest, *newest;
+	/*
+	 * Three queues so a tick touches only the flows that are due: activity
+	 * order per protocol (eviction, UDP idle) and report order (interim
+	 * records; a flow moves to the tail each time it is reported).
+	 */
+	struct ew_list {
+		struct ew_flow *head, *tail;
+	} act[2], rep;
 	struct ew_flow *free_list;
 	struct owner *owners;
 	uint64_t seed;
@@ -73,38 +80,71 @@ const struct ew_flow_stats *ew_flows_stats(const struct ew_flows *t)
 	return &t->st;
 }
 
-static void lru_unlink(struct ew_flows *t, struct ew_flow *f)
+enum { ACT, REP };
+
+static struct ew_link *link_of(struct ew_flow *f, int which)
 {
-	if (f->prev)
-		f->prev->next = f->next;
-	else
-		t->oldest = f->next;
-	if (f->next)
-		f->next->prev = f->prev;
-	else
-		t->newest = f->prev;
-	f->prev = f->next = NULL;
+	return which == ACT ? &f->act : &f->rep;
 }
 
-static void lru_append(struct ew_flows *t, struct ew_flow *f)
+static struct ew_list *list_of(struct ew_flows *t, struct ew_flow *f, int which)
 {
-	f->prev = t->newest;
-	f->next = NULL;
-	if (t->newest)
-		t->newest->next = f;
+	return which == ACT ? &t->act[f->proto == EW_IPPROTO_UDP] : &t->rep;
+}
+
+static void q_unlink(struct ew_flows *t, struct ew_flow *f, int which)
+{
+	struct ew_link *l = link_of(f, which);
+	struct ew_list *q = list_of(t, f, which);
+
+	if (l->prev)
+		link_of(l->prev, which)->next = l->next;
 	else
-		t->oldest = f;
-	t->newest = f;
+		q->head = l->next;
+	if (l->next)
+		link_of(l->next, which)->prev = l->prev;
+	else
+		q->tail = l->prev;
+	l->prev = l->next = NULL;
+}
+
+static void q_append(struct ew_flows *t, struct ew_flow *f, int which)
+{
+	struct ew_link *l = link_of(f, which);
+	struct ew_list *q = list_of(t, f, which);
+
+	l->prev = q->tail;
+	l->next = NULL;
+	if (q->tail)
+		link_of(q->tail, which)->next = f;
+	else
+		q->head = f;
+	q->tail = f;
+}
+
+static void q_to_tail(struct ew_flows *t, struct ew_flow *f, int which)
+{
+	if (list_of(t, f, which)->tail != f) {
+		q_unlink(t, f, which);
+		q_append(t, f, which);
+	}
 }
 
 static void touch(struct ew_flows *t, struct ew_flow *f, uint64_t ts)
 {
 	if (ts > f->last_ns)
 		f->last_ns = ts;
-	if (t->newest != f) {
-		lru_unlink(t, f);
-		lru_append(t, f);
-	}
+	q_to_tail(t, f, ACT);
+}
+
+/* The least recently active flow of either protocol: the one to evict. */
+static struct ew_flow *least_active(const struct ew_flows *t)
+{
+	struct ew_flow *a = t->act[0].head, *b = t->act[1].head;
+
+	if (!a || !b)
+		return a ? a : b;
+	return a->last_ns <= b->last_ns ? a : b;
 }
 
 static struct ew_flow *lookup(struct ew_flows *t, uint64_t cookie, const uint8_t raddr[16],
@@ -126,6 +166,7 @@ static void emit(struct ew_flows *t, struct ew_flow *f, enum ew_flow_end end, ui
 	f->rep_out = f->bytes_out;
 	f->rep_in = f->bytes_in;
 	f->report_ns = now;
+	q_to_tail(t, f, REP);
 	t->st.records++;
 }
 
@@ -139,7 +180,8 @@ static void remove_flow(struct ew_flows *t, struct ew_flow *f)
 			break;
 		}
 	}
-	lru_unlink(t, f);
+	q_unlink(t, f, ACT);
+	q_unlink(t, f, REP);
 	t->st.open--;
 	if (f->proto == EW_IPPROTO_TCP)
 		t->st.open_tcp--;
@@ -174,9 +216,9 @@ static struct ew_flow *create(struct ew_flows *t, uint64_t cookie, const uint8_t
 	struct ew_flow **head;
 	struct ew_flow *f;
 
-	if (t->st.open >= t->o.max_flows && t->oldest) {
+	if (t->st.open >= t->o.max_flows && least_active(t)) {
 		t->st.evicted++;
-		end_flow(t, t->oldest, EW_END_EVICTED, ts);
+		end_flow(t, least_active(t), EW_END_EVICTED, ts);
 	}
 	f = t->free_list;
 	if (f) {
@@ -195,7 +237,8 @@ static struct ew_flow *create(struct ew_flows *t, uint64_t cookie, const uint8_t
 	head = &t->buckets[key_hash(cookie, raddr, rport) & t->mask];
 	f->hnext = *head;
 	*head = f;
-	lru_append(t, f);
+	q_append(t, f, ACT);
+	q_append(t, f, REP);
 	t->st.open++;
 	t->st.created++;
 	if (proto == EW_IPPROTO_TCP)
@@ -385,12 +428,11 @@ void ew_flows_udp_count(struct ew_flows *t, const struct ew_ev_udp_count *ev)
 
 void ew_flows_sweep_end(struct ew_flows *t, const struct ew_ev_sweep_end *ev)
 {
-	struct ew_flow *f = t->oldest, *next;
+	struct ew_flow *f = t->act[0].head, *next;
 
 	for (; f; f = next) {
-		next = f->next;
-		if (f->proto == EW_IPPROTO_TCP && f->start_ns < ev->started_ns &&
-		    f->seen_ns < ev->started_ns) {
+		next = f->act.next;
+		if (f->start_ns < ev->started_ns && f->seen_ns < ev->started_ns) {
 			t->st.vanished++;
 			end_flow(t, f, EW_END_VANISHED, ev->h.ts_ns);
 		}
@@ -399,33 +441,30 @@ void ew_flows_sweep_end(struct ew_flows *t, const struct ew_ev_sweep_end *ev)
 
 void ew_flows_tick(struct ew_flows *t, uint64_t now)
 {
-	struct ew_flow *f = t->oldest, *next;
+	struct ew_flow *f;
 
-	for (; f; f = next) {
-		next = f->next;
-		if (f->proto == EW_IPPROTO_UDP && now > f->last_ns &&
-		    now - f->last_ns >= t->o.udp_idle_ns) {
-			end_flow(t, f, EW_END_IDLE, f->last_ns);
-			continue;
-		}
-		if (now > f->report_ns && now - f->report_ns >= t->o.report_interval_ns)
-			emit(t, f, EW_END_NONE, now);
-	}
+	while ((f = t->act[1].head) && now > f->last_ns && now - f->last_ns >= t->o.udp_idle_ns)
+		end_flow(t, f, EW_END_IDLE, f->last_ns);
+	/* Each report moves the flow to the tail, so this ends at the first one not due. */
+	while ((f = t->rep.head) && now > f->report_ns &&
+	       now - f->report_ns >= t->o.report_interval_ns)
+		emit(t, f, EW_END_NONE, now);
 }
 
 void ew_flows_flush(struct ew_flows *t, uint64_t now)
 {
-	while (t->oldest)
-		end_flow(t, t->oldest, EW_END_SHUTDOWN,
-			 now > t->oldest->last_ns ? now : t->oldest->last_ns);
+	struct ew_flow *f;
+
+	while ((f = least_active(t)))
+		end_flow(t, f, EW_END_SHUTDOWN, now > f->last_ns ? now : f->last_ns);
 }
 
 void ew_flows_free(struct ew_flows *t)
 {
 	if (!t)
 		return;
-	while (t->oldest)
-		remove_flow(t, t->oldest);
+	while (t->rep.head)
+		remove_flow(t, t->rep.head);
 	while (t->free_list) {
 		struct ew_flow *f = t->free_list;
 

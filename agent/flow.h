@@ -30,7 +30,9 @@ enum ew_flow_end {
 
 struct ew_flow {
 	struct ew_flow *hnext;
-	struct ew_flow *prev, *next; /* activity order, oldest first */
+	struct ew_link {
+		struct ew_flow *prev, *next;
+	} act, rep; /* activity order per protocol; report order: oldest first */
 	/* key */
 	uint64_t cookie;
 	uint8_t raddr[16]; /* zero for TCP: the cookie names the socket */

@@ -106,15 +106,18 @@ static int copy_fd(int from, int to)
 	}
 }
 
-/* Appends one gzip member holding all of @src to @dst. */
+/*
+ * Appends one gzip member holding all of @src to @dst. Level 1: JSON lines
+ * still shrink about 8x, at several times the speed of the default level, and
+ * the compression of a closed hour runs on the thread that reads the ring.
+ */
 static int gzip_fd(int src, int dst)
 {
 	static __thread unsigned char in[65536], out[65536];
 	z_stream z = {0};
 	int rc = 0, flush = Z_NO_FLUSH, zrc = Z_OK;
 
-	if (deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) !=
-	    Z_OK)
+	if (deflateInit2(&z, Z_BEST_SPEED, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
 		return -ENOMEM;
 	while (!rc && flush != Z_FINISH) {
 		ssize_t n = read(src, in, sizeof(in));
