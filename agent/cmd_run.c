@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -370,6 +371,8 @@ static int run(const struct run_opts *o, struct live *l)
 	if (rc < 0)
 		ew_warn("initial TCP sweep failed: %s", strerror(-rc));
 	l->last_sweep = ew_events_now();
+	/* Probing and loading parsed the kernel's BTF several times; give that back. */
+	malloc_trim(0);
 	loop(l, o->duration);
 	housekeeping(l, true);
 	return 0;

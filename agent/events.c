@@ -171,8 +171,9 @@ int ew_events_scan_procs(struct ew_events *e)
 }
 
 struct sweep_ctx {
-	struct ew_pipeline *p;
+	struct ew_events *e;
 	uint64_t ts;
+	unsigned int n;
 };
 
 static int sweep_one(const struct ew_ev_tcp *ev, void *arg)
@@ -183,14 +184,17 @@ static int sweep_one(const struct ew_ev_tcp *ev, void *arg)
 	copy.h.type = EW_EV_TCP_COUNT;
 	copy.h.size = sizeof(copy);
 	copy.h.ts_ns = s->ts;
-	ew_pipeline_feed(s->p, &copy, sizeof(copy));
+	ew_pipeline_feed(s->e->p, &copy, sizeof(copy));
+	/* A sweep of many sockets takes long enough for a burst to fill the ring. */
+	if (++s->n % 1024 == 0)
+		ew_events_drain(s->e);
 	return 0;
 }
 
 int ew_events_sweep_tcp(struct ew_events *e)
 {
 	struct ew_ev_sweep_end end = {.h = {.type = EW_EV_SWEEP_END, .size = sizeof(end)}};
-	struct sweep_ctx s = {.p = e->p};
+	struct sweep_ctx s = {.e = e};
 	int rc;
 
 	ew_events_drain(e);

@@ -6,7 +6,8 @@
 
 #include "tcp_bytes.h"
 
-#define OWNER_SLOTS 65536 /* UDP socket owners, direct-mapped: a cache, not a table */
+#define OWNER_SLOTS 16384 /* UDP socket owners, direct-mapped: a cache, not a table */
+#define SLAB_FLOWS  1024  /* flows are allocated in blocks: no per-flow malloc header */
 
 struct owner {
 	uint64_t cookie;
@@ -29,6 +30,10 @@ struct ew_flows {
 		struct ew_flow *head, *tail;
 	} act[2], rep;
 	struct ew_flow *free_list;
+	struct slab {
+		struct slab *next;
+		struct ew_flow flows[SLAB_FLOWS];
+	} * slabs;
 	struct owner *owners;
 	uint64_t seed;
 	struct ew_flow_stats st;
@@ -147,6 +152,14 @@ static struct ew_flow *least_active(const struct ew_flows *t)
 	return a->last_ns <= b->last_ns ? a : b;
 }
 
+static const uint8_t zero16[16];
+
+/* A TCP socket has one peer, so its key is the cookie alone; UDP adds the peer. */
+static const uint8_t *key_addr(const struct ew_flow *f)
+{
+	return f->proto == EW_IPPROTO_UDP ? f->peer : zero16;
+}
+
 static struct ew_flow *lookup(struct ew_flows *t, uint64_t cookie, const uint8_t raddr[16],
 			      uint16_t rport, uint8_t proto)
 {
@@ -154,7 +167,7 @@ static struct ew_flow *lookup(struct ew_flows *t, uint64_t cookie, const uint8_t
 
 	for (; f; f = f->hnext)
 		if (f->cookie == cookie && f->rport == rport && f->proto == proto &&
-		    memcmp(f->raddr, raddr, 16) == 0)
+		    memcmp(key_addr(f), raddr, 16) == 0)
 			return f;
 	return NULL;
 }
@@ -172,7 +185,7 @@ static void emit(struct ew_flows *t, struct ew_flow *f, enum ew_flow_end end, ui
 
 static void remove_flow(struct ew_flows *t, struct ew_flow *f)
 {
-	struct ew_flow **pp = &t->buckets[key_hash(f->cookie, f->raddr, f->rport) & t->mask];
+	struct ew_flow **pp = &t->buckets[key_hash(f->cookie, key_addr(f), f->rport) & t->mask];
 
 	for (; *pp; pp = &(*pp)->hnext) {
 		if (*pp == f) {
@@ -197,7 +210,7 @@ static void end_flow(struct ew_flows *t, struct ew_flow *f, enum ew_flow_end why
 	if (f->proto == EW_IPPROTO_UDP && t->o.udp_end) {
 		struct ew_udp_key k = {.cookie = f->cookie, .rport = f->rport};
 
-		memcpy(k.raddr, f->raddr, 16);
+		memcpy(k.raddr, key_addr(f), 16);
 		t->o.udp_end(t->o.arg, &k);
 	}
 	remove_flow(t, f);
@@ -220,16 +233,28 @@ static struct ew_flow *create(struct ew_flows *t, uint64_t cookie, const uint8_t
 		t->st.evicted++;
 		end_flow(t, least_active(t), EW_END_EVICTED, ts);
 	}
-	f = t->free_list;
-	if (f) {
-		t->free_list = f->hnext;
-		memset(f, 0, sizeof(*f));
-	} else if (!(f = calloc(1, sizeof(*f)))) {
-		t->st.alloc_failures++;
-		return NULL;
+	if (!t->free_list) {
+		struct slab *sl = malloc(sizeof(*sl));
+
+		if (!sl) {
+			t->st.alloc_failures++;
+			return NULL;
+		}
+		sl->next = t->slabs;
+		t->slabs = sl;
+		for (int i = SLAB_FLOWS - 1; i >= 0; i--) {
+			sl->flows[i].hnext = t->free_list;
+			t->free_list = &sl->flows[i];
+		}
 	}
+	f = t->free_list;
+	t->free_list = f->hnext;
+	memset(f, 0, sizeof(*f));
 	f->cookie = cookie;
-	memcpy(f->raddr, raddr, 16);
+	if (proto == EW_IPPROTO_UDP) {
+		memcpy(f->peer, raddr, 16);
+		f->peer_port = rport;
+	}
 	f->rport = rport;
 	f->proto = proto;
 	f->start_ns = f->last_ns = f->report_ns = ts;
@@ -270,8 +295,6 @@ static void set_owner(struct ew_flow *f, const struct ew_task *task, struct ew_p
 		f->proc = proc;
 	}
 }
-
-static const uint8_t zero16[16];
 
 static struct owner *owner_slot(struct ew_flows *t, uint64_t cookie)
 {
@@ -465,11 +488,11 @@ void ew_flows_free(struct ew_flows *t)
 		return;
 	while (t->rep.head)
 		remove_flow(t, t->rep.head);
-	while (t->free_list) {
-		struct ew_flow *f = t->free_list;
+	while (t->slabs) {
+		struct slab *sl = t->slabs;
 
-		t->free_list = f->hnext;
-		free(f);
+		t->slabs = sl->next;
+		free(sl);
 	}
 	if (t->owners)
 		for (size_t i = 0; i < OWNER_SLOTS; i++)

@@ -35,7 +35,6 @@ struct ew_flow {
 	} act, rep; /* activity order per protocol; report order: oldest first */
 	/* key */
 	uint64_t cookie;
-	uint8_t raddr[16]; /* zero for TCP: the cookie names the socket */
 	uint16_t rport;
 	uint8_t proto;
 	/* what we know */
@@ -49,12 +48,16 @@ struct ew_flow {
 	uint16_t peer_port;
 	uint16_t local_port;
 	uint64_t flow_id;
-	uint64_t start_ns, last_ns, report_ns, seen_ns;
+	uint64_t start_ns, last_ns, report_ns;
 	uint64_t bytes_out, bytes_in; /* payload so far */
 	uint64_t rep_out, rep_in;     /* at the previous record */
-	uint64_t raw_out, raw_in;     /* UDP: the kernel's cumulative counters */
-	struct ew_task task;	      /* from the hook that named the owner */
-	struct ew_proc *proc;	      /* a reference, or NULL */
+	uint64_t raw_out;	      /* UDP: the kernel's cumulative counters */
+	union {
+		uint64_t raw_in;  /* UDP */
+		uint64_t seen_ns; /* TCP: last reported by a counter sweep */
+	};
+	struct ew_task task;  /* from the hook that named the owner */
+	struct ew_proc *proc; /* a reference, or NULL */
 };
 
 /* Called for each record due; @now_ns is the record's time (boottime). */

@@ -80,9 +80,11 @@ base_rss=$(status_mib "$agent_pid" VmRSS)
 echo "agent attached: pid $agent_pid, VmRSS $base_rss MiB, flows open $(flows_open)"
 
 coproc HOLD { exec "$FH" -n "$FLOWS" 2>&1; }
+# bash unsets HOLD when the coprocess exits: keep a copy of its fd.
+exec {hold_fd}<&"${HOLD[0]}"
 hold_pid=$HOLD_PID
 ready=
-while read -r -t 120 line <&"${HOLD[0]}"; do
+while read -r -t 120 line <&"$hold_fd"; do
 	echo "flows_hold: $line"
 	case $line in READY*)
 		ready=$line
@@ -110,7 +112,7 @@ for ((i = 1; i <= HOLD_SECONDS; i++)); do
 done
 
 kill -TERM "$hold_pid"
-while read -r -t 60 line <&"${HOLD[0]}"; do echo "flows_hold: $line"; done
+while read -r -t 60 line <&"$hold_fd"; do echo "flows_hold: $line"; done
 wait "$hold_pid" 2>/dev/null
 hold_pid=
 sleep 3
@@ -122,6 +124,9 @@ wait "$agent_pid"
 st=$?
 agent_pid=
 grep -E 'stopped:|warn|error' "$work/agent.err" | tail -n 5
+echo "losses by reason (non-zero):"
+grep -E '^egresswatch_(kernel_drops|decode_errors)_total|^egresswatch_(flows_evicted|record_write_errors)' \
+	"$data/metrics.prom" | awk '$2 != 0 { print "  " $0 }'
 verdict=$(awk -v h="$hwm" 'BEGIN { print (h <= 64 ? "within" : "over") }')
 echo "agent with $conns connections ($max_open flows open at most): VmRSS max $max_rss MiB," \
 	"VmHWM $hwm MiB ($verdict the 64 MiB target)"
