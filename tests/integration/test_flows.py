@@ -46,7 +46,7 @@ def main():
     body = os.path.join(work, "body.bin")
     with open(body, "wb") as f:
         f.write(os.urandom(100000))
-    cg_dir = os.path.join(T.cgroup2_root(), "ewtest.slice", "docker-%s.scope" % CONTAINER_ID)
+    cg_dir = None
 
     with T.Netns() as ns:
         ns.spawn(PY, PEER, "tcp", T.PEER4, "8080", "--log", logs["http4"], "--reply", "1234")
@@ -57,6 +57,8 @@ def main():
         assert "ready" in local.stdout.readline()
 
         agent = T.Agent(work, capture=cap).start()
+        # After the start: the agent mounts cgroup2 itself where nothing had.
+        cg_dir = os.path.join(T.cgroup2_root(), "ewtest.slice", "docker-%s.scope" % CONTAINER_ID)
         try:
             # 1. curl POSTs 100,000 bytes over IPv4.
             curl = T.sh("curl", "-sS", "--http1.1", "-o", "/dev/null", "-w", "%{local_port}",
@@ -96,7 +98,7 @@ def main():
             local.kill()
             local.wait()
             for d in (cg_dir, os.path.dirname(cg_dir)):
-                if os.path.isdir(d):
+                if d and os.path.isdir(d):
                     os.rmdir(d)
 
     check("agent exits 0 on SIGTERM", rc == 0, agent.stderr())
