@@ -13,13 +13,43 @@ int64_t ew_record_realtime(const struct ew_record_ctx *c, uint64_t boot_ns)
 	return (int64_t)boot_ns + c->realtime_offset_ns;
 }
 
+/* Hand-rolled: these run for every record, and printf costs more than the rest. */
+static char *put_dec(char *p, uint32_t v)
+{
+	char tmp[10];
+	int n = 0;
+
+	do
+		tmp[n++] = (char)('0' + v % 10);
+	while ((v /= 10));
+	while (n)
+		*p++ = tmp[--n];
+	*p = '\0';
+	return p;
+}
+
+static void put_hex64(char out[17], uint64_t v)
+{
+	static const char digits[] = "0123456789abcdef";
+
+	for (int i = 15; i >= 0; i--, v >>= 4)
+		out[i] = digits[v & 15];
+	out[16] = '\0';
+}
+
 const char *ew_record_ip(const uint8_t a[16], char *buf, size_t len)
 {
 	static const uint8_t v4[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
 
-	if (memcmp(a, v4, 12) == 0)
-		snprintf(buf, len, "%u.%u.%u.%u", a[12], a[13], a[14], a[15]);
-	else if (!inet_ntop(AF_INET6, a, buf, (socklen_t)len))
+	if (memcmp(a, v4, 12) == 0 && len >= 16) {
+		char *p = buf;
+
+		for (int i = 12; i < 16; i++) {
+			p = put_dec(p, a[i]);
+			if (i < 15)
+				*p++ = '.';
+		}
+	} else if (!inet_ntop(AF_INET6, a, buf, (socklen_t)len))
 		snprintf(buf, len, "::");
 	return buf;
 }
@@ -113,7 +143,7 @@ static void put_process(struct ew_jsonw *w, const struct ew_record_ctx *c, const
 	}
 	ew_jsonw_obj_end(w);
 
-	snprintf(uid_s, sizeof(uid_s), "%u", uid);
+	put_dec(uid_s, uid);
 	ew_jsonw_obj_begin(w, "user");
 	ew_jsonw_str(w, "id", uid_s);
 	name = ew_procs_user(c->procs, uid);
@@ -229,7 +259,7 @@ void ew_record_flow(struct ew_jsonw *w, const struct ew_record_ctx *c, const str
 	}
 
 	ew_jsonw_obj_begin(w, "egresswatch");
-	snprintf(fid, sizeof(fid), "%016llx", (unsigned long long)f->flow_id);
+	put_hex64(fid, f->flow_id);
 	ew_jsonw_str(w, "flow_id", fid);
 	ew_jsonw_bool(w, "final", final);
 	ew_jsonw_str(w, "end_reason", end_names[f->end]);
