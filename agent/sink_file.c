@@ -3,6 +3,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,8 +24,18 @@
 /* "YYYY-MM-DD/HH": compared bytewise, which is chronological order. */
 #define KEY_LEN 13
 
+/* A closed hour being compressed off the hot path (the ring consumer). */
+struct compress_job {
+	char *root;
+	char key[KEY_LEN + 1];
+	int rc;
+};
+
 struct ew_hourly {
 	char *root;
+	pthread_t worker;
+	bool worker_live;
+	struct compress_job job;
 	int fd;		       /* the open hour's .jsonl, or -1 */
 	char key[KEY_LEN + 1]; /* of the open hour, "" before the first record */
 	char *buf;
@@ -434,10 +446,11 @@ int ew_hourly_flush(struct ew_hourly *h)
 }
 
 /* Flush, fsync and close the open hour, then compress it if asked. */
+static int compress_key(const char *root, const char *key);
+
 static int close_hour(struct ew_hourly *h, bool compress)
 {
-	char date[11];
-	int rc, dfd;
+	int rc, crc;
 
 	if (h->fd < 0)
 		return 0;
@@ -449,15 +462,56 @@ static int close_hour(struct ew_hourly *h, bool compress)
 	h->len = 0; /* unwritable records are lost here, and counted by rc */
 	if (!compress)
 		return rc;
-	memcpy(date, h->key, 10);
-	date[10] = '\0';
-	dfd = open_dir(h->root, date, false);
-	if (dfd < 0)
-		return rc ? rc : dfd;
-	int crc = compress_hour(dfd, h->key + 11);
-
-	close(dfd);
+	crc = compress_key(h->root, h->key);
 	return rc ? rc : crc;
+}
+
+static int compress_key(const char *root, const char *key)
+{
+	char date[11];
+	int dfd, rc;
+
+	memcpy(date, key, 10);
+	date[10] = '\0';
+	dfd = open_dir(root, date, false);
+	if (dfd < 0)
+		return dfd;
+	rc = compress_hour(dfd, key + 11);
+	close(dfd);
+	return rc;
+}
+
+static void *compress_worker(void *arg)
+{
+	struct compress_job *job = arg;
+
+	job->rc = compress_key(job->root, job->key);
+	if (job->rc)
+		ew_warn("cannot compress records hour %s/%s: %s (kept for the next start)",
+			job->root, job->key, strerror(-job->rc));
+	return NULL;
+}
+
+int ew_hourly_sync(struct ew_hourly *h)
+{
+	if (!h->worker_live)
+		return 0;
+	pthread_join(h->worker, NULL);
+	h->worker_live = false;
+	return h->job.rc;
+}
+
+/* Hours close once an hour, so at most one compression is ever running. */
+static void compress_in_background(struct ew_hourly *h, const char *key)
+{
+	ew_hourly_sync(h);
+	h->job.root = h->root;
+	memcpy(h->job.key, key, sizeof(h->job.key));
+	h->job.rc = 0;
+	if (pthread_create(&h->worker, NULL, compress_worker, &h->job) == 0)
+		h->worker_live = true;
+	else
+		compress_worker(&h->job);
 }
 
 int ew_hourly_write(struct ew_hourly *h, int64_t realtime_ns, const char *line, size_t len)
@@ -473,10 +527,11 @@ int ew_hourly_write(struct ew_hourly *h, int64_t realtime_ns, const char *line, 
 			char old[KEY_LEN + 1];
 
 			memcpy(old, h->key, sizeof(old));
-			rc = close_hour(h, true);
+			rc = close_hour(h, false);
 			if (rc)
 				ew_warn("closing records hour %s/%s: %s (kept for the next start)",
 					h->root, old, strerror(-rc));
+			compress_in_background(h, old);
 		}
 		rc = open_hour(h, key);
 		if (rc)
@@ -522,6 +577,7 @@ int ew_hourly_close(struct ew_hourly *h, bool compress_current)
 
 	if (!h)
 		return 0;
+	ew_hourly_sync(h);
 	rc = close_hour(h, compress_current);
 	free(h->buf);
 	free(h->root);

@@ -61,6 +61,12 @@ int ew_hourly_flush(struct ew_hourly *h);
  *
  * Return: 0 or -errno.
  */
+/**
+ * ew_hourly_sync() - wait for the compression of the last closed hour, which
+ * runs in a thread of its own so the ring consumer never waits for zlib.
+ * Return: 0 or that compression's -errno (the .jsonl then stays for the next start).
+ */
+int ew_hourly_sync(struct ew_hourly *h);
 int ew_hourly_reopen(struct ew_hourly *h);
 
 /**

@@ -111,11 +111,13 @@ Test(sink_file, rotates_across_hour_and_day_with_compression)
 	expect_content("2020-11-26/22.jsonl", "{\"a\":1}\n{\"a\":2}\n");
 
 	put(h, T0 + HOUR, "{\"b\":1}"); /* 23:30 */
+	cr_assert_eq(ew_hourly_sync(h), 0);
 	cr_assert_not(exists("2020-11-26/22.jsonl"));
 	cr_assert_not(exists("2020-11-26/22.jsonl.gz.tmp"));
 	expect_content("2020-11-26/22.jsonl.gz", "{\"a\":1}\n{\"a\":2}\n");
 
 	put(h, T0 + 2 * HOUR, "{\"c\":1}"); /* 00:30 the next day */
+	cr_assert_eq(ew_hourly_sync(h), 0);
 	expect_content("2020-11-26/23.jsonl.gz", "{\"b\":1}\n");
 	cr_assert_eq(ew_hourly_close(h, false), 0);
 	expect_content("2020-11-27/00.jsonl", "{\"c\":1}\n");
