@@ -4,6 +4,7 @@ cause and the fix, and the right exit status; a full ring buffer is counted
 while the agent keeps recording."""
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -122,11 +123,48 @@ def ring_full(work):
           any(sum(m["egresswatch"]["metrics"]["kernel_drops_total"].values()) > 0 for m in metric))
 
 
+def lifecycle(work):
+    """--duration stops by itself; SIGHUP reopens the outputs and loses nothing."""
+    d = os.path.join(work, "dur")
+    t0 = time.time()
+    r = run("run", "--quiet", "--data-dir", d, "--duration", "1.5", timeout=30)
+    took = time.time() - t0
+    check("--duration: exits 0 by itself", r.returncode == 0, r.stderr)
+    check("--duration: within a few seconds", took < 10, "%.1f s" % took)
+    check("--duration: hour file compressed", any(p.endswith(".jsonl.gz") for p in
+          subprocess.run(["find", d], capture_output=True, text=True).stdout.split()))
+    os.makedirs(os.path.join(work, "hup"))
+    agent = T.Agent(os.path.join(work, "hup")).start()
+    srv = subprocess.Popen(["/usr/bin/python3", os.path.join(T.HERE, "peer.py"), "tcp", "127.0.0.1",
+                            "18098", "--reply", "5"], stdout=subprocess.PIPE, text=True)
+    srv.stdout.readline()
+    ports = []
+    try:
+        for _ in range(2):
+            c = subprocess.run(["/usr/bin/python3", os.path.join(T.HERE, "peer.py"), "client",
+                                "127.0.0.1", "18098", "--size", "3"], capture_output=True, text=True)
+            ports.append(json.loads(c.stdout)["local_port"])
+            agent.proc.send_signal(signal.SIGHUP)
+            time.sleep(0.5)
+        alive = agent.proc.poll() is None
+    finally:
+        srv.kill()
+        srv.wait()
+        rc = agent.stop()
+    check("SIGHUP: agent keeps running and exits 0", alive and rc == 0, agent.stderr())
+    check("SIGHUP: logged", "SIGHUP: reopening" in agent.stderr(), agent.stderr())
+    recs = agent.records()
+    for p in ports:
+        check("SIGHUP: flow on port %d recorded" % p,
+              len(T.flows(recs, source__port=p, network__direction="egress")) == 1)
+
+
 def main():
     work = T.tmpdir()
     usage_and_config(work)
     T.require_bpf("the kernel part of the bad-input test")
     privileges_and_kernel(work)
+    lifecycle(work)
     ring_full(work)
     print("%d checks failed" % len(failures) if failures else "all checks passed")
     return 1 if failures else 0
