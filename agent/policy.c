@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "policy.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
+#include <stdlib.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -9,6 +11,13 @@
 #include <string.h>
 
 #include "jsoncheck.h"
+
+void ew_policy_free(struct ew_policy *p)
+{
+	free(p->nets);
+	p->nets = NULL;
+	p->n_nets = 0;
+}
 
 void ew_policy_defaults(struct ew_policy *p)
 {
@@ -28,12 +37,107 @@ static const struct ew_jc_field fields[] = {
     {"version", EW_JC_U32, offsetof(struct raw_policy, version), 1, 1, NULL},
     {"legal_entity", EW_JC_STRING, offsetof(struct raw_policy, legal_entity), 0, 128, NULL},
     {"domestic_countries", EW_JC_ARRAY, 0, 0, 0, NULL},
+    {"networks", EW_JC_ARRAY, 0, 0, 0, NULL},
     {"$schema", EW_JC_STRING, offsetof(struct raw_policy, schema), 0, 1024, NULL},
 };
 
 static bool iso_alpha2(const char *s)
 {
 	return s && strlen(s) == 2 && isupper((unsigned char)s[0]) && isupper((unsigned char)s[1]);
+}
+
+/* "198.18.0.0/15" or "2001:db8::/32" into the 128-bit form. */
+static int parse_cidr(const char *s, uint8_t addr[16], uint8_t *prefix)
+{
+	char buf[64], *slash, *end;
+	long bits;
+	bool v4;
+
+	if (strlen(s) >= sizeof(buf))
+		return -EINVAL;
+	strcpy(buf, s);
+	slash = strchr(buf, '/');
+	if (!slash)
+		return -EINVAL;
+	*slash = '\0';
+	v4 = strchr(buf, ':') == NULL;
+	memset(addr, 0, 16);
+	if (v4) {
+		addr[10] = addr[11] = 0xff;
+		if (inet_pton(AF_INET, buf, addr + 12) != 1)
+			return -EINVAL;
+	} else if (inet_pton(AF_INET6, buf, addr) != 1) {
+		return -EINVAL;
+	}
+	errno = 0;
+	bits = strtol(slash + 1, &end, 10);
+	if (errno || *end || end == slash + 1 || bits < 0 || bits > (v4 ? 32 : 128))
+		return -EINVAL;
+	*prefix = (uint8_t)(v4 ? bits + 96 : bits);
+	for (int i = *prefix; i < 128; i++) /* host bits must be zero: a typo otherwise */
+		if (addr[i / 8] & (0x80 >> (i % 8)))
+			return -EDOM;
+	return 0;
+}
+
+static int apply_networks(struct ew_jc *jc, const cJSON *arr, struct ew_policy *p)
+{
+	const cJSON *v;
+	char path[96];
+	int i = 0;
+
+	if (cJSON_GetArraySize(arr) > EW_POLICY_MAX_NETWORKS)
+		return ew_jc_fail(jc, "$.networks", "at most %d networks", EW_POLICY_MAX_NETWORKS);
+	p->nets = calloc((size_t)cJSON_GetArraySize(arr) + 1, sizeof(*p->nets));
+	if (!p->nets)
+		return -ENOMEM;
+	cJSON_ArrayForEach(v, arr)
+	{
+		struct ew_policy_net *n = &p->nets[i];
+		const cJSON *cidr = cJSON_GetObjectItemCaseSensitive(v, "cidr");
+		const cJSON *cc = cJSON_GetObjectItemCaseSensitive(v, "country");
+		const cJSON *name = cJSON_GetObjectItemCaseSensitive(v, "name");
+		const cJSON *m;
+		int rc;
+
+		snprintf(path, sizeof(path), "$.networks[%d]", i);
+		if (!cJSON_IsObject(v))
+			return ew_jc_fail(jc, path, "expected an object with cidr, country, name");
+		cJSON_ArrayForEach(m, v)
+		{
+			if (strcmp(m->string, "cidr") && strcmp(m->string, "country") &&
+			    strcmp(m->string, "name"))
+				return ew_jc_fail(
+				    jc, path,
+				    "unknown key \"%s\" (known keys: cidr, country, name)",
+				    m->string);
+		}
+		if (!cJSON_IsString(cidr))
+			return ew_jc_fail(jc, path, "missing \"cidr\", e.g. \"10.20.0.0/16\"");
+		rc = parse_cidr(cidr->valuestring, n->addr, &n->prefix);
+		if (rc == -EDOM)
+			return ew_jc_fail(jc, path,
+					  "cidr \"%s\" has host bits set after the prefix length",
+					  cidr->valuestring);
+		if (rc)
+			return ew_jc_fail(
+			    jc, path,
+			    "cidr \"%s\" is not ADDRESS/PREFIX (like \"10.20.0.0/16\" "
+			    "or \"2001:db8::/32\")",
+			    cidr->valuestring);
+		if (!cJSON_IsString(cc) || !iso_alpha2(cc->valuestring))
+			return ew_jc_fail(
+			    jc, path,
+			    "\"country\" must be an ISO 3166-1 alpha-2 code, like \"CN\"");
+		memcpy(n->country, cc->valuestring, 3);
+		if (name && (!cJSON_IsString(name) || strlen(name->valuestring) >= sizeof(n->name)))
+			return ew_jc_fail(jc, path, "\"name\" must be a string under 64 bytes");
+		if (name)
+			snprintf(n->name, sizeof(n->name), "%s", name->valuestring);
+		i++;
+	}
+	p->n_nets = i;
+	return 0;
 }
 
 static int apply_fields(struct ew_jc *jc, const cJSON *doc, struct ew_policy *p)
@@ -50,6 +154,9 @@ static int apply_fields(struct ew_jc *jc, const cJSON *doc, struct ew_policy *p)
 		return ew_jc_fail(jc, "$.version", "missing: add \"version\": 1");
 	p->version = (int)raw.version;
 	memcpy(p->legal_entity, raw.legal_entity, sizeof(p->legal_entity));
+	arr = cJSON_GetObjectItemCaseSensitive(doc, "networks");
+	if (arr && (rc = apply_networks(jc, arr, p)))
+		return rc;
 	arr = cJSON_GetObjectItemCaseSensitive(doc, "domestic_countries");
 	if (!arr)
 		return 0;
@@ -80,12 +187,22 @@ static int apply_doc(struct ew_jc *jc, const cJSON *doc, void *dst)
 int ew_policy_parse(const char *name, const char *text, struct ew_policy *p, char *err,
 		    size_t errlen)
 {
+	int rc;
+
 	ew_policy_defaults(p);
-	return ew_jc_load(name, text, apply_doc, p, err, errlen);
+	rc = ew_jc_load(name, text, apply_doc, p, err, errlen);
+	if (rc)
+		ew_policy_free(p);
+	return rc;
 }
 
 int ew_policy_load(const char *path, struct ew_policy *p, char *err, size_t errlen)
 {
+	int rc;
+
 	ew_policy_defaults(p);
-	return ew_jc_load(path, NULL, apply_doc, p, err, errlen);
+	rc = ew_jc_load(path, NULL, apply_doc, p, err, errlen);
+	if (rc)
+		ew_policy_free(p);
+	return rc;
 }

@@ -8,15 +8,30 @@
 #define EW_POLICY_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #define EW_POLICY_MAX_COUNTRIES 32
+#define EW_POLICY_MAX_NETWORKS	1024
+
+/* An explicit network: the company's data centres, partners' endpoints. */
+struct ew_policy_net {
+	uint8_t addr[16]; /* IPv4 as ::ffff:a.b.c.d */
+	uint8_t prefix;	  /* over the 128-bit form */
+	char country[3];
+	char name[64];
+};
 
 struct ew_policy {
 	int version;
 	char legal_entity[128];
 	char domestic[EW_POLICY_MAX_COUNTRIES][3]; /* ISO 3166-1 alpha-2 */
 	int n_domestic;
+	struct ew_policy_net *nets; /* owned */
+	int n_nets;
 };
+
+/** ew_policy_free() - release what ew_policy_load()/parse() allocated. */
+void ew_policy_free(struct ew_policy *p);
 
 /** ew_policy_defaults() - CN only: Hong Kong, Macao and Taiwan are cross-border. */
 void ew_policy_defaults(struct ew_policy *p);

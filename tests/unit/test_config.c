@@ -98,6 +98,20 @@ Test(policy, defaults_and_values)
 	cr_assert_eq(p.n_domestic, 2);
 	cr_assert_str_eq(p.domestic[1], "MO");
 	cr_assert_str_eq(p.legal_entity, "X");
+	ew_policy_free(&p);
+	cr_assert_eq(ew_policy_parse("p.json",
+				     "{\"version\":1,\"networks\":[{\"cidr\":\"198.18.0.0/15\","
+				     "\"country\":\"CN\",\"name\":\"dc-sh\"},{\"cidr\":"
+				     "\"2001:db8::/32\",\"country\":\"DE\"}]}",
+				     &p, err, sizeof(err)),
+		     0, "%s", err);
+	cr_assert_eq(p.n_nets, 2);
+	cr_assert_eq(p.nets[0].prefix, 96 + 15);
+	cr_assert_eq(p.nets[0].addr[12], 198);
+	cr_assert_str_eq(p.nets[0].name, "dc-sh");
+	cr_assert_eq(p.nets[1].prefix, 32);
+	cr_assert_str_eq(p.nets[1].country, "DE");
+	ew_policy_free(&p);
 }
 
 Test(policy, errors)
@@ -108,7 +122,17 @@ Test(policy, errors)
 	    {"{\"version\":1,\"domestic_countries\":[\"cn\"]}",
 	     "$.domestic_countries[0]: expected an ISO 3166-1 alpha-2 code"},
 	    {"{\"version\":1,\"domestic_countries\":[]}", "expected 1 to 32 country codes"},
-	    {"{\"version\":1,\"networks\":{}}", "$.networks: unknown key"},
+	    {"{\"version\":1,\"networks\":{}}", "$.networks: expected an array"},
+	    {"{\"version\":1,\"networks\":[{\"cidr\":\"10.0.0.0\",\"country\":\"CN\"}]}",
+	     "$.networks[0]: cidr \"10.0.0.0\" is not ADDRESS/PREFIX"},
+	    {"{\"version\":1,\"networks\":[{\"cidr\":\"10.0.0.1/8\",\"country\":\"CN\"}]}",
+	     "host bits set"},
+	    {"{\"version\":1,\"networks\":[{\"cidr\":\"10.0.0.0/33\",\"country\":\"CN\"}]}",
+	     "is not ADDRESS/PREFIX"},
+	    {"{\"version\":1,\"networks\":[{\"cidr\":\"10.0.0.0/8\",\"country\":\"China\"}]}",
+	     "$.networks[0]: \"country\" must be an ISO 3166-1 alpha-2 code"},
+	    {"{\"version\":1,\"networks\":[{\"cidr\":\"10.0.0.0/8\",\"contry\":\"CN\"}]}",
+	     "unknown key \"contry\""},
 	};
 	struct ew_policy p;
 

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * geo.h - address → country, ASN, AS name, anycast, from real databases:
+ * Debian's libloc database by default, or MaxMind DB files (GeoIP2/GeoLite2
+ * Country, City, ASN; DB-IP lite) given with --geo-db. Several files are
+ * asked in order; each answer fills what the earlier ones left empty.
+ */
+#ifndef EW_GEO_H
+#define EW_GEO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define EW_GEO_DEFAULT_DB "/usr/share/libloc-location/location.db"
+#define EW_GEO_MAX_DBS	  8
+
+struct ew_geo_result {
+	char country[3]; /* ISO 3166-1 alpha-2, "" when unknown */
+	uint32_t asn;	 /* 0 when unknown */
+	char as_org[96];
+	bool anycast;
+};
+
+struct ew_geo;
+
+/**
+ * ew_geo_open() - open @n databases (@n == 0: the libloc default).
+ * The format is recognised from the file: libloc ("LOCDBXX" magic) or MaxMind DB.
+ * Return: 0, or -errno with "FILE: what is wrong and how to fix it" in @err.
+ */
+int ew_geo_open(const char *const *paths, int n, struct ew_geo **out, char *err, size_t errlen);
+
+/** ew_geo_lookup() - 0 with @r filled, -ENOENT when no database knows @addr (16 bytes). */
+int ew_geo_lookup(struct ew_geo *g, const uint8_t addr[16], struct ew_geo_result *r);
+
+/** ew_geo_describe() - "libloc FILE (vendor)" etc. of database @i, NULL past the last. */
+const char *ew_geo_describe(const struct ew_geo *g, int i);
+
+void ew_geo_close(struct ew_geo *g);
+
+#endif
