@@ -13,5 +13,6 @@
 int ew_cmd_run(int argc, char **argv);
 int ew_cmd_replay(int argc, char **argv);
 int ew_cmd_probe(int argc, char **argv);
+int ew_cmd_geo(int argc, char **argv);
 
 #endif

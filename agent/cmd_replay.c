@@ -9,6 +9,8 @@
 #include "capture.h"
 #include "cmd.h"
 #include "config.h"
+#include "geo.h"
+#include "policy.h"
 #include "log.h"
 #include "pipeline.h"
 
@@ -38,7 +40,11 @@ int ew_cmd_replay(int argc, char **argv)
 	    {"help", no_argument, NULL, 'h'},
 	    {0},
 	};
-	const char *data_dir = "egresswatch-replay", *config = NULL, *file;
+	const char *data_dir = "egresswatch-replay", *config = NULL, *policy = NULL, *file;
+	const char *dbs[EW_GEO_MAX_DBS];
+	struct ew_geo *geo = NULL;
+	struct ew_policy pol;
+	int n_db = 0;
 	struct ew_capture_reader *r = NULL;
 	struct ew_pipeline_opts po = {0};
 	struct ew_capture_meta meta;
@@ -52,8 +58,16 @@ int ew_cmd_replay(int argc, char **argv)
 	unsigned long long frames = 0;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "d:c:h", longs, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:c:g:p:h", longs, NULL)) != -1) {
 		switch (c) {
+		case 'g':
+			if (n_db == EW_GEO_MAX_DBS)
+				return EW_EXIT_USAGE;
+			dbs[n_db++] = optarg;
+			break;
+		case 'p':
+			policy = optarg;
+			break;
 		case 'd':
 			data_dir = optarg;
 			break;
@@ -83,7 +97,23 @@ int ew_cmd_replay(int argc, char **argv)
 		ew_err("%s", err);
 		return EW_EXIT_USAGE;
 	}
+	ew_policy_defaults(&pol);
+	if (policy && ew_policy_load(policy, &pol, err, sizeof(err))) {
+		ew_err("%s", err);
+		return EW_EXIT_USAGE;
+	}
+	if (ew_geo_open(dbs, n_db, &geo, err, sizeof(err))) {
+		if (n_db) {
+			ew_err("%s", err);
+			ew_policy_free(&pol);
+			return EW_EXIT_USAGE;
+		}
+		geo = NULL;
+		ew_warn("%s; records carry no country or ASN", err);
+	}
 	if (ew_capture_open(file, &r, &meta, err, sizeof(err))) {
+		ew_geo_close(geo);
+		ew_policy_free(&pol);
 		ew_err("%s", err);
 		return EW_EXIT_FAIL;
 	}
@@ -94,9 +124,13 @@ int ew_cmd_replay(int argc, char **argv)
 	po.boot_id = meta.boot_id;
 	po.hostname = meta.hostname;
 	po.print = print ? stdout : NULL;
+	po.geo = geo;
+	po.policy = &pol;
 	umask(027);
 	if (ew_pipeline_new(&po, &p)) {
 		ew_capture_reader_close(r);
+		ew_geo_close(geo);
+		ew_policy_free(&pol);
 		return EW_EXIT_FAIL;
 	}
 	while ((rc = ew_capture_next(r, &data, &len, err, sizeof(err))) == 1) {
@@ -113,5 +147,7 @@ int ew_cmd_replay(int argc, char **argv)
 		status = EW_EXIT_FAIL;
 	ew_pipeline_free(p);
 	ew_capture_reader_close(r);
+	ew_geo_close(geo);
+	ew_policy_free(&pol);
 	return status;
 }

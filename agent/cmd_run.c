@@ -16,6 +16,7 @@
 #include "cmd.h"
 #include "config.h"
 #include "events.h"
+#include "geo.h"
 #include "loader.h"
 #include "log.h"
 #include "pipeline.h"
@@ -37,8 +38,8 @@ static const char usage[] =
     "  -c, --config FILE     agent configuration (default " EW_DEFAULT_CONFIG ";\n"
     "                        built-in defaults when that file does not exist)\n"
     "  -p, --policy FILE     compliance policy (default " EW_DEFAULT_POLICY ")\n"
-    "  -g, --geo-db FILE     geolocation database (repeatable); checked for\n"
-    "                        readability, used by the destinations stage\n"
+    "  -g, --geo-db FILE     geolocation database, libloc or MaxMind DB\n"
+    "                        (repeatable; default " EW_GEO_DEFAULT_DB ")\n"
     "  -d, --data-dir DIR    where records, metrics.prom and state go\n"
     "                        (overrides the config's data_dir)\n"
     "  -t, --duration SECS   stop by itself after SECS seconds\n"
@@ -181,6 +182,29 @@ static int load_inputs(const struct run_opts *o, struct ew_config *cfg, struct e
 	return 0;
 }
 
+/* Named databases must work; without any, the default is tried and may be absent. */
+static int open_geo(const struct run_opts *o, struct ew_geo **geo)
+{
+	char err[1024];
+	int rc;
+
+	rc = ew_geo_open(o->geo_db, o->n_geo, geo, err, sizeof(err));
+	if (!rc) {
+		for (int i = 0; ew_geo_describe(*geo, i); i++)
+			ew_info("geolocation: %s", ew_geo_describe(*geo, i));
+		return 0;
+	}
+	if (o->n_geo) {
+		ew_err("%s", err);
+		return EW_EXIT_USAGE;
+	}
+	*geo = NULL;
+	ew_warn("%s; records carry no country or ASN (install libloc-database, or give "
+		"--geo-db)",
+		err);
+	return 0;
+}
+
 static void read_line_file(const char *path, char *buf, size_t len)
 {
 	FILE *f = fopen(path, "re");
@@ -195,6 +219,8 @@ static void read_line_file(const char *path, char *buf, size_t len)
 
 struct live {
 	struct ew_config cfg;
+	struct ew_policy pol;
+	struct ew_geo *geo;
 	struct ew_loader *loader;
 	struct ew_pipeline *pipe;
 	struct ew_events *events;
@@ -342,6 +368,8 @@ static int run(const struct run_opts *o, struct live *l)
 	po.udp_end = on_udp_end;
 	po.udp_end_arg = l;
 	po.degraded_hooks = ndeg > 0 ? (uint32_t)ndeg : 0;
+	po.geo = l->geo;
+	po.policy = &l->pol;
 	umask(027);
 	rc = ew_pipeline_new(&po, &l->pipe);
 	if (rc)
@@ -399,28 +427,30 @@ static int finish(struct live *l, int status)
 	ew_events_close(l->events);
 	ew_pipeline_free(l->pipe);
 	ew_loader_close(l->loader);
+	ew_geo_close(l->geo);
+	ew_policy_free(&l->pol);
 	return status;
 }
 
 int ew_cmd_run(int argc, char **argv)
 {
 	struct run_opts o;
-	struct ew_policy pol;
 	struct live l = {.udp_fd = -1};
 	int rc;
 
 	rc = parse_args(argc, argv, &o);
 	if (rc)
 		return rc < 0 ? EW_EXIT_OK : rc;
-	rc = load_inputs(&o, &l.cfg, &pol);
+	rc = load_inputs(&o, &l.cfg, &l.pol);
 	if (rc)
 		return rc;
+	rc = open_geo(&o, &l.geo);
+	if (rc) {
+		ew_policy_free(&l.pol);
+		return rc;
+	}
 	ew_log_set_level(o.verbose ? EW_LOG_DEBUG : (enum ew_log_level)l.cfg.log_level);
 	ew_log_use_syslog(l.cfg.log_syslog);
-	if (o.n_geo)
-		ew_info("%d geolocation database(s) checked; destination geolocation is not "
-			"part of this build yet",
-			o.n_geo);
 	rc = run(&o, &l);
 	return finish(&l, rc);
 }

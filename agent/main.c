@@ -15,6 +15,7 @@ static const char usage[] =
     "  run       capture flows on this host (root)\n"
     "  replay    feed a capture file through the pipeline again\n"
     "  probe     show which kernel hooks work here and whether `run` can\n"
+    "  geo       where an address is, and whether it is across the border\n"
     "\n"
     "`egresswatch COMMAND --help` describes each; man egresswatch(8) has the rest.\n";
 
@@ -27,6 +28,7 @@ int main(int argc, char **argv)
 	    {"run", ew_cmd_run},
 	    {"replay", ew_cmd_replay},
 	    {"probe", ew_cmd_probe},
+	    {"geo", ew_cmd_geo},
 	};
 
 	if (argc < 2) {

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "border.h"
 #include "decode.h"
 #include "jsonw.h"
 #include "log.h"
@@ -28,6 +29,7 @@ struct ew_pipeline {
 	struct ew_hourly *records;
 	struct ew_capture *capture;
 	struct ew_record_ctx rctx;
+	struct ew_policy default_policy;
 	struct ew_jsonw w;
 	uint64_t now_ns;
 	uint64_t last_metric_ns;
@@ -85,7 +87,10 @@ static void on_record(void *arg, const struct ew_flow *f, uint64_t now)
 {
 	struct ew_pipeline *p = arg;
 
-	ew_record_flow(&p->w, &p->rctx, f, now);
+	struct ew_place place;
+
+	ew_border_decide(p->o.policy ? p->o.policy : &p->default_policy, p->o.geo, f->peer, &place);
+	ew_record_flow(&p->w, &p->rctx, f, &place, now);
 	write_line(p, now);
 	if (p->o.print)
 		print_summary(p, f, now);
@@ -169,6 +174,7 @@ int ew_pipeline_new(const struct ew_pipeline_opts *o, struct ew_pipeline **out)
 	snprintf(p->boot_id, sizeof(p->boot_id), "%s", o->boot_id ? o->boot_id : "");
 	snprintf(p->hostname, sizeof(p->hostname), "%s", o->hostname ? o->hostname : "");
 	p->o.print = o->print;
+	ew_policy_defaults(&p->default_policy);
 	ew_jsonw_init(&p->w);
 	p->procs = ew_procs_new(p->boot_id);
 	fo.max_flows = o->flow_table_max;

@@ -14,6 +14,8 @@
 #include <stdio.h>
 
 #include "capture.h"
+#include "geo.h"
+#include "policy.h"
 #include "flow.h"
 #include "metrics.h"
 
@@ -28,6 +30,8 @@ struct ew_pipeline_opts {
 	ew_flow_udp_end_fn udp_end;
 	void *udp_end_arg;
 	uint32_t degraded_hooks;
+	struct ew_geo *geo;		/* may be NULL: no geolocation */
+	const struct ew_policy *policy; /* domestic set and explicit networks */
 };
 
 struct ew_pipeline;

@@ -64,13 +64,28 @@ static void put_time(struct ew_jsonw *w, const struct ew_record_ctx *c, const ch
 }
 
 static void put_endpoint(struct ew_jsonw *w, const char *key, const char *ip, uint16_t port,
-			 bool known_port, uint64_t bytes)
+			 bool known_port, uint64_t bytes, const struct ew_place *remote)
 {
 	ew_jsonw_obj_begin(w, key);
 	ew_jsonw_str(w, "ip", ip);
 	if (known_port)
 		ew_jsonw_u64(w, "port", port);
 	ew_jsonw_u64(w, "bytes", bytes);
+	if (remote && remote->country[0]) {
+		ew_jsonw_obj_begin(w, "geo");
+		ew_jsonw_str(w, "country_iso_code", remote->country);
+		ew_jsonw_obj_end(w);
+	}
+	if (remote && remote->asn) {
+		ew_jsonw_obj_begin(w, "as");
+		ew_jsonw_u64(w, "number", remote->asn);
+		if (remote->as_org[0]) {
+			ew_jsonw_obj_begin(w, "organization");
+			ew_jsonw_str(w, "name", remote->as_org);
+			ew_jsonw_obj_end(w);
+		}
+		ew_jsonw_obj_end(w);
+	}
 	ew_jsonw_obj_end(w);
 }
 
@@ -194,7 +209,7 @@ static void put_process_extra(struct ew_jsonw *w, const struct ew_record_ctx *c,
 }
 
 void ew_record_flow(struct ew_jsonw *w, const struct ew_record_ctx *c, const struct ew_flow *f,
-		    uint64_t now_ns)
+		    const struct ew_place *place, uint64_t now_ns)
 {
 	char lip[48], rip[48], cid[EW_COMMUNITY_ID_LEN], fid[17];
 	bool final = f->end != EW_END_NONE;
@@ -248,9 +263,10 @@ void ew_record_flow(struct ew_jsonw *w, const struct ew_record_ctx *c, const str
 	}
 	ew_jsonw_obj_end(w);
 
-	put_endpoint(w, "source", src_ip, sport, f->have_local || ingress, ingress ? d_in : d_out);
+	put_endpoint(w, "source", src_ip, sport, f->have_local || ingress, ingress ? d_in : d_out,
+		     ingress ? place : NULL);
 	put_endpoint(w, "destination", dst_ip, dport, f->have_local || !ingress,
-		     ingress ? d_out : d_in);
+		     ingress ? d_out : d_in, ingress ? NULL : place);
 	put_process(w, c, f);
 	if (c->hostname && c->hostname[0]) {
 		ew_jsonw_obj_begin(w, "host");
@@ -267,10 +283,28 @@ void ew_record_flow(struct ew_jsonw *w, const struct ew_record_ctx *c, const str
 	ew_jsonw_u64(w, "bytes_in", d_in);
 	ew_jsonw_u64(w, "bytes_out_total", f->bytes_out);
 	ew_jsonw_u64(w, "bytes_in_total", f->bytes_in);
+	ew_jsonw_str(w, "border", ew_border_name(place->border));
 	ew_jsonw_obj_begin(w, "peer");
 	ew_jsonw_str(w, "ip", rip);
 	ew_jsonw_u64(w, "port", f->peer_port);
+	if (place->country[0])
+		ew_jsonw_str(w, "country", place->country);
+	if (place->asn)
+		ew_jsonw_u64(w, "asn", place->asn);
+	if (place->as_org[0])
+		ew_jsonw_str(w, "as_org", place->as_org);
+	if (place->net_name[0])
+		ew_jsonw_str(w, "network", place->net_name);
+	ew_jsonw_str(w, "located_by", ew_border_by_name(place->by));
 	ew_jsonw_obj_end(w);
+	if (place->review) {
+		ew_jsonw_arr_begin(w, "review_reasons");
+		if (place->review & EW_REVIEW_ANYCAST)
+			ew_jsonw_str(w, NULL, "anycast");
+		if (place->review & EW_REVIEW_UNKNOWN)
+			ew_jsonw_str(w, NULL, "unknown_location");
+		ew_jsonw_arr_end(w);
+	}
 	put_process_extra(w, c, f);
 	ew_jsonw_obj_end(w);
 

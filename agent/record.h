@@ -8,6 +8,7 @@
 
 #include <stdint.h>
 
+#include "border.h"
 #include "flow.h"
 #include "jsonw.h"
 #include "proc.h"
@@ -23,7 +24,7 @@ int64_t ew_record_realtime(const struct ew_record_ctx *c, uint64_t boot_ns);
 
 /** ew_record_flow() - encode @f's record as of @now_ns into @w (reset first). */
 void ew_record_flow(struct ew_jsonw *w, const struct ew_record_ctx *c, const struct ew_flow *f,
-		    uint64_t now_ns);
+		    const struct ew_place *place, uint64_t now_ns);
 
 /** ew_record_ip() - text form of a 16-byte address (dotted quad for v4-mapped). */
 const char *ew_record_ip(const uint8_t addr[16], char *buf, size_t len);

@@ -68,6 +68,31 @@ def usage_and_config(work):
     expect("replay of a foreign file", run("replay", cap, "--data-dir", os.path.join(work, "r")), 1,
            "not an egresswatch capture")
     expect("replay of a missing file", run("replay", "/nonexistent/cap"), 1, "cannot open")
+    # geo: test databases written with Debian's MaxMind DB writer
+    cdb, adb = os.path.join(work, "c.mmdb"), os.path.join(work, "a.mmdb")
+    subprocess.run(["perl", os.path.join(T.SRC, "tests", "data", "make-test-mmdb.pl"), cdb, adb], check=True)
+    r = run("geo", "--json", "--geo-db", cdb, "--geo-db", adb, "198.18.0.2", "198.18.0.3", "198.18.0.4",
+            "198.18.0.5", "198.18.1.1", "8.8.8.8")
+    check("geo: exit 0", r.returncode == 0, r.stderr)
+    got = {d["ip"]: d for d in map(json.loads, r.stdout.splitlines())}
+    want = {"198.18.0.2": ("cross_border", "DE"), "198.18.0.3": ("cross_border", "HK"),
+            "198.18.0.4": ("cross_border", "US"), "198.18.0.5": ("domestic", "CN"),
+            "198.18.1.1": ("local", None), "8.8.8.8": ("unknown", None)}
+    for ip, (border, cc) in want.items():
+        d = got.get(ip, {})
+        check("geo %s: %s %s" % (ip, border, cc), (d.get("border"), d.get("country")) == (border, cc), str(d))
+    check("geo: ASN from the second database", got.get("198.18.0.2", {}).get("asn") == 64500)
+    check("geo: unknown is for review", got.get("8.8.8.8", {}).get("review_reasons") == ["unknown"])
+    r = run("geo", "8.8.8.8")
+    check("geo: the default Debian database knows 8.8.8.8", r.returncode == 0 and "US" in r.stdout
+          and "15169" in r.stdout, r.stdout + r.stderr)
+    expect("geo: bad address", run("geo", "not-an-ip"), 2, '"not-an-ip" is not an IPv4 or IPv6 address')
+    bad = os.path.join(work, "cut.db")
+    with open("/usr/share/libloc-location/location.db", "rb") as f, open(bad, "wb") as g:
+        g.write(f.read(300))
+    expect("geo: truncated libloc database", run("geo", "--geo-db", bad, "8.8.8.8"), 1,
+           "cut.db: not a usable libloc database")
+    expect("run: truncated geo database", run("run", "--geo-db", bad), 2, "cut.db: not a usable libloc")
 
 
 def privileges_and_kernel(work):

@@ -130,9 +130,12 @@ def main():
         check("curl: parent pid is this test", r["process"]["parent"]["pid"] == os.getpid(),
               str(r["process"]))
         check("curl: uid 0 root", r["user"] == {"id": "0", "name": "root"}, str(r["user"]))
-        check("curl: peer fields", r["egresswatch"]["peer"] == {"ip": T.PEER4, "port": 8080},
+        check("curl: peer fields", (r["egresswatch"]["peer"]["ip"], r["egresswatch"]["peer"]["port"]) ==
+              (T.PEER4, 8080),
               str(r["egresswatch"]["peer"]))
         check("curl: community id", r["network"].get("community_id", "").startswith("1:"))
+        check("curl: benchmarking range is local", r["egresswatch"].get("border") == "local"
+              and r["egresswatch"]["peer"].get("network") == "benchmarking", str(r["egresswatch"]))
         check("curl: no container", "container" not in r)
     # 2
     http6 = {l["peer_port"]: l for l in peer_log(logs["http6"])}
