@@ -23,7 +23,18 @@ struct db {
 	MMDB_s mmdb;
 };
 
+#define CACHE_SLOTS 8192 /* direct-mapped: peers repeat, and a miss costs a tree walk */
+
+struct cache_slot {
+	uint8_t addr[16];
+	bool valid;
+	int rc;
+	struct ew_geo_result r;
+};
+
 struct ew_geo {
+	struct cache_slot *cache;
+	uint64_t hits, misses;
 	struct loc_ctx *ctx;
 	struct db dbs[EW_GEO_MAX_DBS];
 	int n;
@@ -146,6 +157,11 @@ int ew_geo_open(const char *const *paths, int n, struct ew_geo **out, char *err,
 	g = calloc(1, sizeof(*g));
 	if (!g)
 		return -ENOMEM;
+	g->cache = calloc(CACHE_SLOTS, sizeof(*g->cache));
+	if (!g->cache) {
+		free(g);
+		return -ENOMEM;
+	}
 	for (int i = 0; i < n && !rc; i++) {
 		rc = is_libloc(paths[i]) ? open_libloc(g, &g->dbs[i], paths[i], err, errlen)
 					 : open_mmdb(&g->dbs[i], paths[i], err, errlen);
@@ -235,7 +251,7 @@ static void lookup_mmdb(struct db *d, const uint8_t addr[16], struct ew_geo_resu
 	mmdb_string(&res.entry, r->as_org, sizeof(r->as_org), org_path);
 }
 
-int ew_geo_lookup(struct ew_geo *g, const uint8_t addr[16], struct ew_geo_result *r)
+static int lookup_uncached(struct ew_geo *g, const uint8_t addr[16], struct ew_geo_result *r)
 {
 	memset(r, 0, sizeof(*r));
 	for (int i = 0; i < g->n; i++) {
@@ -245,6 +261,28 @@ int ew_geo_lookup(struct ew_geo *g, const uint8_t addr[16], struct ew_geo_result
 			lookup_mmdb(&g->dbs[i], addr, r);
 	}
 	return r->country[0] || r->asn || r->anycast ? 0 : -ENOENT;
+}
+
+int ew_geo_lookup(struct ew_geo *g, const uint8_t addr[16], struct ew_geo_result *r)
+{
+	uint64_t a, b, h;
+	struct cache_slot *c;
+
+	memcpy(&a, addr, 8);
+	memcpy(&b, addr + 8, 8);
+	h = (a ^ (b * 0x9E3779B97F4A7C15ull)) * 0xbf58476d1ce4e5b9ull;
+	c = &g->cache[(h >> 40) % CACHE_SLOTS];
+	if (c->valid && !memcmp(c->addr, addr, 16)) {
+		g->hits++;
+		*r = c->r;
+		return c->rc;
+	}
+	g->misses++;
+	c->rc = lookup_uncached(g, addr, &c->r);
+	memcpy(c->addr, addr, 16);
+	c->valid = true;
+	*r = c->r;
+	return c->rc;
 }
 
 const char *ew_geo_describe(const struct ew_geo *g, int i)
@@ -264,5 +302,6 @@ void ew_geo_close(struct ew_geo *g)
 	}
 	if (g->ctx)
 		loc_unref(g->ctx);
+	free(g->cache);
 	free(g);
 }

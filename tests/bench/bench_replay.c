@@ -31,6 +31,7 @@
 
 #include "capture.h"
 #include "ew.h"
+#include "geo.h"
 #include "pipeline.h"
 #include "synth.h"
 
@@ -50,6 +51,7 @@ struct opts {
 	const char *capture;
 	uint64_t open_flows;
 	bool keep;
+	bool geo; /* -g: geolocate every record with the default libloc database */
 };
 
 /* ---- where generated events go ---- */
@@ -527,7 +529,7 @@ static int parse(int argc, char **argv, struct opts *o)
 
 	*o = (struct opts){
 	    .n_events = 1000000, .per_sec = 10000, .procs = 300, .cpu = -1, .dir_base = "/dev/shm"};
-	while ((c = getopt_long(argc, argv, "n:r:p:c:d:kw:h", longs, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "n:r:p:c:d:kgw:h", longs, NULL)) != -1) {
 		switch (c) {
 		case 'n':
 			o->n_events = strtoull(optarg, NULL, 0);
@@ -543,6 +545,9 @@ static int parse(int argc, char **argv, struct opts *o)
 			break;
 		case 'd':
 			o->dir_base = optarg;
+			break;
+		case 'g':
+			o->geo = true;
 			break;
 		case 'k':
 			o->keep = true;
@@ -581,6 +586,16 @@ static int open_pipeline(const struct opts *o, char *dir, size_t dirlen, struct 
 	po.data_dir = dir;
 	po.boot_id = "0f0e0d0c-0b0a-0908-0706-050403020100";
 	po.hostname = "bench";
+	if (o->geo) {
+		static struct ew_geo *geo;
+		char err[512];
+
+		if (ew_geo_open(NULL, 0, &geo, err, sizeof(err))) {
+			fprintf(stderr, "bench_replay: %s\n", err);
+			return -EINVAL;
+		}
+		po.geo = geo;
+	}
 	rc = ew_pipeline_new(&po, p);
 	if (rc) {
 		fprintf(stderr, "bench_replay: ew_pipeline_new: %s\n", strerror(-rc));
