@@ -209,7 +209,8 @@ Test(procfs, long_cmdline_truncated)
 	close(pfd[0]);
 	for (int i = 0; i < 200; i++) {
 		cr_assert_eq(ew_procfs_read("/proc", NULL, pid, &ev), 0);
-		if (strcmp(ev.task.comm, "sh") == 0)
+		/* exec sets comm before the new argv is in place: wait for both. */
+		if (strcmp(ev.task.comm, "sh") == 0 && ev.args_len == EW_ARGS_LEN)
 			break;
 		usleep(10000);
 	}
