@@ -236,7 +236,7 @@ Test(dns_msg, oversize_label_and_name)
 {
 	struct msg m;
 	struct seen s = {0};
-	char lab[80], big[300];
+	char lab[80], big[4 * 80];
 
 	/* A 64-byte length has the 0x40 bit: an extended label type, refused. */
 	memset(lab, 'a', 64);
