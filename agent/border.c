@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "border.h"
 
-#include <arpa/inet.h>
+#include "addr.h"
+
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,25 +56,8 @@ static void init_specials(void)
 
 	if (done)
 		return;
-	for (size_t i = 0; i < sizeof(specials) / sizeof(specials[0]); i++) {
-		char buf[64];
-		char *slash;
-		int bits;
-
-		strcpy(buf, specials[i].cidr);
-		slash = strchr(buf, '/');
-		*slash = '\0';
-		bits = atoi(slash + 1);
-		memset(specials[i].addr, 0, 16);
-		if (strchr(buf, ':')) {
-			inet_pton(AF_INET6, buf, specials[i].addr);
-			specials[i].prefix = (uint8_t)bits;
-		} else {
-			specials[i].addr[10] = specials[i].addr[11] = 0xff;
-			inet_pton(AF_INET, buf, specials[i].addr + 12);
-			specials[i].prefix = (uint8_t)(96 + bits);
-		}
-	}
+	for (size_t i = 0; i < sizeof(specials) / sizeof(specials[0]); i++)
+		ew_cidr_parse(specials[i].cidr, specials[i].addr, &specials[i].prefix);
 	done = true;
 }
 

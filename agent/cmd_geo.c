@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* egresswatch geo: what the agent would decide for each address, and why. */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "addr.h"
 #include "border.h"
 #include "cmd.h"
 #include "config.h"
@@ -31,15 +31,6 @@ static const char usage[] =
     "  -h, --help            this text\n"
     "\n"
     "Exit status: 0 answered, 1 database unusable, 2 bad address, option or policy.\n";
-
-static int parse_addr(const char *s, uint8_t out[16])
-{
-	memset(out, 0, 16);
-	if (strchr(s, ':'))
-		return inet_pton(AF_INET6, s, out) == 1 ? 0 : -EINVAL;
-	out[10] = out[11] = 0xff;
-	return inet_pton(AF_INET, s, out + 12) == 1 ? 0 : -EINVAL;
-}
 
 static void print_one(const char *ip, const struct ew_place *pl, bool json)
 {
@@ -138,7 +129,7 @@ int ew_cmd_geo(int argc, char **argv)
 	for (int i = optind; i < argc; i++) {
 		uint8_t a[16];
 
-		if (parse_addr(argv[i], a)) {
+		if (ew_addr_parse(argv[i], a)) {
 			ew_err("\"%s\" is not an IPv4 or IPv6 address", argv[i]);
 			ew_policy_free(&pol);
 			return EW_EXIT_USAGE;
@@ -153,7 +144,7 @@ int ew_cmd_geo(int argc, char **argv)
 		struct ew_place pl;
 		uint8_t a[16];
 
-		parse_addr(argv[i], a);
+		ew_addr_parse(argv[i], a);
 		ew_border_decide(&pol, geo, a, &pl);
 		print_one(argv[i], &pl, json);
 	}

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "policy.h"
 
-#include <arpa/inet.h>
 #include <ctype.h>
 #include <stdlib.h>
 #include <errno.h>
@@ -10,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "addr.h"
 #include "jsoncheck.h"
 
 void ew_policy_free(struct ew_policy *p)
@@ -46,40 +46,6 @@ static bool iso_alpha2(const char *s)
 	return s && strlen(s) == 2 && isupper((unsigned char)s[0]) && isupper((unsigned char)s[1]);
 }
 
-/* "198.18.0.0/15" or "2001:db8::/32" into the 128-bit form. */
-static int parse_cidr(const char *s, uint8_t addr[16], uint8_t *prefix)
-{
-	char buf[64], *slash, *end;
-	long bits;
-	bool v4;
-
-	if (strlen(s) >= sizeof(buf))
-		return -EINVAL;
-	strcpy(buf, s);
-	slash = strchr(buf, '/');
-	if (!slash)
-		return -EINVAL;
-	*slash = '\0';
-	v4 = strchr(buf, ':') == NULL;
-	memset(addr, 0, 16);
-	if (v4) {
-		addr[10] = addr[11] = 0xff;
-		if (inet_pton(AF_INET, buf, addr + 12) != 1)
-			return -EINVAL;
-	} else if (inet_pton(AF_INET6, buf, addr) != 1) {
-		return -EINVAL;
-	}
-	errno = 0;
-	bits = strtol(slash + 1, &end, 10);
-	if (errno || *end || end == slash + 1 || bits < 0 || bits > (v4 ? 32 : 128))
-		return -EINVAL;
-	*prefix = (uint8_t)(v4 ? bits + 96 : bits);
-	for (int i = *prefix; i < 128; i++) /* host bits must be zero: a typo otherwise */
-		if (addr[i / 8] & (0x80 >> (i % 8)))
-			return -EDOM;
-	return 0;
-}
-
 static int apply_networks(struct ew_jc *jc, const cJSON *arr, struct ew_policy *p)
 {
 	const cJSON *v;
@@ -114,7 +80,7 @@ static int apply_networks(struct ew_jc *jc, const cJSON *arr, struct ew_policy *
 		}
 		if (!cJSON_IsString(cidr))
 			return ew_jc_fail(jc, path, "missing \"cidr\", e.g. \"10.20.0.0/16\"");
-		rc = parse_cidr(cidr->valuestring, n->addr, &n->prefix);
+		rc = ew_cidr_parse(cidr->valuestring, n->addr, &n->prefix);
 		if (rc == -EDOM)
 			return ew_jc_fail(jc, path,
 					  "cidr \"%s\" has host bits set after the prefix length",
