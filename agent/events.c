@@ -61,14 +61,15 @@ static int read_proc(struct ew_events *e, uint32_t tgid, uint64_t ts)
  */
 static void resolve(struct ew_events *e, const struct ew_event_hdr *h, const struct ew_task *t)
 {
-	bool proc_known = ew_pipeline_knows_proc(e->p, t->tgid);
+	bool fresh = false; /* scratch holds this process's /proc entry already */
 
-	if (!proc_known && read_proc(e, t->tgid, h->ts_ns) == 0) {
+	if (!ew_pipeline_knows_proc(e->p, t->tgid) && read_proc(e, t->tgid, h->ts_ns) == 0) {
 		ew_pipeline_feed(e->p, &e->scratch, sizeof(e->scratch));
-		proc_known = true;
+		fresh = true;
 	}
 	if (t->cgroup_id && !ew_pipeline_knows_cgroup(e->p, t->cgroup_id) &&
-	    read_proc(e, t->tgid, h->ts_ns) == 0 && e->scratch.task.cgroup_id == t->cgroup_id) {
+	    (fresh || read_proc(e, t->tgid, h->ts_ns) == 0) &&
+	    e->scratch.task.cgroup_id == t->cgroup_id) {
 		struct ew_ev_cgroup cg = {.h = {.type = EW_EV_CGROUP, .size = sizeof(cg)}};
 		size_t n = strnlen(e->scratch.cgroup, sizeof(e->scratch.cgroup) - 1);
 
