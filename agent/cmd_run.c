@@ -348,6 +348,8 @@ static int run(const struct run_opts *o, struct live *l)
 	lo.enable_udp = l->cfg.hook_udp;
 	lo.enable_accept = l->cfg.hook_accept;
 	lo.enable_proc = l->cfg.hook_proc;
+	lo.enable_names = l->cfg.hook_names;
+	lo.policy = &l->pol;
 	rc = ew_loader_open(&lo, &l->loader);
 	if (rc)
 		return EW_EXIT_FAIL;
@@ -359,6 +361,7 @@ static int run(const struct run_opts *o, struct live *l)
 	po.report_interval_s = l->cfg.report_interval;
 	po.udp_idle_timeout_s = l->cfg.udp_idle_timeout;
 	po.flow_table_max = l->cfg.flow_table_max;
+	po.dns_cache_entries = l->cfg.dns_cache_entries;
 	po.data_dir = l->cfg.data_dir;
 	po.boot_id = meta.boot_id;
 	po.hostname = meta.hostname;

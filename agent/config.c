@@ -22,6 +22,8 @@ void ew_config_defaults(struct ew_config *c)
 	c->hook_udp = true;
 	c->hook_accept = true;
 	c->hook_proc = true;
+	c->hook_names = true;
+	c->dns_cache_entries = 65536;
 	c->log_level = EW_LOG_INFO;
 	c->log_syslog = false;
 	c->print_records = false;
@@ -50,6 +52,7 @@ static const struct ew_jc_field top_fields[] = {
     F("ringbuf_wakeup_bytes", EW_JC_U32, c.ringbuf_wakeup_bytes, 1, 1u << 30),
     F("poll_interval_ms", EW_JC_U32, c.poll_interval_ms, 1, 10000),
     F("udp_map_entries", EW_JC_U32, c.udp_map_entries, 64, 16u << 20),
+    F("dns_cache_entries", EW_JC_U32, c.dns_cache_entries, 64, 16u << 20),
     F("hooks", EW_JC_OBJECT, c, 0, 0),
     F("log", EW_JC_OBJECT, c, 0, 0),
     F("print_records", EW_JC_BOOL, c.print_records, 0, 0),
@@ -60,6 +63,7 @@ static const struct ew_jc_field hook_fields[] = {
     F("udp", EW_JC_BOOL, c.hook_udp, 0, 0),
     F("accept", EW_JC_BOOL, c.hook_accept, 0, 0),
     F("proc", EW_JC_BOOL, c.hook_proc, 0, 0),
+    F("names", EW_JC_BOOL, c.hook_names, 0, 0),
 };
 
 static const struct ew_jc_field log_fields[] = {

@@ -24,9 +24,11 @@ struct ew_config {
 	uint32_t ringbuf_wakeup_bytes;
 	uint32_t poll_interval_ms; /* longest wait before the ring buffer is drained */
 	uint32_t udp_map_entries;
+	uint32_t dns_cache_entries; /* addresses remembered from DNS answers */
 	bool hook_udp;
 	bool hook_accept;
 	bool hook_proc;
+	bool hook_names; /* peer names from TLS SNI, HTTP Host and DNS answers */
 	int log_level; /* enum ew_log_level */
 	bool log_syslog;
 	bool print_records; /* one line per record on stdout */

@@ -20,6 +20,8 @@ static const unsigned short sizes[EW_EV_TYPE_MAX] = {
     [EW_EV_CGROUP] = sizeof(struct ew_ev_cgroup),
     [EW_EV_TICK] = sizeof(struct ew_ev_tick),
     [EW_EV_KSTATS] = sizeof(struct ew_ev_kstats),
+    [EW_EV_PEER_NAME] = sizeof(struct ew_ev_peer_name),
+    [EW_EV_DNS_ANSWER] = sizeof(struct ew_ev_dns_answer),
 };
 
 size_t ew_event_size(unsigned int type)
@@ -35,6 +37,24 @@ static void terminate(char *s, size_t n)
 static int check_family(unsigned int family)
 {
 	return family == EW_AF_INET || family == EW_AF_INET6 ? EW_DEC_OK : EW_DEC_FIELD;
+}
+
+/* Names reach records and policy matching: the charset the parsers allow. */
+static int check_name(char *name, size_t size, unsigned int len, unsigned int result)
+{
+	terminate(name, size);
+	if (result >= EW_PARSE_MAX || len > 253 || strlen(name) != len)
+		return EW_DEC_FIELD;
+	if ((result == EW_PARSE_OK) != (len > 0))
+		return EW_DEC_FIELD;
+	for (unsigned int i = 0; i < len; i++) {
+		char c = name[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-' ||
+		      c == '_' || c == ':'))
+			return EW_DEC_FIELD;
+	}
+	return EW_DEC_OK;
 }
 
 static int sanitize(union ew_event *e)
@@ -63,6 +83,14 @@ static int sanitize(union ew_event *e)
 		return check_family(e->tcp.family);
 	case EW_EV_UDP_COUNT:
 		return check_family(e->udp.val.family);
+	case EW_EV_PEER_NAME:
+		if (e->name.source != EW_NAME_SNI && e->name.source != EW_NAME_HTTP_HOST)
+			return EW_DEC_FIELD;
+		return check_name(e->name.name, sizeof(e->name.name), e->name.name_len,
+				  e->name.result);
+	case EW_EV_DNS_ANSWER:
+		return check_name(e->dns.name, sizeof(e->dns.name), e->dns.name_len,
+				  e->dns.result);
 	case EW_EV_CGROUP:
 		terminate(e->cg.path, sizeof(e->cg.path));
 		return e->cg.path_len > EW_CGROUP_LEN ? EW_DEC_FIELD : EW_DEC_OK;

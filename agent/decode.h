@@ -23,6 +23,8 @@ union ew_event {
 	struct ew_ev_cgroup cg;
 	struct ew_ev_tick tick;
 	struct ew_ev_kstats kstats;
+	struct ew_ev_peer_name name;
+	struct ew_ev_dns_answer dns;
 };
 
 enum ew_decode_err {

@@ -10,6 +10,7 @@
 
 #include "ew.h"
 #include "log.h"
+#include "payload.h"
 #include "procfs.h"
 #include "sockdiag.h"
 
@@ -19,6 +20,7 @@ struct ew_events {
 	char cgroup2[PATH_MAX];
 	__u64 kstats[EW_KSTAT_MAX];
 	struct ew_ev_exec scratch; /* too big for the stack of a ring-buffer callback */
+	struct ew_ev_peer_name name;
 };
 
 uint64_t ew_events_now(void)
@@ -81,11 +83,26 @@ static void resolve(struct ew_events *e, const struct ew_event_hdr *h, const str
 	}
 }
 
+static void feed_answer(const struct ew_ev_dns_answer *a, void *arg)
+{
+	ew_pipeline_feed(arg, a, sizeof(*a));
+}
+
 static int on_sample(void *ctx, void *data, size_t len)
 {
 	struct ew_events *e = ctx;
 	const struct ew_event_hdr *h = data;
 
+	/* Raw payloads end here: only what was parsed from them goes on. */
+	if (len >= sizeof(*h) && h->type == EW_EV_TCP_PAYLOAD) {
+		ew_payload_peer_name(data, len, &e->name);
+		ew_pipeline_feed(e->p, &e->name, sizeof(e->name));
+		return 0;
+	}
+	if (len >= sizeof(*h) && h->type == EW_EV_DNS_PAYLOAD) {
+		ew_payload_dns(data, len, feed_answer, e->p);
+		return 0;
+	}
 	if (len >= sizeof(*h) && h->size == len) {
 		switch (h->type) {
 		case EW_EV_CONNECT:

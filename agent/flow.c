@@ -200,6 +200,9 @@ static void remove_flow(struct ew_flows *t, struct ew_flow *f)
 		t->st.open_tcp--;
 	ew_proc_unref(f->proc);
 	f->proc = NULL;
+	if (t->o.names)
+		ew_names_put(t->o.names, f->name_id);
+	f->name_id = 0;
 	f->hnext = t->free_list;
 	t->free_list = f;
 }
@@ -321,7 +324,8 @@ static void remember_owner(struct ew_flows *t, const struct ew_ev_sock_addr *ev,
 	}
 }
 
-void ew_flows_sock_addr(struct ew_flows *t, const struct ew_ev_sock_addr *ev, struct ew_proc *proc)
+struct ew_flow *ew_flows_sock_addr(struct ew_flows *t, const struct ew_ev_sock_addr *ev,
+				   struct ew_proc *proc)
 {
 	struct ew_flow *f;
 	uint8_t dir = ev->h.type == EW_EV_UDP_RECV ? EW_DIR_INGRESS : EW_DIR_EGRESS;
@@ -330,32 +334,49 @@ void ew_flows_sock_addr(struct ew_flows *t, const struct ew_ev_sock_addr *ev, st
 		remember_owner(t, ev, proc);
 		/* A connect() alone moves no data; the first datagram makes the flow. */
 		if (ev->h.type == EW_EV_CONNECT)
-			return;
+			return NULL;
 		f = lookup(t, ev->cookie, ev->raddr, ev->rport, EW_IPPROTO_UDP);
 		if (!f) {
 			f = create(t, ev->cookie, ev->raddr, ev->rport, EW_IPPROTO_UDP,
 				   ev->h.ts_ns);
 			if (!f)
-				return;
+				return NULL;
 			f->dir = dir;
 			set_peer(f, ev->raddr, ev->rport);
 		}
 		set_owner(f, &ev->task, proc);
 		touch(t, f, ev->h.ts_ns);
-		return;
+		return f;
 	}
 	f = lookup(t, ev->cookie, zero16, 0, EW_IPPROTO_TCP);
 	if (f && f->dir != EW_DIR_UNKNOWN)
-		return; /* a repeated connect() on a non-blocking socket */
+		return f; /* a repeated connect() on a non-blocking socket */
 	if (!f) {
 		f = create(t, ev->cookie, zero16, 0, EW_IPPROTO_TCP, ev->h.ts_ns);
 		if (!f)
-			return;
+			return NULL;
 	}
 	f->dir = EW_DIR_EGRESS;
 	set_peer(f, ev->raddr, ev->rport);
 	set_owner(f, &ev->task, proc);
 	touch(t, f, ev->h.ts_ns);
+	return f;
+}
+
+struct ew_flow *ew_flows_find_tcp(struct ew_flows *t, uint64_t cookie)
+{
+	return lookup(t, cookie, zero16, 0, EW_IPPROTO_TCP);
+}
+
+bool ew_flows_set_name(struct ew_flows *t, struct ew_flow *f, uint32_t id, uint8_t source)
+{
+	if (!id || !t->o.names || source < f->name_src)
+		return false;
+	ew_names_ref(t->o.names, id);
+	ew_names_put(t->o.names, f->name_id);
+	f->name_id = id;
+	f->name_src = source;
+	return true;
 }
 
 void ew_flows_accept_owner(struct ew_flows *t, const struct ew_ev_accept_owner *ev,

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "ew.h"
+#include "names.h"
 #include "proc.h"
 
 enum ew_flow_dir { EW_DIR_UNKNOWN, EW_DIR_EGRESS, EW_DIR_INGRESS };
@@ -47,6 +48,8 @@ struct ew_flow {
 	uint8_t local[16];
 	uint16_t peer_port;
 	uint16_t local_port;
+	uint32_t name_id : 24; /* the peer's name (names.h), 0: none */
+	uint32_t name_src : 8; /* enum ew_name_source */
 	uint64_t flow_id;
 	uint64_t start_ns, last_ns, report_ns;
 	uint64_t bytes_out, bytes_in; /* payload so far */
@@ -82,6 +85,7 @@ struct ew_flow_opts {
 	uint64_t report_interval_ns;
 	uint64_t udp_idle_ns;
 	const char *boot_id; /* seeds flow ids */
+	struct ew_names *names; /* flows hold references to their peers' names */
 	ew_flow_emit_fn emit;
 	ew_flow_udp_end_fn udp_end;
 	void *arg;
@@ -93,11 +97,21 @@ struct ew_flows *ew_flows_new(const struct ew_flow_opts *o);
 void ew_flows_free(struct ew_flows *t);
 
 /* Event handlers; @proc may be NULL (borrowed: the table takes its own reference). */
-void ew_flows_sock_addr(struct ew_flows *t, const struct ew_ev_sock_addr *ev, struct ew_proc *proc);
+/** ew_flows_sock_addr() - Return: the flow the event names, NULL when it made none. */
+struct ew_flow *ew_flows_sock_addr(struct ew_flows *t, const struct ew_ev_sock_addr *ev,
+				   struct ew_proc *proc);
 void ew_flows_accept_owner(struct ew_flows *t, const struct ew_ev_accept_owner *ev,
 			   struct ew_proc *proc);
 void ew_flows_tcp(struct ew_flows *t, const struct ew_ev_tcp *ev);
 void ew_flows_udp_count(struct ew_flows *t, const struct ew_ev_udp_count *ev);
+/** ew_flows_find_tcp() - the open TCP flow of socket @cookie, or NULL. */
+struct ew_flow *ew_flows_find_tcp(struct ew_flows *t, uint64_t cookie);
+/**
+ * ew_flows_set_name() - name @f's peer @id (a new reference is taken) unless
+ * it has a name from a stronger source (enum ew_name_source order).
+ * Return: whether the name was set.
+ */
+bool ew_flows_set_name(struct ew_flows *t, struct ew_flow *f, uint32_t id, uint8_t source);
 void ew_flows_sweep_end(struct ew_flows *t, const struct ew_ev_sweep_end *ev);
 /** ew_flows_tick() - interim records and UDP idle ends, as of @now_ns. */
 void ew_flows_tick(struct ew_flows *t, uint64_t now_ns);

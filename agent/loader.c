@@ -37,6 +37,8 @@ static bool wanted(const struct ew_hook_desc *h, const struct ew_loader_opts *o)
 	switch (h->group) {
 	case EW_HOOK_UDP:
 		return o->enable_udp;
+	case EW_HOOK_SKB:
+		return o->enable_udp || o->enable_names;
 	case EW_HOOK_ACCEPT:
 		return o->enable_accept;
 	case EW_HOOK_PROC:
@@ -103,6 +105,43 @@ static void degrade(struct ew_loader *l, const struct ew_hook_desc *h, const cha
 		l->degraded[l->n_degraded++] = h->hook;
 }
 
+static int skip_net(int fd, const uint8_t addr[16], uint8_t prefix, __u8 skip)
+{
+	struct ew_lpm_key {
+		__u32 prefixlen;
+		__u8 addr[16];
+	} key = {.prefixlen = prefix};
+
+	memcpy(key.addr, addr, 16);
+	return bpf_map_update_elem(fd, &key, &skip, BPF_ANY) ? -errno : 0;
+}
+
+/*
+ * Every policy network goes in, domestic ones marked skip, so the longest
+ * match answers as the border decision would: a foreign partner's /24
+ * inside a domestic /8 is still inspected.
+ */
+static int fill_skip_nets(struct ew_loader *l, const struct ew_policy *pol)
+{
+	static const uint8_t lo4[16] = {[10] = 0xff, [11] = 0xff, [12] = 127};
+	static const uint8_t lo6[16] = {[15] = 1};
+	int fd = bpf_map__fd(l->skel->maps.ew_skip_nets), rc, n = 2;
+
+	if ((rc = skip_net(fd, lo4, 104, 1)) || (rc = skip_net(fd, lo6, 128, 1)))
+		goto fail;
+	for (int i = 0; pol && i < pol->n_nets; i++, n++) {
+		const struct ew_policy_net *net = &pol->nets[i];
+
+		rc = skip_net(fd, net->addr, net->prefix, ew_policy_domestic(pol, net->country));
+		if (rc)
+			goto fail;
+	}
+	return 0;
+fail:
+	ew_err("cannot fill the pre-filter map ew_skip_nets (entry %d): %s", n, strerror(-rc));
+	return rc;
+}
+
 int ew_loader_open(const struct ew_loader_opts *o, struct ew_loader **out)
 {
 	struct rlimit unlimited = {RLIM_INFINITY, RLIM_INFINITY};
@@ -160,6 +199,8 @@ int ew_loader_open(const struct ew_loader_opts *o, struct ew_loader **out)
 	}
 	l->skel->rodata->ew_self_tgid = o->self_tgid;
 	l->skel->rodata->ew_wakeup_bytes = o->wakeup_bytes;
+	l->skel->rodata->ew_count_udp = o->enable_udp;
+	l->skel->rodata->ew_capture_names = o->enable_names;
 	if ((rc = bpf_map__set_max_entries(l->skel->maps.ew_events, rb)) ||
 	    (rc = bpf_map__set_max_entries(l->skel->maps.ew_udp_flows, udp)) ||
 	    (rc = bpf_map__set_max_entries(l->skel->maps.ew_udp_seen, udp))) {
@@ -174,6 +215,8 @@ int ew_loader_open(const struct ew_loader_opts *o, struct ew_loader **out)
 		       strerror(-rc), rb, udp);
 		goto fail;
 	}
+	if (o->enable_names && (rc = fill_skip_nets(l, o->policy)))
+		goto fail;
 	for (int i = 0; i < ew_n_hooks && i < MAX_HOOKS; i++) {
 		const struct ew_hook_desc *h = &ew_hooks[i];
 		struct bpf_program *p;

@@ -9,6 +9,7 @@
 #include <linux/types.h>
 
 #include "ew.h"
+#include "policy.h"
 
 #define EW_CGROUP2_FALLBACK "/run/egresswatch/cgroup2"
 
@@ -22,6 +23,10 @@ struct ew_loader_opts {
 	bool enable_udp;	  /* sendmsg/recvmsg + cgroup_skb */
 	bool enable_accept;	  /* accept owner via sys_exit */
 	bool enable_proc;	  /* exec/fork/exit */
+	bool enable_names;	  /* first TCP payload and DNS responses, for peer names */
+	/* Payloads to peers in loopback and the policy's domestic networks are
+	 * not taken; NULL: loopback only. */
+	const struct ew_policy *policy;
 };
 
 struct ew_loader;

@@ -24,14 +24,26 @@ static const char *const event_names[EW_EV_TYPE_MAX] = {
     [EW_EV_CGROUP] = "cgroup",
     [EW_EV_TICK] = "tick",
     [EW_EV_KSTATS] = "kstats",
+    [EW_EV_PEER_NAME] = "peer_name",
+    [EW_EV_DNS_ANSWER] = "dns_answer",
 };
 
 static const char *const kstat_names[EW_KSTAT_MAX] = {
     [EW_KSTAT_RB_FULL_EXEC] = "ringbuf_full_exec", [EW_KSTAT_RB_FULL_PROC] = "ringbuf_full_proc",
     [EW_KSTAT_RB_FULL_SOCK] = "ringbuf_full_sock", [EW_KSTAT_RB_FULL_TCP] = "ringbuf_full_tcp",
     [EW_KSTAT_UDP_MAP_FULL] = "udp_map_full",	   [EW_KSTAT_SEEN_MAP_FULL] = "udp_seen_map_full",
-    [EW_KSTAT_PATH_READ_FAIL] = "path_read_fail",
+    [EW_KSTAT_PATH_READ_FAIL] = "path_read_fail", [EW_KSTAT_RB_FULL_PAYLOAD] = "ringbuf_full_payload",
 };
+
+/* Kernel counters that are losses; the rest count work spared. */
+static bool kstat_is_loss(int i)
+{
+	return i != EW_KSTAT_PREFILTER_SKIP;
+}
+
+static const char *const parser_names[EW_PARSER_MAX] = {"tls", "http", "dns"};
+static const char *const parse_results[EW_PARSE_MAX] = {"ok", "none", "short", "bad", "other"};
+static const char *const source_names[EW_NAME_SOURCE_MAX] = {"none", "dns", "http_host", "sni"};
 
 /* One table drives both outputs, so the JSON and Prometheus names cannot drift. */
 struct scalar {
@@ -68,6 +80,21 @@ static size_t scalars(const struct ew_metrics *m, struct scalar *s)
 	S("proc_lookups_failed_total", "Socket events whose process had exited unseen.", "counter",
 	  m->proc_lookups_failed);
 	S("degraded_hooks", "Kernel hooks wanted but not attached.", "gauge", m->degraded_hooks);
+	S("prefilter_skipped_total",
+	  "TCP connections to skip networks (loopback, domestic) whose payload was not inspected.",
+	  "counter", m->kstats[EW_KSTAT_PREFILTER_SKIP]);
+	S("names_unmatched_total", "Names from TCP payloads whose socket had no flow.", "counter",
+	  m->names_unmatched);
+	S("names", "Distinct peer names held.", "gauge", m->names_live);
+	S("dns_cache_inserts_total", "Addresses learned from DNS answers.", "counter",
+	  m->dns.inserts);
+	S("dns_cache_hits_total", "Flows whose peer address was in the DNS cache.", "counter",
+	  m->dns.hits);
+	S("dns_cache_misses_total", "Flows whose peer address was not in the DNS cache.",
+	  "counter", m->dns.misses);
+	S("dns_cache_evicted_live_total",
+	  "DNS answers replaced before their TTL ended (the cache is too small).", "counter",
+	  m->dns.evicted_live);
 #undef S
 	return n;
 }
@@ -79,13 +106,14 @@ uint64_t ew_metrics_lost(const struct ew_metrics *m)
 	for (int i = 1; i < EW_DEC_MAX; i++)
 		lost += m->decode_errors[i];
 	for (int i = 0; i < EW_KSTAT_MAX; i++)
-		lost += m->kstats[i];
+		if (kstat_is_loss(i))
+			lost += m->kstats[i];
 	return lost;
 }
 
 void ew_metrics_json(struct ew_jsonw *w, const struct ew_metrics *m)
 {
-	struct scalar s[32];
+	struct scalar s[48];
 	size_t n = scalars(m, s);
 
 	for (size_t i = 0; i < n; i++)
@@ -101,7 +129,20 @@ void ew_metrics_json(struct ew_jsonw *w, const struct ew_metrics *m)
 	ew_jsonw_obj_end(w);
 	ew_jsonw_obj_begin(w, "kernel_drops_total");
 	for (int i = 0; i < EW_KSTAT_MAX; i++)
-		ew_jsonw_u64(w, kstat_names[i], m->kstats[i]);
+		if (kstat_is_loss(i))
+			ew_jsonw_u64(w, kstat_names[i], m->kstats[i]);
+	ew_jsonw_obj_end(w);
+	ew_jsonw_obj_begin(w, "payloads_parsed_total");
+	for (int i = 0; i < EW_PARSER_MAX; i++) {
+		ew_jsonw_obj_begin(w, parser_names[i]);
+		for (int r = 0; r < EW_PARSE_MAX; r++)
+			ew_jsonw_u64(w, parse_results[r], m->parsed[i][r]);
+		ew_jsonw_obj_end(w);
+	}
+	ew_jsonw_obj_end(w);
+	ew_jsonw_obj_begin(w, "flows_named_total");
+	for (int i = 1; i < EW_NAME_SOURCE_MAX; i++)
+		ew_jsonw_u64(w, source_names[i], m->named[i]);
 	ew_jsonw_obj_end(w);
 	ew_jsonw_u64(w, "lost_total", ew_metrics_lost(m));
 }
@@ -114,7 +155,7 @@ static void prom_family(FILE *f, const char *name, const char *help, const char 
 int ew_metrics_write_prom(const struct ew_metrics *m, const char *path)
 {
 	char tmp[4096];
-	struct scalar s[32];
+	struct scalar s[48];
 	size_t n = scalars(m, s);
 	FILE *f;
 	int fd, rc = 0;
@@ -147,8 +188,22 @@ int ew_metrics_write_prom(const struct ew_metrics *m, const char *path)
 	prom_family(f, "kernel_drops_total", "Events the kernel programs could not deliver.",
 		    "counter");
 	for (int i = 0; i < EW_KSTAT_MAX; i++)
-		fprintf(f, "egresswatch_kernel_drops_total{reason=\"%s\"} %llu\n", kstat_names[i],
-			(unsigned long long)m->kstats[i]);
+		if (kstat_is_loss(i))
+			fprintf(f, "egresswatch_kernel_drops_total{reason=\"%s\"} %llu\n",
+				kstat_names[i], (unsigned long long)m->kstats[i]);
+	prom_family(f, "payloads_parsed_total",
+		    "Untrusted payloads parsed for names, by parser and outcome.", "counter");
+	for (int i = 0; i < EW_PARSER_MAX; i++)
+		for (int r = 0; r < EW_PARSE_MAX; r++)
+			fprintf(f,
+				"egresswatch_payloads_parsed_total{parser=\"%s\",result=\"%s\"} "
+				"%llu\n",
+				parser_names[i], parse_results[r],
+				(unsigned long long)m->parsed[i][r]);
+	prom_family(f, "flows_named_total", "Flows given a peer name, by source.", "counter");
+	for (int i = 1; i < EW_NAME_SOURCE_MAX; i++)
+		fprintf(f, "egresswatch_flows_named_total{source=\"%s\"} %llu\n", source_names[i],
+			(unsigned long long)m->named[i]);
 	prom_family(f, "lost_total", "Everything dropped anywhere.", "counter");
 	fprintf(f, "egresswatch_lost_total %llu\n", (unsigned long long)ew_metrics_lost(m));
 	if (fflush(f) || fsync(fd))

@@ -11,9 +11,13 @@
 #include <stdint.h>
 
 #include "decode.h"
+#include "dns_cache.h"
 #include "ew.h"
 #include "flow.h"
 #include "jsonw.h"
+
+/* Which parser met the untrusted bytes. */
+enum ew_parser { EW_PARSER_TLS, EW_PARSER_HTTP, EW_PARSER_DNS, EW_PARSER_MAX };
 
 struct ew_metrics {
 	uint64_t events[EW_EV_TYPE_MAX];
@@ -26,6 +30,12 @@ struct ew_metrics {
 	uint64_t capture_write_errors;
 	uint64_t proc_lookups_failed; /* a socket event whose process was already gone */
 	uint64_t degraded_hooks;
+	/* names stage */
+	uint64_t parsed[EW_PARSER_MAX][EW_PARSE_MAX]; /* untrusted payloads, by outcome */
+	uint64_t named[EW_NAME_SOURCE_MAX];	      /* flows given a name, by source */
+	uint64_t names_unmatched; /* a TCP name whose socket has no flow */
+	uint64_t names_live;
+	struct ew_dns_cache_stats dns;
 };
 
 /** ew_metrics_lost() - everything dropped anywhere, for the one-line summary. */

@@ -9,8 +9,10 @@
 
 #include "border.h"
 #include "decode.h"
+#include "dns_cache.h"
 #include "jsonw.h"
 #include "log.h"
+#include "names.h"
 #include "proc.h"
 #include "record.h"
 #include "sink_file.h"
@@ -26,6 +28,8 @@ struct ew_pipeline {
 	char hostname[64];
 	struct ew_procs *procs;
 	struct ew_flows *flows;
+	struct ew_names *names;
+	struct ew_dns_cache *dns;
 	struct ew_hourly *records;
 	struct ew_capture *capture;
 	struct ew_record_ctx rctx;
@@ -43,6 +47,9 @@ struct ew_pipeline {
 	uint64_t record_write_errors;
 	uint64_t capture_write_errors;
 	uint64_t proc_lookups_failed;
+	uint64_t parsed[EW_PARSER_MAX][EW_PARSE_MAX];
+	uint64_t named[EW_NAME_SOURCE_MAX];
+	uint64_t names_unmatched;
 };
 
 static void write_line(struct ew_pipeline *p, uint64_t boot_ns)
@@ -116,6 +123,11 @@ void ew_pipeline_metrics(const struct ew_pipeline *p, struct ew_metrics *m)
 	m->capture_write_errors = p->capture_write_errors;
 	m->proc_lookups_failed = p->proc_lookups_failed;
 	m->degraded_hooks = p->o.degraded_hooks;
+	memcpy(m->parsed, p->parsed, sizeof(m->parsed));
+	memcpy(m->named, p->named, sizeof(m->named));
+	m->names_unmatched = p->names_unmatched;
+	m->names_live = ew_names_count(p->names);
+	m->dns = *ew_dns_cache_stats(p->dns);
 }
 
 static void emit_metrics(struct ew_pipeline *p)
@@ -181,15 +193,21 @@ int ew_pipeline_new(const struct ew_pipeline_opts *o, struct ew_pipeline **out)
 	fo.report_interval_ns = (uint64_t)o->report_interval_s * NS;
 	fo.udp_idle_ns = (uint64_t)o->udp_idle_timeout_s * NS;
 	fo.boot_id = p->boot_id;
+	p->names = ew_names_new();
+	p->dns = p->names ? ew_dns_cache_new(p->names, o->dns_cache_entries ? o->dns_cache_entries
+									     : 65536)
+			  : NULL;
+	fo.names = p->names;
 	fo.emit = on_record;
 	fo.udp_end = o->udp_end ? on_udp_end : NULL;
 	fo.arg = p;
 	p->flows = ew_flows_new(&fo);
-	if (!p->procs || !p->flows) {
+	if (!p->procs || !p->flows || !p->dns) {
 		rc = -ENOMEM;
 		goto fail;
 	}
 	p->rctx.procs = p->procs;
+	p->rctx.names = p->names;
 	p->rctx.hostname = p->hostname;
 	rc = make_dir(p->data_dir);
 	if (rc) {
@@ -238,6 +256,51 @@ static struct ew_proc *owner_proc(struct ew_pipeline *p, const struct ew_task *t
 	return proc;
 }
 
+/* A flow starting to a peer resolved earlier carries the name asked for. */
+static void name_from_dns(struct ew_pipeline *p, struct ew_flow *f, uint64_t now)
+{
+	uint32_t id;
+
+	if (!f || f->name_src >= EW_NAME_DNS)
+		return;
+	id = ew_dns_cache_get(p->dns, f->peer, now);
+	if (ew_flows_set_name(p->flows, f, id, EW_NAME_DNS))
+		p->named[EW_NAME_DNS]++;
+}
+
+static void on_peer_name(struct ew_pipeline *p, const struct ew_ev_peer_name *ev)
+{
+	int parser = ev->source == EW_NAME_SNI ? EW_PARSER_TLS : EW_PARSER_HTTP;
+	struct ew_flow *f;
+	uint32_t id;
+
+	p->parsed[parser][ev->result]++;
+	if (ev->result != EW_PARSE_OK)
+		return;
+	f = ew_flows_find_tcp(p->flows, ev->cookie);
+	if (!f) {
+		p->names_unmatched++;
+		return;
+	}
+	id = ew_names_get(p->names, ev->name);
+	if (ew_flows_set_name(p->flows, f, id, ev->source))
+		p->named[ev->source]++;
+	ew_names_put(p->names, id);
+}
+
+static void on_dns_answer(struct ew_pipeline *p, const struct ew_ev_dns_answer *ev)
+{
+	uint32_t id;
+
+	p->parsed[EW_PARSER_DNS][ev->result]++;
+	if (ev->result != EW_PARSE_OK)
+		return;
+	id = ew_names_get(p->names, ev->name);
+	ew_dns_cache_put(p->dns, ev->addr, id, ev->h.ts_ns,
+			 ev->h.ts_ns + ((uint64_t)ev->ttl + EW_DNS_GRACE_S) * NS);
+	ew_names_put(p->names, id);
+}
+
 static void on_tick(struct ew_pipeline *p, const struct ew_ev_tick *t)
 {
 	p->rctx.realtime_offset_ns = (int64_t)t->realtime_ns - (int64_t)t->h.ts_ns;
@@ -282,7 +345,14 @@ int ew_pipeline_feed(struct ew_pipeline *p, const void *data, size_t len)
 	case EW_EV_CONNECT:
 	case EW_EV_UDP_SEND:
 	case EW_EV_UDP_RECV:
-		ew_flows_sock_addr(p->flows, &ev.sa, owner_proc(p, &ev.sa.task));
+		name_from_dns(p, ew_flows_sock_addr(p->flows, &ev.sa, owner_proc(p, &ev.sa.task)),
+			      ev.h.ts_ns);
+		break;
+	case EW_EV_PEER_NAME:
+		on_peer_name(p, &ev.name);
+		break;
+	case EW_EV_DNS_ANSWER:
+		on_dns_answer(p, &ev.dns);
 		break;
 	case EW_EV_ACCEPT_OWNER:
 		ew_flows_accept_owner(p->flows, &ev.ao, owner_proc(p, &ev.ao.task));
@@ -306,6 +376,11 @@ int ew_pipeline_feed(struct ew_pipeline *p, const void *data, size_t len)
 		break;
 	}
 	return 0;
+}
+
+void ew_pipeline_set_geo(struct ew_pipeline *p, struct ew_geo *geo)
+{
+	p->o.geo = geo;
 }
 
 int ew_pipeline_reopen(struct ew_pipeline *p)
@@ -337,6 +412,8 @@ void ew_pipeline_free(struct ew_pipeline *p)
 	if (p->records)
 		ew_hourly_close(p->records, false);
 	ew_flows_free(p->flows);
+	ew_dns_cache_free(p->dns);
+	ew_names_free(p->names);
 	ew_procs_free(p->procs);
 	ew_jsonw_free(&p->w);
 	free(p);

@@ -23,6 +23,7 @@ struct ew_pipeline_opts {
 	uint32_t report_interval_s; /* interim records and metric records */
 	uint32_t udp_idle_timeout_s;
 	uint32_t flow_table_max;
+	uint32_t dns_cache_entries; /* 0: 65536 */
 	const char *data_dir; /* records/ and metrics.prom go here */
 	const char *boot_id;
 	const char *hostname;
@@ -56,6 +57,12 @@ uint64_t ew_pipeline_open_tcp(const struct ew_pipeline *p);
 
 /** ew_pipeline_metrics() - a snapshot of every counter. */
 void ew_pipeline_metrics(const struct ew_pipeline *p, struct ew_metrics *m);
+
+/**
+ * ew_pipeline_set_geo() - use @geo from the next record on (a reload).
+ * The caller owns both databases and closes the old one after this call.
+ */
+void ew_pipeline_set_geo(struct ew_pipeline *p, struct ew_geo *geo);
 
 /** ew_pipeline_reopen() - SIGHUP: reopen output files. */
 int ew_pipeline_reopen(struct ew_pipeline *p);

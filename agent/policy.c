@@ -172,3 +172,11 @@ int ew_policy_load(const char *path, struct ew_policy *p, char *err, size_t errl
 		ew_policy_free(p);
 	return rc;
 }
+
+bool ew_policy_domestic(const struct ew_policy *p, const char *cc)
+{
+	for (int i = 0; i < p->n_domestic; i++)
+		if (!strcmp(p->domestic[i], cc))
+			return true;
+	return false;
+}

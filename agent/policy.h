@@ -7,6 +7,7 @@
 #ifndef EW_POLICY_H
 #define EW_POLICY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -29,6 +30,9 @@ struct ew_policy {
 	struct ew_policy_net *nets; /* owned */
 	int n_nets;
 };
+
+/** ew_policy_domestic() - whether country @cc (alpha-2) is in the domestic set. */
+bool ew_policy_domestic(const struct ew_policy *p, const char *cc);
 
 /** ew_policy_free() - release what ew_policy_load()/parse() allocated. */
 void ew_policy_free(struct ew_policy *p);

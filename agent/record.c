@@ -63,11 +63,15 @@ static void put_time(struct ew_jsonw *w, const struct ew_record_ctx *c, const ch
 	ew_jsonw_str(w, key, ts);
 }
 
+/* @remote and @domain are set on the remote side only. */
 static void put_endpoint(struct ew_jsonw *w, const char *key, const char *ip, uint16_t port,
-			 bool known_port, uint64_t bytes, const struct ew_place *remote)
+			 bool known_port, uint64_t bytes, const struct ew_place *remote,
+			 const char *domain)
 {
 	ew_jsonw_obj_begin(w, key);
 	ew_jsonw_str(w, "ip", ip);
+	if (domain && domain[0])
+		ew_jsonw_str(w, "domain", domain);
 	if (known_port)
 		ew_jsonw_u64(w, "port", port);
 	ew_jsonw_u64(w, "bytes", bytes);
@@ -92,6 +96,13 @@ static void put_endpoint(struct ew_jsonw *w, const char *key, const char *ip, ui
 static const char *const end_names[] = {
     [EW_END_NONE] = "interim",	    [EW_END_CLOSED] = "closed",	  [EW_END_IDLE] = "idle",
     [EW_END_VANISHED] = "vanished", [EW_END_EVICTED] = "evicted", [EW_END_SHUTDOWN] = "agent_stop",
+};
+
+static const char *const name_sources[EW_NAME_SOURCE_MAX] = {
+    [EW_NAME_NONE] = "none",
+    [EW_NAME_DNS] = "dns",
+    [EW_NAME_HTTP_HOST] = "http_host",
+    [EW_NAME_SNI] = "sni",
 };
 
 static const char *const dir_names[] = {
@@ -218,6 +229,7 @@ void ew_record_flow(struct ew_jsonw *w, const struct ew_record_ctx *c, const str
 	const char *src_ip, *dst_ip;
 	uint16_t sport, dport;
 	uint8_t proto = f->proto;
+	const char *name = f->name_id && c->names ? ew_names_str(c->names, f->name_id) : "";
 
 	ew_record_ip(f->peer, rip, sizeof(rip));
 	if (f->have_local)
@@ -264,9 +276,16 @@ void ew_record_flow(struct ew_jsonw *w, const struct ew_record_ctx *c, const str
 	ew_jsonw_obj_end(w);
 
 	put_endpoint(w, "source", src_ip, sport, f->have_local || ingress, ingress ? d_in : d_out,
-		     ingress ? place : NULL);
+		     ingress ? place : NULL, ingress ? name : NULL);
 	put_endpoint(w, "destination", dst_ip, dport, f->have_local || !ingress,
-		     ingress ? d_out : d_in, ingress ? NULL : place);
+		     ingress ? d_out : d_in, ingress ? NULL : place, ingress ? NULL : name);
+	if (f->name_src == EW_NAME_SNI) {
+		ew_jsonw_obj_begin(w, "tls");
+		ew_jsonw_obj_begin(w, "client");
+		ew_jsonw_str(w, "server_name", name);
+		ew_jsonw_obj_end(w);
+		ew_jsonw_obj_end(w);
+	}
 	put_process(w, c, f);
 	if (c->hostname && c->hostname[0]) {
 		ew_jsonw_obj_begin(w, "host");
@@ -287,6 +306,10 @@ void ew_record_flow(struct ew_jsonw *w, const struct ew_record_ctx *c, const str
 	ew_jsonw_obj_begin(w, "peer");
 	ew_jsonw_str(w, "ip", rip);
 	ew_jsonw_u64(w, "port", f->peer_port);
+	if (name[0]) {
+		ew_jsonw_str(w, "domain", name);
+		ew_jsonw_str(w, "name_source", name_sources[f->name_src]);
+	}
 	if (place->country[0])
 		ew_jsonw_str(w, "country", place->country);
 	if (place->asn)

@@ -11,10 +11,12 @@
 #include "border.h"
 #include "flow.h"
 #include "jsonw.h"
+#include "names.h"
 #include "proc.h"
 
 struct ew_record_ctx {
 	struct ew_procs *procs;
+	struct ew_names *names; /* peer names of flows; may be NULL */
 	const char *hostname;
 	int64_t realtime_offset_ns; /* wall clock = boottime + this */
 };

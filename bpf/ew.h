@@ -16,7 +16,7 @@
 #include <linux/types.h>
 #endif
 
-#define EW_ABI_VERSION 1
+#define EW_ABI_VERSION 2
 
 #define EW_COMM_LEN 16
 /* Path buffers hold components leaf-first (see EW_F_REVPATH); the kernel
@@ -37,6 +37,10 @@ enum ew_event_type {
 	EW_EV_TCP_ACCEPT = 7,	/* passive open reached ESTABLISHED (softirq: no pid) */
 	EW_EV_ACCEPT_OWNER = 8, /* accept() returned a socket to a process */
 	EW_EV_TCP_CLOSE = 9,	/* a TCP socket reached CLOSE: final counters */
+	/* Raw bytes, consumed by the live side and never fed, captured or stored:
+	 * the names parsed from them travel as EW_EV_PEER_NAME / EW_EV_DNS_ANSWER. */
+	EW_EV_TCP_PAYLOAD = 10, /* first egress payload of a connect()ed TCP socket */
+	EW_EV_DNS_PAYLOAD = 11, /* a DNS response (UDP source port 53) received */
 	/* From userspace sources; captured like the rest so replay is exact. */
 	EW_EV_PROC = 32,      /* a process read from /proc (start scan, or a miss) */
 	EW_EV_UDP_COUNT = 33, /* cumulative counters of one UDP (socket, peer) */
@@ -45,6 +49,8 @@ enum ew_event_type {
 	EW_EV_CGROUP = 36,    /* cgroup id resolved to a path from cgroupfs */
 	EW_EV_TICK = 37,      /* clock: drives timeouts, interim records, metrics */
 	EW_EV_KSTATS = 38,    /* snapshot of the kernel's drop counters */
+	EW_EV_PEER_NAME = 39, /* the name a TCP payload gave its socket's peer */
+	EW_EV_DNS_ANSWER = 40, /* one address of a DNS response, or why none */
 	EW_EV_TYPE_MAX
 };
 
@@ -202,6 +208,66 @@ struct ew_ev_tick {
 	__u64 realtime_ns;
 };
 
+/*
+ * EW_EV_TCP_PAYLOAD and EW_EV_DNS_PAYLOAD: a bounded copy of one packet's
+ * payload. The only variable-size events: h.size = EW_PAYLOAD_HDR + len.
+ */
+#define EW_PAYLOAD_MAX 2048
+struct ew_ev_payload {
+	struct ew_event_hdr h;
+	__u64 cookie;
+	__u8 raddr[16]; /* the peer: TCP destination, or the DNS server */
+	__u16 rport;
+	__u16 len;	/* bytes in data */
+	__u32 wire_len; /* the packet's payload length, maybe more than len */
+	__u8 data[EW_PAYLOAD_MAX];
+};
+#define EW_PAYLOAD_HDR 48 /* offsetof(struct ew_ev_payload, data) */
+
+/* Where a peer's name came from, weakest first: a stronger source wins. */
+enum ew_name_source {
+	EW_NAME_NONE,
+	EW_NAME_DNS,
+	EW_NAME_HTTP_HOST,
+	EW_NAME_SNI,
+	EW_NAME_SOURCE_MAX
+};
+
+/* What parsing untrusted bytes gave. */
+enum ew_parse_result {
+	EW_PARSE_OK,	  /* a name (or, for DNS, an address) */
+	EW_PARSE_NONE,	  /* well formed, no name: a ClientHello without SNI, NXDOMAIN */
+	EW_PARSE_SHORT,	  /* the copy ended inside a consistent structure */
+	EW_PARSE_BAD,	  /* malformed or hostile */
+	EW_PARSE_OTHER,	  /* neither TLS nor HTTP (TCP payloads only) */
+	EW_PARSE_MAX
+};
+
+#define EW_NAME_LEN 256 /* 253 characters, NUL, padding */
+
+/* EW_EV_PEER_NAME: one per EW_EV_TCP_PAYLOAD, whatever the parse gave. */
+struct ew_ev_peer_name {
+	struct ew_event_hdr h;
+	__u64 cookie;
+	__u8 source; /* the parser that ran: EW_NAME_SNI or EW_NAME_HTTP_HOST */
+	__u8 result; /* EW_PARSE_* */
+	__u16 name_len;
+	__u32 _pad;
+	char name[EW_NAME_LEN]; /* lowercase; empty unless result is OK */
+};
+
+/* EW_EV_DNS_ANSWER: one per address of a response; a response that gave no
+ * address is one event with result != OK, so counts survive a replay. */
+struct ew_ev_dns_answer {
+	struct ew_event_hdr h;
+	__u8 addr[16];
+	__u32 ttl; /* seconds */
+	__u8 result; /* EW_PARSE_* */
+	__u8 _pad;
+	__u16 name_len;
+	char name[EW_NAME_LEN]; /* the question name the address answers */
+};
+
 /* Kernel-side loss counters (per-CPU array ew_stats, summed by the agent). */
 enum ew_kstat {
 	EW_KSTAT_RB_FULL_EXEC,
@@ -211,6 +277,9 @@ enum ew_kstat {
 	EW_KSTAT_UDP_MAP_FULL,
 	EW_KSTAT_SEEN_MAP_FULL,
 	EW_KSTAT_PATH_READ_FAIL,
+	EW_KSTAT_RB_FULL_PAYLOAD, /* TCP first payloads and DNS responses */
+	/* Not losses: what the pre-filter spared (see ew_skip_nets). */
+	EW_KSTAT_PREFILTER_SKIP,
 	EW_KSTAT_MAX
 };
 

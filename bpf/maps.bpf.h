@@ -57,8 +57,45 @@ struct {
 	__type(value, __u8);
 } ew_accepted SEC(".maps") __weak;
 
+/* TCP sockets whose first payload is wanted: set at connect(), cleared once
+ * taken. Socket-local storage dies with the socket, so nothing leaks. */
+#define EW_CAP_WANT 1
+#define EW_CAP_DONE 2
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, __u8);
+} ew_capture_sk SEC(".maps") __weak;
+
+/* Networks whose payloads need no inspection (loopback, the policy's
+ * domestic networks): value 1. The policy's other networks are in with 0,
+ * so the longest match decides. Filled by the loader, keys v4-mapped. */
+struct ew_lpm_key {
+	__u32 prefixlen;
+	__u8 addr[16];
+};
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 4096);
+	__type(key, struct ew_lpm_key);
+	__type(value, __u8);
+} ew_skip_nets SEC(".maps") __weak;
+
+/* A payload event is too big for the stack; one scratch slot per CPU. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ew_ev_payload);
+} ew_scratch SEC(".maps") __weak;
+
 /* Set by the loader before load. */
 const volatile __u32 ew_self_tgid __weak = 0;
+/* What the cgroup_skb programs do: count UDP, take names from payloads. */
+const volatile bool ew_count_udp __weak = true;
+const volatile bool ew_capture_names __weak = true;
 /* Wake the consumer once this much is queued; below it, its timeout drains. */
 const volatile __u32 ew_wakeup_bytes __weak = 0;
 
@@ -92,13 +129,16 @@ static __always_inline void *ew_reserve(__u64 size, __u16 type, __u32 kstat)
 
 /* A wake-up per event would cost a context switch per event; batching by
  * size keeps bursts cheap while the consumer's timeout drains the tail. */
+static __always_inline __u64 ew_wakeup_flags(void)
+{
+	if (bpf_ringbuf_query(&ew_events, BPF_RB_AVAIL_DATA) >= ew_wakeup_bytes)
+		return BPF_RB_FORCE_WAKEUP;
+	return BPF_RB_NO_WAKEUP;
+}
+
 static __always_inline void ew_submit(void *ev)
 {
-	__u64 flags = BPF_RB_NO_WAKEUP;
-
-	if (bpf_ringbuf_query(&ew_events, BPF_RB_AVAIL_DATA) >= ew_wakeup_bytes)
-		flags = BPF_RB_FORCE_WAKEUP;
-	bpf_ringbuf_submit(ev, flags);
+	bpf_ringbuf_submit(ev, ew_wakeup_flags());
 }
 
 static __always_inline void ew_fill_task(struct ew_task *t)

@@ -1,75 +1,158 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * skb.bpf.c - cgroup_skb hooks: UDP bytes and packets per (socket, peer).
- * Packets run here in softirq context, so the socket cookie, not the
- * current pid, joins them to their flow. TCP leaves at the first check:
- * its counters come from tcp_sock at close and from the agent's sweep.
+ * skb.bpf.c - cgroup_skb hooks: UDP bytes and packets per (socket, peer),
+ * and the payloads that name peers: the first egress payload of a TCP
+ * socket armed at connect() (ClientHello or HTTP request) and received DNS
+ * responses. Packets run here in softirq context, so the socket cookie, not
+ * the current pid, joins them to their flow. TCP costs one byte load and,
+ * for sockets not armed, one socket-storage lookup.
  */
 #include "maps.bpf.h"
 
 #define ETH_P_IP_K   0x0800
 #define ETH_P_IPV6_K 0x86DD
 #define IP_MF_OFF_K  0x3fff /* more-fragments flag and fragment offset */
+#define DNS_PORT     53
 
-static __always_inline int count_udp(struct __sk_buff *skb, bool egress)
-{
-	struct ew_udp_val *val, init = {};
-	struct ew_udp_key key = {};
-	__u8 saddr[16], daddr[16];
-	struct udphdr udp;
+struct pkt {
+	__u8 saddr[16];
+	__u8 daddr[16];
 	__u32 l4off;
+	__u8 proto;
 	__u8 family;
-	__u64 bytes;
-	long err;
+};
 
+static __always_inline bool load_ip(struct __sk_buff *skb, struct pkt *p)
+{
 	if (skb->protocol == bpf_htons(ETH_P_IP_K)) {
 		struct iphdr ip;
 
 		if (bpf_skb_load_bytes(skb, 0, &ip, sizeof(ip)))
-			return 1;
-		if (ip.protocol != IPPROTO_UDP || (ip.frag_off & bpf_htons(IP_MF_OFF_K)))
-			return 1;
-		l4off = ip.ihl * 4;
-		ew_addr_v4mapped(saddr, ip.saddr);
-		ew_addr_v4mapped(daddr, ip.daddr);
-		family = EW_AF_INET;
-	} else if (skb->protocol == bpf_htons(ETH_P_IPV6_K)) {
+			return false;
+		if (ip.frag_off & bpf_htons(IP_MF_OFF_K))
+			return false;
+		p->l4off = ip.ihl * 4;
+		p->proto = ip.protocol;
+		ew_addr_v4mapped(p->saddr, ip.saddr);
+		ew_addr_v4mapped(p->daddr, ip.daddr);
+		p->family = EW_AF_INET;
+		return true;
+	}
+	if (skb->protocol == bpf_htons(ETH_P_IPV6_K)) {
 		struct ipv6hdr ip6;
 
 		if (bpf_skb_load_bytes(skb, 0, &ip6, sizeof(ip6)))
-			return 1;
-		if (ip6.nexthdr != IPPROTO_UDP)
-			return 1;
-		l4off = sizeof(ip6);
-		__builtin_memcpy(saddr, &ip6.saddr, 16);
-		__builtin_memcpy(daddr, &ip6.daddr, 16);
-		family = EW_AF_INET6;
-	} else {
-		return 1;
+			return false;
+		p->l4off = sizeof(ip6);
+		p->proto = ip6.nexthdr; /* extension headers: not followed */
+		__builtin_memcpy(p->saddr, &ip6.saddr, 16);
+		__builtin_memcpy(p->daddr, &ip6.daddr, 16);
+		p->family = EW_AF_INET6;
+		return true;
 	}
-	if (bpf_skb_load_bytes(skb, l4off, &udp, sizeof(udp)))
-		return 1;
+	return false;
+}
+
+/* Only the protocol byte is loaded before deciding. */
+static __always_inline __u8 l4_proto(struct __sk_buff *skb)
+{
+	__u8 proto;
+
+	if (skb->protocol == bpf_htons(ETH_P_IP_K))
+		return bpf_skb_load_bytes(skb, offsetof(struct iphdr, protocol), &proto, 1) ? 0
+											     : proto;
+	if (skb->protocol == bpf_htons(ETH_P_IPV6_K))
+		return bpf_skb_load_bytes(skb, offsetof(struct ipv6hdr, nexthdr), &proto, 1) ? 0
+											      : proto;
+	return 0;
+}
+
+/* Copies up to EW_PAYLOAD_MAX bytes from @off into one ring-buffer event. */
+static __always_inline void capture(struct __sk_buff *skb, __u16 type, __u32 off, __u32 wire_len,
+				    const __u8 raddr[16], __u16 rport)
+{
+	struct ew_ev_payload *ev;
+	__u32 zero = 0;
+	__u64 len; /* 64-bit: a 32-bit bound check leaves the register unbounded */
+
+	ev = bpf_map_lookup_elem(&ew_scratch, &zero);
+	if (!ev)
+		return;
+	len = wire_len < EW_PAYLOAD_MAX ? wire_len : EW_PAYLOAD_MAX;
+	barrier_var(len);
+	if (len < 1 || len > EW_PAYLOAD_MAX)
+		return;
+	if (bpf_skb_load_bytes(skb, off, ev->data, len))
+		return;
+	ev->h.type = type;
+	ev->h.size = (__u16)(EW_PAYLOAD_HDR + len);
+	ev->h.cpu = bpf_get_smp_processor_id();
+	ev->h.ts_ns = bpf_ktime_get_boot_ns();
+	ev->cookie = bpf_get_socket_cookie(skb);
+	__builtin_memcpy(ev->raddr, raddr, 16);
+	ev->rport = rport;
+	ev->len = (__u16)len;
+	ev->wire_len = wire_len;
+	if (bpf_ringbuf_output(&ew_events, ev, EW_PAYLOAD_HDR + len, ew_wakeup_flags()))
+		ew_kstat_inc(EW_KSTAT_RB_FULL_PAYLOAD);
+}
+
+/* The first payload of a socket armed at connect(); later packets pay one lookup. */
+static __always_inline void first_payload(struct __sk_buff *skb)
+{
+	struct bpf_sock *sk = skb->sk;
+	struct tcphdr tcp;
+	struct pkt p;
+	__u32 off;
+	__u8 *st;
+
+	if (!sk)
+		return;
+	sk = bpf_sk_fullsock(sk);
+	if (!sk)
+		return;
+	st = bpf_sk_storage_get(&ew_capture_sk, sk, 0, 0);
+	if (!st || *st != EW_CAP_WANT)
+		return;
+	if (!load_ip(skb, &p) || p.proto != IPPROTO_TCP)
+		return;
+	if (bpf_skb_load_bytes(skb, p.l4off, &tcp, sizeof(tcp)))
+		return;
+	off = p.l4off + tcp.doff * 4;
+	if (skb->len <= off)
+		return; /* SYN, bare ACK: wait for data */
+	*st = EW_CAP_DONE;
+	capture(skb, EW_EV_TCP_PAYLOAD, off, skb->len - off, p.daddr, bpf_ntohs(tcp.dest));
+}
+
+static __always_inline void count_udp(struct __sk_buff *skb, const struct pkt *p,
+				      const struct udphdr *udp, bool egress)
+{
+	struct ew_udp_val *val, init = {};
+	struct ew_udp_key key = {};
+	__u64 bytes;
+	long err;
 
 	key.cookie = bpf_get_socket_cookie(skb);
-	__builtin_memcpy(key.raddr, egress ? daddr : saddr, 16);
-	key.rport = bpf_ntohs(egress ? udp.dest : udp.source);
+	__builtin_memcpy(key.raddr, egress ? p->daddr : p->saddr, 16);
+	key.rport = bpf_ntohs(egress ? udp->dest : udp->source);
 
 	val = bpf_map_lookup_elem(&ew_udp_flows, &key);
 	if (!val) {
-		__builtin_memcpy(init.laddr, egress ? saddr : daddr, 16);
-		init.lport = bpf_ntohs(egress ? udp.source : udp.dest);
-		init.family = family;
+		__builtin_memcpy(init.laddr, egress ? p->saddr : p->daddr, 16);
+		init.lport = bpf_ntohs(egress ? udp->source : udp->dest);
+		init.family = p->family;
 		err = bpf_map_update_elem(&ew_udp_flows, &key, &init, BPF_NOEXIST);
 		if (err && err != -EW_EEXIST) {
 			ew_kstat_inc(EW_KSTAT_UDP_MAP_FULL);
-			return 1;
+			return;
 		}
 		val = bpf_map_lookup_elem(&ew_udp_flows, &key);
 		if (!val)
-			return 1;
+			return;
 	}
-	bytes = bpf_ntohs(udp.len);
-	bytes = bytes > sizeof(udp) ? bytes - sizeof(udp) : 0;
+	bytes = bpf_ntohs(udp->len);
+	bytes = bytes > sizeof(*udp) ? bytes - sizeof(*udp) : 0;
 	if (egress) {
 		__sync_fetch_and_add(&val->bytes_out, bytes);
 		__sync_fetch_and_add(&val->pkts_out, 1);
@@ -78,35 +161,41 @@ static __always_inline int count_udp(struct __sk_buff *skb, bool egress)
 		__sync_fetch_and_add(&val->pkts_in, 1);
 	}
 	val->last_ns = bpf_ktime_get_boot_ns();
-	return 1;
 }
 
-/* Only the protocol byte is loaded before deciding: TCP pays for one load. */
-static __always_inline bool is_udp(struct __sk_buff *skb)
+static __always_inline void on_udp(struct __sk_buff *skb, bool egress)
 {
-	__u8 proto;
+	struct udphdr udp;
+	struct pkt p;
+	__u32 off;
 
-	if (skb->protocol == bpf_htons(ETH_P_IP_K))
-		return !bpf_skb_load_bytes(skb, offsetof(struct iphdr, protocol), &proto, 1) &&
-		       proto == IPPROTO_UDP;
-	if (skb->protocol == bpf_htons(ETH_P_IPV6_K))
-		return !bpf_skb_load_bytes(skb, offsetof(struct ipv6hdr, nexthdr), &proto, 1) &&
-		       proto == IPPROTO_UDP;
-	return false;
+	if (!load_ip(skb, &p) || p.proto != IPPROTO_UDP)
+		return;
+	if (bpf_skb_load_bytes(skb, p.l4off, &udp, sizeof(udp)))
+		return;
+	if (ew_count_udp)
+		count_udp(skb, &p, &udp, egress);
+	off = p.l4off + sizeof(udp);
+	if (ew_capture_names && !egress && udp.source == bpf_htons(DNS_PORT) && skb->len > off)
+		capture(skb, EW_EV_DNS_PAYLOAD, off, skb->len - off, p.saddr, DNS_PORT);
 }
 
 SEC("cgroup_skb/egress")
 int ew_skb_egress(struct __sk_buff *skb)
 {
-	if (!is_udp(skb))
-		return 1;
-	return count_udp(skb, true);
+	__u8 proto = l4_proto(skb);
+
+	if (proto == IPPROTO_UDP)
+		on_udp(skb, true);
+	else if (proto == IPPROTO_TCP && ew_capture_names)
+		first_payload(skb);
+	return 1;
 }
 
 SEC("cgroup_skb/ingress")
 int ew_skb_ingress(struct __sk_buff *skb)
 {
-	if (!is_udp(skb))
-		return 1;
-	return count_udp(skb, false);
+	if (l4_proto(skb) == IPPROTO_UDP)
+		on_udp(skb, false);
+	return 1;
 }

@@ -2,6 +2,7 @@
 in a network namespace over veth, the agent as a subprocess, its records."""
 import glob
 import gzip
+import ipaddress
 import json
 import os
 import shutil
@@ -75,6 +76,41 @@ class Netns:
         line = p.stdout.readline()
         assert "ready" in line, "peer did not start: %r" % line
         return p
+
+    def add_addr(self, addr, prefix=24):
+        """Give the peer another address ADDR/PREFIX on its veth; this host
+        reaches that network through PEER4 (or PEER6)."""
+        v6 = ":" in addr
+        self.run("ip", *(["-6"] if v6 else []), "addr", "add", "%s/%d" % (addr, prefix), "dev", "eth0",
+                 *(["nodad"] if v6 else []))
+        net = ipaddress.ip_interface("%s/%d" % (addr, prefix)).network
+        if net != ipaddress.ip_interface((HOST6 + "/64") if v6 else (HOST4 + "/24")).network:
+            sh("ip", *(["-6"] if v6 else []), "route", "add", str(net), "via", PEER6 if v6 else PEER4,
+               "dev", self.veth)
+
+    def start(self, *cmd, ready=None, log=None, timeout=10):
+        """Start a long-running process in the namespace that does not print
+        'ready' (dnsmasq, openssl s_server); its output goes to LOG. Waits
+        until ready() is true, e.g. lambda: ns.listening(53, "udp")."""
+        out = open(log, "ab") if log else subprocess.DEVNULL
+        p = subprocess.Popen(("ip", "netns", "exec", self.name) + cmd, stdin=subprocess.DEVNULL,
+                             stdout=out, stderr=subprocess.STDOUT)
+        if log:
+            out.close()
+        self.procs.append(p)
+        deadline = time.time() + timeout
+        while ready and not ready():
+            if p.poll() is not None or time.time() > deadline:
+                said = open(log, errors="replace").read()[-2000:] if log else ""
+                raise AssertionError("%s did not start (exit %s): %s" % (cmd[0], p.poll(), said))
+            time.sleep(0.05)
+        return p
+
+    def listening(self, port, proto="tcp"):
+        """Whether something in the namespace listens on PORT (tcp) or has it bound (udp)."""
+        r = self.run("ss", "-Hn", "-l" if proto == "tcp" else "-a", "-t" if proto == "tcp" else "-u",
+                     "sport = :%d" % port, check=False)
+        return r.returncode == 0 and r.stdout.strip() != ""
 
     def cleanup(self):
         for p in self.procs:
@@ -167,6 +203,44 @@ def validate(records):
     for r in records:
         errors = sorted(v.iter_errors(r), key=str)
         assert not errors, "record fails the schema: %s\n%s" % (errors[0].message, json.dumps(r))
+
+
+def schema_errors(records):
+    """[(record, [messages])] for the records that fail schemas/record.schema.json;
+    unlike validate() it reports every failing record and every error."""
+    import jsonschema
+    with open(os.path.join(SRC, "schemas", "record.schema.json")) as f:
+        schema = json.load(f)
+    v = jsonschema.Draft7Validator(schema, format_checker=jsonschema.FormatChecker())
+    out = []
+    for r in records:
+        errors = sorted(v.iter_errors(r), key=str)
+        if errors:
+            msgs = []
+            for e in errors:
+                msgs.append("%s: %s" % ("/".join(map(str, e.absolute_path)) or "$", e.message))
+                for sub in sorted(e.context or (), key=str):  # oneOf: why each branch failed
+                    msgs.append("  %s: %s" % ("/".join(map(str, sub.absolute_path)) or "$", sub.message))
+            out.append((r, msgs))
+    return out
+
+
+def field(record, dotted, default=None):
+    """record["a"]["b"]["c"] for "a.b.c", or DEFAULT when any part is missing."""
+    v = record
+    for part in dotted.split("."):
+        if not isinstance(v, dict) or part not in v:
+            return default
+        v = v[part]
+    return v
+
+
+def self_signed_cert(directory, cn="ewtest.invalid"):
+    """A throwaway EC certificate and key for test TLS servers: (cert, key) paths."""
+    cert, key = os.path.join(directory, "cert.pem"), os.path.join(directory, "key.pem")
+    sh("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+       "-keyout", key, "-out", cert, "-days", "2", "-subj", "/CN=" + cn)
+    return cert, key
 
 
 def flows(records, **match):

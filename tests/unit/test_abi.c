@@ -8,7 +8,7 @@
 
 Test(abi, version)
 {
-	cr_assert_eq(EW_ABI_VERSION, 1, "layouts below belong to ABI 1: bump both together");
+	cr_assert_eq(EW_ABI_VERSION, 2, "layouts below belong to ABI 2: bump both together");
 }
 
 Test(abi, header_and_task)
@@ -35,6 +35,13 @@ Test(abi, event_sizes)
 	cr_assert_eq(sizeof(struct ew_ev_udp_count), 112);
 	cr_assert_eq(sizeof(struct ew_ev_tick), 24);
 	cr_assert_eq(sizeof(struct ew_ev_kstats), 16 + 8 * EW_KSTAT_MAX);
+	cr_assert_eq(EW_KSTAT_MAX, 9);
+	cr_assert_eq(offsetof(struct ew_ev_payload, data), EW_PAYLOAD_HDR);
+	cr_assert_eq(sizeof(struct ew_ev_payload), EW_PAYLOAD_HDR + EW_PAYLOAD_MAX);
+	cr_assert_eq(sizeof(struct ew_ev_peer_name), 32 + EW_NAME_LEN);
+	cr_assert_eq(offsetof(struct ew_ev_peer_name, name), 32);
+	cr_assert_eq(sizeof(struct ew_ev_dns_answer), 40 + EW_NAME_LEN);
+	cr_assert_eq(offsetof(struct ew_ev_dns_answer, name), 40);
 }
 
 Test(abi, every_type_has_a_size)
@@ -43,12 +50,15 @@ Test(abi, every_type_has_a_size)
 	    EW_EV_EXEC,	     EW_EV_FORK,     EW_EV_EXIT,       EW_EV_CONNECT,
 	    EW_EV_UDP_SEND,  EW_EV_UDP_RECV, EW_EV_TCP_ACCEPT, EW_EV_ACCEPT_OWNER,
 	    EW_EV_TCP_CLOSE, EW_EV_PROC,     EW_EV_UDP_COUNT,  EW_EV_TCP_COUNT,
-	    EW_EV_SWEEP_END, EW_EV_CGROUP,   EW_EV_TICK,       EW_EV_KSTATS};
+	    EW_EV_SWEEP_END, EW_EV_CGROUP,   EW_EV_TICK,       EW_EV_KSTATS,
+	    EW_EV_PEER_NAME, EW_EV_DNS_ANSWER};
 
 	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
 		cr_assert_gt(ew_event_size(types[i]), sizeof(struct ew_event_hdr) - 1, "type %d",
 			     types[i]);
 	cr_assert_eq(ew_event_size(0), 0);
 	cr_assert_eq(ew_event_size(EW_EV_TYPE_MAX), 0);
-	cr_assert_eq(ew_event_size(10), 0);
+	/* Raw payloads never enter the pipeline: the decoder refuses them. */
+	cr_assert_eq(ew_event_size(EW_EV_TCP_PAYLOAD), 0);
+	cr_assert_eq(ew_event_size(EW_EV_DNS_PAYLOAD), 0);
 }
