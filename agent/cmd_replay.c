@@ -120,6 +120,7 @@ int ew_cmd_replay(int argc, char **argv)
 	po.report_interval_s = cfg.report_interval;
 	po.udp_idle_timeout_s = cfg.udp_idle_timeout;
 	po.flow_table_max = cfg.flow_table_max;
+	po.dns_cache_entries = cfg.dns_cache_entries;
 	po.data_dir = data_dir;
 	po.boot_id = meta.boot_id;
 	po.hostname = meta.hostname;

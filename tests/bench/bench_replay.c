@@ -10,7 +10,12 @@
  * records/s and ns/event, by wall clock and by the process's CPU time.
  *
  *   bench_replay [-n EVENTS] [-r EVENTS_PER_SIM_SECOND] [-p PROCS] [-c CPU]
- *                [-d DIR] [-k] [-w CAPTURE_FILE] [--open-flows N]
+ *                [-d DIR] [-k] [-g] [-N] [-w CAPTURE_FILE] [--open-flows N]
+ *
+ * -g geolocates every record (the default libloc database); -N adds the
+ * names stage's events: a DNS answer before half the flows, a TLS SNI after
+ * each connect to port 443 and an HTTP Host after each to port 80. With -N
+ * the same -n holds fewer flows: compare records/s, not events/s.
  *
  * -w writes the stream as a capture file (for timing `egresswatch replay`)
  * and exits. --open-flows N feeds N TCP connects that never close and
@@ -51,7 +56,8 @@ struct opts {
 	const char *capture;
 	uint64_t open_flows;
 	bool keep;
-	bool geo; /* -g: geolocate every record with the default libloc database */
+	bool geo;   /* -g: geolocate every record with the default libloc database */
+	bool names; /* -N: DNS answers before half the flows, SNI/Host after TCP connects */
 };
 
 /* ---- where generated events go ---- */
@@ -277,6 +283,42 @@ static uint32_t new_flow(struct gen *g, enum fkind kind)
 	return (uint32_t)id;
 }
 
+static void dest_name(const struct gen *g, const struct gflow *f, char *out, size_t len)
+{
+	snprintf(out, len, "h%u.svc%u.example.com", f->dest, f->dest % 50);
+	(void)g;
+}
+
+/* As the names stage would feed them: parsed already, never raw bytes. */
+static void emit_dns_answer(struct gen *g, const struct gflow *f)
+{
+	struct ew_ev_dns_answer a = {.h = {.type = EW_EV_DNS_ANSWER, .size = sizeof(a)}};
+
+	a.h.ts_ns = next_ts(g);
+	memcpy(a.addr, g->dest_addr[f->dest], 16);
+	a.ttl = 300;
+	a.result = EW_PARSE_OK;
+	dest_name(g, f, a.name, sizeof(a.name));
+	a.name_len = (uint16_t)strlen(a.name);
+	emit(g, &a, sizeof(a));
+}
+
+static void emit_peer_name(struct gen *g, const struct gflow *f)
+{
+	struct ew_ev_peer_name n = {.h = {.type = EW_EV_PEER_NAME, .size = sizeof(n)}};
+	uint16_t port = g->dest_port[f->dest];
+
+	if (port != 443 && port != 80)
+		return;
+	n.h.ts_ns = next_ts(g);
+	n.cookie = f->cookie;
+	n.source = port == 443 ? EW_NAME_SNI : EW_NAME_HTTP_HOST;
+	n.result = EW_PARSE_OK;
+	dest_name(g, f, n.name, sizeof(n.name));
+	n.name_len = (uint16_t)strlen(n.name);
+	emit(g, &n, sizeof(n));
+}
+
 static void emit_sock(struct gen *g, uint16_t type, const struct gflow *f, uint8_t proto)
 {
 	struct ew_ev_sock_addr e = synth_connect(next_ts(g), f->cookie, f->tgid, proto,
@@ -344,7 +386,11 @@ static void start_flow(struct gen *g, bool never_close)
 
 		id = new_flow(g, lng ? F_TCP_LONG : F_TCP);
 		f = &g->flows[id];
+		if (g->o->names && rnd_below(2))
+			emit_dns_answer(g, f);
 		emit_sock(g, EW_EV_CONNECT, f, EW_IPPROTO_TCP);
+		if (g->o->names)
+			emit_peer_name(g, f);
 		if (never_close)
 			return;
 		if (lng) {
@@ -358,6 +404,8 @@ static void start_flow(struct gen *g, bool never_close)
 	}
 	id = new_flow(g, F_UDP);
 	f = &g->flows[id];
+	if (g->o->names && rnd_below(2))
+		emit_dns_answer(g, f);
 	emit_sock(g, EW_EV_UDP_SEND, f, EW_IPPROTO_UDP);
 	f->counts_left = (uint8_t)(1 + rnd_below(3)); /* polled once a second while active */
 	schedule(g, g->sec + 1, id, EW_EV_UDP_COUNT);
@@ -506,12 +554,14 @@ static int rm_one(const char *path, const struct stat *st, int flag, struct FTW 
 static void usage(void)
 {
 	fputs("Usage: bench_replay [-n EVENTS] [-r EVENTS_PER_SIM_S] [-p PROCS] [-c CPU]\n"
-	      "                    [-d DIR] [-k] [-w CAPTURE] [--open-flows N]\n"
+	      "                    [-d DIR] [-k] [-g] [-N] [-w CAPTURE] [--open-flows N]\n"
 	      "  -n  events to generate (default 1000000)\n"
 	      "  -r  events per simulated second (default 10000)\n"
 	      "  -p  processes (default 300)\n"
 	      "  -c  CPU to pin to (default: the highest allowed one)\n"
 	      "  -d  where to make the data dir (default /dev/shm, tmpfs)\n"
+	      "  -g  geolocate every record (default libloc database)\n"
+	      "  -N  names: DNS answers, TLS SNI and HTTP Host events (compare records/s)\n"
 	      "  -k  keep the data dir\n"
 	      "  -w  write the stream as a capture file and exit (time `egresswatch replay`)\n"
 	      "  --open-flows N  feed N TCP connects that never close; print RSS\n",
@@ -529,7 +579,7 @@ static int parse(int argc, char **argv, struct opts *o)
 
 	*o = (struct opts){
 	    .n_events = 1000000, .per_sec = 10000, .procs = 300, .cpu = -1, .dir_base = "/dev/shm"};
-	while ((c = getopt_long(argc, argv, "n:r:p:c:d:kgw:h", longs, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "n:r:p:c:d:kgNw:h", longs, NULL)) != -1) {
 		switch (c) {
 		case 'n':
 			o->n_events = strtoull(optarg, NULL, 0);
@@ -548,6 +598,9 @@ static int parse(int argc, char **argv, struct opts *o)
 			break;
 		case 'g':
 			o->geo = true;
+			break;
+		case 'N':
+			o->names = true;
 			break;
 		case 'k':
 			o->keep = true;
