@@ -17,7 +17,8 @@ Test(config, empty_object_gives_defaults)
 	cr_assert_str_eq(c.data_dir, "/var/lib/egresswatch");
 	cr_assert_eq(c.report_interval, 60);
 	cr_assert_eq(c.udp_idle_timeout, 30);
-	cr_assert(c.hook_udp && c.hook_accept && c.hook_proc);
+	cr_assert(c.hook_udp && c.hook_accept && c.hook_proc && c.hook_names);
+	cr_assert_eq(c.dns_cache_entries, 65536);
 }
 
 Test(config, shipped_default_file_loads)
@@ -34,12 +35,15 @@ Test(config, values_and_nested)
 {
 	cr_assert_eq(ew_config_parse("t.json",
 				     "{\"data_dir\":\"/tmp/x\",\"report_interval\":5,"
-				     "\"hooks\":{\"udp\":false},\"log\":{\"level\":\"debug\"}}",
+				     "\"hooks\":{\"udp\":false,\"names\":false},\"dns_cache_entries\":128,"
+				     "\"log\":{\"level\":\"debug\"}}",
 				     &c, err, sizeof(err)),
 		     0, "%s", err);
 	cr_assert_str_eq(c.data_dir, "/tmp/x");
 	cr_assert_eq(c.report_interval, 5);
 	cr_assert_not(c.hook_udp);
+	cr_assert_not(c.hook_names);
+	cr_assert_eq(c.dns_cache_entries, 128);
 	cr_assert(c.hook_proc);
 	cr_assert_eq(c.log_level, EW_LOG_DEBUG);
 }
@@ -60,6 +64,8 @@ Test(config, errors_name_file_path_and_fix)
 	    {"{\"hooks\": []}", "$.hooks: expected an object, got an array"},
 	    {"{\"log\": {\"level\": \"loud\"}}", "$.log.level: expected one of \"error\""},
 	    {"{\"ringbuf_bytes\": 12288}", "$.ringbuf_bytes: must be a power of two"},
+	    {"{\"dns_cache_entries\": 10}", "$.dns_cache_entries: expected an integer from 64"},
+	    {"{\"hooks\": {\"names\": 1}}", "$.hooks.names: expected"},
 	    {"{\"data_dir\": \"var/lib\"}", "$.data_dir: must be an absolute path"},
 	    {"{\"data_dir\": \"\"}", "$.data_dir: expected a non-empty string"},
 	    {"[1,2]", "$: expected an object, got an array"},
