@@ -45,7 +45,7 @@ static int check_name(char *name, size_t size, unsigned int len, unsigned int re
 	terminate(name, size);
 	if (result >= EW_PARSE_MAX || len > 253 || strlen(name) != len)
 		return EW_DEC_FIELD;
-	if ((result == EW_PARSE_OK) != (len > 0))
+	if ((result == EW_PARSE_OK) != (len > 0) || (len && name[len - 1] == '.'))
 		return EW_DEC_FIELD;
 	for (unsigned int i = 0; i < len; i++) {
 		char c = name[i];

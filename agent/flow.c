@@ -304,6 +304,13 @@ static struct owner *owner_slot(struct ew_flows *t, uint64_t cookie)
 	return &t->owners[mix64(cookie) & (OWNER_SLOTS - 1)];
 }
 
+static bool connected_to(const struct owner *o, uint64_t cookie, const uint8_t raddr[16],
+			 uint16_t rport)
+{
+	return o && o->cookie == cookie && o->connected_port == rport &&
+	       !memcmp(o->connected_peer, raddr, 16);
+}
+
 static void remember_owner(struct ew_flows *t, const struct ew_ev_sock_addr *ev,
 			   struct ew_proc *proc)
 {
@@ -341,6 +348,10 @@ struct ew_flow *ew_flows_sock_addr(struct ew_flows *t, const struct ew_ev_sock_a
 				   ev->h.ts_ns);
 			if (!f)
 				return NULL;
+			/* send() on a connected socket passes no hook: a reply read
+			 * with recvfrom() is the first event, yet this side began. */
+			if (connected_to(owner_slot(t, ev->cookie), ev->cookie, ev->raddr, ev->rport))
+				dir = EW_DIR_EGRESS;
 			f->dir = dir;
 			set_peer(f, ev->raddr, ev->rport);
 		}
@@ -446,7 +457,7 @@ void ew_flows_udp_count(struct ew_flows *t, const struct ew_ev_udp_count *ev)
 		if (!f)
 			return;
 		set_peer(f, k->raddr, k->rport);
-		if (o && o->connected_port == k->rport && !memcmp(o->connected_peer, k->raddr, 16))
+		if (connected_to(o, k->cookie, k->raddr, k->rport))
 			f->dir = EW_DIR_EGRESS;
 		else if (!v->bytes_in && !v->pkts_in)
 			f->dir = EW_DIR_EGRESS;

@@ -2,8 +2,10 @@
 #include "payload.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 
+#include "addr.h"
 #include "dns_msg.h"
 #include "http_host.h"
 #include "tls_sni.h"
@@ -28,6 +30,13 @@ static uint8_t parse_result(int rc)
 	default:
 		return EW_PARSE_BAD;
 	}
+}
+
+static bool is_address(const char *name)
+{
+	uint8_t a[16];
+
+	return ew_addr_parse(name, a) == 0;
 }
 
 void ew_payload_peer_name(const struct ew_ev_payload *ev, size_t len, struct ew_ev_peer_name *out)
@@ -61,6 +70,15 @@ void ew_payload_peer_name(const struct ew_ev_payload *ev, size_t len, struct ew_
 		return;
 	}
 	out->name_len = (uint16_t)strnlen(out->name, sizeof(out->name) - 1);
+	/* "example.com." is example.com: one name, one spelling in records. */
+	if (out->name_len > 1 && out->name[out->name_len - 1] == '.')
+		out->name[--out->name_len] = '\0';
+	/* An address is not a name: it must not hide a DNS name of the peer. */
+	if (is_address(out->name)) {
+		out->result = EW_PARSE_NONE;
+		memset(out->name, 0, sizeof(out->name));
+		out->name_len = 0;
+	}
 }
 
 struct dns_walk {

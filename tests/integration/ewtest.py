@@ -112,6 +112,15 @@ class Netns:
                      "sport = :%d" % port, check=False)
         return r.returncode == 0 and r.stdout.strip() != ""
 
+    def conflicts(self):
+        """Routes into the test ranges through devices other than this veth:
+        another test run (or a leftover) using 198.18.0.0/15 or 2001:db8::/32."""
+        out = []
+        for fam, net in (("-4", "198.18.0.0/15"), ("-6", "2001:db8::/32")):
+            r = sh("ip", fam, "route", "show", "root", net, check=False)
+            out += [l for l in r.stdout.splitlines() if l.strip() and " dev %s " % self.veth not in l + " "]
+        return out
+
     def cleanup(self):
         for p in self.procs:
             p.kill()

@@ -255,3 +255,49 @@ Test(flow, repeated_connect_does_not_duplicate)
 	cr_assert_eq(ew_flows_stats(t)->open, 1);
 	cr_assert_eq(ew_flows_stats(t)->created, 1);
 }
+
+/* dig and glibc's resolver: connect(), send() (no hook), recvfrom(). */
+Test(flow, connected_udp_reply_read_first_is_still_egress)
+{
+	struct ew_ev_sock_addr c = synth_connect(1 * S, 21, 7, EW_IPPROTO_UDP, peer, 53);
+	struct ew_ev_sock_addr r = c;
+	uint8_t other[16];
+
+	ew_flows_sock_addr(t, &c, NULL);
+	r.h.type = EW_EV_UDP_RECV;
+	r.h.ts_ns = 2 * S;
+	cr_assert_not_null(ew_flows_sock_addr(t, &r, NULL));
+	/* A datagram from somebody else on the same socket is theirs to begin. */
+	synth_v4(other, 198, 18, 0, 9);
+	memcpy(r.raddr, other, 16);
+	cr_assert_not_null(ew_flows_sock_addr(t, &r, NULL));
+	ew_flows_flush(t, 3 * S);
+	cr_assert_eq(nrec, 2);
+	for (int i = 0; i < 2; i++)
+		cr_assert_eq(recs[i].dir, memcmp(recs[i].peer, peer, 16) ? EW_DIR_INGRESS
+									 : EW_DIR_EGRESS);
+}
+
+Test(flow, names_from_a_stronger_source_win)
+{
+	struct ew_names *n = ew_names_new();
+	struct ew_flow_opts o = {.max_flows = 16, .boot_id = "b", .emit = on_emit, .names = n};
+	struct ew_flows *ft = ew_flows_new(&o);
+	struct ew_ev_sock_addr c = synth_connect(1 * S, 31, 7, EW_IPPROTO_TCP, peer, 443);
+	uint32_t dns = ew_names_get(n, "cdn.example.net"), sni = ew_names_get(n, "api.example.de");
+	struct ew_flow *f = ew_flows_sock_addr(ft, &c, NULL);
+
+	cr_assert_not_null(f);
+	cr_assert_eq(ew_flows_find_tcp(ft, 31), f);
+	cr_assert_null(ew_flows_find_tcp(ft, 32));
+	cr_assert(ew_flows_set_name(ft, f, dns, EW_NAME_DNS));
+	cr_assert(ew_flows_set_name(ft, f, sni, EW_NAME_SNI));
+	cr_assert_not(ew_flows_set_name(ft, f, dns, EW_NAME_HTTP_HOST), "weaker than sni");
+	cr_assert_str_eq(ew_names_str(n, f->name_id), "api.example.de");
+	ew_names_put(n, dns);
+	ew_names_put(n, sni);
+	cr_assert_eq(ew_names_count(n), 1, "the flow holds its name");
+	ew_flows_free(ft);
+	cr_assert_eq(ew_names_count(n), 0, "freeing the flow releases it");
+	ew_names_free(n);
+}
