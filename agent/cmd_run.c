@@ -32,7 +32,10 @@ static const char usage[] =
     "Capture every outbound and accepted network flow on this host with eBPF,\n"
     "tie it to the process that made it, and write flow records under\n"
     "DATA_DIR/records/YYYY-MM-DD/HH.jsonl (closed hours gzip-compressed).\n"
-    "Runs as root until SIGTERM/SIGINT or --duration; SIGHUP reopens outputs.\n"
+    "Runs as root until SIGTERM/SIGINT or --duration. SIGHUP reopens outputs\n"
+    "and reloads the geolocation databases; they are also reloaded within two\n"
+    "seconds of a change to their files. A database that does not load is\n"
+    "refused with an error and the one in use is kept.\n"
     "\n"
     "Options:\n"
     "  -c, --config FILE     agent configuration (default " EW_DEFAULT_CONFIG ";\n"
@@ -221,6 +224,9 @@ struct live {
 	struct ew_config cfg;
 	struct ew_policy pol;
 	struct ew_geo *geo;
+	const char *const *geo_db; /* what to reload: --geo-db, or none for the default */
+	int n_geo;
+	uint64_t geo_reloads, geo_reload_failures;
 	struct ew_loader *loader;
 	struct ew_pipeline *pipe;
 	struct ew_events *events;
@@ -235,6 +241,39 @@ static void on_udp_end(void *arg, const struct ew_udp_key *key)
 	struct live *l = arg;
 
 	ew_udp_forget(l->udp_fd, key);
+}
+
+/*
+ * Open the databases again and use them from the next record on; keep those
+ * in use when that fails. Events wait in the ring buffer meanwhile: none is
+ * lost, and no record is decided by a half-loaded database.
+ */
+static void reload_geo(struct live *l, const char *why)
+{
+	char err[1024], desc[2048] = "";
+	struct ew_geo *geo;
+	size_t len = 0;
+
+	if (ew_geo_open(l->geo_db, l->n_geo, &geo, err, sizeof(err))) {
+		/* Without libloc-database, every logrotate SIGHUP would say so again. */
+		if (!l->geo && !l->n_geo) {
+			ew_debug("geolocation still unavailable: %s", err);
+			return;
+		}
+		l->geo_reload_failures++;
+		ew_err("geolocation reload (%s) failed, the databases in use are kept: %s", why,
+		       err);
+		return;
+	}
+	ew_pipeline_set_geo(l->pipe, geo);
+	ew_geo_close(l->geo);
+	l->geo = geo;
+	l->geo_reloads++;
+	for (int i = 0; ew_geo_describe(geo, i) && len < sizeof(desc); i++)
+		len += (size_t)snprintf(desc + len, sizeof(desc) - len, "%s%s", i ? "; " : "",
+					ew_geo_describe(geo, i));
+	ew_info("geolocation reloaded (%s): %s [%llu reloads, %llu failed]", why, desc,
+		(unsigned long long)l->geo_reloads, (unsigned long long)l->geo_reload_failures);
 }
 
 /* One second of housekeeping, in an order that lets each step see the last. */
@@ -261,6 +300,8 @@ static void housekeeping(struct live *l, bool final)
 	ew_events_tick(l->pipe);
 	if (l->capture)
 		ew_capture_flush(l->capture);
+	if (!final && l->geo && ew_geo_changed(l->geo))
+		reload_geo(l, "file changed");
 }
 
 static int make_signalfd(void)
@@ -318,8 +359,9 @@ static int loop(struct live *l, double duration)
 			if (read(sfd, &si, sizeof(si)) != sizeof(si))
 				continue;
 			if (si.ssi_signo == SIGHUP) {
-				ew_info("SIGHUP: reopening output files");
+				ew_info("SIGHUP: reopening output files, reloading geolocation");
 				ew_pipeline_reopen(l->pipe);
+				reload_geo(l, "SIGHUP");
 				continue;
 			}
 			ew_info("%s: stopping", strsignal((int)si.ssi_signo));
@@ -430,6 +472,10 @@ static int finish(struct live *l, int status)
 	ew_events_close(l->events);
 	ew_pipeline_free(l->pipe);
 	ew_loader_close(l->loader);
+	if (l->geo_reloads || l->geo_reload_failures)
+		ew_info("geolocation: %llu reloads, %llu failed",
+			(unsigned long long)l->geo_reloads,
+			(unsigned long long)l->geo_reload_failures);
 	ew_geo_close(l->geo);
 	ew_policy_free(&l->pol);
 	return status;
@@ -448,6 +494,8 @@ int ew_cmd_run(int argc, char **argv)
 	if (rc)
 		return rc;
 	rc = open_geo(&o, &l.geo);
+	l.geo_db = o.geo_db;
+	l.n_geo = o.n_geo;
 	if (rc) {
 		ew_policy_free(&l.pol);
 		return rc;

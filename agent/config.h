@@ -29,7 +29,7 @@ struct ew_config {
 	bool hook_accept;
 	bool hook_proc;
 	bool hook_names; /* peer names from TLS SNI, HTTP Host and DNS answers */
-	int log_level; /* enum ew_log_level */
+	int log_level;	 /* enum ew_log_level */
 	bool log_syslog;
 	bool print_records; /* one line per record on stdout */
 };

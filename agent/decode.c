@@ -89,8 +89,7 @@ static int sanitize(union ew_event *e)
 		return check_name(e->name.name, sizeof(e->name.name), e->name.name_len,
 				  e->name.result);
 	case EW_EV_DNS_ANSWER:
-		return check_name(e->dns.name, sizeof(e->dns.name), e->dns.name_len,
-				  e->dns.result);
+		return check_name(e->dns.name, sizeof(e->dns.name), e->dns.name_len, e->dns.result);
 	case EW_EV_CGROUP:
 		terminate(e->cg.path, sizeof(e->cg.path));
 		return e->cg.path_len > EW_CGROUP_LEN ? EW_DEC_FIELD : EW_DEC_OK;

@@ -31,7 +31,8 @@ struct ew_dns_cache;
 struct ew_dns_cache *ew_dns_cache_new(struct ew_names *names, uint32_t entries);
 void ew_dns_cache_free(struct ew_dns_cache *c);
 
-/** ew_dns_cache_put() - @addr is @name_id from @now_ns to @expires_ns (the cache takes its own reference). */
+/** ew_dns_cache_put() - @addr is @name_id from @now_ns to @expires_ns (the cache takes its own
+ * reference). */
 void ew_dns_cache_put(struct ew_dns_cache *c, const uint8_t addr[16], uint32_t name_id,
 		      uint64_t now_ns, uint64_t expires_ns);
 

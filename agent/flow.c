@@ -350,7 +350,8 @@ struct ew_flow *ew_flows_sock_addr(struct ew_flows *t, const struct ew_ev_sock_a
 				return NULL;
 			/* send() on a connected socket passes no hook: a reply read
 			 * with recvfrom() is the first event, yet this side began. */
-			if (connected_to(owner_slot(t, ev->cookie), ev->cookie, ev->raddr, ev->rport))
+			if (connected_to(owner_slot(t, ev->cookie), ev->cookie, ev->raddr,
+					 ev->rport))
 				dir = EW_DIR_EGRESS;
 			f->dir = dir;
 			set_peer(f, ev->raddr, ev->rport);

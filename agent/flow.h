@@ -84,7 +84,7 @@ struct ew_flow_opts {
 	uint32_t max_flows;
 	uint64_t report_interval_ns;
 	uint64_t udp_idle_ns;
-	const char *boot_id; /* seeds flow ids */
+	const char *boot_id;	/* seeds flow ids */
 	struct ew_names *names; /* flows hold references to their peers' names */
 	ew_flow_emit_fn emit;
 	ew_flow_udp_end_fn udp_end;

@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <libloc/as.h>
 #include <endian.h>
 #include <libloc/database.h>
@@ -13,6 +14,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/sendfile.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 enum kind { LIBLOC, MMDB };
 
@@ -23,21 +28,60 @@ struct db {
 	MMDB_s mmdb;
 };
 
-#define CACHE_SLOTS 8192 /* direct-mapped: peers repeat, and a miss costs a tree walk */
+/*
+ * Peers repeat, and a miss costs a walk of the databases' trees (microseconds):
+ * remember 64 Ki answers in 4-way sets kept in LRU order. A slot is 32 bytes
+ * because the AS name is an offset into the names pool, not a copy.
+ */
+#define CACHE_WAYS     4
+#define CACHE_SET_BITS 14
 
-struct cache_slot {
+#define ANS_VALID   0x1
+#define ANS_FOUND   0x2
+#define ANS_ANYCAST 0x4
+
+struct answer {
 	uint8_t addr[16];
-	bool valid;
-	int rc;
-	struct ew_geo_result r;
+	uint32_t asn;
+	uint32_t org; /* offset into the names pool, 0: none */
+	char country[2];
+	uint8_t flags;	  /* ANS_* */
+	uint8_t spare[5]; /* 32 bytes: a set is two cache lines */
+};
+
+struct cache_set {
+	struct answer way[CACHE_WAYS]; /* way[0] most recently used */
+};
+
+/* AS names, each kept once: a few thousand distinct ones answer most lookups. */
+struct names {
+	char *text; /* NUL-terminated names back to back; offset 0 is "" */
+	uint32_t len, cap;
+	uint32_t *slot; /* open addressing: offsets into text, 0 empty */
+	uint32_t used, mask;
+};
+
+/* What a path pointed at when last looked: tells a rewrite or a rename apart from no change. */
+struct file_id {
+	int err; /* errno of stat(), 0 when the fields below are valid */
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	struct timespec mtim;
 };
 
 struct ew_geo {
-	struct cache_slot *cache;
+	struct cache_set *cache;
+	struct names names;
+	bool no_cache;
 	uint64_t hits, misses;
 	struct loc_ctx *ctx;
 	struct db dbs[EW_GEO_MAX_DBS];
 	int n;
+	/* ew_geo_changed(): the files as loaded, as seen last call, as last reported */
+	char *paths[EW_GEO_MAX_DBS];
+	int n_paths;
+	struct file_id loaded[EW_GEO_MAX_DBS], seen[EW_GEO_MAX_DBS], reported[EW_GEO_MAX_DBS];
 };
 
 /*
@@ -75,14 +119,18 @@ static bool libloc_layout_ok(FILE *f)
 	return true;
 }
 
-static int open_libloc(struct ew_geo *g, struct db *d, const char *path, char *err, size_t len)
+static int open_libloc(struct ew_geo *g, struct db *d, const char *path, int fd, char *err,
+		       size_t len)
 {
-	FILE *f = fopen(path, "re");
+	int dfd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	FILE *f = dfd < 0 ? NULL : fdopen(dfd, "r");
 	int rc;
 
 	if (!f) {
 		rc = -errno;
-		snprintf(err, len, "%s: cannot open: %s", path, strerror(errno));
+		if (dfd >= 0)
+			close(dfd);
+		snprintf(err, len, "%s: cannot read: %s", path, strerror(-rc));
 		return rc;
 	}
 	if (!libloc_layout_ok(f)) {
@@ -112,13 +160,19 @@ static int open_libloc(struct ew_geo *g, struct db *d, const char *path, char *e
 	return 0;
 }
 
-static int open_mmdb(struct db *d, const char *path, char *err, size_t len)
+/* libmaxminddb opens by name only: give it our copy's name. */
+static int open_mmdb(struct db *d, const char *path, int fd, char *err, size_t len)
 {
-	int rc = MMDB_open(path, MMDB_MODE_MMAP, &d->mmdb);
+	char name[64];
+	int rc;
 
+	snprintf(name, sizeof(name), "/proc/self/fd/%d", fd);
+	rc = MMDB_open(name, MMDB_MODE_MMAP, &d->mmdb);
 	if (rc != MMDB_SUCCESS) {
-		snprintf(err, len, "%s: not a usable MaxMind DB: %s", path,
-			 rc == MMDB_IO_ERROR ? strerror(errno) : MMDB_strerror(rc));
+		snprintf(err, len,
+			 "%s: not a usable MaxMind DB (%s): give a complete GeoIP2, GeoLite2 or "
+			 "DB-IP file",
+			 path, rc == MMDB_IO_ERROR ? strerror(errno) : MMDB_strerror(rc));
 		return rc == MMDB_IO_ERROR ? -errno : -EINVAL;
 	}
 	d->kind = MMDB;
@@ -127,17 +181,123 @@ static int open_mmdb(struct db *d, const char *path, char *err, size_t len)
 	return 0;
 }
 
-static bool is_libloc(const char *path)
+static bool is_libloc(int fd)
 {
 	char magic[7] = {0};
-	FILE *f = fopen(path, "re");
-	bool yes;
 
-	if (!f)
-		return false;
-	yes = fread(magic, 1, sizeof(magic), f) == sizeof(magic) && !memcmp(magic, "LOCDBXX", 7);
-	fclose(f);
-	return yes;
+	return pread(fd, magic, sizeof(magic), 0) == sizeof(magic) && !memcmp(magic, "LOCDBXX", 7);
+}
+
+static void file_id_set(struct file_id *id, const struct stat *st)
+{
+	memset(id, 0, sizeof(*id));
+	id->dev = st->st_dev;
+	id->ino = st->st_ino;
+	id->size = st->st_size;
+	id->mtim = st->st_mtim;
+}
+
+static void file_id_get(const char *path, struct file_id *id)
+{
+	struct stat st;
+
+	if (stat(path, &st)) {
+		memset(id, 0, sizeof(*id));
+		id->err = errno;
+		return;
+	}
+	file_id_set(id, &st);
+}
+
+static bool file_id_eq(const struct file_id *a, const struct file_id *b)
+{
+	return a->err == b->err && a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
+	       a->mtim.tv_sec == b->mtim.tv_sec && a->mtim.tv_nsec == b->mtim.tv_nsec;
+}
+
+static int copy_file(int out, int in, off_t size, off_t *done)
+{
+	*done = 0;
+	while (*done < size) {
+		ssize_t n = sendfile(out, in, done, (size_t)(size - *done));
+
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			break; /* it shrank under us */
+	}
+	return 0;
+}
+
+/*
+ * The libraries map the file they open. A file rewritten in place (cp over
+ * it, a download straight to its name) would then change under the lookups
+ * in use, and end them with SIGBUS where it shrank. So read it once into
+ * memory of our own and open that; a file that changes while it is read is
+ * refused, and read again once it has settled (ew_geo_changed()).
+ * Return: a memfd holding the copy, or -errno with the reason in @err.
+ */
+static int snapshot(const char *path, struct file_id *id, char *err, size_t len)
+{
+	struct stat before, after;
+	int in, mfd, rc;
+	off_t done;
+
+	/* O_NONBLOCK: a FIFO given by mistake must not hang the agent. */
+	in = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (in < 0 || fstat(in, &before)) {
+		rc = -errno;
+		if (in >= 0)
+			close(in);
+		snprintf(err, len, "%s: cannot open: %s", path, strerror(-rc));
+		return rc;
+	}
+	if (!S_ISREG(before.st_mode) || before.st_size == 0) {
+		close(in);
+		snprintf(err, len, "%s: %s", path,
+			 S_ISREG(before.st_mode) ? "empty file" : "not a regular file");
+		return -EINVAL;
+	}
+	mfd = memfd_create("egresswatch-geo", MFD_CLOEXEC);
+	if (mfd < 0) {
+		rc = -errno;
+		close(in);
+		snprintf(err, len, "%s: no memory for a copy: %s", path, strerror(-rc));
+		return rc;
+	}
+	rc = copy_file(mfd, in, before.st_size, &done);
+	if (!rc && fstat(in, &after))
+		rc = -errno;
+	close(in);
+	if (rc) {
+		close(mfd);
+		snprintf(err, len, "%s: cannot read: %s", path, strerror(-rc));
+		return rc;
+	}
+	if (done != before.st_size || after.st_size != before.st_size ||
+	    after.st_mtim.tv_sec != before.st_mtim.tv_sec ||
+	    after.st_mtim.tv_nsec != before.st_mtim.tv_nsec) {
+		close(mfd);
+		snprintf(err, len,
+			 "%s: changed while it was being read: write new databases beside it and "
+			 "rename() them into place",
+			 path);
+		return -EAGAIN;
+	}
+	file_id_set(id, &before);
+	return mfd;
+}
+
+static int open_one(struct ew_geo *g, int i, const char *path, char *err, size_t len)
+{
+	int fd = snapshot(path, &g->loaded[i], err, len), rc;
+
+	if (fd < 0)
+		return fd;
+	rc = is_libloc(fd) ? open_libloc(g, &g->dbs[i], path, fd, err, len)
+			   : open_mmdb(&g->dbs[i], path, fd, err, len);
+	close(fd); /* the mapping keeps the copy */
+	return rc;
 }
 
 int ew_geo_open(const char *const *paths, int n, struct ew_geo **out, char *err, size_t errlen)
@@ -157,14 +317,18 @@ int ew_geo_open(const char *const *paths, int n, struct ew_geo **out, char *err,
 	g = calloc(1, sizeof(*g));
 	if (!g)
 		return -ENOMEM;
-	g->cache = calloc(CACHE_SLOTS, sizeof(*g->cache));
-	if (!g->cache) {
-		free(g);
+	g->cache = aligned_alloc(64, sizeof(*g->cache) << CACHE_SET_BITS);
+	if (g->cache)
+		memset(g->cache, 0, sizeof(*g->cache) << CACHE_SET_BITS);
+	for (int i = 0; i < n && g->cache; i++)
+		if ((g->paths[i] = strdup(paths[i])))
+			g->n_paths++;
+	if (!g->cache || g->n_paths < n) {
+		ew_geo_close(g);
 		return -ENOMEM;
 	}
 	for (int i = 0; i < n && !rc; i++) {
-		rc = is_libloc(paths[i]) ? open_libloc(g, &g->dbs[i], paths[i], err, errlen)
-					 : open_mmdb(&g->dbs[i], paths[i], err, errlen);
+		rc = open_one(g, i, paths[i], err, errlen);
 		if (!rc)
 			g->n++;
 	}
@@ -172,52 +336,161 @@ int ew_geo_open(const char *const *paths, int n, struct ew_geo **out, char *err,
 		ew_geo_close(g);
 		return rc;
 	}
+	memcpy(g->seen, g->loaded, sizeof(g->seen));
+	memcpy(g->reported, g->loaded, sizeof(g->reported));
 	*out = g;
 	return 0;
 }
 
-static void lookup_libloc(struct db *d, const uint8_t addr[16], struct ew_geo_result *r)
+bool ew_geo_changed(struct ew_geo *g)
+{
+	struct file_id now[EW_GEO_MAX_DBS] = {0};
+	bool settled = true, differs = false, unreported = false;
+
+	for (int i = 0; i < g->n_paths; i++) {
+		file_id_get(g->paths[i], &now[i]);
+		settled &= file_id_eq(&now[i], &g->seen[i]);
+		differs |= !file_id_eq(&now[i], &g->loaded[i]);
+		unreported |= !file_id_eq(&now[i], &g->reported[i]);
+	}
+	memcpy(g->seen, now, sizeof(now[0]) * (size_t)g->n_paths);
+	/* A file still being written changes between calls: wait for it to settle. */
+	if (!settled || !differs || !unreported)
+		return false;
+	memcpy(g->reported, now, sizeof(now[0]) * (size_t)g->n_paths);
+	return true;
+}
+
+void ew_geo_set_cache(struct ew_geo *g, bool on)
+{
+	g->no_cache = !on;
+}
+
+static uint32_t hash_bytes(const char *s, size_t n)
+{
+	uint32_t h = 2166136261u;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (uint8_t)s[i]) * 16777619u;
+	return h;
+}
+
+static bool names_grow(struct names *p)
+{
+	uint32_t cap = p->mask ? (p->mask + 1) * 2 : 1024;
+	uint32_t *slot = calloc(cap, sizeof(*slot));
+
+	if (!slot)
+		return false;
+	for (uint32_t i = 0; p->mask && i <= p->mask; i++) {
+		const char *t = p->text + p->slot[i];
+		uint32_t j;
+
+		if (!p->slot[i])
+			continue;
+		for (j = hash_bytes(t, strlen(t)) & (cap - 1); slot[j]; j = (j + 1) & (cap - 1))
+			;
+		slot[j] = p->slot[i];
+	}
+	free(p->slot);
+	p->slot = slot;
+	p->mask = cap - 1;
+	return true;
+}
+
+/* The offset of @s (@n bytes, no NUL needed) in the pool, added when new; 0 when out of memory. */
+static uint32_t names_intern(struct names *p, const char *s, size_t n)
+{
+	uint32_t h, i;
+
+	n = strnlen(s, n);
+	if (n == 0)
+		return 0;
+	if (n > sizeof(((struct ew_geo_result *)0)->as_org) - 1)
+		n = sizeof(((struct ew_geo_result *)0)->as_org) - 1;
+	if ((p->used + 1) * 2 > p->mask + 1 && !names_grow(p))
+		return 0;
+	h = hash_bytes(s, n);
+	for (i = h & p->mask; p->slot[i]; i = (i + 1) & p->mask) {
+		const char *t = p->text + p->slot[i];
+
+		if (!strncmp(t, s, n) && !t[n])
+			return p->slot[i];
+	}
+	if (p->cap - p->len < n + 1 || !p->text) {
+		uint32_t cap = p->cap ? p->cap * 2 : 16384;
+		char *text;
+
+		while (cap - p->len < n + 2)
+			cap *= 2;
+		text = realloc(p->text, cap);
+		if (!text)
+			return 0;
+		if (!p->text)
+			text[p->len++] = '\0'; /* offset 0: no name */
+		p->text = text;
+		p->cap = cap;
+	}
+	memcpy(p->text + p->len, s, n);
+	p->text[p->len + n] = '\0';
+	p->slot[i] = p->len;
+	p->len += (uint32_t)n + 1;
+	p->used++;
+	return p->slot[i];
+}
+
+static void set_country(struct answer *a, const char *cc, size_t n)
+{
+	a->country[0] = n > 0 ? cc[0] : 0;
+	a->country[1] = n > 1 ? cc[1] : 0;
+}
+
+static void lookup_libloc(struct ew_geo *g, struct db *d, const uint8_t addr[16], struct answer *a)
 {
 	struct loc_network *net = NULL;
-	struct in6_addr a;
+	struct in6_addr in;
+	uint32_t asn;
 
-	memcpy(&a, addr, 16);
-	if (loc_database_lookup(d->loc, &a, &net) || !net)
+	memcpy(&in, addr, 16);
+	if (loc_database_lookup(d->loc, &in, &net) || !net)
 		return;
-	if (!r->country[0] && loc_network_get_country_code(net)) {
+	if (!a->country[0] && loc_network_get_country_code(net)) {
 		const char *cc = loc_network_get_country_code(net);
 
 		/* libloc's special codes (A1 proxy, A2 satellite, A3 anycast, XD) are no countries.
 		 */
 		if (cc[0] && !(cc[0] == 'A' && cc[1] >= '1' && cc[1] <= '3') && strcmp(cc, "XD"))
-			snprintf(r->country, sizeof(r->country), "%s", cc);
+			set_country(a, cc, strlen(cc));
 	}
 	if (loc_network_has_flag(net, LOC_NETWORK_FLAG_ANYCAST))
-		r->anycast = true;
-	if (!r->asn && loc_network_get_asn(net)) {
+		a->flags |= ANS_ANYCAST;
+	asn = loc_network_get_asn(net);
+	if (!a->asn && asn) {
 		struct loc_as *as = NULL;
 
-		r->asn = loc_network_get_asn(net);
-		if (!r->as_org[0] && loc_database_get_as(d->loc, &as, r->asn) == 0 && as) {
+		a->asn = asn;
+		if (!a->org && loc_database_get_as(d->loc, &as, asn) == 0 && as) {
 			if (loc_as_get_name(as))
-				snprintf(r->as_org, sizeof(r->as_org), "%s", loc_as_get_name(as));
+				a->org = names_intern(&g->names, loc_as_get_name(as), SIZE_MAX);
 			loc_as_unref(as);
 		}
 	}
 	loc_network_unref(net);
 }
 
-static void mmdb_string(MMDB_entry_s *e, char *out, size_t len, const char *const *path)
+static bool mmdb_string(MMDB_entry_s *e, const char *const *path, const char **s, size_t *n)
 {
 	MMDB_entry_data_s v;
 
-	if (!out[0] && MMDB_aget_value(e, &v, path) == MMDB_SUCCESS && v.has_data &&
-	    v.type == MMDB_DATA_TYPE_UTF8_STRING)
-		snprintf(out, len, "%.*s", (int)(v.data_size < len - 1 ? v.data_size : len - 1),
-			 v.utf8_string);
+	if (MMDB_aget_value(e, &v, path) != MMDB_SUCCESS || !v.has_data ||
+	    v.type != MMDB_DATA_TYPE_UTF8_STRING)
+		return false;
+	*s = v.utf8_string;
+	*n = v.data_size;
+	return true;
 }
 
-static void lookup_mmdb(struct db *d, const uint8_t addr[16], struct ew_geo_result *r)
+static void lookup_mmdb(struct ew_geo *g, struct db *d, const uint8_t addr[16], struct answer *a)
 {
 	static const uint8_t v4[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
 	static const char *const country[] = {"country", "iso_code", NULL};
@@ -228,6 +501,8 @@ static void lookup_mmdb(struct db *d, const uint8_t addr[16], struct ew_geo_resu
 	MMDB_lookup_result_s res;
 	MMDB_entry_data_s v;
 	int mmerr = 0;
+	const char *str;
+	size_t n;
 
 	if (!memcmp(addr, v4, 12)) {
 		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
@@ -243,46 +518,91 @@ static void lookup_mmdb(struct db *d, const uint8_t addr[16], struct ew_geo_resu
 	res = MMDB_lookup_sockaddr(&d->mmdb, (struct sockaddr *)&ss, &mmerr);
 	if (mmerr != MMDB_SUCCESS || !res.found_entry)
 		return;
-	mmdb_string(&res.entry, r->country, sizeof(r->country), country);
-	mmdb_string(&res.entry, r->country, sizeof(r->country), registered);
-	if (!r->asn && MMDB_aget_value(&res.entry, &v, asn_path) == MMDB_SUCCESS && v.has_data &&
+	if (!a->country[0] && mmdb_string(&res.entry, country, &str, &n))
+		set_country(a, str, strnlen(str, n));
+	if (!a->country[0] && mmdb_string(&res.entry, registered, &str, &n))
+		set_country(a, str, strnlen(str, n));
+	if (!a->asn && MMDB_aget_value(&res.entry, &v, asn_path) == MMDB_SUCCESS && v.has_data &&
 	    v.type == MMDB_DATA_TYPE_UINT32)
-		r->asn = v.uint32;
-	mmdb_string(&res.entry, r->as_org, sizeof(r->as_org), org_path);
+		a->asn = v.uint32;
+	if (!a->org && mmdb_string(&res.entry, org_path, &str, &n))
+		a->org = names_intern(&g->names, str, n);
 }
 
-static int lookup_uncached(struct ew_geo *g, const uint8_t addr[16], struct ew_geo_result *r)
+static void lookup_uncached(struct ew_geo *g, const uint8_t addr[16], struct answer *a)
 {
-	memset(r, 0, sizeof(*r));
+	memset(a, 0, sizeof(*a));
 	for (int i = 0; i < g->n; i++) {
 		if (g->dbs[i].kind == LIBLOC)
-			lookup_libloc(&g->dbs[i], addr, r);
+			lookup_libloc(g, &g->dbs[i], addr, a);
 		else
-			lookup_mmdb(&g->dbs[i], addr, r);
+			lookup_mmdb(g, &g->dbs[i], addr, a);
 	}
-	return r->country[0] || r->asn || r->anycast ? 0 : -ENOENT;
+	memcpy(a->addr, addr, 16);
+	a->flags |= ANS_VALID;
+	if (a->country[0] || a->asn || (a->flags & ANS_ANYCAST))
+		a->flags |= ANS_FOUND;
+}
+
+static int answer_to_result(const struct ew_geo *g, const struct answer *a, struct ew_geo_result *r)
+{
+	const char *org = a->org ? g->names.text + a->org : "";
+	size_t n = strlen(org);
+
+	r->country[0] = a->country[0];
+	r->country[1] = a->country[1];
+	r->country[2] = '\0';
+	r->asn = a->asn;
+	r->anycast = a->flags & ANS_ANYCAST;
+	memcpy(r->as_org, org, n + 1);
+	return a->flags & ANS_FOUND ? 0 : -ENOENT;
+}
+
+static bool same_addr(const struct answer *a, uint64_t lo, uint64_t hi)
+{
+	uint64_t x, y;
+
+	memcpy(&x, a->addr, 8);
+	memcpy(&y, a->addr + 8, 8);
+	return x == lo && y == hi && (a->flags & ANS_VALID);
 }
 
 int ew_geo_lookup(struct ew_geo *g, const uint8_t addr[16], struct ew_geo_result *r)
 {
-	uint64_t a, b, h;
-	struct cache_slot *c;
+	struct cache_set *set;
+	struct answer fresh;
+	uint64_t lo, hi, h;
 
-	memcpy(&a, addr, 8);
-	memcpy(&b, addr + 8, 8);
-	h = (a ^ (b * 0x9E3779B97F4A7C15ull)) * 0xbf58476d1ce4e5b9ull;
-	c = &g->cache[(h >> 40) % CACHE_SLOTS];
-	if (c->valid && !memcmp(c->addr, addr, 16)) {
-		g->hits++;
-		*r = c->r;
-		return c->rc;
+	if (g->no_cache) {
+		lookup_uncached(g, addr, &fresh);
+		return answer_to_result(g, &fresh, r);
+	}
+	memcpy(&lo, addr, 8);
+	memcpy(&hi, addr + 8, 8);
+	h = (lo ^ (hi * 0x9E3779B97F4A7C15ull)) * 0xbf58476d1ce4e5b9ull;
+	set = &g->cache[h >> (64 - CACHE_SET_BITS)];
+	for (int w = 0; w < CACHE_WAYS; w++) {
+		if (same_addr(&set->way[w], lo, hi)) {
+			struct answer hit = set->way[w];
+
+			g->hits++;
+			/* Move to the front: the least recently used is evicted. */
+			memmove(&set->way[1], &set->way[0], sizeof(hit) * (size_t)w);
+			set->way[0] = hit;
+			return answer_to_result(g, &hit, r);
+		}
 	}
 	g->misses++;
-	c->rc = lookup_uncached(g, addr, &c->r);
-	memcpy(c->addr, addr, 16);
-	c->valid = true;
-	*r = c->r;
-	return c->rc;
+	lookup_uncached(g, addr, &fresh);
+	memmove(&set->way[1], &set->way[0], sizeof(fresh) * (CACHE_WAYS - 1));
+	set->way[0] = fresh;
+	return answer_to_result(g, &fresh, r);
+}
+
+void ew_geo_cache_stats(const struct ew_geo *g, uint64_t *hits, uint64_t *misses)
+{
+	*hits = g->hits;
+	*misses = g->misses;
 }
 
 const char *ew_geo_describe(const struct ew_geo *g, int i)
@@ -302,6 +622,10 @@ void ew_geo_close(struct ew_geo *g)
 	}
 	if (g->ctx)
 		loc_unref(g->ctx);
+	for (int i = 0; i < g->n_paths; i++)
+		free(g->paths[i]);
+	free(g->names.text);
+	free(g->names.slot);
 	free(g->cache);
 	free(g);
 }

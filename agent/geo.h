@@ -27,12 +27,30 @@ struct ew_geo;
 /**
  * ew_geo_open() - open @n databases (@n == 0: the libloc default).
  * The format is recognised from the file: libloc ("LOCDBXX" magic) or MaxMind DB.
+ * Each file is read into memory of its own, so rewriting or removing the
+ * file later does not touch the lookups of this handle.
  * Return: 0, or -errno with "FILE: what is wrong and how to fix it" in @err.
  */
 int ew_geo_open(const char *const *paths, int n, struct ew_geo **out, char *err, size_t errlen);
 
 /** ew_geo_lookup() - 0 with @r filled, -ENOENT when no database knows @addr (16 bytes). */
 int ew_geo_lookup(struct ew_geo *g, const uint8_t addr[16], struct ew_geo_result *r);
+
+/**
+ * ew_geo_changed() - whether the database files now differ from those
+ * loaded (replaced by rename, rewritten in place, removed), so that the
+ * caller should open them again. Call it periodically: a file is reported
+ * once it was the same on two calls in a row (a copy in progress keeps
+ * changing), and each state once only, so a file that does not load is
+ * retried when it changes again, not on every call.
+ */
+bool ew_geo_changed(struct ew_geo *g);
+
+/** ew_geo_set_cache() - @on false: every lookup asks the databases (to measure them). */
+void ew_geo_set_cache(struct ew_geo *g, bool on);
+
+/** ew_geo_cache_stats() - lookups answered by the cache, and those that asked the databases. */
+void ew_geo_cache_stats(const struct ew_geo *g, uint64_t *hits, uint64_t *misses);
 
 /** ew_geo_describe() - "libloc FILE (vendor)" etc. of database @i, NULL past the last. */
 const char *ew_geo_describe(const struct ew_geo *g, int i);

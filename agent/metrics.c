@@ -29,10 +29,14 @@ static const char *const event_names[EW_EV_TYPE_MAX] = {
 };
 
 static const char *const kstat_names[EW_KSTAT_MAX] = {
-    [EW_KSTAT_RB_FULL_EXEC] = "ringbuf_full_exec", [EW_KSTAT_RB_FULL_PROC] = "ringbuf_full_proc",
-    [EW_KSTAT_RB_FULL_SOCK] = "ringbuf_full_sock", [EW_KSTAT_RB_FULL_TCP] = "ringbuf_full_tcp",
-    [EW_KSTAT_UDP_MAP_FULL] = "udp_map_full",	   [EW_KSTAT_SEEN_MAP_FULL] = "udp_seen_map_full",
-    [EW_KSTAT_PATH_READ_FAIL] = "path_read_fail", [EW_KSTAT_RB_FULL_PAYLOAD] = "ringbuf_full_payload",
+    [EW_KSTAT_RB_FULL_EXEC] = "ringbuf_full_exec",
+    [EW_KSTAT_RB_FULL_PROC] = "ringbuf_full_proc",
+    [EW_KSTAT_RB_FULL_SOCK] = "ringbuf_full_sock",
+    [EW_KSTAT_RB_FULL_TCP] = "ringbuf_full_tcp",
+    [EW_KSTAT_UDP_MAP_FULL] = "udp_map_full",
+    [EW_KSTAT_SEEN_MAP_FULL] = "udp_seen_map_full",
+    [EW_KSTAT_PATH_READ_FAIL] = "path_read_fail",
+    [EW_KSTAT_RB_FULL_PAYLOAD] = "ringbuf_full_payload",
 };
 
 /* Kernel counters that are losses; the rest count work spared. */
@@ -90,8 +94,8 @@ static size_t scalars(const struct ew_metrics *m, struct scalar *s)
 	  m->dns.inserts);
 	S("dns_cache_hits_total", "Flows whose peer address was in the DNS cache.", "counter",
 	  m->dns.hits);
-	S("dns_cache_misses_total", "Flows whose peer address was not in the DNS cache.",
-	  "counter", m->dns.misses);
+	S("dns_cache_misses_total", "Flows whose peer address was not in the DNS cache.", "counter",
+	  m->dns.misses);
 	S("dns_cache_evicted_live_total",
 	  "DNS answers replaced before their TTL ended (the cache is too small).", "counter",
 	  m->dns.evicted_live);

@@ -33,7 +33,7 @@ struct ew_metrics {
 	/* names stage */
 	uint64_t parsed[EW_PARSER_MAX][EW_PARSE_MAX]; /* untrusted payloads, by outcome */
 	uint64_t named[EW_NAME_SOURCE_MAX];	      /* flows given a name, by source */
-	uint64_t names_unmatched; /* a TCP name whose socket has no flow */
+	uint64_t names_unmatched;		      /* a TCP name whose socket has no flow */
 	uint64_t names_live;
 	struct ew_dns_cache_stats dns;
 };

@@ -5,7 +5,7 @@
 #include <string.h>
 
 struct entry {
-	char *s;      /* NULL: a free id */
+	char *s; /* NULL: a free id */
 	uint32_t refs;
 	uint32_t next; /* hash chain, or the free list when s is NULL */
 	uint64_t hash;

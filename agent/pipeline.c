@@ -194,8 +194,8 @@ int ew_pipeline_new(const struct ew_pipeline_opts *o, struct ew_pipeline **out)
 	fo.udp_idle_ns = (uint64_t)o->udp_idle_timeout_s * NS;
 	fo.boot_id = p->boot_id;
 	p->names = ew_names_new();
-	p->dns = p->names ? ew_dns_cache_new(p->names, o->dns_cache_entries ? o->dns_cache_entries
-									     : 65536)
+	p->dns = p->names ? ew_dns_cache_new(p->names,
+					     o->dns_cache_entries ? o->dns_cache_entries : 65536)
 			  : NULL;
 	fo.names = p->names;
 	fo.emit = on_record;

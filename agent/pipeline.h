@@ -24,7 +24,7 @@ struct ew_pipeline_opts {
 	uint32_t udp_idle_timeout_s;
 	uint32_t flow_table_max;
 	uint32_t dns_cache_entries; /* 0: 65536 */
-	const char *data_dir; /* records/ and metrics.prom go here */
+	const char *data_dir;	    /* records/ and metrics.prom go here */
 	const char *boot_id;
 	const char *hostname;
 	FILE *print; /* non-NULL: a one-line summary of each record */

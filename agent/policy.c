@@ -173,10 +173,16 @@ int ew_policy_load(const char *path, struct ew_policy *p, char *err, size_t errl
 	return rc;
 }
 
+/* strcmp() for codes of at most two letters in char[3]: it runs on every record. */
+static bool same_code(const char *a, const char *b)
+{
+	return a[0] == b[0] && (!a[0] || (a[1] == b[1] && (!a[1] || a[2] == b[2])));
+}
+
 bool ew_policy_domestic(const struct ew_policy *p, const char *cc)
 {
 	for (int i = 0; i < p->n_domestic; i++)
-		if (!strcmp(p->domestic[i], cc))
+		if (same_code(p->domestic[i], cc))
 			return true;
 	return false;
 }

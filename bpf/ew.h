@@ -42,14 +42,14 @@ enum ew_event_type {
 	EW_EV_TCP_PAYLOAD = 10, /* first egress payload of a connect()ed TCP socket */
 	EW_EV_DNS_PAYLOAD = 11, /* a DNS response (UDP source port 53) received */
 	/* From userspace sources; captured like the rest so replay is exact. */
-	EW_EV_PROC = 32,      /* a process read from /proc (start scan, or a miss) */
-	EW_EV_UDP_COUNT = 33, /* cumulative counters of one UDP (socket, peer) */
-	EW_EV_TCP_COUNT = 34, /* cumulative counters of one open TCP socket */
-	EW_EV_SWEEP_END = 35, /* end of one TCP counter sweep */
-	EW_EV_CGROUP = 36,    /* cgroup id resolved to a path from cgroupfs */
-	EW_EV_TICK = 37,      /* clock: drives timeouts, interim records, metrics */
-	EW_EV_KSTATS = 38,    /* snapshot of the kernel's drop counters */
-	EW_EV_PEER_NAME = 39, /* the name a TCP payload gave its socket's peer */
+	EW_EV_PROC = 32,       /* a process read from /proc (start scan, or a miss) */
+	EW_EV_UDP_COUNT = 33,  /* cumulative counters of one UDP (socket, peer) */
+	EW_EV_TCP_COUNT = 34,  /* cumulative counters of one open TCP socket */
+	EW_EV_SWEEP_END = 35,  /* end of one TCP counter sweep */
+	EW_EV_CGROUP = 36,     /* cgroup id resolved to a path from cgroupfs */
+	EW_EV_TICK = 37,       /* clock: drives timeouts, interim records, metrics */
+	EW_EV_KSTATS = 38,     /* snapshot of the kernel's drop counters */
+	EW_EV_PEER_NAME = 39,  /* the name a TCP payload gave its socket's peer */
 	EW_EV_DNS_ANSWER = 40, /* one address of a DNS response, or why none */
 	EW_EV_TYPE_MAX
 };
@@ -235,11 +235,11 @@ enum ew_name_source {
 
 /* What parsing untrusted bytes gave. */
 enum ew_parse_result {
-	EW_PARSE_OK,	  /* a name (or, for DNS, an address) */
-	EW_PARSE_NONE,	  /* well formed, no name: a ClientHello without SNI, NXDOMAIN */
-	EW_PARSE_SHORT,	  /* the copy ended inside a consistent structure */
-	EW_PARSE_BAD,	  /* malformed or hostile */
-	EW_PARSE_OTHER,	  /* neither TLS nor HTTP (TCP payloads only) */
+	EW_PARSE_OK,	/* a name (or, for DNS, an address) */
+	EW_PARSE_NONE,	/* well formed, no name: a ClientHello without SNI, NXDOMAIN */
+	EW_PARSE_SHORT, /* the copy ended inside a consistent structure */
+	EW_PARSE_BAD,	/* malformed or hostile */
+	EW_PARSE_OTHER, /* neither TLS nor HTTP (TCP payloads only) */
 	EW_PARSE_MAX
 };
 
@@ -261,7 +261,7 @@ struct ew_ev_peer_name {
 struct ew_ev_dns_answer {
 	struct ew_event_hdr h;
 	__u8 addr[16];
-	__u32 ttl; /* seconds */
+	__u32 ttl;   /* seconds */
 	__u8 result; /* EW_PARSE_* */
 	__u8 _pad;
 	__u16 name_len;

@@ -60,10 +60,11 @@ static __always_inline __u8 l4_proto(struct __sk_buff *skb)
 
 	if (skb->protocol == bpf_htons(ETH_P_IP_K))
 		return bpf_skb_load_bytes(skb, offsetof(struct iphdr, protocol), &proto, 1) ? 0
-											     : proto;
+											    : proto;
 	if (skb->protocol == bpf_htons(ETH_P_IPV6_K))
-		return bpf_skb_load_bytes(skb, offsetof(struct ipv6hdr, nexthdr), &proto, 1) ? 0
-											      : proto;
+		return bpf_skb_load_bytes(skb, offsetof(struct ipv6hdr, nexthdr), &proto, 1)
+			   ? 0
+			   : proto;
 	return 0;
 }
 

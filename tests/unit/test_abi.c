@@ -47,11 +47,10 @@ Test(abi, event_sizes)
 Test(abi, every_type_has_a_size)
 {
 	static const int types[] = {
-	    EW_EV_EXEC,	     EW_EV_FORK,     EW_EV_EXIT,       EW_EV_CONNECT,
-	    EW_EV_UDP_SEND,  EW_EV_UDP_RECV, EW_EV_TCP_ACCEPT, EW_EV_ACCEPT_OWNER,
-	    EW_EV_TCP_CLOSE, EW_EV_PROC,     EW_EV_UDP_COUNT,  EW_EV_TCP_COUNT,
-	    EW_EV_SWEEP_END, EW_EV_CGROUP,   EW_EV_TICK,       EW_EV_KSTATS,
-	    EW_EV_PEER_NAME, EW_EV_DNS_ANSWER};
+	    EW_EV_EXEC,	     EW_EV_FORK,       EW_EV_EXIT,	   EW_EV_CONNECT,   EW_EV_UDP_SEND,
+	    EW_EV_UDP_RECV,  EW_EV_TCP_ACCEPT, EW_EV_ACCEPT_OWNER, EW_EV_TCP_CLOSE, EW_EV_PROC,
+	    EW_EV_UDP_COUNT, EW_EV_TCP_COUNT,  EW_EV_SWEEP_END,	   EW_EV_CGROUP,    EW_EV_TICK,
+	    EW_EV_KSTATS,    EW_EV_PEER_NAME,  EW_EV_DNS_ANSWER};
 
 	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
 		cr_assert_gt(ew_event_size(types[i]), sizeof(struct ew_event_hdr) - 1, "type %d",

@@ -33,12 +33,13 @@ Test(config, shipped_default_file_loads)
 
 Test(config, values_and_nested)
 {
-	cr_assert_eq(ew_config_parse("t.json",
-				     "{\"data_dir\":\"/tmp/x\",\"report_interval\":5,"
-				     "\"hooks\":{\"udp\":false,\"names\":false},\"dns_cache_entries\":128,"
-				     "\"log\":{\"level\":\"debug\"}}",
-				     &c, err, sizeof(err)),
-		     0, "%s", err);
+	cr_assert_eq(
+	    ew_config_parse("t.json",
+			    "{\"data_dir\":\"/tmp/x\",\"report_interval\":5,"
+			    "\"hooks\":{\"udp\":false,\"names\":false},\"dns_cache_entries\":128,"
+			    "\"log\":{\"level\":\"debug\"}}",
+			    &c, err, sizeof(err)),
+	    0, "%s", err);
 	cr_assert_str_eq(c.data_dir, "/tmp/x");
 	cr_assert_eq(c.report_interval, 5);
 	cr_assert_not(c.hook_udp);

@@ -274,8 +274,8 @@ Test(flow, connected_udp_reply_read_first_is_still_egress)
 	ew_flows_flush(t, 3 * S);
 	cr_assert_eq(nrec, 2);
 	for (int i = 0; i < 2; i++)
-		cr_assert_eq(recs[i].dir, memcmp(recs[i].peer, peer, 16) ? EW_DIR_INGRESS
-									 : EW_DIR_EGRESS);
+		cr_assert_eq(recs[i].dir,
+			     memcmp(recs[i].peer, peer, 16) ? EW_DIR_INGRESS : EW_DIR_EGRESS);
 }
 
 Test(flow, names_from_a_stronger_source_win)

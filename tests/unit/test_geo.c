@@ -217,3 +217,131 @@ Test(geo, corrupt_truncated_and_missing_files)
 	cr_assert_lt(ew_geo_open(paths, 1, &g, err, sizeof(err)), 0);
 	cr_assert(strstr(err, "/nonexistent/geo.mmdb"), "%s", err);
 }
+
+static void write_mmdb(const char *path, const char *cc)
+{
+	char cmd[512];
+
+	snprintf(cmd, sizeof(cmd),
+		 "perl %s/tests/data/make-test-mmdb.pl --country 198.18.0.2/32=%s %s",
+		 getenv("EW_SOURCE_ROOT"), cc, path);
+	cr_assert_eq(system(cmd), 0, "the MaxMind DB writer (libmaxmind-db-writer-perl) failed");
+}
+
+static void write_bytes(const char *path, const char *bytes, size_t n)
+{
+	FILE *f = fopen(path, "w"); /* in place: same inode, truncated first */
+
+	cr_assert_not_null(f);
+	cr_assert_eq(fwrite(bytes, 1, n, f), n);
+	cr_assert_eq(fclose(f), 0);
+}
+
+static void expect_country(struct ew_geo *g, const char *ip, const char *cc)
+{
+	struct ew_geo_result r;
+	uint8_t a[16];
+
+	addr(ip, a);
+	cr_assert_eq(ew_geo_lookup(g, a, &r), 0, "%s: not found", ip);
+	cr_assert_str_eq(r.country, cc, "%s", ip);
+}
+
+Test(geo, changed_reports_a_rename_once_it_settled)
+{
+	char path[160], next[160];
+	const char *paths[] = {path};
+	struct ew_geo *g, *g2;
+
+	snprintf(path, sizeof(path), "%s/watched.mmdb", dir);
+	snprintf(next, sizeof(next), "%s/watched.mmdb.new", dir);
+	write_mmdb(path, "DE");
+	cr_assert_eq(ew_geo_open(paths, 1, &g, err, sizeof(err)), 0, "%s", err);
+	cr_assert_not(ew_geo_changed(g), "nothing changed yet");
+	write_mmdb(next, "US");
+	cr_assert_eq(rename(next, path), 0);
+	cr_assert_not(ew_geo_changed(g), "first seen: it may still be changing");
+	cr_assert(ew_geo_changed(g), "the same twice in a row: reload");
+	cr_assert_not(ew_geo_changed(g), "reported once");
+	expect_country(g, "198.18.0.2", "DE");
+	cr_assert_eq(ew_geo_open(paths, 1, &g2, err, sizeof(err)), 0, "%s", err);
+	expect_country(g2, "198.18.0.2", "US");
+	cr_assert_not(ew_geo_changed(g2));
+	cr_assert_not(ew_geo_changed(g2));
+	ew_geo_close(g2);
+	ew_geo_close(g);
+}
+
+Test(geo, rewrite_in_place_spares_the_open_database)
+{
+	static const char junk[] = "this is not a database, it is half of a download";
+	char path[160];
+	const char *paths[] = {path};
+	struct ew_geo *g, *g2;
+
+	snprintf(path, sizeof(path), "%s/inplace.mmdb", dir);
+	write_mmdb(path, "DE");
+	cr_assert_eq(ew_geo_open(paths, 1, &g, err, sizeof(err)), 0, "%s", err);
+	write_bytes(path, junk, 20);
+	/* Mapped from the file, this lookup would end in SIGBUS. */
+	expect_country(g, "198.18.0.2", "DE");
+	cr_assert_not(ew_geo_changed(g));
+	cr_assert(ew_geo_changed(g));
+	cr_assert_lt(ew_geo_open(paths, 1, &g2, err, sizeof(err)), 0);
+	cr_assert(strstr(err, "inplace.mmdb: not a usable MaxMind DB"), "%s", err);
+	for (int i = 0; i < 3; i++)
+		cr_assert_not(ew_geo_changed(g),
+			      "a state that failed is not retried until it changes");
+	write_bytes(path, junk, sizeof(junk));
+	cr_assert_not(ew_geo_changed(g));
+	cr_assert(ew_geo_changed(g), "changed again: retry");
+	cr_assert_eq(unlink(path), 0);
+	cr_assert_not(ew_geo_changed(g));
+	cr_assert(ew_geo_changed(g), "removed");
+	cr_assert_lt(ew_geo_open(paths, 1, &g2, err, sizeof(err)), 0);
+	cr_assert(strstr(err, "inplace.mmdb: cannot open"), "%s", err);
+	write_mmdb(path, "DE");
+	cr_assert_not(ew_geo_changed(g));
+	cr_assert(ew_geo_changed(g), "back, as a new file");
+	expect_country(g, "198.18.0.2", "DE");
+	ew_geo_close(g);
+}
+
+Test(geo, empty_file_is_refused)
+{
+	char path[160];
+	const char *paths[] = {path};
+	struct ew_geo *g;
+
+	snprintf(path, sizeof(path), "%s/empty.mmdb", dir);
+	write_bytes(path, "", 0);
+	cr_assert_lt(ew_geo_open(paths, 1, &g, err, sizeof(err)), 0);
+	cr_assert(strstr(err, "empty.mmdb: empty file"), "%s", err);
+}
+
+Test(geo, uncached_lookups_give_the_same_answers)
+{
+	static const char *const ips[] = {"8.8.8.8", "223.5.5.5", "2001:4860:4860::8888", "1.1.1.1",
+					  "10.1.2.3"};
+	struct ew_geo_result r1, r2;
+	struct ew_geo *g;
+	uint8_t a[16];
+
+	cr_assert_eq(ew_geo_open(NULL, 0, &g, err, sizeof(err)), 0, "%s", err);
+	for (size_t i = 0; i < sizeof(ips) / sizeof(ips[0]); i++) {
+		int rc1, rc2;
+
+		addr(ips[i], a);
+		ew_geo_set_cache(g, true);
+		rc1 = ew_geo_lookup(g, a, &r1);
+		rc1 = ew_geo_lookup(g, a, &r1); /* from the cache */
+		ew_geo_set_cache(g, false);
+		rc2 = ew_geo_lookup(g, a, &r2);
+		cr_assert_eq(rc1, rc2, "%s", ips[i]);
+		cr_assert_str_eq(r1.country, r2.country, "%s", ips[i]);
+		cr_assert_eq(r1.asn, r2.asn, "%s", ips[i]);
+		cr_assert_str_eq(r1.as_org, r2.as_org, "%s", ips[i]);
+		cr_assert_eq(r1.anycast, r2.anycast, "%s", ips[i]);
+	}
+	ew_geo_close(g);
+}
