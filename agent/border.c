@@ -83,13 +83,15 @@ void ew_border_decide(const struct ew_policy *pol, struct ew_geo *geo, const uin
 		out->by = EW_BY_NETWORK;
 		memcpy(out->country, best->country, sizeof(out->country));
 		snprintf(out->net_name, sizeof(out->net_name), "%s", best->name);
-		out->border = ew_policy_domestic(pol, best->country) ? EW_BORDER_DOMESTIC : EW_BORDER_CROSS;
+		out->border =
+		    ew_policy_domestic(pol, best->country) ? EW_BORDER_DOMESTIC : EW_BORDER_CROSS;
 		out->review &= (uint8_t)~EW_REVIEW_ANYCAST; /* the customer said where it is */
 		return;
 	}
 	if (out->country[0]) {
 		out->by = EW_BY_DATABASE;
-		out->border = ew_policy_domestic(pol, out->country) ? EW_BORDER_DOMESTIC : EW_BORDER_CROSS;
+		out->border =
+		    ew_policy_domestic(pol, out->country) ? EW_BORDER_DOMESTIC : EW_BORDER_CROSS;
 		return;
 	}
 	init_specials();
