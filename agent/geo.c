@@ -497,6 +497,7 @@ static void lookup_mmdb(struct ew_geo *g, struct db *d, const uint8_t addr[16], 
 	static const char *const registered[] = {"registered_country", "iso_code", NULL};
 	static const char *const asn_path[] = {"autonomous_system_number", NULL};
 	static const char *const org_path[] = {"autonomous_system_organization", NULL};
+	static const char *const anycast_path[] = {"traits", "is_anycast", NULL};
 	struct sockaddr_storage ss = {0};
 	MMDB_lookup_result_s res;
 	MMDB_entry_data_s v;
@@ -527,6 +528,10 @@ static void lookup_mmdb(struct ew_geo *g, struct db *d, const uint8_t addr[16], 
 		a->asn = v.uint32;
 	if (!a->org && mmdb_string(&res.entry, org_path, &str, &n))
 		a->org = names_intern(&g->names, str, n);
+	/* GeoIP2 City/Country/Enterprise mark anycast networks in traits. */
+	if (MMDB_aget_value(&res.entry, &v, anycast_path) == MMDB_SUCCESS && v.has_data &&
+	    v.type == MMDB_DATA_TYPE_BOOLEAN && v.boolean)
+		a->flags |= ANS_ANYCAST;
 }
 
 static void lookup_uncached(struct ew_geo *g, const uint8_t addr[16], struct answer *a)

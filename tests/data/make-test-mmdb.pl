@@ -1,10 +1,15 @@
 #!/usr/bin/perl
 # Writes two small MaxMind DBs for the geolocation tests, with Debian's
 # libmaxmind-db-writer-perl: a GeoIP2-Country layout and a GeoLite2-ASN one.
-# Usage: make-test-mmdb.pl [--country CIDR=CC]... COUNTRY.mmdb [ASN.mmdb]
+# Usage: make-test-mmdb.pl [--country CIDR=CC]... [--layout L] COUNTRY.mmdb [ASN.mmdb]
 #   --country CIDR=CC  place CIDR in country CC; repeatable. When given, the
 #                      country DB holds exactly these networks instead of the
 #                      default /32s below (the ASN DB is unchanged).
+#   --layout L         the records' layout, as the vendors ship them:
+#                      country (GeoIP2-Country, default), city (GeoIP2-City:
+#                      continent, city, subdivisions, location, traits with
+#                      is_anycast on 198.18.0.4, registered_country only on
+#                      198.18.0.6), dbip (DBIP-City-Lite and DBIP-ASN-Lite).
 # Without options it writes the defaults that tests/unit/test_geo.c and
 # tests/integration/test_errors.py expect.
 use strict;
@@ -13,13 +18,31 @@ use Getopt::Long;
 use MaxMind::DB::Writer::Tree;
 
 my @country_opt;
-GetOptions('country=s' => \@country_opt) or die "usage: $0 [--country CIDR=CC]... COUNTRY.mmdb [ASN.mmdb]\n";
+my $layout = 'country';
+GetOptions('country=s' => \@country_opt, 'layout=s' => \$layout)
+    or die "usage: $0 [--country CIDR=CC]... [--layout country|city|dbip] COUNTRY.mmdb [ASN.mmdb]\n";
+die "--layout $layout: expected country, city or dbip\n" unless $layout =~ /^(country|city|dbip)$/;
 my ($country_path, $asn_path) = @ARGV;
 die "usage: $0 [--country CIDR=CC]... COUNTRY.mmdb [ASN.mmdb]\n" unless defined $country_path;
 my %types = (
     country => 'map', iso_code => 'utf8_string', names => 'map', en => 'utf8_string',
     autonomous_system_number => 'uint32', autonomous_system_organization => 'utf8_string',
+    continent => 'map', code => 'utf8_string', geoname_id => 'uint32', city => 'map',
+    location => 'map', latitude => 'double', longitude => 'double', time_zone => 'utf8_string',
+    subdivisions => ['array', 'map'], registered_country => 'map', traits => 'map',
+    is_anycast => 'boolean', is_in_european_union => 'boolean',
 );
+
+# One record as the City layouts carry it: country plus what a city adds.
+sub city_record {
+    my ($cc, %extra) = @_;
+    my %r = (continent => { code => 'EU', geoname_id => 6255148, names => { en => 'Europe' } },
+             city => { geoname_id => 2867714, names => { en => "City of " . ($cc // "nowhere") } },
+             location => { latitude => 48.1374, longitude => 11.5755, time_zone => 'Europe/Berlin' },
+             subdivisions => [{ iso_code => 'BY', names => { en => 'Bavaria' } }]);
+    $r{country} = { iso_code => $cc, geoname_id => 2921044, names => { en => $cc } } if defined $cc;
+    return { %r, %extra };
+}
 
 sub tree {
     my ($type) = @_;
@@ -32,8 +55,17 @@ sub tree {
     );
 }
 
-my $c = tree('GeoIP2-Country');
-if (@country_opt) {
+my $c = tree($layout eq 'city' ? 'GeoIP2-City' : $layout eq 'dbip' ? 'DBIP-City-Lite' : 'GeoIP2-Country');
+if ($layout ne 'country') {
+    my %cc = ('198.18.0.2' => 'DE', '198.18.0.3' => 'HK', '198.18.0.4' => 'US', '198.18.0.5' => 'CN');
+    for my $ip (keys %cc) {
+        my %extra = ($layout eq 'city' && $ip eq '198.18.0.4') ? (traits => { is_anycast => 1 }) : ();
+        $c->insert_network("$ip/32", city_record($cc{$ip}, %extra));
+    }
+    # GeoIP2 leaves country out where it only knows the registration.
+    $c->insert_network('198.18.0.6/32', city_record(undef, registered_country => { iso_code => 'MO' }))
+        if $layout eq 'city';
+} elsif (@country_opt) {
     for (@country_opt) {
         my ($net, $code) = m{^([0-9a-fA-F.:]+/[0-9]+)=([A-Z]{2})$} or die "--country $_: expected CIDR=CC\n";
         $c->insert_network($net, { country => { iso_code => $code, names => { en => $code } } });
@@ -48,7 +80,7 @@ $c->write_tree($fh);
 close $fh;
 
 exit 0 unless defined $asn_path;
-my $a = tree('GeoLite2-ASN');
+my $a = tree($layout eq 'dbip' ? 'DBIP-ASN-Lite' : 'GeoLite2-ASN');
 $a->insert_network('198.18.0.0/24', { autonomous_system_number => 64500,
                                       autonomous_system_organization => 'EXAMPLE-AS' });
 open($fh, '>:raw', $asn_path) or die "$asn_path: $!";

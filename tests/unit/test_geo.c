@@ -166,6 +166,68 @@ Test(geo, maxmind_country_and_asn_databases)
 	ew_geo_close(g);
 }
 
+/* Writes a pair of databases in @layout's shape into @c and @a. */
+static void write_layout(const char *layout, char *c, char *a, size_t len)
+{
+	char cmd[640];
+
+	snprintf(c, len, "%s/%s.mmdb", dir, layout);
+	snprintf(a, len, "%s/%s-asn.mmdb", dir, layout);
+	snprintf(cmd, sizeof(cmd), "perl %s/tests/data/make-test-mmdb.pl --layout %s %s %s",
+		 getenv("EW_SOURCE_ROOT"), layout, c, a);
+	cr_assert_eq(system(cmd), 0, "the MaxMind DB writer failed for layout %s", layout);
+}
+
+Test(geo, geoip2_city_layout_registered_country_and_anycast)
+{
+	char c[160], a[160];
+	const char *paths[] = {c, a};
+	struct ew_geo_result r;
+	struct ew_policy p;
+	struct ew_geo *g;
+	uint8_t ip[16];
+
+	write_layout("city", c, a, sizeof(c));
+	ew_policy_defaults(&p);
+	cr_assert_eq(ew_geo_open(paths, 2, &g, err, sizeof(err)), 0, "%s", err);
+	cr_assert(strstr(ew_geo_describe(g, 0), "GeoIP2-City"), "%s", ew_geo_describe(g, 0));
+	expect(g, &p, "198.18.0.2", EW_BORDER_CROSS, "DE", 0);
+	expect(g, &p, "198.18.0.5", EW_BORDER_DOMESTIC, "CN", 0);
+	/* traits.is_anycast: the country is a guess, a human should look. */
+	expect(g, &p, "198.18.0.4", EW_BORDER_CROSS, "US", EW_REVIEW_ANYCAST);
+	/* No country, only the registration: Macao, cross-border by default. */
+	expect(g, &p, "198.18.0.6", EW_BORDER_CROSS, "MO", 0);
+	addr("198.18.0.6", ip);
+	cr_assert_eq(ew_geo_lookup(g, ip, &r), 0);
+	cr_assert_eq(r.asn, 64500);
+	cr_assert_not(r.anycast);
+	ew_geo_close(g);
+}
+
+Test(geo, dbip_lite_city_and_asn_layouts)
+{
+	char c[160], a[160];
+	const char *paths[] = {c, a};
+	struct ew_geo_result r;
+	struct ew_policy p;
+	struct ew_geo *g;
+	uint8_t ip[16];
+
+	write_layout("dbip", c, a, sizeof(c));
+	ew_policy_defaults(&p);
+	cr_assert_eq(ew_geo_open(paths, 2, &g, err, sizeof(err)), 0, "%s", err);
+	cr_assert(strstr(ew_geo_describe(g, 0), "DBIP-City-Lite"), "%s", ew_geo_describe(g, 0));
+	cr_assert(strstr(ew_geo_describe(g, 1), "DBIP-ASN-Lite"), "%s", ew_geo_describe(g, 1));
+	expect(g, &p, "198.18.0.3", EW_BORDER_CROSS, "HK", 0);
+	expect(g, &p, "198.18.0.5", EW_BORDER_DOMESTIC, "CN", 0);
+	addr("198.18.0.4", ip);
+	cr_assert_eq(ew_geo_lookup(g, ip, &r), 0);
+	cr_assert_str_eq(r.country, "US");
+	cr_assert_eq(r.asn, 64500);
+	cr_assert_str_eq(r.as_org, "EXAMPLE-AS");
+	ew_geo_close(g);
+}
+
 Test(geo, policy_networks_come_first)
 {
 	struct ew_policy p;
