@@ -226,7 +226,6 @@ struct live {
 	struct ew_geo *geo;
 	const char *const *geo_db; /* what to reload: --geo-db, or none for the default */
 	int n_geo;
-	uint64_t geo_reloads, geo_reload_failures;
 	struct ew_loader *loader;
 	struct ew_pipeline *pipe;
 	struct ew_events *events;
@@ -251,6 +250,7 @@ static void on_udp_end(void *arg, const struct ew_udp_key *key)
 static void reload_geo(struct live *l, const char *why)
 {
 	char err[1024], desc[2048] = "";
+	struct ew_metrics m;
 	struct ew_geo *geo;
 	size_t len = 0;
 
@@ -260,7 +260,7 @@ static void reload_geo(struct live *l, const char *why)
 			ew_debug("geolocation still unavailable: %s", err);
 			return;
 		}
-		l->geo_reload_failures++;
+		ew_pipeline_geo_reload_failed(l->pipe);
 		ew_err("geolocation reload (%s) failed, the databases in use are kept: %s", why,
 		       err);
 		return;
@@ -268,12 +268,12 @@ static void reload_geo(struct live *l, const char *why)
 	ew_pipeline_set_geo(l->pipe, geo);
 	ew_geo_close(l->geo);
 	l->geo = geo;
-	l->geo_reloads++;
+	ew_pipeline_metrics(l->pipe, &m);
 	for (int i = 0; ew_geo_describe(geo, i) && len < sizeof(desc); i++)
 		len += (size_t)snprintf(desc + len, sizeof(desc) - len, "%s%s", i ? "; " : "",
 					ew_geo_describe(geo, i));
 	ew_info("geolocation reloaded (%s): %s [%llu reloads, %llu failed]", why, desc,
-		(unsigned long long)l->geo_reloads, (unsigned long long)l->geo_reload_failures);
+		(unsigned long long)m.geo_reloads, (unsigned long long)m.geo_reload_failures);
 }
 
 /* One second of housekeeping, in an order that lets each step see the last. */
@@ -463,6 +463,10 @@ static int finish(struct live *l, int status)
 		ew_info("stopped: %llu flows, %llu records written, %llu lost",
 			(unsigned long long)m.flows.created, (unsigned long long)m.records_written,
 			(unsigned long long)ew_metrics_lost(&m));
+		if (m.geo_reloads || m.geo_reload_failures)
+			ew_info("geolocation: %llu reloads, %llu failed",
+				(unsigned long long)m.geo_reloads,
+				(unsigned long long)m.geo_reload_failures);
 	}
 	rc = ew_capture_close(l->capture);
 	if (rc) {
@@ -472,10 +476,6 @@ static int finish(struct live *l, int status)
 	ew_events_close(l->events);
 	ew_pipeline_free(l->pipe);
 	ew_loader_close(l->loader);
-	if (l->geo_reloads || l->geo_reload_failures)
-		ew_info("geolocation: %llu reloads, %llu failed",
-			(unsigned long long)l->geo_reloads,
-			(unsigned long long)l->geo_reload_failures);
 	ew_geo_close(l->geo);
 	ew_policy_free(&l->pol);
 	return status;

@@ -96,6 +96,11 @@ static size_t scalars(const struct ew_metrics *m, struct scalar *s)
 	  m->dns.hits);
 	S("dns_cache_misses_total", "Flows whose peer address was not in the DNS cache.", "counter",
 	  m->dns.misses);
+	S("geo_reloads_total", "Geolocation database reloads (SIGHUP or a changed file).",
+	  "counter", m->geo_reloads);
+	S("geo_reload_failures_total",
+	  "Geolocation reloads refused (the file did not open); the databases in use were kept.",
+	  "counter", m->geo_reload_failures);
 	S("dns_cache_evicted_live_total",
 	  "DNS answers replaced before their TTL ended (the cache is too small).", "counter",
 	  m->dns.evicted_live);

@@ -36,6 +36,8 @@ struct ew_metrics {
 	uint64_t names_unmatched;		      /* a TCP name whose socket has no flow */
 	uint64_t names_live;
 	struct ew_dns_cache_stats dns;
+	uint64_t geo_reloads;
+	uint64_t geo_reload_failures; /* the databases in use were kept */
 };
 
 /** ew_metrics_lost() - everything dropped anywhere, for the one-line summary. */

@@ -50,6 +50,8 @@ struct ew_pipeline {
 	uint64_t parsed[EW_PARSER_MAX][EW_PARSE_MAX];
 	uint64_t named[EW_NAME_SOURCE_MAX];
 	uint64_t names_unmatched;
+	uint64_t geo_reloads;
+	uint64_t geo_reload_failures;
 };
 
 static void write_line(struct ew_pipeline *p, uint64_t boot_ns)
@@ -126,6 +128,8 @@ void ew_pipeline_metrics(const struct ew_pipeline *p, struct ew_metrics *m)
 	memcpy(m->parsed, p->parsed, sizeof(m->parsed));
 	memcpy(m->named, p->named, sizeof(m->named));
 	m->names_unmatched = p->names_unmatched;
+	m->geo_reloads = p->geo_reloads;
+	m->geo_reload_failures = p->geo_reload_failures;
 	m->names_live = ew_names_count(p->names);
 	m->dns = *ew_dns_cache_stats(p->dns);
 }
@@ -381,6 +385,12 @@ int ew_pipeline_feed(struct ew_pipeline *p, const void *data, size_t len)
 void ew_pipeline_set_geo(struct ew_pipeline *p, struct ew_geo *geo)
 {
 	p->o.geo = geo;
+	p->geo_reloads++;
+}
+
+void ew_pipeline_geo_reload_failed(struct ew_pipeline *p)
+{
+	p->geo_reload_failures++;
 }
 
 int ew_pipeline_reopen(struct ew_pipeline *p)

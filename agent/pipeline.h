@@ -63,6 +63,8 @@ void ew_pipeline_metrics(const struct ew_pipeline *p, struct ew_metrics *m);
  * The caller owns both databases and closes the old one after this call.
  */
 void ew_pipeline_set_geo(struct ew_pipeline *p, struct ew_geo *geo);
+/** ew_pipeline_geo_reload_failed() - count a reload that kept the old databases. */
+void ew_pipeline_geo_reload_failed(struct ew_pipeline *p);
 
 /** ew_pipeline_reopen() - SIGHUP: reopen output files. */
 int ew_pipeline_reopen(struct ew_pipeline *p);

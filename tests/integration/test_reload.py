@@ -3,6 +3,7 @@
 rename or rewritten in place is picked up by itself, SIGHUP reloads, a
 truncated or garbage file is refused with one error naming it while the
 database in use is kept, and no flow is lost across the reloads."""
+import itertools
 import os
 import shutil
 import signal
@@ -47,9 +48,14 @@ def rewrite_in_place(dst, data):
         f.write(data)
 
 
+_ports = itertools.count(61001)  # next() on it is atomic: the background thread shares it
+
+
 def connect(addr=T.PEER4):
-    """One request to the peer at ADDR; returns the client's local port."""
-    s = socket.create_connection((addr, PORT), timeout=5)
+    """One request to the peer at ADDR; returns the client's local port, one
+    above the kernel's ephemeral range (32768-60999) and never used twice,
+    so the background connections cannot have had it."""
+    s = socket.create_connection((addr, PORT), timeout=5, source_address=("", next(_ports)))
     try:
         port = s.getsockname()[1]
         s.sendall(b"POST / HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello")
@@ -186,6 +192,9 @@ def main():
     prom = agent.prom()
     check("metrics.prom: egresswatch_lost_total 0", prom.get("egresswatch_lost_total") == 0,
           str(prom.get("egresswatch_lost_total")))
+    check("metrics.prom counts 3 reloads and 2 refused",
+          (prom.get("egresswatch_geo_reloads_total"), prom.get("egresswatch_geo_reload_failures_total")) == (3, 2),
+          {k: v for k, v in prom.items() if "geo" in k})
     print("%d checks failed" % len(failures) if failures else "all checks passed")
     return 1 if failures else 0
 
