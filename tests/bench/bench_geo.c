@@ -33,6 +33,7 @@
 #include "addr.h"
 #include "border.h"
 #include "geo.h"
+#include "pin.h"
 #include "policy.h"
 
 struct opts {
@@ -235,27 +236,6 @@ static void timed(const struct mix *m, const struct ew_policy *pol, struct ew_ge
 	t->misses = m1 - m0;
 }
 
-static int pin_cpu(int cpu)
-{
-	cpu_set_t set;
-
-	if (cpu < 0) {
-		if (sched_getaffinity(0, sizeof(set), &set))
-			return -1;
-		for (cpu = CPU_SETSIZE - 1; cpu >= 0 && !CPU_ISSET(cpu, &set); cpu--)
-			;
-		if (cpu < 0)
-			return -1;
-	}
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	if (sched_setaffinity(0, sizeof(set), &set)) {
-		fprintf(stderr, "bench_geo: cannot pin to CPU %d: %s\n", cpu, strerror(errno));
-		return -1;
-	}
-	return cpu;
-}
-
 static void usage(void)
 {
 	fputs("Usage: bench_geo [-n MILLIONS] [-u MILLIONS] [-d DISTINCT] [-s S] [-c CPU]\n"
@@ -389,7 +369,7 @@ int main(int argc, char **argv)
 	build_addresses(&m, &o, g, &pol);
 	ew_geo_close(g);
 	build_stream(&m, o.zipf_s);
-	cpu = pin_cpu(o.cpu);
+	cpu = bench_pin_cpu(o.cpu, "bench_geo");
 
 	/* A fresh handle: the cached run starts cold and warms up as the agent does. */
 	g = open_geo(&o);

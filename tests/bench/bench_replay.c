@@ -37,6 +37,7 @@
 #include "capture.h"
 #include "ew.h"
 #include "geo.h"
+#include "pin.h"
 #include "pipeline.h"
 #include "synth.h"
 
@@ -525,27 +526,6 @@ static long status_kib(const char *key)
 	return v;
 }
 
-static int pin_cpu(int cpu)
-{
-	cpu_set_t set;
-
-	if (cpu < 0) {
-		if (sched_getaffinity(0, sizeof(set), &set))
-			return -1;
-		for (cpu = CPU_SETSIZE - 1; cpu >= 0 && !CPU_ISSET(cpu, &set); cpu--)
-			;
-		if (cpu < 0)
-			return -1;
-	}
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	if (sched_setaffinity(0, sizeof(set), &set)) {
-		fprintf(stderr, "bench_replay: cannot pin to CPU %d: %s\n", cpu, strerror(errno));
-		return -1;
-	}
-	return cpu;
-}
-
 static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
 	return remove(path);
@@ -756,7 +736,7 @@ int main(int argc, char **argv)
 	rc = parse(argc, argv, &o);
 	if (rc >= 0)
 		return rc;
-	cpu = pin_cpu(o.cpu);
+	cpu = bench_pin_cpu(o.cpu, "bench_replay");
 	if (o.capture)
 		return write_capture(&o);
 	if (o.open_flows)

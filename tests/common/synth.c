@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "synth.h"
 
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 void synth_v4(uint8_t out[16], uint8_t a, uint8_t b, uint8_t c, uint8_t d)
@@ -85,4 +88,31 @@ void synth_exec(struct ew_ev_exec *e, uint16_t type, uint64_t ts, uint32_t tgid,
 		e->cgroup_len = (uint16_t)(strlen(cgroup) + 1);
 		memcpy(e->cgroup, cgroup, e->cgroup_len);
 	}
+}
+
+size_t synth_load_data(const char *file, uint8_t *buf, size_t max)
+{
+	const char *root = getenv("EW_SOURCE_ROOT");
+	char path[1024];
+	size_t n;
+	FILE *f;
+
+	if (!root) {
+		fprintf(stderr, "synth_load_data: EW_SOURCE_ROOT unset (run through meson test)\n");
+		abort();
+	}
+	snprintf(path, sizeof(path), "%s/tests/data/%s", root, file);
+	f = fopen(path, "rb");
+	if (!f) {
+		fprintf(stderr, "synth_load_data: %s: %s\n", path, strerror(errno));
+		abort();
+	}
+	n = fread(buf, 1, max, f);
+	fclose(f);
+	if (n == 0 || n == max) {
+		fprintf(stderr, "synth_load_data: %s: %zu bytes (empty, or more than %zu)\n", path,
+			n, max - 1);
+		abort();
+	}
+	return n;
 }

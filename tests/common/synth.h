@@ -6,6 +6,7 @@
 #ifndef EW_TEST_SYNTH_H
 #define EW_TEST_SYNTH_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "ew.h"
@@ -20,5 +21,9 @@ struct ew_ev_tcp synth_tcp(uint16_t type, uint64_t ts, uint64_t cookie, const ui
 /* Fills a heap event: exe and args given forward (as the /proc scan does). */
 void synth_exec(struct ew_ev_exec *e, uint16_t type, uint64_t ts, uint32_t tgid, uint32_t ppid,
 		const char *exe, const char *const *argv, const char *cgroup, uint64_t cgroup_id);
+
+/* Reads tests/data/@file (below $EW_SOURCE_ROOT); aborts with the reason when it
+ * is missing, empty or does not fit @max - 1 bytes. Return: its length. */
+size_t synth_load_data(const char *file, uint8_t *buf, size_t max);
 
 #endif

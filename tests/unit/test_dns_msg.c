@@ -6,6 +6,7 @@
 
 #include <criterion/criterion.h>
 
+#include "synth.h"
 #include "dns_msg.h"
 
 /* A DNS message assembled by hand; offsets kept so tests can point at them. */
@@ -315,22 +316,6 @@ Test(dns_msg, callback_stops_walk)
 	cr_assert_eq(ew_dns_answers(m.b, m.len, stop, NULL), -ECANCELED);
 }
 
-static size_t load(const char *file, uint8_t *buf, size_t max)
-{
-	const char *root = getenv("EW_SOURCE_ROOT");
-	char path[512];
-	FILE *f;
-	size_t n;
-
-	cr_assert_not_null(root);
-	snprintf(path, sizeof(path), "%s/tests/data/%s", root, file);
-	f = fopen(path, "rb");
-	cr_assert_not_null(f, "%s", path);
-	n = fread(buf, 1, max, f);
-	fclose(f);
-	return n;
-}
-
 /* Answers recorded from dnsmasq on 127.0.0.1: www.a.test CNAME b.test, b.test A/AAAA. */
 Test(dns_msg, recorded_dnsmasq_answers)
 {
@@ -338,14 +323,14 @@ Test(dns_msg, recorded_dnsmasq_answers)
 	struct seen s = {0};
 	uint8_t v4[16] = {[10] = 0xff, [11] = 0xff, 198, 18, 0, 9};
 	uint8_t v6[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 9};
-	size_t len = load("dns-dnsmasq-cname-a.bin", buf, sizeof(buf));
+	size_t len = synth_load_data("dns-dnsmasq-cname-a.bin", buf, sizeof(buf));
 
 	cr_assert_eq(ew_dns_answers(buf, len, record, &s), 1);
 	cr_assert_str_eq(s.name[0], "www.a.test");
 	cr_assert_arr_eq(s.addr[0], v4, 16);
 	for (size_t cut = 0; cut < len; cut++)
 		cr_assert_eq(ew_dns_answers(buf, cut, record, &s), -EAGAIN, "cut %zu", cut);
-	len = load("dns-dnsmasq-cname-aaaa.bin", buf, sizeof(buf));
+	len = synth_load_data("dns-dnsmasq-cname-aaaa.bin", buf, sizeof(buf));
 	cr_assert_eq(ew_dns_answers(buf, len, record, &s), 1);
 	cr_assert_str_eq(s.name[1], "www.a.test");
 	cr_assert_arr_eq(s.addr[1], v6, 16);

@@ -8,6 +8,7 @@
 
 #include <criterion/criterion.h>
 
+#include "synth.h"
 #include "decode.h"
 #include "payload.h"
 
@@ -16,24 +17,6 @@
 #define COOKIE 0xc00c1e0000000042ull
 
 static const char zero_name[EW_NAME_LEN];
-
-static size_t load(const char *file, uint8_t *buf, size_t max)
-{
-	const char *root = getenv("EW_SOURCE_ROOT");
-	char path[512];
-	FILE *f;
-	size_t n;
-
-	cr_assert_not_null(root, "EW_SOURCE_ROOT unset");
-	snprintf(path, sizeof(path), "%s/tests/data/%s", root, file);
-	f = fopen(path, "rb");
-	cr_assert_not_null(f, "%s", path);
-	n = fread(buf, 1, max, f);
-	fclose(f);
-	cr_assert_gt(n, 5, "%s", path);
-	cr_assert_lt(n, max, "%s does not fit", path);
-	return n;
-}
 
 /* A payload event as the kernel sends it: h.size = EW_PAYLOAD_HDR + len. */
 static struct ew_ev_payload *wrap(uint16_t type, const void *data, size_t len)
@@ -97,7 +80,7 @@ static void hello(const char *client, const char *want)
 	struct ew_ev_peer_name out;
 
 	snprintf(file, sizeof(file), "clienthello-%s.bin", client);
-	n = load(file, buf, sizeof(buf));
+	n = synth_load_data(file, buf, sizeof(buf));
 	ev = wrap(EW_EV_TCP_PAYLOAD, buf, n);
 	peer_name(ev, ev_len(ev), &out);
 	cr_assert_eq(out.result, EW_PARSE_OK, "%s: result %u", client, out.result);
@@ -148,7 +131,7 @@ Test(payload, hello_gnutls)
 Test(payload, hello_without_sni_is_none)
 {
 	uint8_t buf[4096];
-	size_t n = load("clienthello-openssl-nosni.bin", buf, sizeof(buf));
+	size_t n = synth_load_data("clienthello-openssl-nosni.bin", buf, sizeof(buf));
 	struct ew_ev_payload *ev = wrap(EW_EV_TCP_PAYLOAD, buf, n);
 	struct ew_ev_peer_name out;
 
@@ -260,7 +243,7 @@ Test(payload, other_protocols)
 Test(payload, lying_headers_are_bad)
 {
 	uint8_t buf[4096];
-	size_t n = load("clienthello-curl.bin", buf, sizeof(buf));
+	size_t n = synth_load_data("clienthello-curl.bin", buf, sizeof(buf));
 	struct ew_ev_payload *ev = wrap(EW_EV_TCP_PAYLOAD, buf, n);
 	struct ew_ev_peer_name out;
 	size_t len = ev_len(ev);
@@ -385,7 +368,7 @@ Test(payload, dns_recorded_a)
 {
 	static const uint8_t v4[16] = {[10] = 0xff, [11] = 0xff, 198, 18, 0, 9};
 	uint8_t buf[512];
-	size_t n = load("dns-dnsmasq-cname-a.bin", buf, sizeof(buf));
+	size_t n = synth_load_data("dns-dnsmasq-cname-a.bin", buf, sizeof(buf));
 	struct ew_ev_payload *ev = wrap(EW_EV_DNS_PAYLOAD, buf, n);
 	struct answers s;
 
@@ -404,7 +387,7 @@ Test(payload, dns_recorded_aaaa)
 {
 	static const uint8_t v6[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 9};
 	uint8_t buf[512];
-	size_t n = load("dns-dnsmasq-cname-aaaa.bin", buf, sizeof(buf));
+	size_t n = synth_load_data("dns-dnsmasq-cname-aaaa.bin", buf, sizeof(buf));
 	struct ew_ev_payload *ev = wrap(EW_EV_DNS_PAYLOAD, buf, n);
 	struct answers s;
 
@@ -450,7 +433,7 @@ Test(payload, dns_two_addresses)
 Test(payload, dns_outcomes)
 {
 	uint8_t buf[512], copy[512];
-	size_t n = load("dns-dnsmasq-cname-a.bin", buf, sizeof(buf));
+	size_t n = synth_load_data("dns-dnsmasq-cname-a.bin", buf, sizeof(buf));
 	struct ew_ev_payload *ev;
 	struct answers s;
 
@@ -535,7 +518,8 @@ Test(payload, mutated_payloads_always_decode)
 	uint8_t buf[4096];
 
 	for (size_t fi = 0; fi < sizeof(files) / sizeof(files[0]); fi++)
-		mutate(buf, load(files[fi], buf, sizeof(buf)), EW_EV_TCP_PAYLOAD, 7 + (unsigned)fi);
+		mutate(buf, synth_load_data(files[fi], buf, sizeof(buf)), EW_EV_TCP_PAYLOAD,
+		       7 + (unsigned)fi);
 	mutate((const uint8_t *)req, sizeof(req) - 1, EW_EV_TCP_PAYLOAD, 11);
 }
 
@@ -548,7 +532,7 @@ Test(payload, mutated_payloads_always_decode)
 Test(payload, lying_header_event_decodes)
 {
 	uint8_t buf[4096];
-	size_t n = load("clienthello-curl.bin", buf, sizeof(buf));
+	size_t n = synth_load_data("clienthello-curl.bin", buf, sizeof(buf));
 	struct ew_ev_payload *ev = wrap(EW_EV_TCP_PAYLOAD, buf, n);
 	struct ew_ev_peer_name out;
 
@@ -596,8 +580,10 @@ Test(payload, mutated_dns_answers_decode)
 {
 	uint8_t buf[512];
 
-	mutate(buf, load("dns-dnsmasq-cname-a.bin", buf, sizeof(buf)), EW_EV_DNS_PAYLOAD, 9);
-	mutate(buf, load("dns-dnsmasq-cname-aaaa.bin", buf, sizeof(buf)), EW_EV_DNS_PAYLOAD, 10);
+	mutate(buf, synth_load_data("dns-dnsmasq-cname-a.bin", buf, sizeof(buf)), EW_EV_DNS_PAYLOAD,
+	       9);
+	mutate(buf, synth_load_data("dns-dnsmasq-cname-aaaa.bin", buf, sizeof(buf)),
+	       EW_EV_DNS_PAYLOAD, 10);
 }
 
 /* A request line that starts like HTTP makes a hostile Host BAD, not OTHER. */

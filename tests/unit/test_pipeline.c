@@ -782,22 +782,6 @@ static void feed_answer(const struct ew_ev_dns_answer *a, void *arg)
 	feed(arg, a, sizeof(*a));
 }
 
-static size_t load_sample(const char *file, uint8_t *buf, size_t max)
-{
-	const char *root = getenv("EW_SOURCE_ROOT");
-	char path[512];
-	FILE *f;
-	size_t n;
-
-	cr_assert_not_null(root, "EW_SOURCE_ROOT unset");
-	snprintf(path, sizeof(path), "%s/tests/data/%s", root, file);
-	f = fopen(path, "rb");
-	cr_assert_not_null(f, "%s", path);
-	n = fread(buf, 1, max, f);
-	fclose(f);
-	return n;
-}
-
 static struct ew_ev_payload *payload(uint16_t type, uint64_t ts, uint64_t cookie, const void *d,
 				     size_t len)
 {
@@ -828,7 +812,7 @@ Test(pipeline, recorded_payloads_name_flows)
 	size_t n;
 
 	synth_v4(peer, 198, 18, 0, 9);
-	n = load_sample("dns-dnsmasq-cname-a.bin", buf, sizeof(buf));
+	n = synth_load_data("dns-dnsmasq-cname-a.bin", buf, sizeof(buf));
 	ev = payload(EW_EV_DNS_PAYLOAD, T0, 0, buf, n);
 	cr_assert_eq(ew_payload_dns(ev, EW_PAYLOAD_HDR + n, feed_answer, p), 1);
 	free(ev);
@@ -837,7 +821,7 @@ Test(pipeline, recorded_payloads_name_flows)
 	feed_close(p, T0 + 31 * S, 1, peer, 80);
 	/* TLS to it: the SNI of the curl ClientHello wins. */
 	feed_connect(p, T0 + 32 * S, 2, EW_IPPROTO_TCP, peer, 443);
-	n = load_sample("clienthello-curl.bin", buf, sizeof(buf));
+	n = synth_load_data("clienthello-curl.bin", buf, sizeof(buf));
 	ev = payload(EW_EV_TCP_PAYLOAD, T0 + 32 * S + 1000, 2, buf, n);
 	ew_payload_peer_name(ev, EW_PAYLOAD_HDR + n, &nm);
 	free(ev);

@@ -6,6 +6,7 @@
 
 #include <criterion/criterion.h>
 
+#include "synth.h"
 #include "tls_sni.h"
 
 /* Recorded ClientHellos are at most a few KiB; the largest here is 517 bytes. */
@@ -13,19 +14,10 @@
 
 static size_t load(const char *client, uint8_t *buf)
 {
-	const char *root = getenv("EW_SOURCE_ROOT");
-	char path[512];
-	FILE *f;
-	size_t n;
+	char file[64];
 
-	cr_assert_not_null(root, "EW_SOURCE_ROOT unset");
-	snprintf(path, sizeof(path), "%s/tests/data/clienthello-%s.bin", root, client);
-	f = fopen(path, "rb");
-	cr_assert_not_null(f, "%s", path);
-	n = fread(buf, 1, MAX_HELLO, f);
-	fclose(f);
-	cr_assert_gt(n, 5);
-	return n;
+	snprintf(file, sizeof(file), "clienthello-%s.bin", client);
+	return synth_load_data(file, buf, MAX_HELLO);
 }
 
 /* Offset of the first byte of the host_name in a recorded hello. */
