@@ -7,7 +7,11 @@
 #   (defaults: $EGRESSWATCH / $BENCH_CONNECT, else build/agent/egresswatch and
 #    build/tests/bench/bench_connect relative to the current directory)
 # Environment: RUN_SECONDS (5), BENCH_CPU (1: client and server pinned there),
-#   SAME_CORE (1: also a run with the agent pinned to BENCH_CPU; 0 to skip).
+#   SAME_CORE (1: also a run with the agent pinned to BENCH_CPU; 0 to skip),
+#   NAMES_AB (1: the A runs have the agent with hooks.names off instead of no
+#   agent, so B/A is the cost of taking each connection's first payload; the
+#   connections go to 198.18.9.1, added to lo for the run, because loopback
+#   addresses are never inspected).
 #
 # Runs A (no agent), B (agent on any CPU), A, [B' (agent on the bench's CPU), A]
 # so drift between runs shows; each B is compared with the mean of the A runs
@@ -19,6 +23,12 @@ BC=${2:-${BENCH_CONNECT:-build/tests/bench/bench_connect}}
 RUN_SECONDS=${RUN_SECONDS:-5}
 BENCH_CPU=${BENCH_CPU:-1}
 SAME_CORE=${SAME_CORE:-1}
+NAMES_AB=${NAMES_AB:-0}
+ADDR=127.0.0.1
+if [ "$NAMES_AB" = 1 ]; then
+	ADDR=198.18.9.1
+	SAME_CORE=0
+fi
 
 if [ "$(id -u)" != 0 ]; then
 	echo "agent_overhead: needs root (loads eBPF programs); skipped"
@@ -40,16 +50,23 @@ cleanup() {
 		wait "$agent_pid" 2>/dev/null
 	fi
 	rm -rf "$work" "$data"
+	[ "$NAMES_AB" = 1 ] && ip addr del "$ADDR/32" dev lo 2>/dev/null
+	return 0
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 printf '{"report_interval": 60}\n' >"$work/config.json"
+printf '{"report_interval": 60, "hooks": {"names": false}}\n' >"$work/nonames.json"
+if [ "$NAMES_AB" = 1 ] && ! ip addr add "$ADDR/32" dev lo; then
+	echo "agent_overhead: cannot add $ADDR to lo" >&2
+	exit 1
+fi
 
 # run_bench LABEL -> sets $rate
 run_bench() {
 	local out
-	out=$("$BC" -t "$RUN_SECONDS" -c "$BENCH_CPU")
+	out=$("$BC" -t "$RUN_SECONDS" -c "$BENCH_CPU" -a "$ADDR")
 	if [ $? -ne 0 ]; then
 		echo "agent_overhead: bench_connect failed: $out" >&2
 		exit 1
@@ -58,13 +75,13 @@ run_bench() {
 	printf '%-34s %8s conn/s\n' "$1" "$rate"
 }
 
-# start_agent [CPU]: start it and wait for the "running:" line on its stderr.
+# start_agent [CPU [CONFIG]]: start it and wait for the "running:" line on its stderr.
 start_agent() {
 	local pin=() i
 	[ -n "${1:-}" ] && pin=(taskset -c "$1")
 	rm -rf "${data:?}"/*
 	: >"$work/agent.err"
-	"${pin[@]}" "$EW" run --quiet --config "$work/config.json" --data-dir "$data" \
+	"${pin[@]}" "$EW" run --quiet --config "${2:-$work/config.json}" --data-dir "$data" \
 		2>"$work/agent.err" >/dev/null &
 	agent_pid=$!
 	for ((i = 0; i < 300; i++)); do
@@ -96,15 +113,26 @@ stop_agent() {
 	[ "$st" = 0 ] || { cat "$work/agent.err" >&2; }
 }
 
-echo "bench_connect: ${RUN_SECONDS}s per run, client and server on CPU $BENCH_CPU"
-run_bench "A1 no agent"
+# A runs: no agent, or with NAMES_AB the agent without payload capture.
+run_a() {
+	if [ "$NAMES_AB" = 1 ]; then
+		start_agent "" "$work/nonames.json"
+		run_bench "$1 agent, hooks.names off"
+		stop_agent
+	else
+		run_bench "$1 no agent"
+	fi
+}
+
+echo "bench_connect: ${RUN_SECONDS}s per run to $ADDR, client and server on CPU $BENCH_CPU"
+run_a A1
 a1=$rate
 start_agent
 run_bench "B  agent running (any CPU)"
 b=$rate
 stop_agent
 b_flows=${flows:-0}
-run_bench "A2 no agent"
+run_a A2
 a2=$rate
 bs=
 if [ "$SAME_CORE" = 1 ]; then
