@@ -35,6 +35,7 @@ struct db {
  */
 #define CACHE_WAYS     4
 #define CACHE_SET_BITS 14
+#define CACHE_BYTES    (sizeof(struct cache_set) << CACHE_SET_BITS)
 
 #define ANS_VALID   0x1
 #define ANS_FOUND   0x2
@@ -317,9 +318,12 @@ int ew_geo_open(const char *const *paths, int n, struct ew_geo **out, char *err,
 	g = calloc(1, sizeof(*g));
 	if (!g)
 		return -ENOMEM;
-	g->cache = aligned_alloc(64, sizeof(*g->cache) << CACHE_SET_BITS);
-	if (g->cache)
-		memset(g->cache, 0, sizeof(*g->cache) << CACHE_SET_BITS);
+	/* Page-aligned and zero-filled on first touch: a host talking to few
+	 * peers pays for the sets it uses, not for all 2 MiB. */
+	g->cache =
+	    mmap(NULL, CACHE_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (g->cache == MAP_FAILED)
+		g->cache = NULL;
 	for (int i = 0; i < n && g->cache; i++)
 		if ((g->paths[i] = strdup(paths[i])))
 			g->n_paths++;
@@ -631,6 +635,7 @@ void ew_geo_close(struct ew_geo *g)
 		free(g->paths[i]);
 	free(g->names.text);
 	free(g->names.slot);
-	free(g->cache);
+	if (g->cache)
+		munmap(g->cache, CACHE_BYTES);
 	free(g);
 }
