@@ -17,14 +17,18 @@
 static const char usage[] =
     "Usage: egresswatch replay FILE [OPTIONS]\n"
     "\n"
-    "Feed the raw kernel events that `egresswatch run --capture FILE` wrote\n"
-    "through the same userspace pipeline, and write the same records, without\n"
-    "a kernel, root or /proc. Given the same config, a replay is deterministic.\n"
+    "Feed the events that `egresswatch run --capture FILE` wrote through the\n"
+    "same userspace pipeline, and write the same records, without a kernel,\n"
+    "root or /proc. Given the same config, policy and geolocation databases,\n"
+    "a replay is deterministic.\n"
     "\n"
     "Options:\n"
     "  -d, --data-dir DIR    where to write records (default ./egresswatch-replay)\n"
     "  -c, --config FILE     config whose intervals and sizes to use (use the\n"
     "                        run's config to reproduce its records exactly)\n"
+    "  -p, --policy FILE     compliance policy (default: domestic = CN)\n"
+    "  -g, --geo-db FILE     geolocation database, libloc or MaxMind DB\n"
+    "                        (repeatable; default the libloc database)\n"
     "      --print           print one line per record on stdout\n"
     "  -h, --help            this text\n"
     "\n"
@@ -36,6 +40,8 @@ int ew_cmd_replay(int argc, char **argv)
 	static const struct option longs[] = {
 	    {"data-dir", required_argument, NULL, 'd'},
 	    {"config", required_argument, NULL, 'c'},
+	    {"policy", required_argument, NULL, 'p'},
+	    {"geo-db", required_argument, NULL, 'g'},
 	    {"print", no_argument, NULL, 'P'},
 	    {"help", no_argument, NULL, 'h'},
 	    {0},
@@ -61,8 +67,11 @@ int ew_cmd_replay(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "d:c:g:p:h", longs, NULL)) != -1) {
 		switch (c) {
 		case 'g':
-			if (n_db == EW_GEO_MAX_DBS)
+			if (n_db == EW_GEO_MAX_DBS) {
+				fprintf(stderr, "egresswatch replay: at most %d --geo-db files\n",
+					EW_GEO_MAX_DBS);
 				return EW_EXIT_USAGE;
+			}
 			dbs[n_db++] = optarg;
 			break;
 		case 'p':

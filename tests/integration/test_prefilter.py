@@ -20,6 +20,7 @@ failures = []
 
 DC_CN = "198.18.4.2"        # in 198.18.4.0/24, a domestic policy network: skipped
 PARTNER_DE = "198.18.4.130"  # in 198.18.4.128/25, a foreign one inside it: inspected
+VIN = "LSVAU2180N2183294"   # an identifier in a request the agent inspects: must stay in memory
 
 
 def check(name, cond, detail=""):
@@ -118,7 +119,8 @@ def main():
         local = subprocess.Popen(["openssl", "s_server", "-accept", "127.0.0.1:4433", "-cert", crt, "-key", key,
                                   "-www", "-quiet"], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                  stderr=subprocess.DEVNULL)
-        agent = T.Agent(work, extra=["--policy", policy]).start()
+        capture = os.path.join(work, "events.cap")
+        agent = T.Agent(work, capture=capture, extra=["--policy", policy]).start()
         try:
             T.wait_for(lambda: subprocess.run(["ss", "-Hltn", "sport = :4433"], capture_output=True,
                                               text=True).stdout.strip() != "", what="local s_server")
@@ -138,6 +140,9 @@ def main():
             raw_send(PARTNER_DE, 443, client_hello(b"\x00\x00\x02\x13\x01\x01\x00")[:30])
             # and the agent still names what follows
             s_client(PARTNER_DE, 443, "after.example.de")
+            # A plaintext request carrying an identifier: its Host is kept, the rest never.
+            raw_send(PARTNER_DE, 443, ("POST /upload?vin=%s HTTP/1.1\r\nHost: upload.example.de\r\n"
+                                       "Content-Length: 17\r\n\r\n%s" % (VIN, VIN)).encode())
             time.sleep(1.5)
             alive = agent.proc.poll() is None
         finally:
@@ -188,6 +193,29 @@ def main():
     check("a ClientHello cut short counted as short", parsed("tls", "short") == 1, tls)
     check("real ClientHellos parsed", parsed("tls", "ok") == 2, tls)
     check("nothing lost", prom.get("egresswatch_lost_total", -1) == 0, prom.get("egresswatch_lost_total"))
+    up = [r for r in de if T.field(r, "egresswatch.peer.domain") == "upload.example.de"]
+    check("plaintext HTTP request named by its Host", len(up) == 1 and
+          T.field(up[0], "egresswatch.peer.name_source") == "http_host", [T.field(r, "egresswatch.peer.domain") for r in de])
+    leaks = []
+    for root, _, files in os.walk(work):
+        for name in files:
+            path = os.path.join(root, name)
+            with open(path, "rb") as f:
+                data = f.read()
+            if path.endswith(".gz"):
+                import gzip
+                data = gzip.decompress(data)
+            if VIN.encode() in data:
+                leaks.append(path)
+    check("the identifier in the payload reached no file (records, capture, logs)", not leaks, leaks)
+    replay_dir = os.path.join(work, "replayed")
+    r = subprocess.run([T.egresswatch(), "replay", capture, "--data-dir", replay_dir, "--policy", policy,
+                        "--config", agent.config], capture_output=True, text=True, timeout=120)
+    replayed = [x for x in T.read_records(replay_dir) if T.field(x, "event.kind") == "event"]
+    names = lambda rs: sorted((T.field(x, "egresswatch.flow_id"), T.field(x, "egresswatch.peer.domain") or "")
+                              for x in rs if T.field(x, "event.kind") == "event")
+    check("replay of the capture gives the same names", r.returncode == 0 and names(replayed) == names(recs),
+          r.stderr[-500:])
     errs = T.schema_errors(recs)
     check("records valid against the schema", not errs, errs[:1])
     print("%d failed" % len(failures))
