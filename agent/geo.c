@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "geo.h"
+#include "geo_file.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -15,7 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -62,15 +62,6 @@ struct names {
 	uint32_t used, mask;
 };
 
-/* What a path pointed at when last looked: tells a rewrite or a rename apart from no change. */
-struct file_id {
-	int err; /* errno of stat(), 0 when the fields below are valid */
-	dev_t dev;
-	ino_t ino;
-	off_t size;
-	struct timespec mtim;
-};
-
 struct ew_geo {
 	struct cache_set *cache;
 	struct names names;
@@ -82,7 +73,7 @@ struct ew_geo {
 	/* ew_geo_changed(): the files as loaded, as seen last call, as last reported */
 	char *paths[EW_GEO_MAX_DBS];
 	int n_paths;
-	struct file_id loaded[EW_GEO_MAX_DBS], seen[EW_GEO_MAX_DBS], reported[EW_GEO_MAX_DBS];
+	struct ew_file_id loaded[EW_GEO_MAX_DBS], seen[EW_GEO_MAX_DBS], reported[EW_GEO_MAX_DBS];
 };
 
 /*
@@ -189,109 +180,9 @@ static bool is_libloc(int fd)
 	return pread(fd, magic, sizeof(magic), 0) == sizeof(magic) && !memcmp(magic, "LOCDBXX", 7);
 }
 
-static void file_id_set(struct file_id *id, const struct stat *st)
-{
-	memset(id, 0, sizeof(*id));
-	id->dev = st->st_dev;
-	id->ino = st->st_ino;
-	id->size = st->st_size;
-	id->mtim = st->st_mtim;
-}
-
-static void file_id_get(const char *path, struct file_id *id)
-{
-	struct stat st;
-
-	if (stat(path, &st)) {
-		memset(id, 0, sizeof(*id));
-		id->err = errno;
-		return;
-	}
-	file_id_set(id, &st);
-}
-
-static bool file_id_eq(const struct file_id *a, const struct file_id *b)
-{
-	return a->err == b->err && a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
-	       a->mtim.tv_sec == b->mtim.tv_sec && a->mtim.tv_nsec == b->mtim.tv_nsec;
-}
-
-static int copy_file(int out, int in, off_t size, off_t *done)
-{
-	*done = 0;
-	while (*done < size) {
-		ssize_t n = sendfile(out, in, done, (size_t)(size - *done));
-
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			break; /* it shrank under us */
-	}
-	return 0;
-}
-
-/*
- * The libraries map the file they open. A file rewritten in place (cp over
- * it, a download straight to its name) would then change under the lookups
- * in use, and end them with SIGBUS where it shrank. So read it once into
- * memory of our own and open that; a file that changes while it is read is
- * refused, and read again once it has settled (ew_geo_changed()).
- * Return: a memfd holding the copy, or -errno with the reason in @err.
- */
-static int snapshot(const char *path, struct file_id *id, char *err, size_t len)
-{
-	struct stat before, after;
-	int in, mfd, rc;
-	off_t done;
-
-	/* O_NONBLOCK: a FIFO given by mistake must not hang the agent. */
-	in = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-	if (in < 0 || fstat(in, &before)) {
-		rc = -errno;
-		if (in >= 0)
-			close(in);
-		snprintf(err, len, "%s: cannot open: %s", path, strerror(-rc));
-		return rc;
-	}
-	if (!S_ISREG(before.st_mode) || before.st_size == 0) {
-		close(in);
-		snprintf(err, len, "%s: %s", path,
-			 S_ISREG(before.st_mode) ? "empty file" : "not a regular file");
-		return -EINVAL;
-	}
-	mfd = memfd_create("egresswatch-geo", MFD_CLOEXEC);
-	if (mfd < 0) {
-		rc = -errno;
-		close(in);
-		snprintf(err, len, "%s: no memory for a copy: %s", path, strerror(-rc));
-		return rc;
-	}
-	rc = copy_file(mfd, in, before.st_size, &done);
-	if (!rc && fstat(in, &after))
-		rc = -errno;
-	close(in);
-	if (rc) {
-		close(mfd);
-		snprintf(err, len, "%s: cannot read: %s", path, strerror(-rc));
-		return rc;
-	}
-	if (done != before.st_size || after.st_size != before.st_size ||
-	    after.st_mtim.tv_sec != before.st_mtim.tv_sec ||
-	    after.st_mtim.tv_nsec != before.st_mtim.tv_nsec) {
-		close(mfd);
-		snprintf(err, len,
-			 "%s: changed while it was being read: write new databases beside it and "
-			 "rename() them into place",
-			 path);
-		return -EAGAIN;
-	}
-	file_id_set(id, &before);
-	return mfd;
-}
-
 static int open_one(struct ew_geo *g, int i, const char *path, char *err, size_t len)
 {
-	int fd = snapshot(path, &g->loaded[i], err, len), rc;
+	int fd = ew_file_snapshot(path, &g->loaded[i], err, len), rc;
 
 	if (fd < 0)
 		return fd;
@@ -348,14 +239,14 @@ int ew_geo_open(const char *const *paths, int n, struct ew_geo **out, char *err,
 
 bool ew_geo_changed(struct ew_geo *g)
 {
-	struct file_id now[EW_GEO_MAX_DBS] = {0};
+	struct ew_file_id now[EW_GEO_MAX_DBS] = {0};
 	bool settled = true, differs = false, unreported = false;
 
 	for (int i = 0; i < g->n_paths; i++) {
-		file_id_get(g->paths[i], &now[i]);
-		settled &= file_id_eq(&now[i], &g->seen[i]);
-		differs |= !file_id_eq(&now[i], &g->loaded[i]);
-		unreported |= !file_id_eq(&now[i], &g->reported[i]);
+		ew_file_id_get(g->paths[i], &now[i]);
+		settled &= ew_file_id_eq(&now[i], &g->seen[i]);
+		differs |= !ew_file_id_eq(&now[i], &g->loaded[i]);
+		unreported |= !ew_file_id_eq(&now[i], &g->reported[i]);
 	}
 	memcpy(g->seen, now, sizeof(now[0]) * (size_t)g->n_paths);
 	/* A file still being written changes between calls: wait for it to settle. */
