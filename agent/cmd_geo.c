@@ -119,10 +119,8 @@ int ew_cmd_geo(int argc, char **argv)
 		      stderr);
 		return EW_EXIT_USAGE;
 	}
-	rc = ew_policy_load(policy ? policy : EW_DEFAULT_POLICY, &pol, err, sizeof(err));
-	if (rc == -ENOENT && !policy) {
-		ew_policy_defaults(&pol);
-	} else if (rc) {
+	rc = ew_policy_load_or_default(policy, &pol, err, sizeof(err));
+	if (rc < 0) {
 		ew_err("%s", err);
 		return EW_EXIT_USAGE;
 	}

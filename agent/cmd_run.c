@@ -168,12 +168,11 @@ static int load_inputs(const struct run_opts *o, struct ew_config *cfg, struct e
 			       "the defaults");
 		return EW_EXIT_USAGE;
 	}
-	path = o->policy ? o->policy : EW_DEFAULT_POLICY;
-	rc = ew_policy_load(path, pol, err, sizeof(err));
-	if (rc == -ENOENT && !o->policy) {
-		ew_policy_defaults(pol);
-		ew_info("%s not found: using the default policy (domestic = CN)", path);
-	} else if (rc) {
+	rc = ew_policy_load_or_default(o->policy, pol, err, sizeof(err));
+	if (rc == 1) {
+		ew_info("%s not found: using the default policy (domestic = CN)",
+			EW_DEFAULT_POLICY);
+	} else if (rc < 0) {
 		ew_err("%s", err);
 		return EW_EXIT_USAGE;
 	}

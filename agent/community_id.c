@@ -4,14 +4,8 @@
 #include <string.h>
 
 #include "community_id.h"
+#include "addr.h"
 #include "sha1.h"
-
-static bool is_v4_mapped(const uint8_t a[16])
-{
-	static const uint8_t pfx[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-
-	return memcmp(a, pfx, sizeof(pfx)) == 0;
-}
 
 /*
  * ICMP has no ports: the spec uses type and code, except that a request and
@@ -87,14 +81,14 @@ int ew_community_id(uint16_t seed, uint8_t proto, const uint8_t saddr[16], uint1
 	/* seed(2) + 2 * addr(16) + proto(1) + pad(1) + 2 * port(2) */
 	uint8_t buf[2 + 16 + 16 + 1 + 1 + 2 + 2];
 	uint8_t digest[EW_SHA1_LEN];
-	bool v4 = is_v4_mapped(saddr);
+	bool v4 = ew_addr_is_v4(saddr);
 	size_t alen = v4 ? 4 : 16, off = v4 ? 12 : 0, n = 0;
 	bool has_ports = true, one_way = false;
 	const uint8_t *a1 = saddr + off, *a2 = daddr + off;
 	uint16_t p1 = sport, p2 = dport;
 	int cmp, cp;
 
-	if (v4 != is_v4_mapped(daddr))
+	if (v4 != ew_addr_is_v4(daddr))
 		return -EINVAL;
 
 	switch (proto) {

@@ -12,7 +12,6 @@
 #include <stdio.h>
 
 #define EW_DEFAULT_CONFIG   "/etc/egresswatch/egresswatch.json"
-#define EW_DEFAULT_POLICY   "/etc/egresswatch/policy.json"
 #define EW_DEFAULT_DATA_DIR "/var/lib/egresswatch"
 
 struct ew_config {

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "addr.h"
 #include "tcp_bytes.h"
 
 #define OWNER_SLOTS 16384 /* UDP socket owners, direct-mapped: a cache, not a table */
@@ -219,13 +220,6 @@ static void end_flow(struct ew_flows *t, struct ew_flow *f, enum ew_flow_end why
 	remove_flow(t, f);
 }
 
-static bool is_v4_mapped(const uint8_t a[16])
-{
-	static const uint8_t prefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-
-	return memcmp(a, prefix, 12) == 0;
-}
-
 static struct ew_flow *create(struct ew_flows *t, uint64_t cookie, const uint8_t raddr[16],
 			      uint16_t rport, uint8_t proto, uint64_t ts)
 {
@@ -278,7 +272,7 @@ static void set_peer(struct ew_flow *f, const uint8_t addr[16], uint16_t port)
 {
 	memcpy(f->peer, addr, 16);
 	f->peer_port = port;
-	f->family = is_v4_mapped(addr) ? EW_AF_INET : EW_AF_INET6;
+	f->family = ew_addr_is_v4(addr) ? EW_AF_INET : EW_AF_INET6;
 }
 
 static void set_local(struct ew_flow *f, const uint8_t addr[16], uint16_t port)

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "geo.h"
+#include "addr.h"
 #include "geo_file.h"
+#include "names.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -44,7 +46,7 @@ struct db {
 struct answer {
 	uint8_t addr[16];
 	uint32_t asn;
-	uint32_t org; /* offset into the names pool, 0: none */
+	uint32_t org; /* AS name, an id of names.h, 0: none */
 	char country[2];
 	uint8_t flags;	  /* ANS_* */
 	uint8_t spare[5]; /* 32 bytes: a set is two cache lines */
@@ -54,17 +56,9 @@ struct cache_set {
 	struct answer way[CACHE_WAYS]; /* way[0] most recently used */
 };
 
-/* AS names, each kept once: a few thousand distinct ones answer most lookups. */
-struct names {
-	char *text; /* NUL-terminated names back to back; offset 0 is "" */
-	uint32_t len, cap;
-	uint32_t *slot; /* open addressing: offsets into text, 0 empty */
-	uint32_t used, mask;
-};
-
 struct ew_geo {
 	struct cache_set *cache;
-	struct names names;
+	struct ew_names *names; /* AS names, each kept once, for as long as the handle */
 	bool no_cache;
 	uint64_t hits, misses;
 	struct loc_ctx *ctx;
@@ -215,10 +209,11 @@ int ew_geo_open(const char *const *paths, int n, struct ew_geo **out, char *err,
 	    mmap(NULL, CACHE_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (g->cache == MAP_FAILED)
 		g->cache = NULL;
+	g->names = ew_names_new();
 	for (int i = 0; i < n && g->cache; i++)
 		if ((g->paths[i] = strdup(paths[i])))
 			g->n_paths++;
-	if (!g->cache || g->n_paths < n) {
+	if (!g->cache || !g->names || g->n_paths < n) {
 		ew_geo_close(g);
 		return -ENOMEM;
 	}
@@ -261,77 +256,22 @@ void ew_geo_set_cache(struct ew_geo *g, bool on)
 	g->no_cache = !on;
 }
 
-static uint32_t hash_bytes(const char *s, size_t n)
+/* The id of AS name @s (@n bytes, no NUL needed), cut to what a result holds;
+ * one reference per distinct name, dropped with the handle. 0: none. */
+static uint32_t intern_org(struct ew_geo *g, const char *s, size_t n)
 {
-	uint32_t h = 2166136261u;
-
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (uint8_t)s[i]) * 16777619u;
-	return h;
-}
-
-static bool names_grow(struct names *p)
-{
-	uint32_t cap = p->mask ? (p->mask + 1) * 2 : 1024;
-	uint32_t *slot = calloc(cap, sizeof(*slot));
-
-	if (!slot)
-		return false;
-	for (uint32_t i = 0; p->mask && i <= p->mask; i++) {
-		const char *t = p->text + p->slot[i];
-		uint32_t j;
-
-		if (!p->slot[i])
-			continue;
-		for (j = hash_bytes(t, strlen(t)) & (cap - 1); slot[j]; j = (j + 1) & (cap - 1))
-			;
-		slot[j] = p->slot[i];
-	}
-	free(p->slot);
-	p->slot = slot;
-	p->mask = cap - 1;
-	return true;
-}
-
-/* The offset of @s (@n bytes, no NUL needed) in the pool, added when new; 0 when out of memory. */
-static uint32_t names_intern(struct names *p, const char *s, size_t n)
-{
-	uint32_t h, i;
+	char name[sizeof(((struct ew_geo_result *)0)->as_org)];
+	uint32_t id;
 
 	n = strnlen(s, n);
+	if (n > sizeof(name) - 1)
+		n = sizeof(name) - 1;
 	if (n == 0)
 		return 0;
-	if (n > sizeof(((struct ew_geo_result *)0)->as_org) - 1)
-		n = sizeof(((struct ew_geo_result *)0)->as_org) - 1;
-	if ((p->used + 1) * 2 > p->mask + 1 && !names_grow(p))
-		return 0;
-	h = hash_bytes(s, n);
-	for (i = h & p->mask; p->slot[i]; i = (i + 1) & p->mask) {
-		const char *t = p->text + p->slot[i];
-
-		if (!strncmp(t, s, n) && !t[n])
-			return p->slot[i];
-	}
-	if (p->cap - p->len < n + 1 || !p->text) {
-		uint32_t cap = p->cap ? p->cap * 2 : 16384;
-		char *text;
-
-		while (cap - p->len < n + 2)
-			cap *= 2;
-		text = realloc(p->text, cap);
-		if (!text)
-			return 0;
-		if (!p->text)
-			text[p->len++] = '\0'; /* offset 0: no name */
-		p->text = text;
-		p->cap = cap;
-	}
-	memcpy(p->text + p->len, s, n);
-	p->text[p->len + n] = '\0';
-	p->slot[i] = p->len;
-	p->len += (uint32_t)n + 1;
-	p->used++;
-	return p->slot[i];
+	memcpy(name, s, n);
+	name[n] = '\0';
+	id = ew_names_find(g->names, name);
+	return id ? id : ew_names_get(g->names, name);
 }
 
 static void set_country(struct answer *a, const char *cc, size_t n)
@@ -366,7 +306,7 @@ static void lookup_libloc(struct ew_geo *g, struct db *d, const uint8_t addr[16]
 		a->asn = asn;
 		if (!a->org && loc_database_get_as(d->loc, &as, asn) == 0 && as) {
 			if (loc_as_get_name(as))
-				a->org = names_intern(&g->names, loc_as_get_name(as), SIZE_MAX);
+				a->org = intern_org(g, loc_as_get_name(as), SIZE_MAX);
 			loc_as_unref(as);
 		}
 	}
@@ -387,7 +327,6 @@ static bool mmdb_string(MMDB_entry_s *e, const char *const *path, const char **s
 
 static void lookup_mmdb(struct ew_geo *g, struct db *d, const uint8_t addr[16], struct answer *a)
 {
-	static const uint8_t v4[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
 	static const char *const country[] = {"country", "iso_code", NULL};
 	static const char *const registered[] = {"registered_country", "iso_code", NULL};
 	static const char *const asn_path[] = {"autonomous_system_number", NULL};
@@ -400,7 +339,7 @@ static void lookup_mmdb(struct ew_geo *g, struct db *d, const uint8_t addr[16], 
 	const char *str;
 	size_t n;
 
-	if (!memcmp(addr, v4, 12)) {
+	if (ew_addr_is_v4(addr)) {
 		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
 
 		s4->sin_family = AF_INET;
@@ -422,7 +361,7 @@ static void lookup_mmdb(struct ew_geo *g, struct db *d, const uint8_t addr[16], 
 	    v.type == MMDB_DATA_TYPE_UINT32)
 		a->asn = v.uint32;
 	if (!a->org && mmdb_string(&res.entry, org_path, &str, &n))
-		a->org = names_intern(&g->names, str, n);
+		a->org = intern_org(g, str, n);
 	/* GeoIP2 City/Country/Enterprise mark anycast networks in traits. */
 	if (MMDB_aget_value(&res.entry, &v, anycast_path) == MMDB_SUCCESS && v.has_data &&
 	    v.type == MMDB_DATA_TYPE_BOOLEAN && v.boolean)
@@ -446,7 +385,7 @@ static void lookup_uncached(struct ew_geo *g, const uint8_t addr[16], struct ans
 
 static int answer_to_result(const struct ew_geo *g, const struct answer *a, struct ew_geo_result *r)
 {
-	const char *org = a->org ? g->names.text + a->org : "";
+	const char *org = ew_names_str(g->names, a->org);
 	size_t n = strlen(org);
 
 	r->country[0] = a->country[0];
@@ -524,8 +463,7 @@ void ew_geo_close(struct ew_geo *g)
 		loc_unref(g->ctx);
 	for (int i = 0; i < g->n_paths; i++)
 		free(g->paths[i]);
-	free(g->names.text);
-	free(g->names.slot);
+	ew_names_free(g->names);
 	if (g->cache)
 		munmap(g->cache, CACHE_BYTES);
 	free(g);

@@ -17,6 +17,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "addr.h"
 #include "ew.skel.h"
 #include "log.h"
 #include "probe.h"
@@ -107,10 +108,7 @@ static void degrade(struct ew_loader *l, const struct ew_hook_desc *h, const cha
 
 static int skip_net(int fd, const uint8_t addr[16], uint8_t prefix, __u8 skip)
 {
-	struct ew_lpm_key {
-		__u32 prefixlen;
-		__u8 addr[16];
-	} key = {.prefixlen = prefix};
+	struct ew_lpm_key key = {.prefixlen = prefix};
 
 	memcpy(key.addr, addr, 16);
 	return bpf_map_update_elem(fd, &key, &skip, BPF_ANY) ? -errno : 0;
@@ -123,22 +121,24 @@ static int skip_net(int fd, const uint8_t addr[16], uint8_t prefix, __u8 skip)
  */
 static int fill_skip_nets(struct ew_loader *l, const struct ew_policy *pol)
 {
-	static const uint8_t lo4[16] = {[10] = 0xff, [11] = 0xff, [12] = 127};
-	static const uint8_t lo6[16] = {[15] = 1};
-	int fd = bpf_map__fd(l->skel->maps.ew_skip_nets), rc, n = 2;
+	static const char *const loopback[] = {"127.0.0.0/8", "::1/128"};
+	int fd = bpf_map__fd(l->skel->maps.ew_skip_nets), rc = 0;
+	uint8_t addr[16], prefix;
+	const char *what = "";
 
-	if ((rc = skip_net(fd, lo4, 104, 1)) || (rc = skip_net(fd, lo6, 128, 1)))
-		goto fail;
-	for (int i = 0; pol && i < pol->n_nets; i++, n++) {
+	for (size_t i = 0; i < sizeof(loopback) / sizeof(loopback[0]) && !rc; i++) {
+		what = loopback[i];
+		ew_cidr_parse(what, addr, &prefix);
+		rc = skip_net(fd, addr, prefix, 1);
+	}
+	for (int i = 0; pol && i < pol->n_nets && !rc; i++) {
 		const struct ew_policy_net *net = &pol->nets[i];
 
+		what = net->name;
 		rc = skip_net(fd, net->addr, net->prefix, ew_policy_domestic(pol, net->country));
-		if (rc)
-			goto fail;
 	}
-	return 0;
-fail:
-	ew_err("cannot fill the pre-filter map ew_skip_nets (entry %d): %s", n, strerror(-rc));
+	if (rc)
+		ew_err("cannot fill the pre-filter map ew_skip_nets (%s): %s", what, strerror(-rc));
 	return rc;
 }
 

@@ -103,18 +103,28 @@ static uint32_t new_id(struct ew_names *n)
 	return n->used++;
 }
 
+static uint32_t find(const struct ew_names *n, const char *name, uint64_t h)
+{
+	for (uint32_t id = n->buckets[h & n->mask]; id; id = n->e[id].next)
+		if (n->e[id].hash == h && strcmp(n->e[id].s, name) == 0)
+			return id;
+	return 0;
+}
+
+uint32_t ew_names_find(const struct ew_names *n, const char *name)
+{
+	return find(n, name, hash_str(name));
+}
+
 uint32_t ew_names_get(struct ew_names *n, const char *name)
 {
 	uint64_t h = hash_str(name);
+	uint32_t id = find(n, name, h);
 	struct entry *e;
-	uint32_t id;
 
-	for (id = n->buckets[h & n->mask]; id; id = n->e[id].next) {
-		e = &n->e[id];
-		if (e->hash == h && strcmp(e->s, name) == 0) {
-			e->refs++;
-			return id;
-		}
+	if (id) {
+		n->e[id].refs++;
+		return id;
 	}
 	if (n->live + 1 > n->mask && grow_buckets(n))
 		return 0;

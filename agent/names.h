@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * names.h - interned peer names, reference counted.
+ * names.h - interned names (peers' names, AS names), reference counted.
  *
  * Thousands of flows and cache entries share a few hundred names; each
- * holds a 24-bit id instead of a copy, which keeps struct ew_flow at its
- * size. An id lives while any holder has a reference.
+ * holds a 24-bit id instead of a copy, which keeps struct ew_flow and the
+ * geolocation cache entries small. An id lives while any holder has a
+ * reference.
  */
 #ifndef EW_NAMES_H
 #define EW_NAMES_H
@@ -24,6 +25,9 @@ void ew_names_free(struct ew_names *n);
  * Return: the id, or 0 when memory or ids ran out.
  */
 uint32_t ew_names_get(struct ew_names *n, const char *name);
+
+/** ew_names_find() - the id of @name if interned, else 0; takes no reference. */
+uint32_t ew_names_find(const struct ew_names *n, const char *name);
 
 void ew_names_ref(struct ew_names *n, uint32_t id);
 /** ew_names_put() - drop a reference; the last one frees the name. 0 is fine. */

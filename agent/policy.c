@@ -186,3 +186,14 @@ bool ew_policy_domestic(const struct ew_policy *p, const char *cc)
 			return true;
 	return false;
 }
+
+int ew_policy_load_or_default(const char *path, struct ew_policy *p, char *err, size_t errlen)
+{
+	int rc = ew_policy_load(path ? path : EW_DEFAULT_POLICY, p, err, errlen);
+
+	if (rc == -ENOENT && !path) {
+		ew_policy_defaults(p);
+		return 1;
+	}
+	return rc;
+}

@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#define EW_DEFAULT_POLICY "/etc/egresswatch/policy.json"
+
 #define EW_POLICY_MAX_COUNTRIES 32
 #define EW_POLICY_MAX_NETWORKS	1024
 
@@ -45,6 +47,14 @@ void ew_policy_defaults(struct ew_policy *p);
  * Return: 0, or -errno with "FILE: $.path: ..." in @err.
  */
 int ew_policy_load(const char *path, struct ew_policy *p, char *err, size_t errlen);
+/**
+ * ew_policy_load_or_default() - the policy a command was given: @path must
+ * exist; with @path NULL, EW_DEFAULT_POLICY is read if it exists, else the
+ * defaults are used.
+ * Return: 0 loaded, 1 defaults used, or -errno with the message in @err.
+ */
+int ew_policy_load_or_default(const char *path, struct ew_policy *p, char *err, size_t errlen);
+
 int ew_policy_parse(const char *name, const char *text, struct ew_policy *p, char *err,
 		    size_t errlen);
 

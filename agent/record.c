@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "addr.h"
 #include "community_id.h"
 #include "timefmt.h"
 
@@ -39,9 +40,7 @@ static void put_hex64(char out[17], uint64_t v)
 
 const char *ew_record_ip(const uint8_t a[16], char *buf, size_t len)
 {
-	static const uint8_t v4[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-
-	if (memcmp(a, v4, 12) == 0 && len >= 16) {
+	if (ew_addr_is_v4(a) && len >= 16) {
 		char *p = buf;
 
 		for (int i = 12; i < 16; i++) {

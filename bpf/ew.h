@@ -268,6 +268,12 @@ struct ew_ev_dns_answer {
 	char name[EW_NAME_LEN]; /* the question name the address answers */
 };
 
+/* Key of the LPM trie ew_skip_nets: prefixlen over the 128-bit form. */
+struct ew_lpm_key {
+	__u32 prefixlen;
+	__u8 addr[16]; /* IPv4 as ::ffff:a.b.c.d */
+};
+
 /* Kernel-side loss counters (per-CPU array ew_stats, summed by the agent). */
 enum ew_kstat {
 	EW_KSTAT_RB_FULL_EXEC,

@@ -70,11 +70,7 @@ struct {
 
 /* Networks whose payloads need no inspection (loopback, the policy's
  * domestic networks): value 1. The policy's other networks are in with 0,
- * so the longest match decides. Filled by the loader, keys v4-mapped. */
-struct ew_lpm_key {
-	__u32 prefixlen;
-	__u8 addr[16];
-};
+ * so the longest match decides. Filled by the loader. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
