@@ -30,11 +30,11 @@
 #include <string.h>
 #include <time.h>
 
-#include "addr.h"
-#include "border.h"
-#include "geo.h"
+#include "util/addr.h"
+#include "geo/border.h"
+#include "geo/geo.h"
 #include "pin.h"
-#include "policy.h"
+#include "policy/policy.h"
 
 struct opts {
 	double cached_m, uncached_m;

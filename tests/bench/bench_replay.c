@@ -34,11 +34,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "capture.h"
+#include "pipeline/capture.h"
 #include "ew.h"
-#include "geo.h"
+#include "geo/geo.h"
 #include "pin.h"
-#include "pipeline.h"
+#include "pipeline/pipeline.h"
 #include "synth.h"
 
 #define NS	   1000000000ull

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tls_sni.h"
+#include "inspect/tls_sni.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

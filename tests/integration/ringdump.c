@@ -23,8 +23,8 @@
 #include <bpf/libbpf.h>
 
 #include "ew.h"
-#include "loader.h"
-#include "log.h"
+#include "kernel/loader.h"
+#include "util/log.h"
 
 static volatile sig_atomic_t stop;
 static bool quiet;

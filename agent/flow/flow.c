@@ -1,0 +1,530 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "flow/flow.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/addr.h"
+#include "flow/tcp_bytes.h"
+
+#define OWNER_SLOTS 16384 /* UDP socket owners, direct-mapped: a cache, not a table */
+#define SLAB_FLOWS  1024  /* flows are allocated in blocks: no per-flow malloc header */
+
+struct owner {
+	uint64_t cookie;
+	struct ew_task task;
+	struct ew_proc *proc;
+	uint8_t connected_peer[16];
+	uint16_t connected_port;
+};
+
+struct ew_flows {
+	struct ew_flow_opts o;
+	struct ew_flow **buckets;
+	uint64_t mask;
+	/*
+	 * Three queues so a tick touches only the flows that are due: activity
+	 * order per protocol (eviction, UDP idle) and report order (interim
+	 * records; a flow moves to the tail each time it is reported).
+	 */
+	struct ew_list {
+		struct ew_flow *head, *tail;
+	} act[2], rep;
+	struct ew_flow *free_list;
+	struct slab {
+		struct slab *next;
+		struct ew_flow flows[SLAB_FLOWS];
+	} * slabs;
+	struct owner *owners;
+	uint64_t seed;
+	struct ew_flow_stats st;
+};
+
+static uint64_t mix64(uint64_t x)
+{
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ull;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebull;
+	x ^= x >> 31;
+	return x;
+}
+
+static uint64_t key_hash(uint64_t cookie, const uint8_t raddr[16], uint16_t rport)
+{
+	uint64_t a, b;
+
+	memcpy(&a, raddr, 8);
+	memcpy(&b, raddr + 8, 8);
+	return mix64(cookie ^ mix64(a ^ mix64(b ^ rport)));
+}
+
+struct ew_flows *ew_flows_new(const struct ew_flow_opts *o)
+{
+	struct ew_flows *t = calloc(1, sizeof(*t));
+	uint64_t n = 1024;
+
+	if (!t)
+		return NULL;
+	t->o = *o;
+	while (n < o->max_flows / 2)
+		n <<= 1;
+	t->buckets = calloc(n, sizeof(*t->buckets));
+	t->owners = calloc(OWNER_SLOTS, sizeof(*t->owners));
+	if (!t->buckets || !t->owners) {
+		ew_flows_free(t);
+		return NULL;
+	}
+	t->mask = n - 1;
+	for (const char *s = o->boot_id; s && *s; s++)
+		t->seed = mix64(t->seed ^ (uint8_t)*s);
+	return t;
+}
+
+const struct ew_flow_stats *ew_flows_stats(const struct ew_flows *t)
+{
+	return &t->st;
+}
+
+enum { ACT, REP };
+
+static struct ew_link *link_of(struct ew_flow *f, int which)
+{
+	return which == ACT ? &f->act : &f->rep;
+}
+
+static struct ew_list *list_of(struct ew_flows *t, struct ew_flow *f, int which)
+{
+	return which == ACT ? &t->act[f->proto == EW_IPPROTO_UDP] : &t->rep;
+}
+
+static void q_unlink(struct ew_flows *t, struct ew_flow *f, int which)
+{
+	struct ew_link *l = link_of(f, which);
+	struct ew_list *q = list_of(t, f, which);
+
+	if (l->prev)
+		link_of(l->prev, which)->next = l->next;
+	else
+		q->head = l->next;
+	if (l->next)
+		link_of(l->next, which)->prev = l->prev;
+	else
+		q->tail = l->prev;
+	l->prev = l->next = NULL;
+}
+
+static void q_append(struct ew_flows *t, struct ew_flow *f, int which)
+{
+	struct ew_link *l = link_of(f, which);
+	struct ew_list *q = list_of(t, f, which);
+
+	l->prev = q->tail;
+	l->next = NULL;
+	if (q->tail)
+		link_of(q->tail, which)->next = f;
+	else
+		q->head = f;
+	q->tail = f;
+}
+
+static void q_to_tail(struct ew_flows *t, struct ew_flow *f, int which)
+{
+	if (list_of(t, f, which)->tail != f) {
+		q_unlink(t, f, which);
+		q_append(t, f, which);
+	}
+}
+
+static void touch(struct ew_flows *t, struct ew_flow *f, uint64_t ts)
+{
+	if (ts > f->last_ns)
+		f->last_ns = ts;
+	q_to_tail(t, f, ACT);
+}
+
+/* The least recently active flow of either protocol: the one to evict. */
+static struct ew_flow *least_active(const struct ew_flows *t)
+{
+	struct ew_flow *a = t->act[0].head, *b = t->act[1].head;
+
+	if (!a || !b)
+		return a ? a : b;
+	return a->last_ns <= b->last_ns ? a : b;
+}
+
+static const uint8_t zero16[16];
+
+/* A TCP socket has one peer, so its key is the cookie alone; UDP adds the peer. */
+static const uint8_t *key_addr(const struct ew_flow *f)
+{
+	return f->proto == EW_IPPROTO_UDP ? f->peer : zero16;
+}
+
+static struct ew_flow *lookup(struct ew_flows *t, uint64_t cookie, const uint8_t raddr[16],
+			      uint16_t rport, uint8_t proto)
+{
+	struct ew_flow *f = t->buckets[key_hash(cookie, raddr, rport) & t->mask];
+
+	for (; f; f = f->hnext)
+		if (f->cookie == cookie && f->rport == rport && f->proto == proto &&
+		    memcmp(key_addr(f), raddr, 16) == 0)
+			return f;
+	return NULL;
+}
+
+static void emit(struct ew_flows *t, struct ew_flow *f, enum ew_flow_end end, uint64_t now)
+{
+	f->end = (uint8_t)end;
+	t->o.emit(t->o.arg, f, now);
+	f->rep_out = f->bytes_out;
+	f->rep_in = f->bytes_in;
+	f->report_ns = now;
+	q_to_tail(t, f, REP);
+	t->st.records++;
+}
+
+static void remove_flow(struct ew_flows *t, struct ew_flow *f)
+{
+	struct ew_flow **pp = &t->buckets[key_hash(f->cookie, key_addr(f), f->rport) & t->mask];
+
+	for (; *pp; pp = &(*pp)->hnext) {
+		if (*pp == f) {
+			*pp = f->hnext;
+			break;
+		}
+	}
+	q_unlink(t, f, ACT);
+	q_unlink(t, f, REP);
+	t->st.open--;
+	if (f->proto == EW_IPPROTO_TCP)
+		t->st.open_tcp--;
+	ew_proc_unref(f->proc);
+	f->proc = NULL;
+	if (t->o.names)
+		ew_names_put(t->o.names, f->name_id);
+	f->name_id = 0;
+	f->hnext = t->free_list;
+	t->free_list = f;
+}
+
+static void end_flow(struct ew_flows *t, struct ew_flow *f, enum ew_flow_end why, uint64_t now)
+{
+	emit(t, f, why, now);
+	if (f->proto == EW_IPPROTO_UDP && t->o.udp_end) {
+		struct ew_udp_key k = {.cookie = f->cookie, .rport = f->rport};
+
+		memcpy(k.raddr, key_addr(f), 16);
+		t->o.udp_end(t->o.arg, &k);
+	}
+	remove_flow(t, f);
+}
+
+static struct ew_flow *create(struct ew_flows *t, uint64_t cookie, const uint8_t raddr[16],
+			      uint16_t rport, uint8_t proto, uint64_t ts)
+{
+	struct ew_flow **head;
+	struct ew_flow *f;
+
+	if (t->st.open >= t->o.max_flows && least_active(t)) {
+		t->st.evicted++;
+		end_flow(t, least_active(t), EW_END_EVICTED, ts);
+	}
+	if (!t->free_list) {
+		struct slab *sl = malloc(sizeof(*sl));
+
+		if (!sl) {
+			t->st.alloc_failures++;
+			return NULL;
+		}
+		sl->next = t->slabs;
+		t->slabs = sl;
+		for (int i = SLAB_FLOWS - 1; i >= 0; i--) {
+			sl->flows[i].hnext = t->free_list;
+			t->free_list = &sl->flows[i];
+		}
+	}
+	f = t->free_list;
+	t->free_list = f->hnext;
+	memset(f, 0, sizeof(*f));
+	f->cookie = cookie;
+	if (proto == EW_IPPROTO_UDP) {
+		memcpy(f->peer, raddr, 16);
+		f->peer_port = rport;
+	}
+	f->rport = rport;
+	f->proto = proto;
+	f->start_ns = f->last_ns = f->report_ns = ts;
+	f->flow_id = mix64(t->seed ^ mix64(key_hash(cookie, raddr, rport) ^ ts));
+	head = &t->buckets[key_hash(cookie, raddr, rport) & t->mask];
+	f->hnext = *head;
+	*head = f;
+	q_append(t, f, ACT);
+	q_append(t, f, REP);
+	t->st.open++;
+	t->st.created++;
+	if (proto == EW_IPPROTO_TCP)
+		t->st.open_tcp++;
+	return f;
+}
+
+static void set_peer(struct ew_flow *f, const uint8_t addr[16], uint16_t port)
+{
+	memcpy(f->peer, addr, 16);
+	f->peer_port = port;
+	f->family = ew_addr_is_v4(addr) ? EW_AF_INET : EW_AF_INET6;
+}
+
+static void set_local(struct ew_flow *f, const uint8_t addr[16], uint16_t port)
+{
+	memcpy(f->local, addr, 16);
+	f->local_port = port;
+	f->have_local = true;
+}
+
+static void set_owner(struct ew_flow *f, const struct ew_task *task, struct ew_proc *proc)
+{
+	f->task = *task;
+	f->have_task = true;
+	if (proc != f->proc) {
+		ew_proc_ref(proc);
+		ew_proc_unref(f->proc);
+		f->proc = proc;
+	}
+}
+
+static struct owner *owner_slot(struct ew_flows *t, uint64_t cookie)
+{
+	return &t->owners[mix64(cookie) & (OWNER_SLOTS - 1)];
+}
+
+static bool connected_to(const struct owner *o, uint64_t cookie, const uint8_t raddr[16],
+			 uint16_t rport)
+{
+	return o && o->cookie == cookie && o->connected_port == rport &&
+	       !memcmp(o->connected_peer, raddr, 16);
+}
+
+static void remember_owner(struct ew_flows *t, const struct ew_ev_sock_addr *ev,
+			   struct ew_proc *proc)
+{
+	struct owner *o = owner_slot(t, ev->cookie);
+
+	if (o->cookie != ev->cookie)
+		memset(o->connected_peer, 0, sizeof(o->connected_peer));
+	o->cookie = ev->cookie;
+	o->task = ev->task;
+	if (proc != o->proc) {
+		ew_proc_ref(proc);
+		ew_proc_unref(o->proc);
+		o->proc = proc;
+	}
+	if (ev->h.type == EW_EV_CONNECT) {
+		memcpy(o->connected_peer, ev->raddr, 16);
+		o->connected_port = ev->rport;
+	}
+}
+
+struct ew_flow *ew_flows_sock_addr(struct ew_flows *t, const struct ew_ev_sock_addr *ev,
+				   struct ew_proc *proc)
+{
+	struct ew_flow *f;
+	uint8_t dir = ev->h.type == EW_EV_UDP_RECV ? EW_DIR_INGRESS : EW_DIR_EGRESS;
+
+	if (ev->proto == EW_IPPROTO_UDP) {
+		remember_owner(t, ev, proc);
+		/* A connect() alone moves no data; the first datagram makes the flow. */
+		if (ev->h.type == EW_EV_CONNECT)
+			return NULL;
+		f = lookup(t, ev->cookie, ev->raddr, ev->rport, EW_IPPROTO_UDP);
+		if (!f) {
+			f = create(t, ev->cookie, ev->raddr, ev->rport, EW_IPPROTO_UDP,
+				   ev->h.ts_ns);
+			if (!f)
+				return NULL;
+			/* send() on a connected socket passes no hook: a reply read
+			 * with recvfrom() is the first event, yet this side began. */
+			if (connected_to(owner_slot(t, ev->cookie), ev->cookie, ev->raddr,
+					 ev->rport))
+				dir = EW_DIR_EGRESS;
+			f->dir = dir;
+			set_peer(f, ev->raddr, ev->rport);
+		}
+		set_owner(f, &ev->task, proc);
+		touch(t, f, ev->h.ts_ns);
+		return f;
+	}
+	f = lookup(t, ev->cookie, zero16, 0, EW_IPPROTO_TCP);
+	if (f && f->dir != EW_DIR_UNKNOWN)
+		return f; /* a repeated connect() on a non-blocking socket */
+	if (!f) {
+		f = create(t, ev->cookie, zero16, 0, EW_IPPROTO_TCP, ev->h.ts_ns);
+		if (!f)
+			return NULL;
+	}
+	f->dir = EW_DIR_EGRESS;
+	set_peer(f, ev->raddr, ev->rport);
+	set_owner(f, &ev->task, proc);
+	touch(t, f, ev->h.ts_ns);
+	return f;
+}
+
+struct ew_flow *ew_flows_find_tcp(struct ew_flows *t, uint64_t cookie)
+{
+	return lookup(t, cookie, zero16, 0, EW_IPPROTO_TCP);
+}
+
+bool ew_flows_set_name(struct ew_flows *t, struct ew_flow *f, uint32_t id, uint8_t source)
+{
+	if (!id || !t->o.names || source < f->name_src)
+		return false;
+	ew_names_ref(t->o.names, id);
+	ew_names_put(t->o.names, f->name_id);
+	f->name_id = id;
+	f->name_src = source;
+	return true;
+}
+
+void ew_flows_accept_owner(struct ew_flows *t, const struct ew_ev_accept_owner *ev,
+			   struct ew_proc *proc)
+{
+	struct ew_flow *f = lookup(t, ev->cookie, zero16, 0, EW_IPPROTO_TCP);
+
+	if (f && !f->have_task)
+		set_owner(f, &ev->task, proc);
+}
+
+static void tcp_counters(struct ew_flow *f, const struct ew_ev_tcp *ev)
+{
+	uint64_t out, in;
+
+	ew_tcp_payload(ev->bytes_acked, ev->bytes_received,
+		       ev->h.type == EW_EV_TCP_CLOSE ? ev->flags : 0, f->dir != EW_DIR_INGRESS,
+		       &out, &in);
+	/* Counters only grow; a smaller value is a reading from before the last one. */
+	if (out > f->bytes_out)
+		f->bytes_out = out;
+	if (in > f->bytes_in)
+		f->bytes_in = in;
+}
+
+void ew_flows_tcp(struct ew_flows *t, const struct ew_ev_tcp *ev)
+{
+	struct ew_flow *f = lookup(t, ev->cookie, zero16, 0, EW_IPPROTO_TCP);
+
+	if (!f) {
+		f = create(t, ev->cookie, zero16, 0, EW_IPPROTO_TCP, ev->h.ts_ns);
+		if (!f)
+			return;
+		if (ev->h.type == EW_EV_TCP_ACCEPT)
+			f->dir = EW_DIR_INGRESS;
+		else if (ev->h.type == EW_EV_TCP_CLOSE)
+			t->st.unknown_close++;
+	}
+	set_peer(f, ev->raddr, ev->rport);
+	set_local(f, ev->laddr, ev->lport);
+	if (ev->h.type == EW_EV_TCP_COUNT)
+		f->seen_ns = ev->h.ts_ns;
+	tcp_counters(f, ev);
+	touch(t, f, ev->h.ts_ns);
+	if (ev->h.type == EW_EV_TCP_CLOSE)
+		end_flow(t, f, EW_END_CLOSED, ev->h.ts_ns);
+}
+
+static struct owner *owner_of(struct ew_flows *t, uint64_t cookie)
+{
+	struct owner *o = owner_slot(t, cookie);
+
+	return o->cookie == cookie ? o : NULL;
+}
+
+void ew_flows_udp_count(struct ew_flows *t, const struct ew_ev_udp_count *ev)
+{
+	const struct ew_udp_key *k = &ev->key;
+	const struct ew_udp_val *v = &ev->val;
+	struct ew_flow *f = lookup(t, k->cookie, k->raddr, k->rport, EW_IPPROTO_UDP);
+	uint64_t d_out, d_in;
+
+	if (!f) {
+		struct owner *o = owner_of(t, k->cookie);
+
+		f = create(t, k->cookie, k->raddr, k->rport, EW_IPPROTO_UDP, ev->h.ts_ns);
+		if (!f)
+			return;
+		set_peer(f, k->raddr, k->rport);
+		if (connected_to(o, k->cookie, k->raddr, k->rport))
+			f->dir = EW_DIR_EGRESS;
+		else if (!v->bytes_in && !v->pkts_in)
+			f->dir = EW_DIR_EGRESS;
+		else if (!v->bytes_out && !v->pkts_out)
+			f->dir = EW_DIR_INGRESS;
+		if (o)
+			set_owner(f, &o->task, o->proc);
+	}
+	if (v->bytes_out < f->raw_out || v->bytes_in < f->raw_in) {
+		/* The kernel entry was evicted and started again from zero. */
+		t->st.udp_counter_resets++;
+		f->raw_out = f->raw_in = 0;
+	}
+	d_out = v->bytes_out - f->raw_out;
+	d_in = v->bytes_in - f->raw_in;
+	f->raw_out = v->bytes_out;
+	f->raw_in = v->bytes_in;
+	f->bytes_out += d_out;
+	f->bytes_in += d_in;
+	set_local(f, v->laddr, v->lport);
+	touch(t, f, v->last_ns ? v->last_ns : ev->h.ts_ns);
+}
+
+void ew_flows_sweep_end(struct ew_flows *t, const struct ew_ev_sweep_end *ev)
+{
+	struct ew_flow *f = t->act[0].head, *next;
+
+	for (; f; f = next) {
+		next = f->act.next;
+		if (f->start_ns < ev->started_ns && f->seen_ns < ev->started_ns) {
+			t->st.vanished++;
+			end_flow(t, f, EW_END_VANISHED, ev->h.ts_ns);
+		}
+	}
+}
+
+void ew_flows_tick(struct ew_flows *t, uint64_t now)
+{
+	struct ew_flow *f;
+
+	while ((f = t->act[1].head) && now > f->last_ns && now - f->last_ns >= t->o.udp_idle_ns)
+		end_flow(t, f, EW_END_IDLE, f->last_ns);
+	/* Each report moves the flow to the tail, so this ends at the first one not due. */
+	while ((f = t->rep.head) && now > f->report_ns &&
+	       now - f->report_ns >= t->o.report_interval_ns)
+		emit(t, f, EW_END_NONE, now);
+}
+
+void ew_flows_flush(struct ew_flows *t, uint64_t now)
+{
+	struct ew_flow *f;
+
+	while ((f = least_active(t)))
+		end_flow(t, f, EW_END_SHUTDOWN, now > f->last_ns ? now : f->last_ns);
+}
+
+void ew_flows_free(struct ew_flows *t)
+{
+	if (!t)
+		return;
+	while (t->rep.head)
+		remove_flow(t, t->rep.head);
+	while (t->slabs) {
+		struct slab *sl = t->slabs;
+
+		t->slabs = sl->next;
+		free(sl);
+	}
+	if (t->owners)
+		for (size_t i = 0; i < OWNER_SLOTS; i++)
+			ew_proc_unref(t->owners[i].proc);
+	free(t->owners);
+	free(t->buckets);
+	free(t);
+}

@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * flow.h - the flow table: socket cookie (and, for UDP, the peer) → flow.
+ *
+ * It owns open flows and decides when a record is due: at a TCP close, at a
+ * UDP idle timeout, every report interval for long flows, at a sweep that
+ * finds a socket gone, at eviction and at shutdown. It does not format
+ * records: it hands each due flow to the emit callback.
+ */
+#ifndef EW_FLOW_H
+#define EW_FLOW_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ew.h"
+#include "names/names.h"
+#include "proc/proc.h"
+
+enum ew_flow_dir { EW_DIR_UNKNOWN, EW_DIR_EGRESS, EW_DIR_INGRESS };
+
+/* Why a final record was written; also the reason an interim one was not final. */
+enum ew_flow_end {
+	EW_END_NONE,	 /* interim record: the flow goes on */
+	EW_END_CLOSED,	 /* TCP reached CLOSE */
+	EW_END_IDLE,	 /* UDP quiet for udp_idle_timeout */
+	EW_END_VANISHED, /* the socket disappeared without a close event */
+	EW_END_EVICTED,	 /* the table was full */
+	EW_END_SHUTDOWN, /* the agent stopped */
+};
+
+struct ew_flow {
+	struct ew_flow *hnext;
+	struct ew_link {
+		struct ew_flow *prev, *next;
+	} act, rep; /* activity order per protocol; report order: oldest first */
+	/* key */
+	uint64_t cookie;
+	uint16_t rport;
+	uint8_t proto;
+	/* what we know */
+	uint8_t dir;	/* enum ew_flow_dir */
+	uint8_t family; /* EW_AF_* on the wire (v4-mapped peers are IPv4) */
+	bool have_local;
+	bool have_task;
+	uint8_t end; /* enum ew_flow_end of the record being emitted */
+	uint8_t peer[16];
+	uint8_t local[16];
+	uint16_t peer_port;
+	uint16_t local_port;
+	uint32_t name_id : 24; /* the peer's name (names.h), 0: none */
+	uint32_t name_src : 8; /* enum ew_name_source */
+	uint64_t flow_id;
+	uint64_t start_ns, last_ns, report_ns;
+	uint64_t bytes_out, bytes_in; /* payload so far */
+	uint64_t rep_out, rep_in;     /* at the previous record */
+	uint64_t raw_out;	      /* UDP: the kernel's cumulative counters */
+	union {
+		uint64_t raw_in;  /* UDP */
+		uint64_t seen_ns; /* TCP: last reported by a counter sweep */
+	};
+	struct ew_task task;  /* from the hook that named the owner */
+	struct ew_proc *proc; /* a reference, or NULL */
+};
+
+/* Called for each record due; @now_ns is the record's time (boottime). */
+typedef void (*ew_flow_emit_fn)(void *arg, const struct ew_flow *f, uint64_t now_ns);
+/* Called when a UDP flow ends, so the live side can reset kernel counters. */
+typedef void (*ew_flow_udp_end_fn)(void *arg, const struct ew_udp_key *key);
+
+struct ew_flow_stats {
+	uint64_t open;
+	uint64_t open_tcp;
+	uint64_t created;
+	uint64_t records;
+	uint64_t evicted;
+	uint64_t vanished;
+	uint64_t unknown_close; /* TCP closes of sockets never seen opening */
+	uint64_t udp_counter_resets;
+	uint64_t alloc_failures;
+};
+
+struct ew_flow_opts {
+	uint32_t max_flows;
+	uint64_t report_interval_ns;
+	uint64_t udp_idle_ns;
+	const char *boot_id;	/* seeds flow ids */
+	struct ew_names *names; /* flows hold references to their peers' names */
+	ew_flow_emit_fn emit;
+	ew_flow_udp_end_fn udp_end;
+	void *arg;
+};
+
+struct ew_flows;
+
+struct ew_flows *ew_flows_new(const struct ew_flow_opts *o);
+void ew_flows_free(struct ew_flows *t);
+
+/* Event handlers; @proc may be NULL (borrowed: the table takes its own reference). */
+/** ew_flows_sock_addr() - Return: the flow the event names, NULL when it made none. */
+struct ew_flow *ew_flows_sock_addr(struct ew_flows *t, const struct ew_ev_sock_addr *ev,
+				   struct ew_proc *proc);
+void ew_flows_accept_owner(struct ew_flows *t, const struct ew_ev_accept_owner *ev,
+			   struct ew_proc *proc);
+void ew_flows_tcp(struct ew_flows *t, const struct ew_ev_tcp *ev);
+void ew_flows_udp_count(struct ew_flows *t, const struct ew_ev_udp_count *ev);
+/** ew_flows_find_tcp() - the open TCP flow of socket @cookie, or NULL. */
+struct ew_flow *ew_flows_find_tcp(struct ew_flows *t, uint64_t cookie);
+/**
+ * ew_flows_set_name() - name @f's peer @id (a new reference is taken) unless
+ * it has a name from a stronger source (enum ew_name_source order).
+ * Return: whether the name was set.
+ */
+bool ew_flows_set_name(struct ew_flows *t, struct ew_flow *f, uint32_t id, uint8_t source);
+void ew_flows_sweep_end(struct ew_flows *t, const struct ew_ev_sweep_end *ev);
+/** ew_flows_tick() - interim records and UDP idle ends, as of @now_ns. */
+void ew_flows_tick(struct ew_flows *t, uint64_t now_ns);
+/** ew_flows_flush() - end every flow (EW_END_SHUTDOWN) at @now_ns. */
+void ew_flows_flush(struct ew_flows *t, uint64_t now_ns);
+
+const struct ew_flow_stats *ew_flows_stats(const struct ew_flows *t);
+
+#endif

@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "geo/border.h"
+
+#include "util/addr.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static bool in_prefix(const uint8_t a[16], const uint8_t net[16], unsigned int prefix)
+{
+	unsigned int full = prefix / 8, rest = prefix % 8;
+
+	if (memcmp(a, net, full))
+		return false;
+	return !rest || ((a[full] ^ net[full]) & (0xff00 >> rest)) == 0;
+}
+
+struct special {
+	const char *cidr;
+	const char *name;
+	uint8_t addr[16];
+	uint8_t prefix;
+};
+
+/* RFC 6890 and its registry, plus multicast: never a destination abroad. */
+static struct special specials[] = {
+    {"0.0.0.0/8", "this-network"},
+    {"10.0.0.0/8", "private-use"},
+    {"100.64.0.0/10", "shared-address"},
+    {"127.0.0.0/8", "loopback"},
+    {"169.254.0.0/16", "link-local"},
+    {"172.16.0.0/12", "private-use"},
+    {"192.0.0.0/24", "ietf-protocol"},
+    {"192.0.2.0/24", "documentation"},
+    {"192.168.0.0/16", "private-use"},
+    {"198.18.0.0/15", "benchmarking"},
+    {"198.51.100.0/24", "documentation"},
+    {"203.0.113.0/24", "documentation"},
+    {"224.0.0.0/4", "multicast"},
+    {"240.0.0.0/4", "reserved"},
+    {"::1/128", "loopback"},
+    {"::/128", "unspecified"},
+    {"100::/64", "discard-only"},
+    {"2001::/23", "ietf-protocol"},
+    {"2001:db8::/32", "documentation"},
+    {"fc00::/7", "unique-local"},
+    {"fe80::/10", "link-local"},
+    {"ff00::/8", "multicast"},
+};
+
+static void init_specials(void)
+{
+	static bool done;
+
+	if (done)
+		return;
+	for (size_t i = 0; i < sizeof(specials) / sizeof(specials[0]); i++)
+		ew_cidr_parse(specials[i].cidr, specials[i].addr, &specials[i].prefix);
+	done = true;
+}
+
+void ew_border_decide(const struct ew_policy *pol, struct ew_geo *geo, const uint8_t addr[16],
+		      struct ew_place *out)
+{
+	const struct ew_policy_net *best = NULL;
+	struct ew_geo_result g;
+
+	memset(out, 0, sizeof(*out));
+	for (int i = 0; i < pol->n_nets; i++)
+		if (in_prefix(addr, pol->nets[i].addr, pol->nets[i].prefix) &&
+		    (!best || pol->nets[i].prefix > best->prefix))
+			best = &pol->nets[i];
+	if (geo && ew_geo_lookup(geo, addr, &g) == 0) {
+		memcpy(out->country, g.country, sizeof(out->country));
+		out->asn = g.asn;
+		memcpy(out->as_org, g.as_org, sizeof(out->as_org));
+		if (g.anycast)
+			out->review |= EW_REVIEW_ANYCAST;
+	}
+	if (best) {
+		out->by = EW_BY_NETWORK;
+		memcpy(out->country, best->country, sizeof(out->country));
+		snprintf(out->net_name, sizeof(out->net_name), "%s", best->name);
+		out->border =
+		    ew_policy_domestic(pol, best->country) ? EW_BORDER_DOMESTIC : EW_BORDER_CROSS;
+		out->review &= (uint8_t)~EW_REVIEW_ANYCAST; /* the customer said where it is */
+		return;
+	}
+	if (out->country[0]) {
+		out->by = EW_BY_DATABASE;
+		out->border =
+		    ew_policy_domestic(pol, out->country) ? EW_BORDER_DOMESTIC : EW_BORDER_CROSS;
+		return;
+	}
+	init_specials();
+	for (size_t i = 0; i < sizeof(specials) / sizeof(specials[0]); i++) {
+		if (in_prefix(addr, specials[i].addr, specials[i].prefix)) {
+			out->by = EW_BY_SPECIAL;
+			out->border = EW_BORDER_LOCAL;
+			snprintf(out->net_name, sizeof(out->net_name), "%s", specials[i].name);
+			return;
+		}
+	}
+	out->border = EW_BORDER_UNKNOWN;
+	out->review |= EW_REVIEW_UNKNOWN;
+}
+
+const char *ew_border_name(int border)
+{
+	static const char *const n[] = {"unknown", "domestic", "cross_border", "local"};
+
+	return border >= 0 && border <= EW_BORDER_LOCAL ? n[border] : "unknown";
+}
+
+const char *ew_border_by_name(int by)
+{
+	static const char *const n[] = {"none", "network", "database", "special_range"};
+
+	return by >= 0 && by <= EW_BY_SPECIAL ? n[by] : "none";
+}

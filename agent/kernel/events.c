@@ -1,0 +1,239 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "kernel/events.h"
+
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ew.h"
+#include "util/log.h"
+#include "inspect/payload.h"
+#include "proc/procfs.h"
+#include "kernel/sockdiag.h"
+
+struct ew_events {
+	struct ring_buffer *rb;
+	struct ew_pipeline *p;
+	char cgroup2[PATH_MAX];
+	__u64 kstats[EW_KSTAT_MAX];
+	struct ew_ev_exec scratch; /* too big for the stack of a ring-buffer callback */
+	struct ew_ev_peer_name name;
+};
+
+uint64_t ew_events_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+void ew_events_tick(struct ew_pipeline *p)
+{
+	struct ew_ev_tick t = {.h = {.type = EW_EV_TICK, .size = sizeof(t)}};
+	struct timespec rt;
+
+	t.h.ts_ns = ew_events_now();
+	clock_gettime(CLOCK_REALTIME, &rt);
+	t.realtime_ns = (uint64_t)rt.tv_sec * 1000000000ull + (uint64_t)rt.tv_nsec;
+	ew_pipeline_feed(p, &t, sizeof(t));
+}
+
+static int read_proc(struct ew_events *e, uint32_t tgid, uint64_t ts)
+{
+	int rc = ew_procfs_read("/proc", e->cgroup2, (int)tgid, &e->scratch);
+
+	if (rc)
+		return rc;
+	e->scratch.h.type = EW_EV_PROC;
+	e->scratch.h.size = sizeof(e->scratch);
+	e->scratch.h.ts_ns = ts;
+	return 0;
+}
+
+/*
+ * A socket event names a process by tgid and cgroup id. If the pipeline has
+ * not met them (the process predates the agent and forked, or moved cgroup),
+ * read /proc now, while the process most likely still exists, and feed that
+ * first: the capture then holds the answer before the question, and a
+ * replay needs no /proc.
+ */
+static void resolve(struct ew_events *e, const struct ew_event_hdr *h, const struct ew_task *t)
+{
+	bool fresh = false; /* scratch holds this process's /proc entry already */
+
+	if (!ew_pipeline_knows_proc(e->p, t->tgid) && read_proc(e, t->tgid, h->ts_ns) == 0) {
+		ew_pipeline_feed(e->p, &e->scratch, sizeof(e->scratch));
+		fresh = true;
+	}
+	if (t->cgroup_id && !ew_pipeline_knows_cgroup(e->p, t->cgroup_id) &&
+	    (fresh || read_proc(e, t->tgid, h->ts_ns) == 0) &&
+	    e->scratch.task.cgroup_id == t->cgroup_id) {
+		struct ew_ev_cgroup cg = {.h = {.type = EW_EV_CGROUP, .size = sizeof(cg)}};
+		size_t n = strnlen(e->scratch.cgroup, sizeof(e->scratch.cgroup) - 1);
+
+		cg.h.ts_ns = h->ts_ns;
+		cg.cgroup_id = t->cgroup_id;
+		memcpy(cg.path, e->scratch.cgroup, n);
+		cg.path_len = (uint16_t)n;
+		ew_pipeline_feed(e->p, &cg, sizeof(cg));
+	}
+}
+
+static void feed_answer(const struct ew_ev_dns_answer *a, void *arg)
+{
+	ew_pipeline_feed(arg, a, sizeof(*a));
+}
+
+static int on_sample(void *ctx, void *data, size_t len)
+{
+	struct ew_events *e = ctx;
+	const struct ew_event_hdr *h = data;
+
+	/* Raw payloads end here: only what was parsed from them goes on. */
+	if (len >= sizeof(*h) && h->type == EW_EV_TCP_PAYLOAD) {
+		ew_payload_peer_name(data, len, &e->name);
+		ew_pipeline_feed(e->p, &e->name, sizeof(e->name));
+		return 0;
+	}
+	if (len >= sizeof(*h) && h->type == EW_EV_DNS_PAYLOAD) {
+		ew_payload_dns(data, len, feed_answer, e->p);
+		return 0;
+	}
+	if (len >= sizeof(*h) && h->size == len) {
+		switch (h->type) {
+		case EW_EV_CONNECT:
+		case EW_EV_UDP_SEND:
+		case EW_EV_UDP_RECV:
+			if (len == sizeof(struct ew_ev_sock_addr))
+				resolve(e, h, &((const struct ew_ev_sock_addr *)data)->task);
+			break;
+		case EW_EV_ACCEPT_OWNER:
+			if (len == sizeof(struct ew_ev_accept_owner))
+				resolve(e, h, &((const struct ew_ev_accept_owner *)data)->task);
+			break;
+		}
+	}
+	ew_pipeline_feed(e->p, data, len);
+	return 0;
+}
+
+int ew_events_open(int ringbuf_fd, struct ew_pipeline *p, const char *cgroup2,
+		   struct ew_events **out)
+{
+	struct ew_events *e = calloc(1, sizeof(*e));
+
+	if (!e)
+		return -ENOMEM;
+	e->p = p;
+	snprintf(e->cgroup2, sizeof(e->cgroup2), "%s", cgroup2 ? cgroup2 : "");
+	if (ringbuf_fd >= 0) {
+		e->rb = ring_buffer__new(ringbuf_fd, on_sample, e, NULL);
+		if (!e->rb) {
+			int rc = -errno;
+
+			free(e);
+			return rc;
+		}
+	}
+	*out = e;
+	return 0;
+}
+
+int ew_events_epoll_fd(struct ew_events *e)
+{
+	return e->rb ? ring_buffer__epoll_fd(e->rb) : -1;
+}
+
+int ew_events_drain(struct ew_events *e)
+{
+	/* Wake-ups are batched in the kernel (BPF_RB_NO_WAKEUP below a size),
+	 * so the consumer must not rely on poll() alone. */
+	return e->rb ? ring_buffer__consume(e->rb) : 0;
+}
+
+void ew_events_close(struct ew_events *e)
+{
+	if (!e)
+		return;
+	ring_buffer__free(e->rb);
+	free(e);
+}
+
+struct scan_ctx {
+	struct ew_events *e;
+	uint64_t ts;
+	int fed;
+};
+
+static int scan_one(int pid, void *arg)
+{
+	struct scan_ctx *s = arg;
+
+	if (read_proc(s->e, (uint32_t)pid, s->ts) == 0) {
+		ew_pipeline_feed(s->e->p, &s->e->scratch, sizeof(s->e->scratch));
+		s->fed++;
+	}
+	return 0;
+}
+
+int ew_events_scan_procs(struct ew_events *e)
+{
+	struct scan_ctx s = {.e = e, .ts = ew_events_now()};
+	int rc = ew_procfs_foreach_pid("/proc", scan_one, &s);
+
+	return rc < 0 ? rc : s.fed;
+}
+
+struct sweep_ctx {
+	struct ew_events *e;
+	uint64_t ts;
+	unsigned int n;
+};
+
+static int sweep_one(const struct ew_ev_tcp *ev, void *arg)
+{
+	struct sweep_ctx *s = arg;
+	struct ew_ev_tcp copy = *ev;
+
+	copy.h.type = EW_EV_TCP_COUNT;
+	copy.h.size = sizeof(copy);
+	copy.h.ts_ns = s->ts;
+	ew_pipeline_feed(s->e->p, &copy, sizeof(copy));
+	/* A sweep of many sockets takes long enough for a burst to fill the ring. */
+	if (++s->n % 1024 == 0)
+		ew_events_drain(s->e);
+	return 0;
+}
+
+int ew_events_sweep_tcp(struct ew_events *e)
+{
+	struct ew_ev_sweep_end end = {.h = {.type = EW_EV_SWEEP_END, .size = sizeof(end)}};
+	struct sweep_ctx s = {.e = e};
+	int rc;
+
+	ew_events_drain(e);
+	end.started_ns = s.ts = ew_events_now();
+	rc = ew_sockdiag_sweep(sweep_one, &s);
+	if (rc < 0)
+		return rc; /* without a full sweep nothing may be declared gone */
+	ew_events_drain(e);
+	end.h.ts_ns = ew_events_now();
+	ew_pipeline_feed(e->p, &end, sizeof(end));
+	return rc;
+}
+
+void ew_events_feed_kstats(struct ew_events *e, const __u64 *counters)
+{
+	struct ew_ev_kstats k = {.h = {.type = EW_EV_KSTATS, .size = sizeof(k)}};
+
+	if (memcmp(e->kstats, counters, sizeof(e->kstats)) == 0)
+		return;
+	memcpy(e->kstats, counters, sizeof(e->kstats));
+	memcpy(k.counters, counters, sizeof(k.counters));
+	k.h.ts_ns = ew_events_now();
+	ew_pipeline_feed(e->p, &k, sizeof(k));
+}

@@ -1,0 +1,308 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * loader.c - pre-flight checks, per-hook probing, load and attach.
+ *
+ * Every hook is probed on its own first, so one program this kernel
+ * rejects costs that hook only, never the whole agent.
+ */
+#include "kernel/loader.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "util/addr.h"
+#include "ew.skel.h"
+#include "util/log.h"
+#include "kernel/probe.h"
+
+#define MAX_HOOKS 24
+
+struct ew_loader {
+	struct ew *skel;
+	struct bpf_link *links[MAX_HOOKS];
+	int cgroup_fd;
+	char cgroup2[256];
+	const char *degraded[MAX_HOOKS];
+	int n_degraded;
+};
+
+static bool wanted(const struct ew_hook_desc *h, const struct ew_loader_opts *o)
+{
+	switch (h->group) {
+	case EW_HOOK_UDP:
+		return o->enable_udp;
+	case EW_HOOK_SKB:
+		return o->enable_udp || o->enable_names;
+	case EW_HOOK_ACCEPT:
+		return o->enable_accept;
+	case EW_HOOK_PROC:
+		return o->enable_proc;
+	default:
+		return true;
+	}
+}
+
+static int check_sizes(const struct ew_loader_opts *o, __u32 *rb, __u32 *udp)
+{
+	long page = sysconf(_SC_PAGESIZE);
+
+	*rb = o->ringbuf_bytes ? o->ringbuf_bytes : 8u << 20;
+	*udp = o->udp_map_entries ? o->udp_map_entries : 65536;
+	if (*rb < 4096 || (*rb & (*rb - 1)) || (page > 0 && *rb < (__u32)page)) {
+		ew_err("ring buffer size %u is not a power of two of at least %ld bytes: "
+		       "set ringbuf_bytes to e.g. 8388608",
+		       *rb, page > 4096 ? page : 4096);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* One clear message per cause, each naming the fix. */
+static int preflight(const struct ew_loader_opts *o, struct ew_loader *l)
+{
+	char msg[512];
+	int rc;
+
+	if ((rc = ew_probe_privileges(msg, sizeof(msg))) || (rc = ew_probe_btf(msg, sizeof(msg))) ||
+	    (rc = ew_probe_bpf_syscall(msg, sizeof(msg)))) {
+		ew_err("%s", msg);
+		return rc;
+	}
+	if (o->cgroup2_path) {
+		snprintf(l->cgroup2, sizeof(l->cgroup2), "%s", o->cgroup2_path);
+	} else {
+		rc = ew_probe_cgroup2(l->cgroup2, sizeof(l->cgroup2), true);
+		if (rc) {
+			ew_err(
+			    "no cgroup v2 mount in /proc/mounts and mounting one at %s failed: %s; "
+			    "mount it (mount -t cgroup2 none /sys/fs/cgroup/unified) or boot with "
+			    "systemd.unified_cgroup_hierarchy=1",
+			    EW_CGROUP2_FALLBACK, strerror(-rc));
+			return rc;
+		}
+	}
+	l->cgroup_fd = open(l->cgroup2, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (l->cgroup_fd < 0) {
+		rc = -errno;
+		ew_err(
+		    "cannot open the cgroup v2 root %s: %s; point cgroup2_path at a cgroup2 mount",
+		    l->cgroup2, strerror(-rc));
+		return rc;
+	}
+	return 0;
+}
+
+static void degrade(struct ew_loader *l, const struct ew_hook_desc *h, const char *reason)
+{
+	ew_warn("hook %s unavailable: %s; effect: %s", h->hook, reason, h->effect);
+	if (l->n_degraded < MAX_HOOKS)
+		l->degraded[l->n_degraded++] = h->hook;
+}
+
+static int skip_net(int fd, const uint8_t addr[16], uint8_t prefix, __u8 skip)
+{
+	struct ew_lpm_key key = {.prefixlen = prefix};
+
+	memcpy(key.addr, addr, 16);
+	return bpf_map_update_elem(fd, &key, &skip, BPF_ANY) ? -errno : 0;
+}
+
+/*
+ * Every policy network goes in, domestic ones marked skip, so the longest
+ * match answers as the border decision would: a foreign partner's /24
+ * inside a domestic /8 is still inspected.
+ */
+static int fill_skip_nets(struct ew_loader *l, const struct ew_policy *pol)
+{
+	static const char *const loopback[] = {"127.0.0.0/8", "::1/128"};
+	int fd = bpf_map__fd(l->skel->maps.ew_skip_nets), rc = 0;
+	uint8_t addr[16], prefix;
+	const char *what = "";
+
+	for (size_t i = 0; i < sizeof(loopback) / sizeof(loopback[0]) && !rc; i++) {
+		what = loopback[i];
+		ew_cidr_parse(what, addr, &prefix);
+		rc = skip_net(fd, addr, prefix, 1);
+	}
+	for (int i = 0; pol && i < pol->n_nets && !rc; i++) {
+		const struct ew_policy_net *net = &pol->nets[i];
+
+		what = net->name;
+		rc = skip_net(fd, net->addr, net->prefix, ew_policy_domestic(pol, net->country));
+	}
+	if (rc)
+		ew_err("cannot fill the pre-filter map ew_skip_nets (%s): %s", what, strerror(-rc));
+	return rc;
+}
+
+int ew_loader_open(const struct ew_loader_opts *o, struct ew_loader **out)
+{
+	struct rlimit unlimited = {RLIM_INFINITY, RLIM_INFINITY};
+	bool on[MAX_HOOKS] = {0};
+	struct ew_loader *l;
+	__u32 rb, udp;
+	char why[192];
+	int rc;
+
+	*out = NULL;
+	if ((rc = check_sizes(o, &rb, &udp)))
+		return rc;
+	ew_probe_libbpf_logging();
+	/* Memory is charged to the cgroup since 5.11; older kernels need this. */
+	setrlimit(RLIMIT_MEMLOCK, &unlimited);
+	l = calloc(1, sizeof(*l));
+	if (!l)
+		return -ENOMEM;
+	l->cgroup_fd = -1;
+	if ((rc = preflight(o, l)))
+		goto fail;
+
+	for (int i = 0; i < ew_n_hooks && i < MAX_HOOKS; i++) {
+		const struct ew_hook_desc *h = &ew_hooks[i];
+
+		if (!wanted(h, o))
+			continue;
+		rc = ew_probe_hook(h, l->cgroup_fd, why, sizeof(why));
+		if (rc == 0) {
+			on[i] = true;
+			continue;
+		}
+		if (h->required) {
+			ew_err("required hook %s does not work: %s; egresswatch cannot see "
+			       "connections "
+			       "without it (`egresswatch probe` shows every hook)",
+			       h->hook, why);
+			goto fail;
+		}
+		degrade(l, h, why);
+	}
+
+	l->skel = ew_probe_skel_open(NULL);
+	if (!l->skel) {
+		rc = -errno;
+		ew_err("cannot open the BPF object: %s", strerror(-rc));
+		goto fail;
+	}
+	for (int i = 0; i < ew_n_hooks && i < MAX_HOOKS; i++) {
+		struct bpf_program *p =
+		    bpf_object__find_program_by_name(l->skel->obj, ew_hooks[i].prog);
+
+		if (p)
+			bpf_program__set_autoload(p, on[i]);
+	}
+	l->skel->rodata->ew_self_tgid = o->self_tgid;
+	l->skel->rodata->ew_wakeup_bytes = o->wakeup_bytes;
+	l->skel->rodata->ew_count_udp = o->enable_udp;
+	l->skel->rodata->ew_capture_names = o->enable_names;
+	if ((rc = bpf_map__set_max_entries(l->skel->maps.ew_events, rb)) ||
+	    (rc = bpf_map__set_max_entries(l->skel->maps.ew_udp_flows, udp)) ||
+	    (rc = bpf_map__set_max_entries(l->skel->maps.ew_udp_seen, udp))) {
+		ew_err("cannot size the BPF maps: %s", strerror(-rc));
+		goto fail;
+	}
+	rc = ew__load(l->skel);
+	if (rc) {
+		ew_err("loading the BPF programs failed although each loaded alone: %s "
+		       "(EW_DEBUG=1 shows the verifier log; ring buffer %u bytes, UDP map %u "
+		       "entries: lower them if memory is short)",
+		       strerror(-rc), rb, udp);
+		goto fail;
+	}
+	if (o->enable_names && (rc = fill_skip_nets(l, o->policy)))
+		goto fail;
+	for (int i = 0; i < ew_n_hooks && i < MAX_HOOKS; i++) {
+		const struct ew_hook_desc *h = &ew_hooks[i];
+		struct bpf_program *p;
+
+		if (!on[i])
+			continue;
+		p = bpf_object__find_program_by_name(l->skel->obj, h->prog);
+		l->links[i] = h->cgroup ? bpf_program__attach_cgroup(p, l->cgroup_fd)
+					: bpf_program__attach(p);
+		if (l->links[i])
+			continue;
+		rc = -errno;
+		l->links[i] = NULL;
+		snprintf(why, sizeof(why), "attach failed: %s", strerror(-rc));
+		if (h->required) {
+			ew_err("required hook %s: %s", h->hook, why);
+			goto fail;
+		}
+		degrade(l, h, why);
+	}
+	ew_info("BPF programs attached (cgroup v2 root %s, ring buffer %u bytes, %d hooks "
+		"degraded)",
+		l->cgroup2, rb, l->n_degraded);
+	*out = l;
+	return 0;
+fail:
+	ew_loader_close(l);
+	return rc < 0 ? rc : -EINVAL;
+}
+
+int ew_loader_ringbuf_fd(const struct ew_loader *l)
+{
+	return bpf_map__fd(l->skel->maps.ew_events);
+}
+
+int ew_loader_udp_map_fd(const struct ew_loader *l)
+{
+	return bpf_map__fd(l->skel->maps.ew_udp_flows);
+}
+
+int ew_loader_read_kstats(const struct ew_loader *l, __u64 out[EW_KSTAT_MAX])
+{
+	int ncpu = libbpf_num_possible_cpus();
+	int fd = bpf_map__fd(l->skel->maps.ew_stats);
+	__u64 *vals;
+
+	if (ncpu <= 0)
+		return ncpu < 0 ? ncpu : -EINVAL;
+	vals = calloc((size_t)ncpu, sizeof(*vals));
+	if (!vals)
+		return -ENOMEM;
+	for (__u32 k = 0; k < EW_KSTAT_MAX; k++) {
+		out[k] = 0;
+		if (bpf_map_lookup_elem(fd, &k, vals)) {
+			int rc = -errno;
+
+			free(vals);
+			return rc;
+		}
+		for (int c = 0; c < ncpu; c++)
+			out[k] += vals[c];
+	}
+	free(vals);
+	return 0;
+}
+
+const char *ew_loader_cgroup2_path(const struct ew_loader *l)
+{
+	return l->cgroup2;
+}
+
+int ew_loader_degraded(const struct ew_loader *l, const char **names, int max)
+{
+	for (int i = 0; i < l->n_degraded && i < max; i++)
+		names[i] = l->degraded[i];
+	return l->n_degraded;
+}
+
+void ew_loader_close(struct ew_loader *l)
+{
+	if (!l)
+		return;
+	for (int i = 0; i < MAX_HOOKS; i++)
+		bpf_link__destroy(l->links[i]);
+	ew__destroy(l->skel);
+	if (l->cgroup_fd >= 0)
+		close(l->cgroup_fd);
+	free(l);
+}

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * loader.h - loads and attaches the BPF programs, degrading per hook.
+ */
+#ifndef EW_LOADER_H
+#define EW_LOADER_H
+
+#include <stdbool.h>
+#include <linux/types.h>
+
+#include "ew.h"
+#include "policy/policy.h"
+
+#define EW_CGROUP2_FALLBACK "/run/egresswatch/cgroup2"
+
+struct ew_loader_opts {
+	const char *cgroup2_path; /* NULL: find cgroup2 in /proc/mounts; if none, mount it at
+				     EW_CGROUP2_FALLBACK */
+	__u32 ringbuf_bytes;	  /* power of two >= 4096 (and >= the page size); 0: 8 MiB */
+	__u32 udp_map_entries;	  /* 0: 65536 */
+	__u32 wakeup_bytes;	  /* wake the consumer once this much is queued; 0: every event */
+	__u32 self_tgid;	  /* events of this process are not reported; 0: none skipped */
+	bool enable_udp;	  /* sendmsg/recvmsg + cgroup_skb */
+	bool enable_accept;	  /* accept owner via sys_exit */
+	bool enable_proc;	  /* exec/fork/exit */
+	bool enable_names;	  /* first TCP payload and DNS responses, for peer names */
+	/* Payloads to peers in loopback and the policy's domestic networks are
+	 * not taken; NULL: loopback only. */
+	const struct ew_policy *policy;
+};
+
+struct ew_loader;
+
+/**
+ * ew_loader_open() - check the host, probe each hook, load and attach.
+ *
+ * Logs one error naming cause and fix when it fails, and one warning per
+ * hook that was wanted but is unavailable. Only the connect4/connect6 hooks
+ * are required. Return: 0 and *@out, or a negative errno.
+ */
+int ew_loader_open(const struct ew_loader_opts *o, struct ew_loader **out);
+
+int ew_loader_ringbuf_fd(const struct ew_loader *l);
+int ew_loader_udp_map_fd(const struct ew_loader *l);
+
+/* Sums the per-CPU ew_stats array into @out. Return: 0 or -errno. */
+int ew_loader_read_kstats(const struct ew_loader *l, __u64 out[EW_KSTAT_MAX]);
+
+const char *ew_loader_cgroup2_path(const struct ew_loader *l);
+
+/**
+ * ew_loader_degraded() - hooks that were wanted but could not load/attach.
+ * @names: filled with up to @max static strings (attach points).
+ * Return: how many there are (may exceed @max).
+ */
+int ew_loader_degraded(const struct ew_loader *l, const char **names, int max);
+
+/* Detaches everything. NULL is fine. */
+void ew_loader_close(struct ew_loader *l);
+
+#endif /* EW_LOADER_H */

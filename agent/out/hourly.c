@@ -1,0 +1,591 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "util/log.h"
+#include "out/hourly.h"
+#include "util/timefmt.h"
+
+#define BUF_CAP	  ((size_t)256 * 1024)
+#define DIR_MODE  0750
+#define FILE_MODE 0640
+/* "YYYY-MM-DD/HH": compared bytewise, which is chronological order. */
+#define KEY_LEN 13
+
+/* A closed hour being compressed off the hot path (the ring consumer). */
+struct compress_job {
+	char *root;
+	char key[KEY_LEN + 1];
+	int rc;
+};
+
+struct ew_hourly {
+	char *root;
+	pthread_t worker;
+	bool worker_live;
+	struct compress_job job;
+	int fd;		       /* the open hour's .jsonl, or -1 */
+	char key[KEY_LEN + 1]; /* of the open hour, "" before the first record */
+	char *buf;
+	size_t len;
+	uint64_t bytes;
+};
+
+/*
+ * Crash safety of compression. The new .gz is built in HH.jsonl.gz.tmp
+ * (a copy of the existing .gz, if a restart left one, then the new member),
+ * fsync'd and renamed over HH.jsonl.gz: at every instant the .gz is either
+ * the old or the new complete file. Appending in place would be cheaper, but
+ * a crash mid-append leaves a truncated last member that readers report as
+ * a corrupt file. The remaining window is between the rename and the unlink
+ * of the .jsonl: a restart would find both and compress the .jsonl twice. So
+ * each compression ends with an empty gzip member whose comment names the
+ * source file (inode, size, mtime); a .jsonl that matches the marker at the
+ * end of its .gz is already in it and is only removed.
+ */
+#define MARK_FMT     "ew-src:%016llx:%016llx:%016llx"
+#define MARK_COMMENT (7 + 3 * 16 + 2)
+#define MARK_LEN     (10 + MARK_COMMENT + 1 + 2 + 8)
+
+static void marker(const struct stat *st, unsigned char out[MARK_LEN])
+{
+	static const unsigned char hdr[10] = {0x1f, 0x8b, 8, 0x10 /* FCOMMENT */, 0, 0, 0, 0, 0, 3};
+	char comment[MARK_COMMENT + 1];
+
+	snprintf(comment, sizeof(comment), MARK_FMT, (unsigned long long)st->st_ino,
+		 (unsigned long long)st->st_size,
+		 (unsigned long long)st->st_mtim.tv_sec * 1000000000ull +
+		     (unsigned long long)st->st_mtim.tv_nsec);
+	memcpy(out, hdr, sizeof(hdr));
+	memcpy(out + 10, comment, MARK_COMMENT + 1);
+	/* No data: one final fixed-Huffman block with only end-of-block; CRC 0, size 0. */
+	memcpy(out + 10 + MARK_COMMENT + 1, "\x03\x00\0\0\0\0\0\0\0\0", 10);
+}
+
+static int fsync_dir(int dirfd)
+{
+	return fsync(dirfd) ? -errno : 0;
+}
+
+static int write_all(int fd, const void *p, size_t n)
+{
+	const char *s = p;
+
+	while (n) {
+		ssize_t w = write(fd, s, n);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		s += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+static int copy_fd(int from, int to)
+{
+	char buf[65536];
+
+	for (;;) {
+		ssize_t n = read(from, buf, sizeof(buf));
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (n == 0)
+			return 0;
+		int rc = write_all(to, buf, (size_t)n);
+
+		if (rc)
+			return rc;
+	}
+}
+
+/*
+ * Appends one gzip member holding all of @src to @dst. Level 1: JSON lines
+ * still shrink about 8x, at several times the speed of the default level, and
+ * the compression of a closed hour runs on the thread that reads the ring.
+ */
+static int gzip_fd(int src, int dst)
+{
+	static __thread unsigned char in[65536], out[65536];
+	z_stream z = {0};
+	int rc = 0, flush = Z_NO_FLUSH, zrc = Z_OK;
+
+	if (deflateInit2(&z, Z_BEST_SPEED, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+		return -ENOMEM;
+	while (!rc && flush != Z_FINISH) {
+		ssize_t n = read(src, in, sizeof(in));
+
+		if (n < 0) {
+			if (errno != EINTR)
+				rc = -errno;
+			continue;
+		}
+		z.next_in = in;
+		z.avail_in = (uInt)n;
+		flush = n == 0 ? Z_FINISH : Z_NO_FLUSH;
+		do {
+			z.next_out = out;
+			z.avail_out = sizeof(out);
+			zrc = deflate(&z, flush);
+			rc = write_all(dst, out, sizeof(out) - z.avail_out);
+		} while (!rc && z.avail_out == 0);
+	}
+	if (!rc && zrc != Z_STREAM_END)
+		rc = -EIO;
+	deflateEnd(&z);
+	return rc;
+}
+
+/* Whether @gz ends with the marker for @src_st. */
+static bool has_marker(int gz, const struct stat *src_st)
+{
+	unsigned char want[MARK_LEN], got[MARK_LEN];
+	struct stat st;
+
+	if (fstat(gz, &st) || st.st_size < MARK_LEN)
+		return false;
+	marker(src_st, want);
+	return pread(gz, got, MARK_LEN, st.st_size - MARK_LEN) == MARK_LEN &&
+	       memcmp(got, want, MARK_LEN) == 0;
+}
+
+/* HH.jsonl in @dirfd → HH.jsonl.gz (a new member if that exists), then unlink. */
+static int compress_hour(int dirfd, const char *hh)
+{
+	char src_name[16], gz_name[32], tmp_name[40];
+	unsigned char mark[MARK_LEN];
+	int src, gz, tmp = -1, rc;
+	struct stat st;
+
+	snprintf(src_name, sizeof(src_name), "%s.jsonl", hh);
+	snprintf(gz_name, sizeof(gz_name), "%s.jsonl.gz", hh);
+	snprintf(tmp_name, sizeof(tmp_name), "%s.jsonl.gz.tmp", hh);
+	src = openat(dirfd, src_name, O_RDONLY | O_CLOEXEC);
+	if (src < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (fstat(src, &st)) {
+		rc = -errno;
+		goto out;
+	}
+	gz = openat(dirfd, gz_name, O_RDONLY | O_CLOEXEC);
+	if (gz < 0 && errno != ENOENT) {
+		rc = -errno;
+		goto out;
+	}
+	if (st.st_size == 0 || (gz >= 0 && has_marker(gz, &st))) {
+		/* Nothing to add, or added before a crash: only the unlink is left. */
+		goto unlink_src;
+	}
+	tmp = openat(dirfd, tmp_name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, FILE_MODE);
+	if (tmp < 0) {
+		rc = -errno;
+		goto out_gz;
+	}
+	if (fchmod(tmp, FILE_MODE)) { /* exact mode whatever the umask */
+		rc = -errno;
+		goto out_gz;
+	}
+	rc = gz >= 0 ? copy_fd(gz, tmp) : 0;
+	if (!rc)
+		rc = gzip_fd(src, tmp);
+	marker(&st, mark);
+	if (!rc)
+		rc = write_all(tmp, mark, sizeof(mark));
+	if (!rc && fsync(tmp))
+		rc = -errno;
+	if (close(tmp) && !rc)
+		rc = -errno;
+	tmp = -1;
+	if (!rc && renameat(dirfd, tmp_name, dirfd, gz_name))
+		rc = -errno;
+	if (rc) {
+		unlinkat(dirfd, tmp_name, 0);
+		goto out_gz;
+	}
+	rc = fsync_dir(dirfd);
+	if (rc)
+		goto out_gz;
+unlink_src:
+	if (unlinkat(dirfd, src_name, 0))
+		rc = -errno;
+	else
+		rc = fsync_dir(dirfd);
+out_gz:
+	if (tmp >= 0)
+		close(tmp);
+	if (gz >= 0)
+		close(gz);
+out:
+	close(src);
+	return rc;
+}
+
+static int open_dir(const char *root, const char *date, bool create)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", root, date);
+	if (create && mkdir(path, DIR_MODE) == 0 && chmod(path, DIR_MODE))
+		return -errno;
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+static bool is_date(const char *s)
+{
+	for (int i = 0; i < 10; i++) {
+		bool dash = i == 4 || i == 7;
+
+		if (dash ? s[i] != '-' : (s[i] < '0' || s[i] > '9'))
+			return false;
+	}
+	return s[10] == '\0';
+}
+
+static bool is_hour_file(const char *s, const char *suffix)
+{
+	return s[0] >= '0' && s[0] <= '2' && s[1] >= '0' && s[1] <= '9' &&
+	       strcmp(s + 2, suffix) == 0;
+}
+
+/* Compress every past hour's .jsonl (a crash or kill -9 left it open). */
+static int recover(const char *root, const char *now_key)
+{
+	DIR *d = opendir(root);
+	struct dirent *de;
+	int first_rc = 0;
+
+	if (!d)
+		return -errno;
+	while ((de = readdir(d))) {
+		DIR *dd;
+		struct dirent *fe;
+		int dfd;
+
+		if (!is_date(de->d_name))
+			continue;
+		dfd = open_dir(root, de->d_name, false);
+		if (dfd < 0)
+			continue;
+		dd = fdopendir(dup(dfd));
+		if (!dd) {
+			close(dfd);
+			continue;
+		}
+		while ((fe = readdir(dd))) {
+			char key[KEY_LEN + 1], hh[3] = {fe->d_name[0], fe->d_name[1], 0};
+			int rc;
+
+			if (is_hour_file(fe->d_name, ".jsonl.gz.tmp")) {
+				unlinkat(dfd, fe->d_name, 0);
+				continue;
+			}
+			if (!is_hour_file(fe->d_name, ".jsonl"))
+				continue;
+			memcpy(key, de->d_name, 10); /* is_date() checked the length */
+			key[10] = '/';
+			memcpy(key + 11, hh, 3);
+			if (strcmp(key, now_key) >= 0)
+				continue; /* the current hour (or a clock set back): keep appending
+					   */
+			rc = compress_hour(dfd, hh);
+			if (rc) {
+				ew_warn("cannot compress %s/%s: %s", root, key, strerror(-rc));
+				if (!first_rc)
+					first_rc = rc;
+			}
+		}
+		closedir(dd);
+		close(dfd);
+	}
+	closedir(d);
+	return first_rc;
+}
+
+static int make_key(int64_t ns, char key[KEY_LEN + 1])
+{
+	char date[11];
+	int hour, rc = ew_timefmt_hour(ns, date, &hour);
+
+	if (rc)
+		return rc;
+	snprintf(key, KEY_LEN + 1, "%s/%02d", date, hour);
+	return 0;
+}
+
+static int mkdir_p(const char *path)
+{
+	char tmp[PATH_MAX];
+	size_t n = strlen(path);
+
+	if (n == 0 || n >= sizeof(tmp))
+		return -ENAMETOOLONG;
+	memcpy(tmp, path, n + 1);
+	for (char *p = tmp + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(tmp, DIR_MODE) && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(tmp, DIR_MODE)) {
+		if (errno != EEXIST)
+			return -errno;
+	} else if (chmod(tmp, DIR_MODE)) {
+		return -errno;
+	}
+	return 0;
+}
+
+int ew_hourly_open(const char *root, struct ew_hourly **out)
+{
+	struct ew_hourly *h;
+	struct timespec now;
+	char key[KEY_LEN + 1];
+	int rc;
+
+	rc = mkdir_p(root);
+	if (rc)
+		return rc;
+	h = calloc(1, sizeof(*h));
+	if (!h)
+		return -ENOMEM;
+	h->fd = -1;
+	h->root = strdup(root);
+	h->buf = malloc(BUF_CAP);
+	if (!h->root || !h->buf) {
+		rc = -ENOMEM;
+		goto fail;
+	}
+	clock_gettime(CLOCK_REALTIME, &now);
+	rc = make_key((int64_t)now.tv_sec * 1000000000 + now.tv_nsec, key);
+	if (!rc)
+		rc = recover(root, key);
+	if (rc == -ENOENT || rc == -ENOTDIR || rc == -EACCES || rc == -EPERM)
+		goto fail; /* the root itself is unusable */
+	/* Other recovery failures leave files for the next start; not fatal. */
+	*out = h;
+	return 0;
+fail:
+	free(h->buf);
+	free(h->root);
+	free(h);
+	return rc;
+}
+
+static int open_hour(struct ew_hourly *h, const char *key)
+{
+	char date[11], name[16];
+	int dfd, fd;
+
+	memcpy(date, key, 10);
+	date[10] = '\0';
+	dfd = open_dir(h->root, date, true);
+	if (dfd < 0)
+		return dfd;
+	snprintf(name, sizeof(name), "%s.jsonl", key + 11);
+	fd = openat(dfd, name, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, FILE_MODE);
+	if (fd < 0) {
+		fd = -errno;
+	} else if (fchmod(fd, FILE_MODE)) {
+		close(fd);
+		fd = -errno;
+	}
+	close(dfd);
+	if (fd < 0)
+		return fd;
+	h->fd = fd;
+	memcpy(h->key, key, KEY_LEN + 1);
+	return 0;
+}
+
+int ew_hourly_flush(struct ew_hourly *h)
+{
+	size_t done = 0;
+	int rc = 0;
+
+	if (h->fd < 0)
+		return h->len ? -EBADF : 0;
+	while (done < h->len) {
+		ssize_t n = write(h->fd, h->buf + done, h->len - done);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			rc = -errno;
+			break;
+		}
+		done += (size_t)n;
+	}
+	/* Whatever did not reach the kernel stays for the next attempt. */
+	memmove(h->buf, h->buf + done, h->len - done);
+	h->len -= done;
+	h->bytes += done;
+	return rc;
+}
+
+/* Flush, fsync and close the open hour, then compress it if asked. */
+static int compress_key(const char *root, const char *key);
+
+static int close_hour(struct ew_hourly *h, bool compress)
+{
+	int rc, crc;
+
+	if (h->fd < 0)
+		return 0;
+	rc = ew_hourly_flush(h);
+	if (fsync(h->fd) && !rc)
+		rc = -errno;
+	close(h->fd);
+	h->fd = -1;
+	h->len = 0; /* unwritable records are lost here, and counted by rc */
+	if (!compress)
+		return rc;
+	crc = compress_key(h->root, h->key);
+	return rc ? rc : crc;
+}
+
+static int compress_key(const char *root, const char *key)
+{
+	char date[11];
+	int dfd, rc;
+
+	memcpy(date, key, 10);
+	date[10] = '\0';
+	dfd = open_dir(root, date, false);
+	if (dfd < 0)
+		return dfd;
+	rc = compress_hour(dfd, key + 11);
+	close(dfd);
+	return rc;
+}
+
+static void *compress_worker(void *arg)
+{
+	struct compress_job *job = arg;
+
+	job->rc = compress_key(job->root, job->key);
+	if (job->rc)
+		ew_warn("cannot compress records hour %s/%s: %s (kept for the next start)",
+			job->root, job->key, strerror(-job->rc));
+	return NULL;
+}
+
+int ew_hourly_sync(struct ew_hourly *h)
+{
+	if (!h->worker_live)
+		return 0;
+	pthread_join(h->worker, NULL);
+	h->worker_live = false;
+	return h->job.rc;
+}
+
+/* Hours close once an hour, so at most one compression is ever running. */
+static void compress_in_background(struct ew_hourly *h, const char *key)
+{
+	ew_hourly_sync(h);
+	h->job.root = h->root;
+	memcpy(h->job.key, key, sizeof(h->job.key));
+	h->job.rc = 0;
+	if (pthread_create(&h->worker, NULL, compress_worker, &h->job) == 0)
+		h->worker_live = true;
+	else
+		compress_worker(&h->job);
+}
+
+int ew_hourly_write(struct ew_hourly *h, int64_t realtime_ns, const char *line, size_t len)
+{
+	char key[KEY_LEN + 1];
+	int rc;
+
+	rc = make_key(realtime_ns, key);
+	if (rc)
+		return rc;
+	if (h->fd < 0 || memcmp(key, h->key, KEY_LEN) > 0) {
+		if (h->fd >= 0) {
+			char old[KEY_LEN + 1];
+
+			memcpy(old, h->key, sizeof(old));
+			rc = close_hour(h, false);
+			if (rc)
+				ew_warn("closing records hour %s/%s: %s (kept for the next start)",
+					h->root, old, strerror(-rc));
+			compress_in_background(h, old);
+		}
+		rc = open_hour(h, key);
+		if (rc)
+			return rc;
+	}
+	if (len + 1 > BUF_CAP - h->len) {
+		rc = ew_hourly_flush(h);
+		if (rc)
+			return rc;
+	}
+	if (len + 1 > BUF_CAP) {
+		/* Larger than the buffer: straight through, line and newline together. */
+		struct iovec iov[2] = {{(void *)line, len}, {"\n", 1}};
+		ssize_t n = writev(h->fd, iov, 2);
+
+		if (n < 0)
+			return -errno;
+		h->bytes += (uint64_t)n;
+		return (size_t)n == len + 1 ? 0 : -EIO;
+	}
+	memcpy(h->buf + h->len, line, len);
+	h->buf[h->len + len] = '\n';
+	h->len += len + 1;
+	return 0;
+}
+
+int ew_hourly_reopen(struct ew_hourly *h)
+{
+	char key[KEY_LEN + 1];
+
+	if (h->fd < 0)
+		return 0;
+	memcpy(key, h->key, sizeof(key));
+	int rc = close_hour(h, false);
+	int orc = open_hour(h, key);
+
+	return rc ? rc : orc;
+}
+
+int ew_hourly_close(struct ew_hourly *h, bool compress_current)
+{
+	int rc;
+
+	if (!h)
+		return 0;
+	ew_hourly_sync(h);
+	rc = close_hour(h, compress_current);
+	free(h->buf);
+	free(h->root);
+	free(h);
+	return rc;
+}
+
+uint64_t ew_hourly_bytes_written(const struct ew_hourly *h)
+{
+	return h->bytes;
+}

@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * hourly.h - records as hourly JSON Lines files, ROOT/YYYY-MM-DD/HH.jsonl
+ * (local time), each closed hour gzip-compressed to HH.jsonl.gz and fsync'd.
+ *
+ * A log shipper tails the open .jsonl; an auditor reads the .gz files with
+ * zcat. A restart within an hour appends a second gzip member to the hour's
+ * .gz (multi-member gzip, which zcat, gzread and Python's gzip read whole).
+ * Errors are returned as -errno for the caller to count; nothing aborts.
+ */
+#ifndef EW_SINK_FILE_H
+#define EW_SINK_FILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct ew_hourly;
+
+/**
+ * ew_hourly_open() - start writing under @root.
+ * @root: the records directory; created (mode 0750) if missing
+ * @out: the new writer
+ *
+ * Compresses the .jsonl files of past hours left by a crash, and removes
+ * half-written .gz.tmp files. The current hour's .jsonl is appended to.
+ *
+ * Return: 0 or -errno.
+ */
+int ew_hourly_open(const char *root, struct ew_hourly **out);
+
+/**
+ * ew_hourly_write() - buffer one record.
+ * @h: the writer
+ * @realtime_ns: the record's wall-clock time; picks the hour's file
+ * @line: the record, without a newline (the writer adds it)
+ * @len: bytes in @line
+ *
+ * Files roll only forward: a record older than the open hour is written to
+ * the open file (late events must not reopen closed, compressed hours).
+ * Rolling closes, fsyncs and compresses the previous hour; a failure there
+ * is logged and the .jsonl kept for the next start to compress.
+ *
+ * Return: 0, or -errno if the record was not accepted (it is lost).
+ */
+int ew_hourly_write(struct ew_hourly *h, int64_t realtime_ns, const char *line, size_t len);
+
+/**
+ * ew_hourly_flush() - hand buffered records to the kernel (no fsync).
+ * @h: the writer
+ *
+ * Return: 0, or -errno (the records stay buffered for the next try).
+ */
+int ew_hourly_flush(struct ew_hourly *h);
+
+/**
+ * ew_hourly_reopen() - close and reopen the open hour's file by name.
+ * @h: the writer
+ *
+ * For SIGHUP after an external rotation moved the file away.
+ *
+ * Return: 0 or -errno.
+ */
+/**
+ * ew_hourly_sync() - wait for the compression of the last closed hour, which
+ * runs in a thread of its own so the ring consumer never waits for zlib.
+ * Return: 0 or that compression's -errno (the .jsonl then stays for the next start).
+ */
+int ew_hourly_sync(struct ew_hourly *h);
+int ew_hourly_reopen(struct ew_hourly *h);
+
+/**
+ * ew_hourly_close() - flush, fsync and free @h (freed even on error).
+ * @h: the writer, or NULL
+ * @compress_current: also compress the open hour (orderly exit); without it
+ *	the .jsonl stays and a restart within the hour continues it
+ *
+ * Return: 0, or the first -errno met (data may be left in the .jsonl).
+ */
+int ew_hourly_close(struct ew_hourly *h, bool compress_current);
+
+/**
+ * ew_hourly_bytes_written() - bytes of JSON Lines handed to the kernel.
+ * @h: the writer
+ */
+uint64_t ew_hourly_bytes_written(const struct ew_hourly *h);
+
+#endif

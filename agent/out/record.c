@@ -1,0 +1,334 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "out/record.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "util/addr.h"
+#include "out/community_id.h"
+#include "util/timefmt.h"
+
+int64_t ew_record_realtime(const struct ew_record_ctx *c, uint64_t boot_ns)
+{
+	return (int64_t)boot_ns + c->realtime_offset_ns;
+}
+
+/* Hand-rolled: these run for every record, and printf costs more than the rest. */
+static char *put_dec(char *p, uint32_t v)
+{
+	char tmp[10];
+	int n = 0;
+
+	do
+		tmp[n++] = (char)('0' + v % 10);
+	while ((v /= 10));
+	while (n)
+		*p++ = tmp[--n];
+	*p = '\0';
+	return p;
+}
+
+static void put_hex64(char out[17], uint64_t v)
+{
+	static const char digits[] = "0123456789abcdef";
+
+	for (int i = 15; i >= 0; i--, v >>= 4)
+		out[i] = digits[v & 15];
+	out[16] = '\0';
+}
+
+const char *ew_record_ip(const uint8_t a[16], char *buf, size_t len)
+{
+	if (ew_addr_is_v4(a) && len >= 16) {
+		char *p = buf;
+
+		for (int i = 12; i < 16; i++) {
+			p = put_dec(p, a[i]);
+			if (i < 15)
+				*p++ = '.';
+		}
+	} else if (!inet_ntop(AF_INET6, a, buf, (socklen_t)len))
+		snprintf(buf, len, "::");
+	return buf;
+}
+
+static void put_time(struct ew_jsonw *w, const struct ew_record_ctx *c, const char *key,
+		     uint64_t boot_ns)
+{
+	char ts[48];
+
+	ew_timefmt_iso8601(ew_record_realtime(c, boot_ns), ts, sizeof(ts));
+	ew_jsonw_str(w, key, ts);
+}
+
+/* @remote and @domain are set on the remote side only. */
+static void put_endpoint(struct ew_jsonw *w, const char *key, const char *ip, uint16_t port,
+			 bool known_port, uint64_t bytes, const struct ew_place *remote,
+			 const char *domain)
+{
+	ew_jsonw_obj_begin(w, key);
+	ew_jsonw_str(w, "ip", ip);
+	if (domain && domain[0])
+		ew_jsonw_str(w, "domain", domain);
+	if (known_port)
+		ew_jsonw_u64(w, "port", port);
+	ew_jsonw_u64(w, "bytes", bytes);
+	if (remote && remote->country[0]) {
+		ew_jsonw_obj_begin(w, "geo");
+		ew_jsonw_str(w, "country_iso_code", remote->country);
+		ew_jsonw_obj_end(w);
+	}
+	if (remote && remote->asn) {
+		ew_jsonw_obj_begin(w, "as");
+		ew_jsonw_u64(w, "number", remote->asn);
+		if (remote->as_org[0]) {
+			ew_jsonw_obj_begin(w, "organization");
+			ew_jsonw_str(w, "name", remote->as_org);
+			ew_jsonw_obj_end(w);
+		}
+		ew_jsonw_obj_end(w);
+	}
+	ew_jsonw_obj_end(w);
+}
+
+static const char *const end_names[] = {
+    [EW_END_NONE] = "interim",	    [EW_END_CLOSED] = "closed",	  [EW_END_IDLE] = "idle",
+    [EW_END_VANISHED] = "vanished", [EW_END_EVICTED] = "evicted", [EW_END_SHUTDOWN] = "agent_stop",
+};
+
+static const char *const name_sources[EW_NAME_SOURCE_MAX] = {
+    [EW_NAME_NONE] = "none",
+    [EW_NAME_DNS] = "dns",
+    [EW_NAME_HTTP_HOST] = "http_host",
+    [EW_NAME_SNI] = "sni",
+};
+
+static const char *const dir_names[] = {
+    [EW_DIR_UNKNOWN] = "unknown",
+    [EW_DIR_EGRESS] = "egress",
+    [EW_DIR_INGRESS] = "ingress",
+};
+
+static const char *const psrc_names[] = {
+    [EW_PSRC_EXEC] = "exec",
+    [EW_PSRC_PROCFS] = "procfs",
+    [EW_PSRC_FORK] = "fork",
+};
+
+/* The hook's view of the owner wins; the process table fills in the rest. */
+static bool owner_ids(const struct ew_flow *f, uint32_t *pid, uint32_t *uid, uint64_t *cg,
+		      const char **comm)
+{
+	if (f->have_task) {
+		*pid = f->task.tgid;
+		*uid = f->task.uid;
+		*cg = f->task.cgroup_id;
+		*comm = f->task.comm;
+		return true;
+	}
+	if (f->proc) {
+		*pid = f->proc->tgid;
+		*uid = f->proc->uid;
+		*cg = f->proc->cgroup_id;
+		*comm = f->proc->comm;
+		return true;
+	}
+	return false;
+}
+
+static void put_process(struct ew_jsonw *w, const struct ew_record_ctx *c, const struct ew_flow *f)
+{
+	const struct ew_proc *p = f->proc;
+	const struct ew_cgroup *cg;
+	const char *comm, *name;
+	uint32_t pid, uid;
+	uint64_t cg_id;
+	char uid_s[16];
+
+	if (!owner_ids(f, &pid, &uid, &cg_id, &comm))
+		return;
+	ew_jsonw_obj_begin(w, "process");
+	ew_jsonw_u64(w, "pid", pid);
+	ew_jsonw_str(w, "name", comm);
+	if (f->have_task) {
+		ew_jsonw_obj_begin(w, "thread");
+		ew_jsonw_u64(w, "id", f->task.tid);
+		ew_jsonw_obj_end(w);
+	}
+	if (p) {
+		ew_jsonw_str(w, "entity_id", p->entity_id);
+		if (p->exe && p->exe[0])
+			ew_jsonw_str(w, "executable", p->exe);
+		if (p->cmdline && p->cmdline[0])
+			ew_jsonw_str(w, "command_line", p->cmdline);
+		ew_jsonw_obj_begin(w, "parent");
+		ew_jsonw_u64(w, "pid", p->ppid);
+		ew_jsonw_obj_end(w);
+	}
+	ew_jsonw_obj_end(w);
+
+	put_dec(uid_s, uid);
+	ew_jsonw_obj_begin(w, "user");
+	ew_jsonw_str(w, "id", uid_s);
+	name = ew_procs_user(c->procs, uid);
+	if (name[0])
+		ew_jsonw_str(w, "name", name);
+	ew_jsonw_obj_end(w);
+
+	cg = cg_id ? ew_procs_cgroup_get(c->procs, cg_id) : NULL;
+	if (cg && cg->info.container_id[0]) {
+		ew_jsonw_obj_begin(w, "container");
+		ew_jsonw_str(w, "id", cg->info.container_id);
+		if (cg->info.runtime[0])
+			ew_jsonw_str(w, "runtime", cg->info.runtime);
+		ew_jsonw_obj_end(w);
+	}
+	if (cg && cg->info.pod_uid[0]) {
+		ew_jsonw_obj_begin(w, "orchestrator");
+		ew_jsonw_str(w, "type", "kubernetes");
+		ew_jsonw_obj_end(w);
+		ew_jsonw_obj_begin(w, "kubernetes");
+		ew_jsonw_obj_begin(w, "pod");
+		ew_jsonw_str(w, "uid", cg->info.pod_uid);
+		ew_jsonw_obj_end(w);
+		ew_jsonw_obj_end(w);
+	}
+}
+
+/* Fields of the agent's own, under egresswatch.*: identity quality and cgroup. */
+static void put_process_extra(struct ew_jsonw *w, const struct ew_record_ctx *c,
+			      const struct ew_flow *f)
+{
+	const struct ew_cgroup *cg;
+	const char *comm;
+	uint32_t pid, uid;
+	uint64_t cg_id;
+
+	if (!owner_ids(f, &pid, &uid, &cg_id, &comm))
+		return;
+	ew_jsonw_obj_begin(w, "process");
+	ew_jsonw_str(w, "identity", f->proc ? psrc_names[f->proc->source] : "comm_only");
+	cg = cg_id ? ew_procs_cgroup_get(c->procs, cg_id) : NULL;
+	if (cg) {
+		ew_jsonw_str(w, "cgroup", cg->path);
+		if (cg->info.unit[0])
+			ew_jsonw_str(w, "systemd_unit", cg->info.unit);
+	}
+	ew_jsonw_obj_end(w);
+}
+
+void ew_record_flow(struct ew_jsonw *w, const struct ew_record_ctx *c, const struct ew_flow *f,
+		    const struct ew_place *place, uint64_t now_ns)
+{
+	char lip[48], rip[48], cid[EW_COMMUNITY_ID_LEN], fid[17];
+	bool final = f->end != EW_END_NONE;
+	bool ingress = f->dir == EW_DIR_INGRESS;
+	uint64_t d_out = f->bytes_out - f->rep_out, d_in = f->bytes_in - f->rep_in;
+	const char *src_ip, *dst_ip;
+	uint16_t sport, dport;
+	uint8_t proto = f->proto;
+	const char *name = f->name_id && c->names ? ew_names_str(c->names, f->name_id) : "";
+
+	ew_record_ip(f->peer, rip, sizeof(rip));
+	if (f->have_local)
+		ew_record_ip(f->local, lip, sizeof(lip));
+	else
+		snprintf(lip, sizeof(lip), "%s", f->family == EW_AF_INET ? "0.0.0.0" : "::");
+	/* ECS and Suricata name the initiator source; this host's view is in egresswatch.* */
+	src_ip = ingress ? rip : lip;
+	dst_ip = ingress ? lip : rip;
+	sport = ingress ? f->peer_port : f->local_port;
+	dport = ingress ? f->local_port : f->peer_port;
+
+	ew_jsonw_reset(w);
+	ew_jsonw_obj_begin(w, NULL);
+	put_time(w, c, "@timestamp", now_ns);
+
+	ew_jsonw_obj_begin(w, "event");
+	ew_jsonw_str(w, "kind", "event");
+	ew_jsonw_arr_begin(w, "category");
+	ew_jsonw_str(w, NULL, "network");
+	ew_jsonw_arr_end(w);
+	ew_jsonw_arr_begin(w, "type");
+	ew_jsonw_str(w, NULL, "connection");
+	ew_jsonw_str(w, NULL, final ? "end" : "info");
+	ew_jsonw_arr_end(w);
+	ew_jsonw_str(w, "action", "flow");
+	put_time(w, c, "start", f->start_ns);
+	put_time(w, c, "end", now_ns);
+	ew_jsonw_u64(w, "duration", now_ns > f->start_ns ? now_ns - f->start_ns : 0);
+	ew_jsonw_obj_end(w);
+
+	ew_jsonw_obj_begin(w, "network");
+	ew_jsonw_str(w, "transport", proto == EW_IPPROTO_TCP ? "tcp" : "udp");
+	ew_jsonw_str(w, "type", f->family == EW_AF_INET ? "ipv4" : "ipv6");
+	ew_jsonw_str(w, "direction", dir_names[f->dir]);
+	ew_jsonw_u64(w, "bytes", d_out + d_in);
+	if (f->have_local) {
+		const uint8_t *sa = ingress ? f->peer : f->local;
+		const uint8_t *da = ingress ? f->local : f->peer;
+
+		if (ew_community_id(0, proto, sa, sport, da, dport, cid) == 0)
+			ew_jsonw_str(w, "community_id", cid);
+	}
+	ew_jsonw_obj_end(w);
+
+	put_endpoint(w, "source", src_ip, sport, f->have_local || ingress, ingress ? d_in : d_out,
+		     ingress ? place : NULL, ingress ? name : NULL);
+	put_endpoint(w, "destination", dst_ip, dport, f->have_local || !ingress,
+		     ingress ? d_out : d_in, ingress ? NULL : place, ingress ? NULL : name);
+	if (f->name_src == EW_NAME_SNI) {
+		ew_jsonw_obj_begin(w, "tls");
+		ew_jsonw_obj_begin(w, "client");
+		ew_jsonw_str(w, "server_name", name);
+		ew_jsonw_obj_end(w);
+		ew_jsonw_obj_end(w);
+	}
+	put_process(w, c, f);
+	if (c->hostname && c->hostname[0]) {
+		ew_jsonw_obj_begin(w, "host");
+		ew_jsonw_str(w, "hostname", c->hostname);
+		ew_jsonw_obj_end(w);
+	}
+
+	ew_jsonw_obj_begin(w, "egresswatch");
+	put_hex64(fid, f->flow_id);
+	ew_jsonw_str(w, "flow_id", fid);
+	ew_jsonw_bool(w, "final", final);
+	ew_jsonw_str(w, "end_reason", end_names[f->end]);
+	ew_jsonw_u64(w, "bytes_out", d_out);
+	ew_jsonw_u64(w, "bytes_in", d_in);
+	ew_jsonw_u64(w, "bytes_out_total", f->bytes_out);
+	ew_jsonw_u64(w, "bytes_in_total", f->bytes_in);
+	ew_jsonw_str(w, "border", ew_border_name(place->border));
+	ew_jsonw_obj_begin(w, "peer");
+	ew_jsonw_str(w, "ip", rip);
+	ew_jsonw_u64(w, "port", f->peer_port);
+	if (name[0]) {
+		ew_jsonw_str(w, "domain", name);
+		ew_jsonw_str(w, "name_source", name_sources[f->name_src]);
+	}
+	if (place->country[0])
+		ew_jsonw_str(w, "country", place->country);
+	if (place->asn)
+		ew_jsonw_u64(w, "asn", place->asn);
+	if (place->as_org[0])
+		ew_jsonw_str(w, "as_org", place->as_org);
+	if (place->net_name[0])
+		ew_jsonw_str(w, "network", place->net_name);
+	ew_jsonw_str(w, "located_by", ew_border_by_name(place->by));
+	ew_jsonw_obj_end(w);
+	if (place->review) {
+		ew_jsonw_arr_begin(w, "review_reasons");
+		if (place->review & EW_REVIEW_ANYCAST)
+			ew_jsonw_str(w, NULL, "anycast");
+		if (place->review & EW_REVIEW_UNKNOWN)
+			ew_jsonw_str(w, NULL, "unknown_location");
+		ew_jsonw_arr_end(w);
+	}
+	put_process_extra(w, c, f);
+	ew_jsonw_obj_end(w);
+
+	ew_jsonw_obj_end(w);
+}

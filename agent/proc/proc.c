@@ -1,0 +1,283 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "proc/proc.h"
+
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "proc/revpath.h"
+
+#define PROC_BUCKETS 16384
+#define CG_BUCKETS   1024
+#define USER_SLOTS   256
+
+struct user_slot {
+	uint32_t uid;
+	bool valid;
+	char name[64];
+};
+
+struct ew_procs {
+	struct ew_proc *procs[PROC_BUCKETS];
+	struct ew_cgroup *cgroups[CG_BUCKETS];
+	struct user_slot users[USER_SLOTS];
+	char boot_prefix[9];
+	uint64_t count;
+};
+
+struct ew_procs *ew_procs_new(const char *boot_id)
+{
+	struct ew_procs *t = calloc(1, sizeof(*t));
+	size_t n = 0;
+
+	if (!t)
+		return NULL;
+	/* The boot id makes entity ids unique across reboots; 8 hex digits suffice. */
+	for (const char *s = boot_id; s && *s && n < 8; s++)
+		if (*s != '-')
+			t->boot_prefix[n++] = *s;
+	if (!n)
+		memcpy(t->boot_prefix, "00000000", 8);
+	return t;
+}
+
+static void proc_free(struct ew_proc *p)
+{
+	free(p->exe);
+	free(p->cmdline);
+	free(p);
+}
+
+void ew_proc_ref(struct ew_proc *p)
+{
+	if (p)
+		p->refs++;
+}
+
+void ew_proc_unref(struct ew_proc *p)
+{
+	if (p && --p->refs == 0)
+		proc_free(p);
+}
+
+static struct ew_proc **slot(struct ew_procs *t, uint32_t tgid)
+{
+	return &t->procs[(tgid * 2654435761u) % PROC_BUCKETS];
+}
+
+static void unlink_proc(struct ew_procs *t, uint32_t tgid)
+{
+	for (struct ew_proc **pp = slot(t, tgid); *pp; pp = &(*pp)->next) {
+		if ((*pp)->tgid == tgid) {
+			struct ew_proc *p = *pp;
+
+			*pp = p->next;
+			p->in_table = false;
+			t->count--;
+			ew_proc_unref(p);
+			return;
+		}
+	}
+}
+
+static void insert_proc(struct ew_procs *t, struct ew_proc *p)
+{
+	struct ew_proc **head;
+
+	unlink_proc(t, p->tgid);
+	head = slot(t, p->tgid);
+	p->next = *head;
+	p->in_table = true;
+	p->refs = 1;
+	*head = p;
+	t->count++;
+}
+
+struct ew_proc *ew_procs_get(struct ew_procs *t, uint32_t tgid)
+{
+	for (struct ew_proc *p = *slot(t, tgid); p; p = p->next)
+		if (p->tgid == tgid)
+			return p;
+	return NULL;
+}
+
+static void set_entity_id(struct ew_procs *t, struct ew_proc *p)
+{
+	/* /proc reports start time in clock ticks: round the kernel's ns the
+	 * same way so a process seen both ways keeps one id. */
+	snprintf(p->entity_id, sizeof(p->entity_id), "%s-%u-%llu", t->boot_prefix, p->tgid,
+		 (unsigned long long)(p->start_boottime / 10000000ull));
+}
+
+static char *join_args(const char *args, size_t len, bool truncated)
+{
+	char *s = malloc(len + 4);
+	size_t n = 0;
+
+	if (!s)
+		return NULL;
+	for (size_t i = 0; i < len; i++)
+		s[n++] = args[i] ? args[i] : ' ';
+	while (n && s[n - 1] == ' ')
+		n--;
+	if (truncated) {
+		memcpy(s + n, "...", 3);
+		n += 3;
+	}
+	s[n] = '\0';
+	return s;
+}
+
+void ew_procs_exec(struct ew_procs *t, const struct ew_ev_exec *ev)
+{
+	struct ew_proc *p = calloc(1, sizeof(*p));
+	char path[EW_PATH_LEN + 2];
+
+	if (!p)
+		return;
+	p->tgid = ev->task.tgid;
+	p->ppid = ev->ppid;
+	p->uid = ev->task.uid;
+	p->gid = ev->task.gid;
+	p->start_boottime = ev->start_boottime;
+	p->cgroup_id = ev->task.cgroup_id;
+	memcpy(p->comm, ev->task.comm, sizeof(p->comm));
+	p->source = ev->h.type == EW_EV_EXEC ? EW_PSRC_EXEC : EW_PSRC_PROCFS;
+	if (ev->flags & EW_F_REVPATH) {
+		ew_path_from_rev(ev->exe, ev->exe_len, path, sizeof(path));
+	} else {
+		size_t n = strnlen(ev->exe, ev->exe_len);
+
+		memcpy(path, ev->exe, n);
+		path[n] = '\0';
+	}
+	p->exe = strdup(path);
+	p->args_truncated = ev->flags & EW_F_ARGS_TRUNC;
+	p->cmdline = join_args(ev->args, ev->args_len, p->args_truncated);
+	set_entity_id(t, p);
+	insert_proc(t, p);
+	if (ev->cgroup_len && ev->task.cgroup_id) {
+		if (ev->flags & EW_F_REVPATH) {
+			char cg[EW_CGROUP_LEN + 2];
+
+			ew_path_from_rev(ev->cgroup, ev->cgroup_len, cg, sizeof(cg));
+			ew_procs_cgroup(t, ev->task.cgroup_id, cg);
+		} else {
+			ew_procs_cgroup(t, ev->task.cgroup_id, ev->cgroup);
+		}
+	}
+}
+
+void ew_procs_fork(struct ew_procs *t, const struct ew_ev_fork *ev)
+{
+	struct ew_proc *parent = ew_procs_get(t, ev->parent_tgid);
+	struct ew_proc *p;
+
+	if (!parent)
+		return;
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return;
+	*p = *parent;
+	p->tgid = ev->child_tgid;
+	p->ppid = ev->parent_tgid;
+	p->start_boottime = ev->child_start_boottime;
+	p->source = EW_PSRC_FORK;
+	p->exe = parent->exe ? strdup(parent->exe) : NULL;
+	p->cmdline = parent->cmdline ? strdup(parent->cmdline) : NULL;
+	set_entity_id(t, p);
+	insert_proc(t, p);
+}
+
+void ew_procs_exit(struct ew_procs *t, const struct ew_ev_exit *ev)
+{
+	struct ew_proc *p = ew_procs_get(t, ev->tgid);
+
+	/* A late exit of an older process with the same pid must not evict the new one. */
+	if (p && (!ev->start_boottime ||
+		  p->start_boottime / 10000000ull == ev->start_boottime / 10000000ull))
+		unlink_proc(t, ev->tgid);
+}
+
+uint64_t ew_procs_count(const struct ew_procs *t)
+{
+	return t->count;
+}
+
+static struct ew_cgroup **cg_slot(struct ew_procs *t, uint64_t id)
+{
+	return &t->cgroups[(id * 0x9E3779B97F4A7C15ull) >> 54 & (CG_BUCKETS - 1)];
+}
+
+const struct ew_cgroup *ew_procs_cgroup_get(struct ew_procs *t, uint64_t id)
+{
+	for (struct ew_cgroup *c = *cg_slot(t, id); c; c = c->next)
+		if (c->id == id)
+			return c;
+	return NULL;
+}
+
+void ew_procs_cgroup(struct ew_procs *t, uint64_t id, const char *path)
+{
+	struct ew_cgroup *c = (struct ew_cgroup *)ew_procs_cgroup_get(t, id);
+	struct ew_cgroup **head;
+
+	if (c) {
+		/* Ids are never reused while the cgroup exists, but a rename is possible. */
+		if (strcmp(c->path, path) == 0)
+			return;
+		free(c->path);
+	} else {
+		c = calloc(1, sizeof(*c));
+		if (!c)
+			return;
+		c->id = id;
+		head = cg_slot(t, id);
+		c->next = *head;
+		*head = c;
+	}
+	c->path = strdup(path);
+	ew_cgroup_parse(c->path ? c->path : "", &c->info);
+}
+
+const char *ew_procs_user(struct ew_procs *t, uint32_t uid)
+{
+	struct user_slot *s = &t->users[uid % USER_SLOTS];
+	struct passwd pw, *res = NULL;
+	char buf[1024];
+
+	if (s->valid && s->uid == uid)
+		return s->name;
+	s->uid = uid;
+	s->valid = true;
+	s->name[0] = '\0';
+	if (getpwuid_r(uid, &pw, buf, sizeof(buf), &res) == 0 && res)
+		snprintf(s->name, sizeof(s->name), "%s", res->pw_name);
+	return s->name;
+}
+
+void ew_procs_free(struct ew_procs *t)
+{
+	if (!t)
+		return;
+	for (size_t i = 0; i < PROC_BUCKETS; i++) {
+		while (t->procs[i]) {
+			struct ew_proc *p = t->procs[i];
+
+			t->procs[i] = p->next;
+			p->in_table = false;
+			ew_proc_unref(p);
+		}
+	}
+	for (size_t i = 0; i < CG_BUCKETS; i++) {
+		while (t->cgroups[i]) {
+			struct ew_cgroup *c = t->cgroups[i];
+
+			t->cgroups[i] = c->next;
+			free(c->path);
+			free(c);
+		}
+	}
+	free(t);
+}

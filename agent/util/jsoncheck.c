@@ -1,0 +1,236 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "util/jsoncheck.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_FILE_BYTES (4u << 20)
+
+int ew_jc_fail(struct ew_jc *jc, const char *path, const char *fmt, ...)
+{
+	size_t off;
+	va_list ap;
+
+	off = (size_t)snprintf(jc->err, jc->errlen, "%s: %s: ", jc->file, path);
+	if (off < jc->errlen) {
+		va_start(ap, fmt);
+		vsnprintf(jc->err + off, jc->errlen - off, fmt, ap);
+		va_end(ap);
+	}
+	return -EINVAL;
+}
+
+static const char *type_name(const cJSON *v)
+{
+	if (cJSON_IsBool(v))
+		return "a boolean";
+	if (cJSON_IsNumber(v))
+		return "a number";
+	if (cJSON_IsString(v))
+		return "a string";
+	if (cJSON_IsArray(v))
+		return "an array";
+	if (cJSON_IsObject(v))
+		return "an object";
+	return "null";
+}
+
+static const struct ew_jc_field *find_field(const struct ew_jc_field *fields, size_t n,
+					    const char *key)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(fields[i].key, key) == 0)
+			return &fields[i];
+	return NULL;
+}
+
+static int known_keys(const struct ew_jc_field *fields, size_t n, char *buf, size_t len)
+{
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < n && off < len; i++)
+		off += (size_t)snprintf(buf + off, len - off, "%s%s", i ? ", " : "", fields[i].key);
+	return 0;
+}
+
+static int apply_one(struct ew_jc *jc, const cJSON *v, const char *path,
+		     const struct ew_jc_field *f, void *dst)
+{
+	char *p = (char *)dst + f->offset;
+
+	switch (f->kind) {
+	case EW_JC_U32: {
+		double d = v->valuedouble;
+
+		if (!cJSON_IsNumber(v) || d != (double)(uint64_t)d || d < (double)f->min ||
+		    d > (double)f->max)
+			return ew_jc_fail(jc, path, "expected an integer from %llu to %llu, got %s",
+					  (unsigned long long)f->min, (unsigned long long)f->max,
+					  cJSON_IsNumber(v) ? "a number out of range"
+							    : type_name(v));
+		*(uint32_t *)p = (uint32_t)d;
+		return 0;
+	}
+	case EW_JC_BOOL:
+		if (!cJSON_IsBool(v))
+			return ew_jc_fail(jc, path, "expected true or false, got %s", type_name(v));
+		*(bool *)p = cJSON_IsTrue(v);
+		return 0;
+	case EW_JC_STRING:
+		if (!cJSON_IsString(v) || !v->valuestring[0])
+			return ew_jc_fail(jc, path, "expected a non-empty string, got %s",
+					  type_name(v));
+		if (strlen(v->valuestring) >= f->max)
+			return ew_jc_fail(jc, path, "string longer than %llu bytes",
+					  (unsigned long long)f->max - 1);
+		memcpy(p, v->valuestring, strlen(v->valuestring) + 1);
+		return 0;
+	case EW_JC_ENUM: {
+		char names[256];
+		size_t off = 0;
+
+		if (cJSON_IsString(v)) {
+			for (int i = 0; f->enums[i]; i++) {
+				if (strcmp(f->enums[i], v->valuestring) == 0) {
+					*(int *)p = i;
+					return 0;
+				}
+			}
+		}
+		names[0] = '\0';
+		for (int i = 0; f->enums[i] && off < sizeof(names); i++)
+			off += (size_t)snprintf(names + off, sizeof(names) - off, "%s\"%s\"",
+						i ? ", " : "", f->enums[i]);
+		return ew_jc_fail(jc, path, "expected one of %s", names);
+	}
+	case EW_JC_OBJECT:
+		if (!cJSON_IsObject(v))
+			return ew_jc_fail(jc, path, "expected an object, got %s", type_name(v));
+		return 0;
+	case EW_JC_ARRAY:
+		if (!cJSON_IsArray(v))
+			return ew_jc_fail(jc, path, "expected an array, got %s", type_name(v));
+		return 0;
+	}
+	return -EINVAL;
+}
+
+int ew_jc_apply(struct ew_jc *jc, const cJSON *obj, const char *path,
+		const struct ew_jc_field *fields, size_t n, void *dst)
+{
+	const cJSON *v;
+	char sub[256];
+	int rc;
+
+	if (!cJSON_IsObject(obj))
+		return ew_jc_fail(jc, path, "expected an object, got %s", type_name(obj));
+	cJSON_ArrayForEach(v, obj)
+	{
+		const struct ew_jc_field *f = find_field(fields, n, v->string);
+
+		snprintf(sub, sizeof(sub), "%s.%s", path, v->string);
+		if (!f) {
+			char keys[512];
+
+			known_keys(fields, n, keys, sizeof(keys));
+			return ew_jc_fail(jc, sub, "unknown key (known keys: %s)", keys);
+		}
+		rc = apply_one(jc, v, sub, f, dst);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+static void line_col(const char *text, const char *at, int *line, int *col)
+{
+	*line = 1;
+	*col = 1;
+	for (const char *p = text; p < at && *p; p++) {
+		if (*p == '\n') {
+			(*line)++;
+			*col = 1;
+		} else {
+			(*col)++;
+		}
+	}
+}
+
+cJSON *ew_jc_parse_text(struct ew_jc *jc, const char *text)
+{
+	const char *end = NULL;
+	cJSON *doc;
+	int line, col;
+
+	doc = cJSON_ParseWithOpts(text, &end, 1);
+	if (!doc) {
+		line_col(text, end ? end : text, &line, &col);
+		snprintf(jc->err, jc->errlen, "%s:%d:%d: not valid JSON near here", jc->file, line,
+			 col);
+	}
+	return doc;
+}
+
+cJSON *ew_jc_parse_file(struct ew_jc *jc, const char *path, int *rc)
+{
+	char *text = NULL;
+	size_t len = 0;
+	cJSON *doc = NULL;
+	FILE *f;
+
+	f = fopen(path, "re");
+	if (!f) {
+		*rc = -errno;
+		snprintf(jc->err, jc->errlen, "%s: cannot open: %s", path, strerror(errno));
+		return NULL;
+	}
+	text = malloc(MAX_FILE_BYTES + 1);
+	if (!text) {
+		*rc = -ENOMEM;
+		goto out;
+	}
+	len = fread(text, 1, MAX_FILE_BYTES + 1, f);
+	if (ferror(f)) {
+		*rc = -EIO;
+		snprintf(jc->err, jc->errlen, "%s: read error", path);
+		goto out;
+	}
+	if (len > MAX_FILE_BYTES) {
+		*rc = -EFBIG;
+		snprintf(jc->err, jc->errlen, "%s: larger than %u bytes", path, MAX_FILE_BYTES);
+		goto out;
+	}
+	text[len] = '\0';
+	if (strlen(text) != len) {
+		*rc = -EINVAL;
+		snprintf(jc->err, jc->errlen, "%s: contains a NUL byte: not a JSON text file",
+			 path);
+		goto out;
+	}
+	doc = ew_jc_parse_text(jc, text);
+	*rc = doc ? 0 : -EINVAL;
+out:
+	free(text);
+	fclose(f);
+	return doc;
+}
+
+int ew_jc_load(const char *name, const char *text,
+	       int (*apply)(struct ew_jc *jc, const cJSON *doc, void *dst), void *dst, char *err,
+	       size_t errlen)
+{
+	struct ew_jc jc = {.file = name, .err = err, .errlen = errlen};
+	cJSON *doc;
+	int rc = -EINVAL;
+
+	doc = text ? ew_jc_parse_text(&jc, text) : ew_jc_parse_file(&jc, name, &rc);
+	if (!doc)
+		return rc;
+	rc = apply(&jc, doc, dst);
+	cJSON_Delete(doc);
+	return rc;
+}

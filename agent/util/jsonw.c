@@ -1,0 +1,341 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/jsonw.h"
+
+#define INITIAL_CAP 4096
+
+/* 0: copy as is; 'u': \u00XX; other: the letter after '\'; 1: non-ASCII. */
+static const char esc[256] = {
+    ['\b'] = 'b', ['\t'] = 't', ['\n'] = 'n', ['\f'] = 'f',  ['\r'] = 'r', [0x00] = 'u',
+    [0x01] = 'u', [0x02] = 'u', [0x03] = 'u', [0x04] = 'u',  [0x05] = 'u', [0x06] = 'u',
+    [0x07] = 'u', [0x0b] = 'u', [0x0e] = 'u', [0x0f] = 'u',  [0x10] = 'u', [0x11] = 'u',
+    [0x12] = 'u', [0x13] = 'u', [0x14] = 'u', [0x15] = 'u',  [0x16] = 'u', [0x17] = 'u',
+    [0x18] = 'u', [0x19] = 'u', [0x1a] = 'u', [0x1b] = 'u',  [0x1c] = 'u', [0x1d] = 'u',
+    [0x1e] = 'u', [0x1f] = 'u', ['"'] = '"',  ['\\'] = '\\', [0x7f] = 'u', [0x80 ... 0xff] = 1,
+};
+
+static const char hexd[] = "0123456789abcdef";
+
+void ew_jsonw_init(struct ew_jsonw *w)
+{
+	memset(w, 0, sizeof(*w));
+	w->first = 1;
+}
+
+void ew_jsonw_reset(struct ew_jsonw *w)
+{
+	w->len = 0;
+	w->depth = 0;
+	w->first = 1;
+	w->oom = false;
+	if (w->buf)
+		w->buf[0] = '\0';
+}
+
+void ew_jsonw_free(struct ew_jsonw *w)
+{
+	free(w->buf);
+	ew_jsonw_init(w);
+}
+
+/* Room for @n more bytes and the trailing NUL; false (and oom) if not. */
+static bool reserve(struct ew_jsonw *w, size_t n)
+{
+	size_t need, cap;
+	char *p;
+
+	if (w->oom)
+		return false;
+	need = w->len + n + 1;
+	if (need <= w->cap)
+		return true;
+	if (n > SIZE_MAX / 4 - w->len) {
+		w->oom = true;
+		return false;
+	}
+	cap = w->cap ? w->cap : INITIAL_CAP;
+	while (cap < need)
+		cap *= 2;
+	p = realloc(w->buf, cap);
+	if (!p) {
+		w->oom = true;
+		return false;
+	}
+	w->buf = p;
+	w->cap = cap;
+	return true;
+}
+
+static inline void put(struct ew_jsonw *w, const void *s, size_t n)
+{
+	memcpy(w->buf + w->len, s, n);
+	w->len += n;
+}
+
+static inline void put1(struct ew_jsonw *w, char c)
+{
+	w->buf[w->len++] = c;
+}
+
+/* Length of the valid UTF-8 sequence at @s (2-4), or, for an invalid one, the
+ * negated length of its maximal subpart (Unicode 15, 3.9 "U+FFFD substitution"). */
+static int utf8_seq(const unsigned char *s, size_t n)
+{
+	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
+	int need, i;
+
+	if (c >= 0xc2 && c <= 0xdf)
+		need = 2;
+	else if (c >= 0xe0 && c <= 0xef)
+		need = 3;
+	else if (c >= 0xf0 && c <= 0xf4)
+		need = 4;
+	else
+		return -1; /* continuation byte, C0/C1 overlong lead, or > F4 */
+	if (c == 0xe0)
+		lo = 0xa0; /* overlong */
+	else if (c == 0xed)
+		hi = 0x9f; /* surrogates */
+	else if (c == 0xf0)
+		lo = 0x90; /* overlong */
+	else if (c == 0xf4)
+		hi = 0x8f; /* above U+10FFFF */
+	for (i = 1; i < need; i++) {
+		if ((size_t)i >= n || s[i] < lo || s[i] > hi)
+			return -i;
+		lo = 0x80;
+		hi = 0xbf;
+	}
+	return need;
+}
+
+/* Caller reserved 6 bytes per input byte plus the quotes. */
+static void put_escaped(struct ew_jsonw *w, const char *val, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)val;
+	char *o = w->buf + w->len;
+	size_t i = 0;
+
+	*o++ = '"';
+	while (i < n) {
+		size_t run = i;
+		char e;
+
+		while (run < n && !esc[s[run]])
+			run++;
+		memcpy(o, s + i, run - i);
+		o += run - i;
+		i = run;
+		if (i == n)
+			break;
+		e = esc[s[i]];
+		if (e == 1) {
+			int k = utf8_seq(s + i, n - i);
+
+			if (k > 0) {
+				memcpy(o, s + i, (size_t)k);
+				o += k;
+				i += (size_t)k;
+			} else {
+				memcpy(o, "\xef\xbf\xbd", 3);
+				o += 3;
+				i += (size_t)-k;
+			}
+		} else if (e == 'u') {
+			memcpy(o, "\\u00", 4);
+			o[4] = hexd[s[i] >> 4];
+			o[5] = hexd[s[i] & 15];
+			o += 6;
+			i++;
+		} else {
+			o[0] = '\\';
+			o[1] = e;
+			o += 2;
+			i++;
+		}
+	}
+	*o++ = '"';
+	w->len = (size_t)(o - w->buf);
+}
+
+/* Comma and key before a value; false if the value must not be written. */
+static bool member(struct ew_jsonw *w, const char *key, size_t value_max)
+{
+	size_t kl = key ? strlen(key) : 0;
+
+	if (!reserve(w, 1 + (key ? kl * 6 + 3 : 0) + value_max))
+		return false;
+	if (w->depth > 0) {
+		uint64_t bit = 1ull << w->depth;
+
+		if (w->first & bit)
+			w->first &= ~bit;
+		else
+			put1(w, ',');
+	}
+	if (key) {
+		put_escaped(w, key, kl);
+		put1(w, ':');
+	}
+	return true;
+}
+
+static inline void done(struct ew_jsonw *w)
+{
+	w->buf[w->len] = '\0';
+}
+
+static void open_(struct ew_jsonw *w, const char *key, char c)
+{
+	if (w->depth >= EW_JSONW_MAX_DEPTH) {
+		w->oom = true;
+		return;
+	}
+	if (!member(w, key, 1))
+		return;
+	put1(w, c);
+	w->depth++;
+	w->first |= 1ull << w->depth;
+	done(w);
+}
+
+static void close_(struct ew_jsonw *w, char c)
+{
+	if (w->depth <= 0) {
+		w->oom = true;
+		return;
+	}
+	if (!reserve(w, 1))
+		return;
+	put1(w, c);
+	w->depth--;
+	done(w);
+}
+
+void ew_jsonw_obj_begin(struct ew_jsonw *w, const char *key)
+{
+	open_(w, key, '{');
+}
+
+void ew_jsonw_obj_end(struct ew_jsonw *w)
+{
+	close_(w, '}');
+}
+
+void ew_jsonw_arr_begin(struct ew_jsonw *w, const char *key)
+{
+	open_(w, key, '[');
+}
+
+void ew_jsonw_arr_end(struct ew_jsonw *w)
+{
+	close_(w, ']');
+}
+
+void ew_jsonw_strn(struct ew_jsonw *w, const char *key, const char *val, size_t n)
+{
+	if (!val) {
+		ew_jsonw_null(w, key);
+		return;
+	}
+	if (n > (SIZE_MAX - 64) / 6) {
+		w->oom = true;
+		return;
+	}
+	if (!member(w, key, n * 6 + 2))
+		return;
+	put_escaped(w, val, n);
+	done(w);
+}
+
+void ew_jsonw_str(struct ew_jsonw *w, const char *key, const char *val)
+{
+	ew_jsonw_strn(w, key, val, val ? strlen(val) : 0);
+}
+
+static char *u64_digits(uint64_t v, char *end)
+{
+	do {
+		*--end = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	return end;
+}
+
+void ew_jsonw_u64(struct ew_jsonw *w, const char *key, uint64_t v)
+{
+	char tmp[20], *s = u64_digits(v, tmp + sizeof(tmp));
+
+	if (!member(w, key, 20))
+		return;
+	put(w, s, (size_t)(tmp + sizeof(tmp) - s));
+	done(w);
+}
+
+void ew_jsonw_i64(struct ew_jsonw *w, const char *key, int64_t v)
+{
+	char tmp[21], *s;
+
+	/* Negate in unsigned arithmetic: -INT64_MIN does not fit in int64_t. */
+	s = u64_digits(v < 0 ? 0 - (uint64_t)v : (uint64_t)v, tmp + sizeof(tmp));
+	if (v < 0)
+		*--s = '-';
+	if (!member(w, key, 21))
+		return;
+	put(w, s, (size_t)(tmp + sizeof(tmp) - s));
+	done(w);
+}
+
+void ew_jsonw_double(struct ew_jsonw *w, const char *key, double v)
+{
+	char tmp[32];
+	int n;
+
+	if (!isfinite(v)) {
+		ew_jsonw_null(w, key);
+		return;
+	}
+	n = snprintf(tmp, sizeof(tmp), "%.15g", v);
+	if (strtod(tmp, NULL) != v)
+		n = snprintf(tmp, sizeof(tmp), "%.17g", v);
+	if (!member(w, key, (size_t)n))
+		return;
+	put(w, tmp, (size_t)n);
+	done(w);
+}
+
+void ew_jsonw_bool(struct ew_jsonw *w, const char *key, bool v)
+{
+	if (!member(w, key, 5))
+		return;
+	if (v)
+		put(w, "true", 4);
+	else
+		put(w, "false", 5);
+	done(w);
+}
+
+void ew_jsonw_null(struct ew_jsonw *w, const char *key)
+{
+	if (!member(w, key, 4))
+		return;
+	put(w, "null", 4);
+	done(w);
+}
+
+void ew_jsonw_raw(struct ew_jsonw *w, const char *key, const char *json, size_t n)
+{
+	if (!json) {
+		ew_jsonw_null(w, key);
+		return;
+	}
+	if (!member(w, key, n))
+		return;
+	put(w, json, n);
+	done(w);
+}

@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "config/config.h"
+#include "util/log.h"
+#include "policy/policy.h"
+
+static struct ew_config c;
+static char err[1024];
+
+Test(config, empty_object_gives_defaults)
+{
+	cr_assert_eq(ew_config_parse("t.json", "{}", &c, err, sizeof(err)), 0);
+	cr_assert_str_eq(c.data_dir, "/var/lib/egresswatch");
+	cr_assert_eq(c.report_interval, 60);
+	cr_assert_eq(c.udp_idle_timeout, 30);
+	cr_assert(c.hook_udp && c.hook_accept && c.hook_proc && c.hook_names);
+	cr_assert_eq(c.dns_cache_entries, 65536);
+}
+
+Test(config, shipped_default_file_loads)
+{
+	char path[1024];
+
+	snprintf(path, sizeof(path), "%s/deploy/egresswatch.json", getenv("EW_SOURCE_ROOT"));
+	cr_assert_eq(ew_config_load(path, &c, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(c.ringbuf_bytes, 8u << 20);
+	cr_assert_eq(c.log_level, EW_LOG_INFO);
+}
+
+Test(config, values_and_nested)
+{
+	cr_assert_eq(
+	    ew_config_parse("t.json",
+			    "{\"data_dir\":\"/tmp/x\",\"report_interval\":5,"
+			    "\"hooks\":{\"udp\":false,\"names\":false},\"dns_cache_entries\":128,"
+			    "\"log\":{\"level\":\"debug\"}}",
+			    &c, err, sizeof(err)),
+	    0, "%s", err);
+	cr_assert_str_eq(c.data_dir, "/tmp/x");
+	cr_assert_eq(c.report_interval, 5);
+	cr_assert_not(c.hook_udp);
+	cr_assert_not(c.hook_names);
+	cr_assert_eq(c.dns_cache_entries, 128);
+	cr_assert(c.hook_proc);
+	cr_assert_eq(c.log_level, EW_LOG_DEBUG);
+}
+
+struct bad {
+	const char *text;
+	const char *want; /* substring of the message */
+};
+
+Test(config, errors_name_file_path_and_fix)
+{
+	static const struct bad cases[] = {
+	    {"{\"report_interval\": \"60\"}", "t.json: $.report_interval: expected an integer"},
+	    {"{\"report_interval\": 0}", "from 1 to 86400"},
+	    {"{\"report_interval\": 1.5}", "$.report_interval"},
+	    {"{\"reprot_interval\": 5}", "$.reprot_interval: unknown key (known keys: data_dir"},
+	    {"{\"hooks\": {\"tls\": true}}", "$.hooks.tls: unknown key"},
+	    {"{\"hooks\": []}", "$.hooks: expected an object, got an array"},
+	    {"{\"log\": {\"level\": \"loud\"}}", "$.log.level: expected one of \"error\""},
+	    {"{\"ringbuf_bytes\": 12288}", "$.ringbuf_bytes: must be a power of two"},
+	    {"{\"dns_cache_entries\": 10}", "$.dns_cache_entries: expected an integer from 64"},
+	    {"{\"hooks\": {\"names\": 1}}", "$.hooks.names: expected"},
+	    {"{\"data_dir\": \"var/lib\"}", "$.data_dir: must be an absolute path"},
+	    {"{\"data_dir\": \"\"}", "$.data_dir: expected a non-empty string"},
+	    {"[1,2]", "$: expected an object, got an array"},
+	    {"{\"a\":\n  1,,}", "t.json:2:"},
+	    {"", "t.json:1:1: not valid JSON"},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		err[0] = '\0';
+		cr_assert_eq(ew_config_parse("t.json", cases[i].text, &c, err, sizeof(err)),
+			     -EINVAL, "case %zu accepted", i);
+		cr_assert(strstr(err, cases[i].want), "case %zu: \"%s\" lacks \"%s\"", i, err,
+			  cases[i].want);
+	}
+}
+
+Test(config, missing_file)
+{
+	cr_assert_eq(ew_config_load("/nonexistent/egresswatch.json", &c, err, sizeof(err)),
+		     -ENOENT);
+	cr_assert(strstr(err, "/nonexistent/egresswatch.json: cannot open"), "%s", err);
+}
+
+Test(policy, defaults_and_values)
+{
+	struct ew_policy p;
+
+	cr_assert_eq(ew_policy_parse("p.json", "{\"version\":1}", &p, err, sizeof(err)), 0);
+	cr_assert_eq(p.n_domestic, 1);
+	cr_assert_str_eq(p.domestic[0], "CN");
+	cr_assert_eq(ew_policy_parse("p.json",
+				     "{\"version\":1,\"legal_entity\":\"X\","
+				     "\"domestic_countries\":[\"CN\",\"MO\"]}",
+				     &p, err, sizeof(err)),
+		     0, "%s", err);
+	cr_assert_eq(p.n_domestic, 2);
+	cr_assert_str_eq(p.domestic[1], "MO");
+	cr_assert_str_eq(p.legal_entity, "X");
+	ew_policy_free(&p);
+	cr_assert_eq(ew_policy_parse("p.json",
+				     "{\"version\":1,\"networks\":[{\"cidr\":\"198.18.0.0/15\","
+				     "\"country\":\"CN\",\"name\":\"dc-sh\"},{\"cidr\":"
+				     "\"2001:db8::/32\",\"country\":\"DE\"}]}",
+				     &p, err, sizeof(err)),
+		     0, "%s", err);
+	cr_assert_eq(p.n_nets, 2);
+	cr_assert_eq(p.nets[0].prefix, 96 + 15);
+	cr_assert_eq(p.nets[0].addr[12], 198);
+	cr_assert_str_eq(p.nets[0].name, "dc-sh");
+	cr_assert_eq(p.nets[1].prefix, 32);
+	cr_assert_str_eq(p.nets[1].country, "DE");
+	ew_policy_free(&p);
+}
+
+Test(policy, errors)
+{
+	static const struct bad cases[] = {
+	    {"{}", "p.json: $.version: missing"},
+	    {"{\"version\":2}", "$.version: expected an integer from 1 to 1"},
+	    {"{\"version\":1,\"domestic_countries\":[\"cn\"]}",
+	     "$.domestic_countries[0]: expected an ISO 3166-1 alpha-2 code"},
+	    {"{\"version\":1,\"domestic_countries\":[]}", "expected 1 to 32 country codes"},
+	    {"{\"version\":1,\"networks\":{}}", "$.networks: expected an array"},
+	    {"{\"version\":1,\"networks\":[{\"cidr\":\"10.0.0.0\",\"country\":\"CN\"}]}",
+	     "$.networks[0]: cidr \"10.0.0.0\" is not ADDRESS/PREFIX"},
+	    {"{\"version\":1,\"networks\":[{\"cidr\":\"10.0.0.1/8\",\"country\":\"CN\"}]}",
+	     "host bits set"},
+	    {"{\"version\":1,\"networks\":[{\"cidr\":\"10.0.0.0/33\",\"country\":\"CN\"}]}",
+	     "is not ADDRESS/PREFIX"},
+	    {"{\"version\":1,\"networks\":[{\"cidr\":\"10.0.0.0/8\",\"country\":\"China\"}]}",
+	     "$.networks[0]: \"country\" must be an ISO 3166-1 alpha-2 code"},
+	    {"{\"version\":1,\"networks\":[{\"cidr\":\"10.0.0.0/8\",\"contry\":\"CN\"}]}",
+	     "unknown key \"contry\""},
+	};
+	struct ew_policy p;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		err[0] = '\0';
+		cr_assert_eq(ew_policy_parse("p.json", cases[i].text, &p, err, sizeof(err)),
+			     -EINVAL, "case %zu accepted", i);
+		cr_assert(strstr(err, cases[i].want), "case %zu: \"%s\" lacks \"%s\"", i, err,
+			  cases[i].want);
+	}
+}

@@ -1,0 +1,303 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "flow/flow.h"
+#include "synth.h"
+
+#define S      1000000000ull
+#define MAXREC 64
+
+static struct ew_flow recs[MAXREC];
+static uint64_t rec_at[MAXREC];
+static int nrec;
+static struct ew_udp_key ended[MAXREC];
+static int nended;
+static struct ew_flows *t;
+static uint8_t peer[16], local[16];
+
+static void on_emit(void *arg, const struct ew_flow *f, uint64_t now)
+{
+	cr_assert_lt(nrec, MAXREC);
+	recs[nrec] = *f;
+	rec_at[nrec++] = now;
+}
+
+static void on_udp_end(void *arg, const struct ew_udp_key *k)
+{
+	ended[nended++] = *k;
+}
+
+static void setup_n(uint32_t max)
+{
+	struct ew_flow_opts o = {.max_flows = max,
+				 .report_interval_ns = 60 * S,
+				 .udp_idle_ns = 30 * S,
+				 .boot_id = "b00t",
+				 .emit = on_emit,
+				 .udp_end = on_udp_end};
+
+	nrec = nended = 0;
+	t = ew_flows_new(&o);
+	cr_assert_not_null(t);
+	synth_v4(peer, 198, 18, 0, 2);
+	synth_v4(local, 198, 18, 0, 1);
+}
+
+static void setup(void)
+{
+	setup_n(1024);
+}
+
+static void teardown(void)
+{
+	ew_flows_free(t);
+}
+
+TestSuite(flow, .init = setup, .fini = teardown);
+
+Test(flow, tcp_connect_close_one_final_record)
+{
+	struct ew_ev_sock_addr c = synth_connect(1 * S, 77, 1234, EW_IPPROTO_TCP, peer, 80);
+	struct ew_ev_tcp x = synth_tcp(EW_EV_TCP_CLOSE, 2 * S, 77, local, 40000, peer, 80, 1002,
+				       501, EW_TCP_F_FIN_IN | EW_TCP_F_FIN_OUT_ACKED);
+
+	ew_flows_sock_addr(t, &c, NULL);
+	cr_assert_eq(ew_flows_stats(t)->open, 1);
+	ew_flows_tcp(t, &x);
+	cr_assert_eq(nrec, 1);
+	cr_assert_eq(recs[0].end, EW_END_CLOSED);
+	cr_assert_eq(recs[0].dir, EW_DIR_EGRESS);
+	cr_assert_eq(recs[0].bytes_out, 1000);
+	cr_assert_eq(recs[0].bytes_in, 500);
+	cr_assert_eq(recs[0].local_port, 40000);
+	cr_assert_eq(recs[0].peer_port, 80);
+	cr_assert_eq(recs[0].task.tgid, 1234);
+	cr_assert_eq(recs[0].family, EW_AF_INET);
+	cr_assert_eq(rec_at[0], 2 * S);
+	cr_assert_eq(ew_flows_stats(t)->open, 0);
+}
+
+Test(flow, accepted_connection_gets_its_owner)
+{
+	struct ew_ev_tcp a =
+	    synth_tcp(EW_EV_TCP_ACCEPT, 1 * S, 9, local, 8080, peer, 5555, 0, 0, 0);
+	struct ew_ev_accept_owner o = {.h = {.type = EW_EV_ACCEPT_OWNER, .size = sizeof(o)}};
+	struct ew_ev_tcp x = synth_tcp(EW_EV_TCP_CLOSE, 3 * S, 9, local, 8080, peer, 5555, 300, 101,
+				       EW_TCP_F_FIN_IN | EW_TCP_F_FIN_OUT_ACKED);
+
+	ew_flows_tcp(t, &a);
+	o.cookie = 9;
+	o.task.tgid = 42;
+	ew_flows_accept_owner(t, &o, NULL);
+	ew_flows_tcp(t, &x);
+	cr_assert_eq(nrec, 1);
+	cr_assert_eq(recs[0].dir, EW_DIR_INGRESS);
+	cr_assert_eq(recs[0].task.tgid, 42);
+	cr_assert_eq(recs[0].bytes_out, 299);
+	cr_assert_eq(recs[0].bytes_in, 100);
+}
+
+Test(flow, long_tcp_flow_interim_records_carry_deltas)
+{
+	struct ew_ev_sock_addr c = synth_connect(0, 5, 1, EW_IPPROTO_TCP, peer, 443);
+	struct ew_ev_tcp n1 =
+	    synth_tcp(EW_EV_TCP_COUNT, 59 * S, 5, local, 1, peer, 443, 1001, 10, 0);
+	struct ew_ev_tcp n2 =
+	    synth_tcp(EW_EV_TCP_COUNT, 119 * S, 5, local, 1, peer, 443, 3001, 30, 0);
+	struct ew_ev_tcp x = synth_tcp(EW_EV_TCP_CLOSE, 130 * S, 5, local, 1, peer, 443, 3502, 31,
+				       EW_TCP_F_FIN_OUT_ACKED);
+
+	ew_flows_sock_addr(t, &c, NULL);
+	ew_flows_tcp(t, &n1);
+	ew_flows_tick(t, 30 * S);
+	cr_assert_eq(nrec, 0);
+	ew_flows_tick(t, 60 * S);
+	cr_assert_eq(nrec, 1);
+	cr_assert_eq(recs[0].end, EW_END_NONE);
+	cr_assert_eq(recs[0].bytes_out - recs[0].rep_out, 1000);
+	ew_flows_tcp(t, &n2);
+	ew_flows_tick(t, 120 * S);
+	cr_assert_eq(nrec, 2);
+	cr_assert_eq(recs[1].bytes_out - recs[1].rep_out, 2000);
+	cr_assert_eq(recs[1].bytes_in - recs[1].rep_in, 20);
+	cr_assert_eq(recs[1].flow_id, recs[0].flow_id);
+	ew_flows_tcp(t, &x);
+	cr_assert_eq(nrec, 3);
+	cr_assert_eq(recs[2].end, EW_END_CLOSED);
+	cr_assert_eq(recs[2].bytes_out - recs[2].rep_out, 500);
+	cr_assert_eq(recs[2].bytes_out, 3500);
+	cr_assert_eq(recs[2].flow_id, recs[0].flow_id);
+}
+
+Test(flow, udp_counts_idle_end_and_reset)
+{
+	struct ew_ev_sock_addr s = synth_connect(1 * S, 11, 7, EW_IPPROTO_UDP, peer, 53);
+	struct ew_ev_udp_count u = {.h = {.type = EW_EV_UDP_COUNT, .size = sizeof(u)}};
+
+	s.h.type = EW_EV_UDP_SEND;
+	ew_flows_sock_addr(t, &s, NULL);
+	u.key.cookie = 11;
+	memcpy(u.key.raddr, peer, 16);
+	u.key.rport = 53;
+	memcpy(u.val.laddr, local, 16);
+	u.val.lport = 33333;
+	u.val.bytes_out = 40;
+	u.val.bytes_in = 120;
+	u.val.last_ns = 2 * S;
+	u.h.ts_ns = 3 * S;
+	ew_flows_udp_count(t, &u);
+	u.val.bytes_out = 80;
+	u.val.bytes_in = 240;
+	u.val.last_ns = 4 * S;
+	ew_flows_udp_count(t, &u);
+	ew_flows_tick(t, 20 * S);
+	cr_assert_eq(nrec, 0, "not idle yet");
+	ew_flows_tick(t, 34 * S);
+	cr_assert_eq(nrec, 1);
+	cr_assert_eq(recs[0].end, EW_END_IDLE);
+	cr_assert_eq(recs[0].bytes_out, 80);
+	cr_assert_eq(recs[0].bytes_in, 240);
+	cr_assert_eq(recs[0].local_port, 33333);
+	cr_assert_eq(recs[0].task.tgid, 7);
+	cr_assert_eq(recs[0].dir, EW_DIR_EGRESS);
+	cr_assert_eq(rec_at[0], 4 * S, "an idle flow ends at its last packet");
+	cr_assert_eq(nended, 1);
+	cr_assert_eq(ended[0].cookie, 11);
+	cr_assert_eq(ended[0].rport, 53);
+
+	/* Same socket and peer again: a new flow, owner from the socket cache. */
+	u.val.bytes_out = 10;
+	u.val.bytes_in = 0;
+	u.val.last_ns = 40 * S;
+	ew_flows_udp_count(t, &u);
+	ew_flows_flush(t, 41 * S);
+	cr_assert_eq(nrec, 2);
+	cr_assert_eq(recs[1].end, EW_END_SHUTDOWN);
+	cr_assert_eq(recs[1].bytes_out, 10);
+	cr_assert_eq(recs[1].task.tgid, 7);
+	cr_assert_neq(recs[1].flow_id, recs[0].flow_id);
+}
+
+Test(flow, udp_counter_going_backwards_is_a_reset)
+{
+	struct ew_ev_udp_count u = {.h = {.type = EW_EV_UDP_COUNT, .size = sizeof(u)}};
+
+	u.key.cookie = 3;
+	memcpy(u.key.raddr, peer, 16);
+	u.key.rport = 9;
+	u.val.bytes_out = 100;
+	u.val.last_ns = 1;
+	ew_flows_udp_count(t, &u);
+	u.val.bytes_out = 30; /* the kernel's LRU evicted and recreated the entry */
+	u.val.last_ns = 2;
+	ew_flows_udp_count(t, &u);
+	ew_flows_flush(t, 3);
+	cr_assert_eq(recs[0].bytes_out, 130);
+	cr_assert_eq(ew_flows_stats(t)->udp_counter_resets, 1);
+}
+
+Test(flow, sweep_ends_vanished_sockets_only)
+{
+	struct ew_ev_sock_addr a = synth_connect(1 * S, 100, 1, EW_IPPROTO_TCP, peer, 1);
+	struct ew_ev_sock_addr b = synth_connect(1 * S, 101, 1, EW_IPPROTO_TCP, peer, 2);
+	struct ew_ev_sock_addr late = synth_connect(6 * S, 102, 1, EW_IPPROTO_TCP, peer, 3);
+	struct ew_ev_tcp seen = synth_tcp(EW_EV_TCP_COUNT, 5 * S, 100, local, 1, peer, 1, 1, 0, 0);
+	struct ew_ev_sweep_end end = {.h = {.type = EW_EV_SWEEP_END, .size = sizeof(end)}};
+
+	ew_flows_sock_addr(t, &a, NULL);
+	ew_flows_sock_addr(t, &b, NULL);
+	ew_flows_tcp(t, &seen);
+	ew_flows_sock_addr(t, &late, NULL);
+	end.started_ns = 5 * S;
+	end.h.ts_ns = 7 * S;
+	ew_flows_sweep_end(t, &end);
+	cr_assert_eq(nrec, 1);
+	cr_assert_eq(recs[0].cookie, 101);
+	cr_assert_eq(recs[0].end, EW_END_VANISHED);
+	cr_assert_eq(ew_flows_stats(t)->open, 2);
+	cr_assert_eq(ew_flows_stats(t)->vanished, 1);
+}
+
+Test(flow, close_of_unknown_socket_still_recorded)
+{
+	struct ew_ev_tcp x =
+	    synth_tcp(EW_EV_TCP_CLOSE, 2 * S, 555, local, 22, peer, 50000, 10, 20, 0);
+
+	ew_flows_tcp(t, &x);
+	cr_assert_eq(nrec, 1);
+	cr_assert_eq(recs[0].dir, EW_DIR_UNKNOWN);
+	cr_assert_eq(recs[0].have_task, false);
+	cr_assert_eq(ew_flows_stats(t)->unknown_close, 1);
+}
+
+Test(flow, full_table_evicts_least_recent_and_counts)
+{
+	for (uint64_t i = 0; i < 1030; i++) {
+		struct ew_ev_sock_addr c = synth_connect(i, 1000 + i, 1, EW_IPPROTO_TCP, peer, 80);
+
+		ew_flows_sock_addr(t, &c, NULL);
+	}
+	cr_assert_eq(ew_flows_stats(t)->open, 1024);
+	cr_assert_eq(ew_flows_stats(t)->evicted, 6);
+	cr_assert_eq(nrec, 6);
+	cr_assert_eq(recs[0].cookie, 1000);
+	cr_assert_eq(recs[0].end, EW_END_EVICTED);
+}
+
+Test(flow, repeated_connect_does_not_duplicate)
+{
+	struct ew_ev_sock_addr c = synth_connect(1, 8, 1, EW_IPPROTO_TCP, peer, 80);
+
+	ew_flows_sock_addr(t, &c, NULL);
+	c.h.ts_ns = 2;
+	ew_flows_sock_addr(t, &c, NULL);
+	cr_assert_eq(ew_flows_stats(t)->open, 1);
+	cr_assert_eq(ew_flows_stats(t)->created, 1);
+}
+
+/* dig and glibc's resolver: connect(), send() (no hook), recvfrom(). */
+Test(flow, connected_udp_reply_read_first_is_still_egress)
+{
+	struct ew_ev_sock_addr c = synth_connect(1 * S, 21, 7, EW_IPPROTO_UDP, peer, 53);
+	struct ew_ev_sock_addr r = c;
+	uint8_t other[16];
+
+	ew_flows_sock_addr(t, &c, NULL);
+	r.h.type = EW_EV_UDP_RECV;
+	r.h.ts_ns = 2 * S;
+	cr_assert_not_null(ew_flows_sock_addr(t, &r, NULL));
+	/* A datagram from somebody else on the same socket is theirs to begin. */
+	synth_v4(other, 198, 18, 0, 9);
+	memcpy(r.raddr, other, 16);
+	cr_assert_not_null(ew_flows_sock_addr(t, &r, NULL));
+	ew_flows_flush(t, 3 * S);
+	cr_assert_eq(nrec, 2);
+	for (int i = 0; i < 2; i++)
+		cr_assert_eq(recs[i].dir,
+			     memcmp(recs[i].peer, peer, 16) ? EW_DIR_INGRESS : EW_DIR_EGRESS);
+}
+
+Test(flow, names_from_a_stronger_source_win)
+{
+	struct ew_names *n = ew_names_new();
+	struct ew_flow_opts o = {.max_flows = 16, .boot_id = "b", .emit = on_emit, .names = n};
+	struct ew_flows *ft = ew_flows_new(&o);
+	struct ew_ev_sock_addr c = synth_connect(1 * S, 31, 7, EW_IPPROTO_TCP, peer, 443);
+	uint32_t dns = ew_names_get(n, "cdn.example.net"), sni = ew_names_get(n, "api.example.de");
+	struct ew_flow *f = ew_flows_sock_addr(ft, &c, NULL);
+
+	cr_assert_not_null(f);
+	cr_assert_eq(ew_flows_find_tcp(ft, 31), f);
+	cr_assert_null(ew_flows_find_tcp(ft, 32));
+	cr_assert(ew_flows_set_name(ft, f, dns, EW_NAME_DNS));
+	cr_assert(ew_flows_set_name(ft, f, sni, EW_NAME_SNI));
+	cr_assert_not(ew_flows_set_name(ft, f, dns, EW_NAME_HTTP_HOST), "weaker than sni");
+	cr_assert_str_eq(ew_names_str(n, f->name_id), "api.example.de");
+	ew_names_put(n, dns);
+	ew_names_put(n, sni);
+	cr_assert_eq(ew_names_count(n), 1, "the flow holds its name");
+	ew_flows_free(ft);
+	cr_assert_eq(ew_names_count(n), 0, "freeing the flow releases it");
+	ew_names_free(n);
+}

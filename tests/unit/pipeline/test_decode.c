@@ -1,0 +1,282 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <criterion/criterion.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pipeline/decode.h"
+
+static union ew_event out;
+
+Test(decode, valid_connect)
+{
+	struct ew_ev_sock_addr e = {.h = {.type = EW_EV_CONNECT, .size = sizeof(e)}};
+
+	e.proto = EW_IPPROTO_TCP;
+	e.family = EW_AF_INET;
+	memset(e.task.comm, 'x', sizeof(e.task.comm)); /* no NUL: must be terminated */
+	cr_assert_eq(ew_decode(&e, sizeof(e), &out), EW_DEC_OK);
+	cr_assert_eq(strlen(out.sa.task.comm), EW_COMM_LEN - 1);
+}
+
+Test(decode, rejects_short_unknown_and_mismatched)
+{
+	struct ew_ev_tick t = {.h = {.type = EW_EV_TICK, .size = sizeof(t)}};
+
+	cr_assert_eq(ew_decode(&t, 3, &out), EW_DEC_SHORT);
+	t.h.type = 99;
+	cr_assert_eq(ew_decode(&t, sizeof(t), &out), EW_DEC_TYPE);
+	t.h.type = EW_EV_TICK;
+	t.h.size = sizeof(t) + 8;
+	cr_assert_eq(ew_decode(&t, sizeof(t), &out), EW_DEC_SIZE);
+	t.h.size = sizeof(t);
+	cr_assert_eq(ew_decode(&t, sizeof(t) - 1, &out), EW_DEC_SIZE);
+	cr_assert_eq(ew_decode(&t, sizeof(t), &out), EW_DEC_OK);
+}
+
+Test(decode, rejects_bad_fields)
+{
+	struct ew_ev_sock_addr e = {.h = {.type = EW_EV_CONNECT, .size = sizeof(e)}};
+	struct ew_ev_exec *x = calloc(1, sizeof(*x));
+
+	e.proto = 1; /* ICMP is not ours */
+	e.family = EW_AF_INET;
+	cr_assert_eq(ew_decode(&e, sizeof(e), &out), EW_DEC_FIELD);
+	e.proto = EW_IPPROTO_UDP;
+	e.family = 2; /* AF_INET's number, not EW_AF_INET */
+	cr_assert_eq(ew_decode(&e, sizeof(e), &out), EW_DEC_FIELD);
+	x->h.type = EW_EV_EXEC;
+	x->h.size = sizeof(*x);
+	x->exe_len = EW_PATH_LEN + 1;
+	cr_assert_eq(ew_decode(x, sizeof(*x), &out), EW_DEC_FIELD);
+	free(x);
+}
+
+/* Random bytes must never crash the decoder nor pass as a valid event of a wrong size. */
+Test(decode, random_bytes)
+{
+	unsigned char buf[2048];
+
+	srand(42);
+	for (int i = 0; i < 100000; i++) {
+		size_t len = (size_t)(rand() % (int)sizeof(buf));
+		int rc;
+
+		for (size_t j = 0; j < len; j++)
+			buf[j] = (unsigned char)rand();
+		if (i % 3 == 0 && len >= 16) { /* plausible headers, to get past the first check */
+			buf[0] = (unsigned char)(rand() % 40);
+			buf[1] = 0;
+		}
+		rc = ew_decode(buf, len, &out);
+		if (rc == EW_DEC_OK)
+			cr_assert_eq(ew_event_size(out.h.type), out.h.size);
+	}
+}
+
+/* Names: EW_EV_PEER_NAME and EW_EV_DNS_ANSWER carry what parsers found in untrusted bytes. */
+static struct ew_ev_peer_name peer_name(uint8_t source, uint8_t result, const char *name)
+{
+	struct ew_ev_peer_name e = {.h = {.type = EW_EV_PEER_NAME, .size = sizeof(e)}};
+
+	e.h.ts_ns = 42;
+	e.cookie = 0xabc;
+	e.source = source;
+	e.result = result;
+	snprintf(e.name, sizeof(e.name), "%s", name);
+	e.name_len = (uint16_t)strlen(name);
+	return e;
+}
+
+static struct ew_ev_dns_answer dns_answer(uint8_t result, const char *name)
+{
+	struct ew_ev_dns_answer e = {.h = {.type = EW_EV_DNS_ANSWER, .size = sizeof(e)}};
+
+	e.h.ts_ns = 43;
+	e.addr[10] = e.addr[11] = 0xff;
+	e.addr[12] = 203, e.addr[13] = 0, e.addr[14] = 113, e.addr[15] = 7;
+	e.ttl = 30;
+	e.result = result;
+	snprintf(e.name, sizeof(e.name), "%s", name);
+	e.name_len = (uint16_t)strlen(name);
+	return e;
+}
+
+Test(decode, peer_name_valid)
+{
+	struct ew_ev_peer_name e = peer_name(EW_NAME_SNI, EW_PARSE_OK, "sni.example.us");
+
+	cr_assert_eq(ew_decode(&e, sizeof(e), &out), EW_DEC_OK);
+	cr_assert_eq(out.name.cookie, 0xabc);
+	cr_assert_eq(out.name.source, EW_NAME_SNI);
+	cr_assert_eq(out.name.result, EW_PARSE_OK);
+	cr_assert_eq(out.name.name_len, 14);
+	cr_assert_str_eq(out.name.name, "sni.example.us");
+	e = peer_name(EW_NAME_HTTP_HOST, EW_PARSE_OK, "web-1.example_2.hk");
+	cr_assert_eq(ew_decode(&e, sizeof(e), &out), EW_DEC_OK);
+	cr_assert_str_eq(out.name.name, "web-1.example_2.hk");
+	/* Every outcome without a name is fine for both parsers. */
+	for (uint8_t r = EW_PARSE_NONE; r < EW_PARSE_MAX; r++) {
+		e = peer_name(EW_NAME_SNI, r, "");
+		cr_assert_eq(ew_decode(&e, sizeof(e), &out), EW_DEC_OK, "result %u", r);
+		e = peer_name(EW_NAME_HTTP_HOST, r, "");
+		cr_assert_eq(ew_decode(&e, sizeof(e), &out), EW_DEC_OK, "result %u", r);
+	}
+}
+
+Test(decode, dns_answer_valid)
+{
+	struct ew_ev_dns_answer e = dns_answer(EW_PARSE_OK, "api.example.de");
+
+	cr_assert_eq(ew_decode(&e, sizeof(e), &out), EW_DEC_OK);
+	cr_assert_eq(out.dns.ttl, 30);
+	cr_assert_eq(out.dns.addr[15], 7);
+	cr_assert_eq(out.dns.name_len, 14);
+	cr_assert_str_eq(out.dns.name, "api.example.de");
+	for (uint8_t r = EW_PARSE_NONE; r < EW_PARSE_MAX; r++) {
+		e = dns_answer(r, "");
+		cr_assert_eq(ew_decode(&e, sizeof(e), &out), EW_DEC_OK, "result %u", r);
+	}
+}
+
+/* The same bad names for both events. */
+static void both_refused(uint8_t result, const char *name, int fix_len, int len_delta)
+{
+	struct ew_ev_peer_name p = peer_name(EW_NAME_SNI, result, name);
+	struct ew_ev_dns_answer d = dns_answer(result, name);
+
+	if (fix_len) {
+		p.name_len = (uint16_t)(p.name_len + len_delta);
+		d.name_len = (uint16_t)(d.name_len + len_delta);
+	}
+	cr_assert_eq(ew_decode(&p, sizeof(p), &out), EW_DEC_FIELD, "peer name \"%s\" result %u",
+		     name, result);
+	cr_assert_eq(ew_decode(&d, sizeof(d), &out), EW_DEC_FIELD, "dns answer \"%s\" result %u",
+		     name, result);
+}
+
+Test(decode, names_refused)
+{
+	/* Outside the lowercase hostname charset. */
+	both_refused(EW_PARSE_OK, "Api.example.de", 0, 0);
+	both_refused(EW_PARSE_OK, "api.EXAMPLE.de", 0, 0);
+	both_refused(EW_PARSE_OK, "api example.de", 0, 0);
+	both_refused(EW_PARSE_OK, "api/example.de", 0, 0);
+	both_refused(EW_PARSE_OK, "api.example.de\n", 0, 0);
+	both_refused(EW_PARSE_OK, "\"api\".de", 0, 0);
+	both_refused(EW_PARSE_OK, "api.example.d\xc3\xa9", 0, 0);
+	/* A trailing dot is another spelling of the same name. */
+	both_refused(EW_PARSE_OK, "api.example.de.", 0, 0);
+	both_refused(EW_PARSE_OK, ".", 0, 0);
+	/* name_len not the string's length. */
+	both_refused(EW_PARSE_OK, "api.example.de", 1, 1);
+	both_refused(EW_PARSE_OK, "api.example.de", 1, -1);
+	both_refused(EW_PARSE_NONE, "", 1, 1);
+	/* A name iff OK. */
+	both_refused(EW_PARSE_OK, "", 0, 0);
+	both_refused(EW_PARSE_NONE, "api.example.de", 0, 0);
+	both_refused(EW_PARSE_BAD, "api.example.de", 0, 0);
+	/* Results past the enum. */
+	both_refused(EW_PARSE_MAX, "", 0, 0);
+	both_refused(EW_PARSE_MAX, "api.example.de", 0, 0);
+	both_refused(255, "", 0, 0);
+}
+
+Test(decode, name_lengths)
+{
+	char name[260];
+	struct ew_ev_peer_name p;
+	struct ew_ev_dns_answer d;
+
+	memset(name, 'a', sizeof(name));
+	for (int i = 63; i < 253; i += 64)
+		name[i] = '.';
+	name[253] = '\0';
+	p = peer_name(EW_NAME_SNI, EW_PARSE_OK, name);
+	d = dns_answer(EW_PARSE_OK, name);
+	cr_assert_eq(p.name_len, 253);
+	cr_assert_eq(ew_decode(&p, sizeof(p), &out), EW_DEC_OK, "253 characters is the limit");
+	cr_assert_eq(ew_decode(&d, sizeof(d), &out), EW_DEC_OK);
+	name[253] = 'a';
+	name[254] = '\0';
+	both_refused(EW_PARSE_OK, name, 0, 0);
+}
+
+Test(decode, peer_name_source)
+{
+	struct ew_ev_peer_name e = peer_name(EW_NAME_NONE, EW_PARSE_OK, "a.example.de");
+
+	cr_assert_eq(ew_decode(&e, sizeof(e), &out), EW_DEC_FIELD);
+	e.source = EW_NAME_DNS; /* DNS names come as EW_EV_DNS_ANSWER */
+	cr_assert_eq(ew_decode(&e, sizeof(e), &out), EW_DEC_FIELD);
+	e.source = EW_NAME_SOURCE_MAX;
+	cr_assert_eq(ew_decode(&e, sizeof(e), &out), EW_DEC_FIELD);
+	e.source = 0xff;
+	cr_assert_eq(ew_decode(&e, sizeof(e), &out), EW_DEC_FIELD);
+	e = peer_name(EW_NAME_NONE, EW_PARSE_BAD, "");
+	cr_assert_eq(ew_decode(&e, sizeof(e), &out), EW_DEC_FIELD, "even without a name");
+	e.source = EW_NAME_HTTP_HOST;
+	cr_assert_eq(ew_decode(&e, sizeof(e), &out), EW_DEC_OK);
+}
+
+/* A name buffer without a NUL is terminated in the copy, and refused. */
+Test(decode, unterminated_names)
+{
+	struct ew_ev_peer_name p = peer_name(EW_NAME_SNI, EW_PARSE_OK, "");
+	struct ew_ev_dns_answer d = dns_answer(EW_PARSE_OK, "");
+	uint16_t lens[] = {253, 255, 256, 0xffff};
+
+	memset(p.name, 'a', sizeof(p.name));
+	memset(d.name, 'a', sizeof(d.name));
+	for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		p.name_len = d.name_len = lens[i];
+		memset(&out, 0x5a, sizeof(out));
+		cr_assert_eq(ew_decode(&p, sizeof(p), &out), EW_DEC_FIELD, "name_len %u", lens[i]);
+		cr_assert_eq(out.name.name[EW_NAME_LEN - 1], '\0');
+		cr_assert_eq(strlen(out.name.name), EW_NAME_LEN - 1);
+		memset(&out, 0x5a, sizeof(out));
+		cr_assert_eq(ew_decode(&d, sizeof(d), &out), EW_DEC_FIELD, "name_len %u", lens[i]);
+		cr_assert_eq(out.dns.name[EW_NAME_LEN - 1], '\0');
+		cr_assert_eq(strlen(out.dns.name), EW_NAME_LEN - 1);
+	}
+	/* The input is left alone. */
+	cr_assert_eq(p.name[EW_NAME_LEN - 1], 'a');
+}
+
+Test(decode, name_event_sizes)
+{
+	struct ew_ev_peer_name p = peer_name(EW_NAME_SNI, EW_PARSE_OK, "a.example.de");
+	struct ew_ev_dns_answer d = dns_answer(EW_PARSE_OK, "a.example.de");
+
+	cr_assert_eq(ew_event_size(EW_EV_PEER_NAME), sizeof(p));
+	cr_assert_eq(ew_event_size(EW_EV_DNS_ANSWER), sizeof(d));
+	cr_assert_eq(ew_decode(&p, sizeof(p) - 1, &out), EW_DEC_SIZE);
+	cr_assert_eq(ew_decode(&d, sizeof(d) - 1, &out), EW_DEC_SIZE);
+	p.h.size = sizeof(d); /* one name event dressed as the other's size */
+	cr_assert_eq(ew_decode(&p, sizeof(p), &out), EW_DEC_SIZE);
+	d.h.size = sizeof(d) - 1;
+	cr_assert_eq(ew_decode(&d, sizeof(d), &out), EW_DEC_SIZE);
+}
+
+/* Raw payloads stop at the live side: decode knows no such event. */
+Test(decode, raw_payloads_are_not_events)
+{
+	struct ew_ev_payload *ev = calloc(1, sizeof(*ev));
+	static const char req[] = "GET / HTTP/1.1\r\nHost: a.example.de\r\n\r\n";
+
+	cr_assert_not_null(ev);
+	ev->len = sizeof(req) - 1;
+	memcpy(ev->data, req, ev->len);
+	ev->h.size = (uint16_t)(EW_PAYLOAD_HDR + ev->len);
+	ev->h.type = EW_EV_TCP_PAYLOAD;
+	cr_assert_eq(ew_decode(ev, ev->h.size, &out), EW_DEC_TYPE);
+	ev->h.type = EW_EV_DNS_PAYLOAD;
+	cr_assert_eq(ew_decode(ev, ev->h.size, &out), EW_DEC_TYPE);
+	/* Not even at the size of some other event. */
+	ev->h.size = sizeof(struct ew_ev_peer_name);
+	cr_assert_eq(ew_decode(ev, sizeof(*ev), &out), EW_DEC_TYPE);
+	ev->h.type = EW_EV_TCP_PAYLOAD;
+	cr_assert_eq(ew_decode(ev, sizeof(*ev), &out), EW_DEC_TYPE);
+	free(ev);
+}

@@ -1,0 +1,841 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* The pipeline end to end, from events to record files, and replay determinism. */
+#include <cjson/cJSON.h>
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <errno.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "pipeline/capture.h"
+#include "inspect/payload.h"
+#include "pipeline/pipeline.h"
+#include "synth.h"
+
+#define S	  1000000000ull
+#define REALTIME0 1795000000ull /* 2026-11-18, in seconds */
+
+static char dir[64];
+
+static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *f)
+{
+	return remove(p);
+}
+
+static void setup(void)
+{
+	setenv("TZ", "Asia/Shanghai", 1);
+	tzset();
+	snprintf(dir, sizeof(dir), "/tmp/ew-test-pipe-XXXXXX");
+	cr_assert_not_null(mkdtemp(dir));
+}
+
+static void teardown(void)
+{
+	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+TestSuite(pipeline, .init = setup, .fini = teardown);
+
+/* All records under DIR/records, decompressed, in file order. */
+static char *read_records(const char *data_dir)
+{
+	char cmd[512], *buf = calloc(1, 1 << 20);
+	size_t n = 0;
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd),
+		 "find %s/records -type f -name '*.jsonl*' | sort | while read f; do "
+		 "case $f in *.gz) zcat $f;; *) cat $f;; esac; done",
+		 data_dir);
+	f = popen(cmd, "r");
+	cr_assert_not_null(f);
+	n = fread(buf, 1, (1 << 20) - 1, f);
+	pclose(f);
+	buf[n] = '\0';
+	return buf;
+}
+
+static void feed(struct ew_pipeline *p, const void *ev, size_t len)
+{
+	cr_assert_eq(ew_pipeline_feed(p, ev, len), 0);
+}
+
+static struct ew_pipeline *open_pipe(const char *sub)
+{
+	struct ew_pipeline_opts o = {.report_interval_s = 60,
+				     .udp_idle_timeout_s = 30,
+				     .flow_table_max = 4096,
+				     .boot_id = "c0ffee00-1234",
+				     .hostname = "unit-host"};
+	struct ew_pipeline *p;
+	static char path[128];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, sub);
+	o.data_dir = path;
+	cr_assert_eq(ew_pipeline_new(&o, &p), 0);
+	return p;
+}
+
+/* A curl that connects, sends 1000 bytes, receives 500, and closes. */
+static void scenario(struct ew_pipeline *p)
+{
+	static const char *const argv[] = {"curl", "-s", "--data-binary", "@x", NULL};
+	struct ew_ev_exec *x = calloc(1, sizeof(*x));
+	struct ew_ev_tick t0 = synth_tick(100 * S, REALTIME0 * S);
+	struct ew_ev_tick t1 = synth_tick(101 * S, (REALTIME0 + 1) * S);
+	uint8_t peer[16], local[16];
+	struct ew_ev_sock_addr c;
+	struct ew_ev_tcp cl;
+
+	synth_v4(peer, 198, 18, 0, 2);
+	synth_v4(local, 198, 18, 0, 1);
+	feed(p, &t0, sizeof(t0));
+	synth_exec(x, EW_EV_EXEC, 100 * S + 1, 4242, 1, "/usr/bin/curl", argv,
+		   "/system.slice/docker-"
+		   "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef.scope",
+		   777);
+	feed(p, x, sizeof(*x));
+	c = synth_connect(100 * S + 2, 99, 4242, EW_IPPROTO_TCP, peer, 8080);
+	c.task.uid = 0;
+	c.task.cgroup_id = 777;
+	feed(p, &c, sizeof(c));
+	cl = synth_tcp(EW_EV_TCP_CLOSE, 100 * S + 500000000, 99, local, 41000, peer, 8080, 1002,
+		       501, EW_TCP_F_FIN_IN | EW_TCP_F_FIN_OUT_ACKED);
+	feed(p, &cl, sizeof(cl));
+	feed(p, &t1, sizeof(t1));
+	free(x);
+}
+
+Test(pipeline, flow_record_fields)
+{
+	struct ew_pipeline *p = open_pipe("a");
+	char *text, *line, sub[128];
+	cJSON *r;
+
+	scenario(p);
+	cr_assert_eq(ew_pipeline_finish(p), 0);
+	ew_pipeline_free(p);
+	snprintf(sub, sizeof(sub), "%s/a", dir);
+	text = read_records(sub);
+	line = strtok(text, "\n");
+	cr_assert_not_null(line, "no records written");
+	r = cJSON_Parse(line);
+	cr_assert_not_null(r, "record is not JSON: %s", line);
+#define STR(path) cJSON_GetStringValue(cJSON_GetObjectItem(r, path))
+	cr_assert_str_eq(cJSON_GetObjectItem(r, "@timestamp")->valuestring,
+			 "2026-11-18T19:06:40.500+08:00");
+	{
+		cJSON *ev = cJSON_GetObjectItem(r, "event"),
+		      *net = cJSON_GetObjectItem(r, "network");
+		cJSON *src = cJSON_GetObjectItem(r, "source"),
+		      *dst = cJSON_GetObjectItem(r, "destination");
+		cJSON *proc = cJSON_GetObjectItem(r, "process"),
+		      *ew = cJSON_GetObjectItem(r, "egresswatch");
+		cJSON *ctr = cJSON_GetObjectItem(r, "container");
+
+		cr_assert_str_eq(cJSON_GetObjectItem(ev, "kind")->valuestring, "event");
+		cr_assert_str_eq(cJSON_GetObjectItem(ev, "action")->valuestring, "flow");
+		cr_assert_str_eq(cJSON_GetObjectItem(ev, "start")->valuestring,
+				 "2026-11-18T19:06:40.000+08:00");
+		cr_assert_str_eq(cJSON_GetObjectItem(net, "transport")->valuestring, "tcp");
+		cr_assert_str_eq(cJSON_GetObjectItem(net, "type")->valuestring, "ipv4");
+		cr_assert_str_eq(cJSON_GetObjectItem(net, "direction")->valuestring, "egress");
+		cr_assert_not_null(cJSON_GetObjectItem(net, "community_id"));
+		cr_assert_str_eq(cJSON_GetObjectItem(src, "ip")->valuestring, "198.18.0.1");
+		cr_assert_eq(cJSON_GetObjectItem(src, "port")->valueint, 41000);
+		cr_assert_str_eq(cJSON_GetObjectItem(dst, "ip")->valuestring, "198.18.0.2");
+		cr_assert_eq(cJSON_GetObjectItem(dst, "port")->valueint, 8080);
+		cr_assert_eq(cJSON_GetObjectItem(proc, "pid")->valueint, 4242);
+		cr_assert_str_eq(cJSON_GetObjectItem(proc, "executable")->valuestring,
+				 "/usr/bin/curl");
+		cr_assert_str_eq(cJSON_GetObjectItem(proc, "command_line")->valuestring,
+				 "curl -s --data-binary @x");
+		cr_assert_eq(
+		    cJSON_GetObjectItem(cJSON_GetObjectItem(proc, "parent"), "pid")->valueint, 1);
+		cr_assert_str_eq(
+		    cJSON_GetObjectItem(cJSON_GetObjectItem(r, "user"), "id")->valuestring, "0");
+		cr_assert_str_eq(
+		    cJSON_GetObjectItem(cJSON_GetObjectItem(r, "user"), "name")->valuestring,
+		    "root");
+		cr_assert_not_null(ctr, "container id from the docker scope");
+		cr_assert_str_eq(
+		    cJSON_GetObjectItem(ctr, "id")->valuestring,
+		    "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
+		cr_assert_eq(cJSON_GetObjectItem(ew, "bytes_out")->valueint, 1000);
+		cr_assert_eq(cJSON_GetObjectItem(ew, "bytes_in")->valueint, 500);
+		cr_assert(cJSON_IsTrue(cJSON_GetObjectItem(ew, "final")));
+		cr_assert_str_eq(
+		    cJSON_GetObjectItem(cJSON_GetObjectItem(ew, "peer"), "ip")->valuestring,
+		    "198.18.0.2");
+	}
+	cJSON_Delete(r);
+	/* The finish writes a metric record after the flows. */
+	line = strtok(NULL, "\n");
+	cr_assert_not_null(line);
+	cr_assert(strstr(line, "\"kind\":\"metric\""), "%s", line);
+	free(text);
+}
+
+Test(pipeline, replay_of_capture_is_identical)
+{
+	struct ew_capture_meta m = {.boot_id = "c0ffee00-1234", .hostname = "unit-host"};
+	struct ew_capture *c;
+	struct ew_capture_reader *r;
+	struct ew_pipeline *p = open_pipe("live"), *q;
+	char cap[128], err[256], *a, *b, sub[128];
+	const void *d;
+	size_t len;
+
+	snprintf(cap, sizeof(cap), "%s/cap", dir);
+	cr_assert_eq(ew_capture_create(cap, &m, &c), 0);
+	ew_pipeline_set_capture(p, c);
+	scenario(p);
+	cr_assert_eq(ew_pipeline_finish(p), 0);
+	ew_pipeline_free(p);
+	cr_assert_eq(ew_capture_close(c), 0);
+
+	q = open_pipe("replay");
+	cr_assert_eq(ew_capture_open(cap, &r, &m, err, sizeof(err)), 0, "%s", err);
+	while (ew_capture_next(r, &d, &len, err, sizeof(err)) == 1)
+		ew_pipeline_feed(q, d, len);
+	ew_capture_reader_close(r);
+	cr_assert_eq(ew_pipeline_finish(q), 0);
+	ew_pipeline_free(q);
+	snprintf(sub, sizeof(sub), "%s/live", dir);
+	a = read_records(sub);
+	snprintf(sub, sizeof(sub), "%s/replay", dir);
+	b = read_records(sub);
+	cr_assert_gt(strlen(a), 100);
+	cr_assert_str_eq(a, b);
+	free(a);
+	free(b);
+}
+
+Test(pipeline, garbage_is_counted_and_the_rest_survives)
+{
+	struct ew_pipeline *p = open_pipe("g");
+	struct ew_metrics m;
+	unsigned char junk[64] = {0xff, 0xff, 0x40, 0};
+	char *text;
+
+	cr_assert_eq(ew_pipeline_feed(p, junk, sizeof(junk)), -EINVAL);
+	cr_assert_eq(ew_pipeline_feed(p, junk, 3), -EINVAL);
+	scenario(p);
+	ew_pipeline_metrics(p, &m);
+	cr_assert_eq(m.decode_errors[EW_DEC_TYPE], 1);
+	cr_assert_eq(m.decode_errors[EW_DEC_SHORT], 1);
+	cr_assert_eq(m.events[EW_EV_CONNECT], 1);
+	cr_assert_eq(m.flows.records, 1);
+	cr_assert_eq(ew_metrics_lost(&m), 2);
+	cr_assert_eq(ew_pipeline_finish(p), 0);
+	ew_pipeline_free(p);
+	{
+		char sub[128];
+
+		snprintf(sub, sizeof(sub), "%s/g", dir);
+		text = read_records(sub);
+	}
+	cr_assert(strstr(text, "\"bytes_out\":1000"), "the flow after the garbage was recorded");
+	cr_assert(strstr(text, "\"bad_size\":0"));
+	cr_assert(strstr(text, "\"unknown_type\":1"));
+	free(text);
+	{
+		char prom[256], line[256];
+		FILE *f;
+		int found = 0;
+
+		snprintf(prom, sizeof(prom), "%s/g/metrics.prom", dir);
+		f = fopen(prom, "r");
+		cr_assert_not_null(f);
+		while (fgets(line, sizeof(line), f))
+			found += !strcmp(
+			    line, "egresswatch_decode_errors_total{reason=\"unknown_type\"} 1\n");
+		fclose(f);
+		cr_assert_eq(found, 1);
+	}
+}
+
+/*
+ * Peer names: DNS answers, TLS SNI and HTTP Host, through ew_pipeline_feed()
+ * only, checked in the records written.
+ */
+
+#define T0 (200 * S) /* after the tick at 100 s: the realtime offset is known */
+
+static struct ew_ev_dns_answer ev_dns(uint64_t ts, const uint8_t addr[16], const char *name,
+				      uint32_t ttl, uint8_t result)
+{
+	struct ew_ev_dns_answer e = {.h = {.type = EW_EV_DNS_ANSWER, .size = sizeof(e)}};
+
+	e.h.ts_ns = ts;
+	if (addr)
+		memcpy(e.addr, addr, 16);
+	e.ttl = ttl;
+	e.result = result;
+	snprintf(e.name, sizeof(e.name), "%s", name);
+	e.name_len = (uint16_t)strlen(name);
+	return e;
+}
+
+static struct ew_ev_peer_name ev_name(uint64_t ts, uint64_t cookie, uint8_t source, uint8_t result,
+				      const char *name)
+{
+	struct ew_ev_peer_name e = {.h = {.type = EW_EV_PEER_NAME, .size = sizeof(e)}};
+
+	e.h.ts_ns = ts;
+	e.cookie = cookie;
+	e.source = source;
+	e.result = result;
+	snprintf(e.name, sizeof(e.name), "%s", name);
+	e.name_len = (uint16_t)strlen(name);
+	return e;
+}
+
+static void feed_dns(struct ew_pipeline *p, uint64_t ts, const uint8_t addr[16], const char *name,
+		     uint32_t ttl)
+{
+	struct ew_ev_dns_answer e = ev_dns(ts, addr, name, ttl, EW_PARSE_OK);
+
+	feed(p, &e, sizeof(e));
+}
+
+static void feed_name(struct ew_pipeline *p, uint64_t ts, uint64_t cookie, uint8_t source,
+		      const char *name)
+{
+	struct ew_ev_peer_name e = ev_name(ts, cookie, source, EW_PARSE_OK, name);
+
+	feed(p, &e, sizeof(e));
+}
+
+static void feed_connect(struct ew_pipeline *p, uint64_t ts, uint64_t cookie, uint8_t proto,
+			 const uint8_t peer[16], uint16_t port)
+{
+	struct ew_ev_sock_addr c = synth_connect(ts, cookie, 4242, proto, peer, port);
+
+	if (proto == EW_IPPROTO_UDP)
+		c.h.type = EW_EV_UDP_SEND;
+	feed(p, &c, sizeof(c));
+}
+
+static void feed_close(struct ew_pipeline *p, uint64_t ts, uint64_t cookie, const uint8_t peer[16],
+		       uint16_t port)
+{
+	uint8_t local[16];
+	struct ew_ev_tcp cl;
+
+	synth_v4(local, 198, 18, 0, 1);
+	cl = synth_tcp(EW_EV_TCP_CLOSE, ts, cookie, local, (uint16_t)(40000 + cookie), peer, port,
+		       101, 51, EW_TCP_F_FIN_IN | EW_TCP_F_FIN_OUT_ACKED);
+	feed(p, &cl, sizeof(cl));
+}
+
+static struct ew_pipeline *open_named(const char *sub)
+{
+	struct ew_pipeline *p = open_pipe(sub);
+	struct ew_ev_tick t0 = synth_tick(100 * S, REALTIME0 * S);
+
+	feed(p, &t0, sizeof(t0));
+	return p;
+}
+
+/* Every record of a finished pipeline: flow records in order, and the last metric record. */
+struct recs {
+	cJSON *flow[32];
+	int nflow;
+	cJSON *metric;
+	cJSON *all[64];
+	int n;
+};
+
+static void finish_and_read(struct ew_pipeline *p, const char *sub, struct recs *rs)
+{
+	char path[128], *text, *line, *save;
+
+	cr_assert_eq(ew_pipeline_finish(p), 0);
+	ew_pipeline_free(p);
+	memset(rs, 0, sizeof(*rs));
+	snprintf(path, sizeof(path), "%s/%s", dir, sub);
+	text = read_records(path);
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		cJSON *r = cJSON_Parse(line);
+		const char *kind;
+
+		cr_assert_not_null(r, "record is not JSON: %s", line);
+		cr_assert_lt(rs->n, 64);
+		rs->all[rs->n++] = r;
+		kind = cJSON_GetStringValue(
+		    cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItem(r, "event"), "kind"));
+		cr_assert_not_null(kind, "%s", line);
+		if (!strcmp(kind, "metric")) {
+			rs->metric = r;
+		} else {
+			cr_assert_lt(rs->nflow, 32);
+			rs->flow[rs->nflow++] = r;
+		}
+	}
+	free(text);
+	cr_assert_not_null(rs->metric, "no metric record");
+}
+
+static void free_recs(struct recs *rs)
+{
+	for (int i = 0; i < rs->n; i++)
+		cJSON_Delete(rs->all[i]);
+}
+
+/* "a.b.c" → r["a"]["b"]["c"], or NULL. */
+static cJSON *at(cJSON *r, const char *path)
+{
+	char buf[128], *save, *tok;
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (tok = strtok_r(buf, ".", &save); tok && r; tok = strtok_r(NULL, ".", &save))
+		r = cJSON_GetObjectItemCaseSensitive(r, tok);
+	return r;
+}
+
+static void expect_str(cJSON *r, const char *path, const char *want)
+{
+	const char *got = cJSON_GetStringValue(at(r, path));
+
+	cr_assert_not_null(got, "%s missing (want \"%s\")", path, want);
+	cr_assert_str_eq(got, want, "%s", path);
+}
+
+static void expect_absent(cJSON *r, const char *path)
+{
+	cJSON *x = at(r, path);
+	char *s = x ? cJSON_PrintUnformatted(x) : NULL;
+
+	cr_assert_null(x, "%s is present: %s", path, s ? s : "");
+}
+
+static void expect_num(cJSON *r, const char *path, double want)
+{
+	cJSON *x = at(r, path);
+
+	cr_assert(cJSON_IsNumber(x), "%s missing or not a number", path);
+	cr_assert_eq(x->valuedouble, want, "%s is %.0f, want %.0f", path, x->valuedouble, want);
+}
+
+#define METRIC(rs, name, want) expect_num((rs)->metric, "egresswatch.metrics." name, want)
+
+/* The final flow record to @port (flows here differ by destination port). */
+static cJSON *flow_to(struct recs *rs, unsigned int port)
+{
+	for (int i = 0; i < rs->nflow; i++) {
+		cJSON *pt = at(rs->flow[i], "destination.port");
+
+		if (cJSON_IsNumber(pt) && pt->valueint == (int)port &&
+		    cJSON_IsTrue(at(rs->flow[i], "egresswatch.final")))
+			return rs->flow[i];
+	}
+	cr_assert_fail("no final record of a flow to port %u", port);
+	return NULL;
+}
+
+static void expect_named(cJSON *r, const char *domain, const char *source)
+{
+	expect_str(r, "egresswatch.peer.domain", domain);
+	expect_str(r, "egresswatch.peer.name_source", source);
+	expect_str(r, "destination.domain", domain);
+	expect_absent(r, "source.domain");
+	if (!strcmp(source, "sni"))
+		expect_str(r, "tls.client.server_name", domain);
+	else
+		expect_absent(r, "tls");
+}
+
+static void expect_unnamed(cJSON *r)
+{
+	expect_absent(r, "egresswatch.peer.domain");
+	expect_absent(r, "egresswatch.peer.name_source");
+	expect_absent(r, "destination.domain");
+	expect_absent(r, "source.domain");
+	expect_absent(r, "tls");
+}
+
+Test(pipeline, dns_answer_names_the_flow)
+{
+	struct ew_pipeline *p = open_named("dns");
+	struct recs rs;
+	uint8_t peer[16], other[16];
+
+	synth_v4(peer, 203, 0, 113, 7);
+	synth_v4(other, 203, 0, 113, 8);
+	feed_dns(p, T0, peer, "api.example.de", 30);
+	feed_connect(p, T0 + 1 * S, 1, EW_IPPROTO_TCP, peer, 443);
+	feed_close(p, T0 + 2 * S, 1, peer, 443);
+	/* Another address is not named by it. */
+	feed_connect(p, T0 + 3 * S, 2, EW_IPPROTO_TCP, other, 444);
+	feed_close(p, T0 + 4 * S, 2, other, 444);
+	/* UDP to the same address (QUIC): named too, ended by the finish. */
+	feed_connect(p, T0 + 5 * S, 3, EW_IPPROTO_UDP, peer, 4443);
+	finish_and_read(p, "dns", &rs);
+
+	cr_assert_eq(rs.nflow, 3);
+	expect_named(flow_to(&rs, 443), "api.example.de", "dns");
+	expect_str(flow_to(&rs, 443), "destination.ip", "203.0.113.7");
+	expect_unnamed(flow_to(&rs, 444));
+	expect_named(flow_to(&rs, 4443), "api.example.de", "dns");
+	expect_str(flow_to(&rs, 4443), "network.transport", "udp");
+	METRIC(&rs, "flows_named_total.dns", 2);
+	METRIC(&rs, "flows_named_total.sni", 0);
+	METRIC(&rs, "flows_named_total.http_host", 0);
+	METRIC(&rs, "dns_cache_inserts_total", 1);
+	METRIC(&rs, "dns_cache_hits_total", 2);
+	METRIC(&rs, "dns_cache_misses_total", 1);
+	METRIC(&rs, "dns_cache_evicted_live_total", 0);
+	METRIC(&rs, "payloads_parsed_total.dns.ok", 1);
+	METRIC(&rs, "events_total.dns_answer", 1);
+	/* Flows are gone; the cache still holds the one name. */
+	METRIC(&rs, "names", 1);
+	METRIC(&rs, "names_unmatched_total", 0);
+	free_recs(&rs);
+}
+
+/* An answer serves for its TTL plus EW_DNS_GRACE_S, not a nanosecond more. */
+Test(pipeline, dns_answer_expires_after_grace)
+{
+	struct ew_pipeline *p = open_named("grace");
+	struct recs rs;
+	uint8_t peer[16];
+	const uint64_t end = T0 + (30 + EW_DNS_GRACE_S) * S;
+
+	synth_v4(peer, 203, 0, 113, 7);
+	feed_dns(p, T0, peer, "api.example.de", 30);
+	feed_connect(p, end - 1, 1, EW_IPPROTO_TCP, peer, 1001);
+	feed_close(p, end - 1, 1, peer, 1001);
+	feed_connect(p, end, 2, EW_IPPROTO_TCP, peer, 1002);
+	feed_close(p, end, 2, peer, 1002);
+	feed_connect(p, end + 1 * S, 3, EW_IPPROTO_TCP, peer, 1003);
+	feed_close(p, end + 2 * S, 3, peer, 1003);
+	finish_and_read(p, "grace", &rs);
+
+	cr_assert_eq(rs.nflow, 3);
+	expect_named(flow_to(&rs, 1001), "api.example.de", "dns");
+	expect_unnamed(flow_to(&rs, 1002));
+	expect_unnamed(flow_to(&rs, 1003));
+	METRIC(&rs, "flows_named_total.dns", 1);
+	METRIC(&rs, "dns_cache_hits_total", 1);
+	METRIC(&rs, "dns_cache_misses_total", 2);
+	free_recs(&rs);
+}
+
+Test(pipeline, sni_names_the_flow)
+{
+	struct ew_pipeline *p = open_named("sni");
+	struct recs rs;
+	uint8_t peer[16];
+
+	synth_v4(peer, 198, 51, 100, 7);
+	feed_connect(p, T0, 7, EW_IPPROTO_TCP, peer, 443);
+	feed_name(p, T0 + 1000, 7, EW_NAME_SNI, "sni.example.us");
+	feed_close(p, T0 + 1 * S, 7, peer, 443);
+	finish_and_read(p, "sni", &rs);
+
+	cr_assert_eq(rs.nflow, 1);
+	expect_named(flow_to(&rs, 443), "sni.example.us", "sni");
+	METRIC(&rs, "flows_named_total.sni", 1);
+	METRIC(&rs, "flows_named_total.dns", 0);
+	METRIC(&rs, "payloads_parsed_total.tls.ok", 1);
+	METRIC(&rs, "events_total.peer_name", 1);
+	METRIC(&rs, "names", 0); /* the flow's reference went with it */
+	METRIC(&rs, "dns_cache_misses_total", 1);
+	free_recs(&rs);
+}
+
+/* The stronger source wins whatever the order: sni > http_host > dns. */
+Test(pipeline, name_sources_by_strength)
+{
+	struct ew_pipeline *p = open_named("strength");
+	struct recs rs;
+	uint8_t a[16], b[16], c[16], d[16];
+
+	synth_v4(a, 203, 0, 113, 1);
+	synth_v4(b, 203, 0, 113, 2);
+	synth_v4(c, 203, 0, 113, 3);
+	synth_v4(d, 203, 0, 113, 4);
+	/* DNS, then SNI: sni. */
+	feed_dns(p, T0, a, "dns.example.de", 300);
+	feed_connect(p, T0 + 1 * S, 1, EW_IPPROTO_TCP, a, 2001);
+	feed_name(p, T0 + 2 * S, 1, EW_NAME_SNI, "sni.example.us");
+	feed_close(p, T0 + 3 * S, 1, a, 2001);
+	/* SNI, then an HTTP Host: sni stays. */
+	feed_connect(p, T0 + 4 * S, 2, EW_IPPROTO_TCP, b, 2002);
+	feed_name(p, T0 + 5 * S, 2, EW_NAME_SNI, "sni2.example.us");
+	feed_name(p, T0 + 6 * S, 2, EW_NAME_HTTP_HOST, "http.example.hk");
+	feed_close(p, T0 + 7 * S, 2, b, 2002);
+	/* HTTP Host alone: http_host, and no tls object. */
+	feed_connect(p, T0 + 8 * S, 3, EW_IPPROTO_TCP, c, 2003);
+	feed_name(p, T0 + 9 * S, 3, EW_NAME_HTTP_HOST, "http.example.hk");
+	feed_close(p, T0 + 10 * S, 3, c, 2003);
+	/* DNS, then an HTTP Host: http_host. */
+	feed_dns(p, T0 + 11 * S, d, "dns4.example.de", 300);
+	feed_connect(p, T0 + 12 * S, 4, EW_IPPROTO_TCP, d, 2004);
+	feed_name(p, T0 + 13 * S, 4, EW_NAME_HTTP_HOST, "http4.example.hk");
+	feed_close(p, T0 + 14 * S, 4, d, 2004);
+	finish_and_read(p, "strength", &rs);
+
+	cr_assert_eq(rs.nflow, 4);
+	expect_named(flow_to(&rs, 2001), "sni.example.us", "sni");
+	expect_named(flow_to(&rs, 2002), "sni2.example.us", "sni");
+	expect_named(flow_to(&rs, 2003), "http.example.hk", "http_host");
+	expect_named(flow_to(&rs, 2004), "http4.example.hk", "http_host");
+	METRIC(&rs, "flows_named_total.dns", 2);
+	METRIC(&rs, "flows_named_total.sni", 2);
+	METRIC(&rs, "flows_named_total.http_host", 2);
+	METRIC(&rs, "payloads_parsed_total.tls.ok", 2);
+	METRIC(&rs, "payloads_parsed_total.http.ok", 3);
+	METRIC(&rs, "payloads_parsed_total.dns.ok", 2);
+	/* No reference leaked: only the two cached DNS names are alive. */
+	METRIC(&rs, "names", 2);
+	free_recs(&rs);
+}
+
+/* A name for a socket without a flow is counted; outcomes without a name are not. */
+Test(pipeline, unmatched_names)
+{
+	struct ew_pipeline *p = open_named("unmatched");
+	struct ew_ev_peer_name bad = ev_name(T0, 999, EW_NAME_SNI, EW_PARSE_BAD, "");
+	struct ew_metrics m;
+	struct recs rs;
+	uint8_t peer[16];
+
+	synth_v4(peer, 203, 0, 113, 9);
+	feed_name(p, T0, 999, EW_NAME_SNI, "nobody.example.us");
+	ew_pipeline_metrics(p, &m);
+	cr_assert_eq(m.names_unmatched, 1);
+	cr_assert_eq(m.names_live, 0, "an unmatched name is not kept");
+	feed(p, &bad, sizeof(bad));
+	ew_pipeline_metrics(p, &m);
+	cr_assert_eq(m.names_unmatched, 1, "a failed parse has no name to match");
+	/* A flow that has closed is no match either. */
+	feed_connect(p, T0 + 1 * S, 5, EW_IPPROTO_TCP, peer, 3001);
+	feed_close(p, T0 + 2 * S, 5, peer, 3001);
+	feed_name(p, T0 + 3 * S, 5, EW_NAME_HTTP_HOST, "late.example.hk");
+	finish_and_read(p, "unmatched", &rs);
+
+	cr_assert_eq(rs.nflow, 1);
+	expect_unnamed(flow_to(&rs, 3001));
+	METRIC(&rs, "names_unmatched_total", 2);
+	METRIC(&rs, "flows_named_total.sni", 0);
+	METRIC(&rs, "flows_named_total.http_host", 0);
+	METRIC(&rs, "payloads_parsed_total.tls.ok", 1);
+	METRIC(&rs, "payloads_parsed_total.tls.bad", 1);
+	METRIC(&rs, "payloads_parsed_total.http.ok", 1);
+	METRIC(&rs, "names", 0);
+	free_recs(&rs);
+}
+
+/* Each parse outcome lands in its own counter of the metric record. */
+Test(pipeline, parse_outcomes_counted)
+{
+	static const char *const results[] = {"ok", "none", "short", "bad", "other"};
+	struct ew_pipeline *p = open_named("outcomes");
+	/* [parser][result]: how many events of each to feed. */
+	const int want[3][EW_PARSE_MAX] = {
+	    {0, 1, 2, 3, 1}, /* tls */
+	    {1, 2, 0, 1, 4}, /* http */
+	    {0, 3, 1, 2, 0}, /* dns (OTHER is a TCP outcome) */
+	};
+	const char *parsers[] = {"tls", "http", "dns"};
+	char path[96];
+	struct ew_metrics m;
+	struct recs rs;
+	uint64_t ts = T0;
+
+	for (int pr = 0; pr < 3; pr++) {
+		for (uint8_t r = 0; r < EW_PARSE_MAX; r++) {
+			for (int i = 0; i < want[pr][r]; i++) {
+				const char *nm = r == EW_PARSE_OK ? "x.example.de" : "";
+
+				if (pr < 2) {
+					struct ew_ev_peer_name e = ev_name(
+					    ts++, 1000 + (uint64_t)i,
+					    pr == 0 ? EW_NAME_SNI : EW_NAME_HTTP_HOST, r, nm);
+
+					feed(p, &e, sizeof(e));
+				} else {
+					struct ew_ev_dns_answer e = ev_dns(ts++, NULL, nm, 0, r);
+
+					feed(p, &e, sizeof(e));
+				}
+			}
+		}
+	}
+	ew_pipeline_metrics(p, &m);
+	for (int pr = 0; pr < 3; pr++)
+		for (int r = 0; r < EW_PARSE_MAX; r++)
+			cr_assert_eq(m.parsed[pr][r], (uint64_t)want[pr][r], "%s.%s", parsers[pr],
+				     results[r]);
+	cr_assert_eq(m.events[EW_EV_PEER_NAME], 15);
+	cr_assert_eq(m.events[EW_EV_DNS_ANSWER], 6);
+	finish_and_read(p, "outcomes", &rs);
+	for (int pr = 0; pr < 3; pr++) {
+		for (int r = 0; r < EW_PARSE_MAX; r++) {
+			snprintf(path, sizeof(path),
+				 "egresswatch.metrics.payloads_parsed_total.%s.%s", parsers[pr],
+				 results[r]);
+			expect_num(rs.metric, path, want[pr][r]);
+		}
+	}
+	METRIC(&rs, "events_total.peer_name", 15);
+	METRIC(&rs, "events_total.dns_answer", 6);
+	METRIC(&rs, "decode_errors_total.bad_field", 0);
+	METRIC(&rs, "lost_total", 0);
+	METRIC(&rs, "dns_cache_inserts_total", 0);
+	free_recs(&rs);
+}
+
+/* Name events that fail decode are decode errors: no parse outcome, no name. */
+Test(pipeline, refused_name_events)
+{
+	struct ew_pipeline *p = open_named("refused");
+	struct ew_ev_peer_name upper =
+	    ev_name(T0 + 1, 1, EW_NAME_SNI, EW_PARSE_OK, "Up.example.us");
+	struct ew_ev_peer_name nosrc = ev_name(T0 + 2, 1, EW_NAME_NONE, EW_PARSE_BAD, "");
+	struct ew_ev_dns_answer dots;
+	struct ew_metrics m;
+	uint8_t peer[16];
+
+	synth_v4(peer, 203, 0, 113, 7);
+	dots = ev_dns(T0 + 3, peer, "api.example.de.", 30, EW_PARSE_OK);
+	feed_connect(p, T0, 1, EW_IPPROTO_TCP, peer, 443);
+	cr_assert_eq(ew_pipeline_feed(p, &upper, sizeof(upper)), -EINVAL);
+	cr_assert_eq(ew_pipeline_feed(p, &nosrc, sizeof(nosrc)), -EINVAL);
+	cr_assert_eq(ew_pipeline_feed(p, &dots, sizeof(dots)), -EINVAL);
+	ew_pipeline_metrics(p, &m);
+	cr_assert_eq(m.decode_errors[EW_DEC_FIELD], 3);
+	cr_assert_eq(m.events[EW_EV_PEER_NAME], 0);
+	cr_assert_eq(m.events[EW_EV_DNS_ANSWER], 0);
+	for (int pr = 0; pr < EW_PARSER_MAX; pr++)
+		for (int r = 0; r < EW_PARSE_MAX; r++)
+			cr_assert_eq(m.parsed[pr][r], 0);
+	cr_assert_eq(m.dns.inserts, 0);
+	cr_assert_eq(m.names_live, 0);
+	cr_assert_eq(ew_metrics_lost(&m), 3);
+	cr_assert_eq(ew_pipeline_finish(p), 0);
+	ew_pipeline_free(p);
+}
+
+/* A later answer for the same address renames flows that start after it. */
+Test(pipeline, dns_reanswer_takes_newest)
+{
+	struct ew_pipeline *p = open_named("reanswer");
+	struct recs rs;
+	uint8_t peer[16];
+
+	synth_v4(peer, 203, 0, 113, 7);
+	feed_dns(p, T0, peer, "old.example.de", 300);
+	feed_connect(p, T0 + 1 * S, 1, EW_IPPROTO_TCP, peer, 5001);
+	feed_dns(p, T0 + 2 * S, peer, "new.example.hk", 300);
+	feed_close(p, T0 + 3 * S, 1, peer, 5001);
+	feed_connect(p, T0 + 4 * S, 2, EW_IPPROTO_TCP, peer, 5002);
+	feed_close(p, T0 + 5 * S, 2, peer, 5002);
+	finish_and_read(p, "reanswer", &rs);
+
+	expect_named(flow_to(&rs, 5001), "old.example.de", "dns");
+	expect_named(flow_to(&rs, 5002), "new.example.hk", "dns");
+	METRIC(&rs, "dns_cache_inserts_total", 2);
+	METRIC(&rs, "dns_cache_evicted_live_total", 0);
+	METRIC(&rs, "names", 1);
+	free_recs(&rs);
+}
+
+/* A long flow keeps its name in interim records, and in the final one. */
+Test(pipeline, name_in_interim_records)
+{
+	struct ew_pipeline *p = open_named("interim");
+	struct ew_ev_tick t;
+	struct recs rs;
+	uint8_t peer[16];
+	int interim = 0;
+
+	synth_v4(peer, 203, 0, 113, 7);
+	feed_connect(p, T0, 1, EW_IPPROTO_TCP, peer, 443);
+	feed_name(p, T0 + 1, 1, EW_NAME_SNI, "long.example.us");
+	for (int i = 1; i <= 3; i++) {
+		t = synth_tick(T0 + (uint64_t)i * 61 * S, (REALTIME0 + 100 + (uint64_t)i * 61) * S);
+		feed(p, &t, sizeof(t));
+	}
+	feed_close(p, T0 + 200 * S, 1, peer, 443);
+	finish_and_read(p, "interim", &rs);
+
+	for (int i = 0; i < rs.nflow; i++) {
+		expect_named(rs.flow[i], "long.example.us", "sni");
+		interim += !cJSON_IsTrue(at(rs.flow[i], "egresswatch.final"));
+	}
+	cr_assert_geq(interim, 2, "%d interim records", interim);
+	cr_assert_eq(rs.nflow, interim + 1);
+	free_recs(&rs);
+}
+
+static void feed_answer(const struct ew_ev_dns_answer *a, void *arg)
+{
+	feed(arg, a, sizeof(*a));
+}
+
+static struct ew_ev_payload *payload(uint16_t type, uint64_t ts, uint64_t cookie, const void *d,
+				     size_t len)
+{
+	struct ew_ev_payload *ev = calloc(1, sizeof(*ev));
+
+	cr_assert_not_null(ev);
+	ev->h.type = type;
+	ev->h.size = (uint16_t)(EW_PAYLOAD_HDR + len);
+	ev->h.ts_ns = ts;
+	ev->cookie = cookie;
+	ev->len = (uint16_t)len;
+	ev->wire_len = (uint32_t)len;
+	memcpy(ev->data, d, len);
+	return ev;
+}
+
+/*
+ * The live path: recorded payloads through payload.c into the pipeline.
+ * dnsmasq answered www.a.test → 198.18.0.9 with TTL 0: the grace keeps it.
+ */
+Test(pipeline, recorded_payloads_name_flows)
+{
+	struct ew_pipeline *p = open_named("live");
+	struct ew_ev_payload *ev;
+	struct ew_ev_peer_name nm;
+	struct recs rs;
+	uint8_t buf[1024], peer[16];
+	size_t n;
+
+	synth_v4(peer, 198, 18, 0, 9);
+	n = synth_load_data("dns-dnsmasq-cname-a.bin", buf, sizeof(buf));
+	ev = payload(EW_EV_DNS_PAYLOAD, T0, 0, buf, n);
+	cr_assert_eq(ew_payload_dns(ev, EW_PAYLOAD_HDR + n, feed_answer, p), 1);
+	free(ev);
+	/* Plain HTTP to it, 30 s later: the DNS name. */
+	feed_connect(p, T0 + 30 * S, 1, EW_IPPROTO_TCP, peer, 80);
+	feed_close(p, T0 + 31 * S, 1, peer, 80);
+	/* TLS to it: the SNI of the curl ClientHello wins. */
+	feed_connect(p, T0 + 32 * S, 2, EW_IPPROTO_TCP, peer, 443);
+	n = synth_load_data("clienthello-curl.bin", buf, sizeof(buf));
+	ev = payload(EW_EV_TCP_PAYLOAD, T0 + 32 * S + 1000, 2, buf, n);
+	ew_payload_peer_name(ev, EW_PAYLOAD_HDR + n, &nm);
+	free(ev);
+	feed(p, &nm, sizeof(nm));
+	feed_close(p, T0 + 33 * S, 2, peer, 443);
+	finish_and_read(p, "live", &rs);
+
+	cr_assert_eq(rs.nflow, 2);
+	expect_named(flow_to(&rs, 80), "www.a.test", "dns");
+	expect_named(flow_to(&rs, 443), "example.test", "sni");
+	METRIC(&rs, "payloads_parsed_total.dns.ok", 1);
+	METRIC(&rs, "payloads_parsed_total.tls.ok", 1);
+	METRIC(&rs, "flows_named_total.dns", 2);
+	METRIC(&rs, "flows_named_total.sni", 1);
+	METRIC(&rs, "lost_total", 0);
+	free_recs(&rs);
+}
