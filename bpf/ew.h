@@ -7,7 +7,14 @@
  * pollers, the clock). A capture file is a sequence of them, so replay feeds
  * the pipeline exactly what a live run fed it. Only __u* types: this header
  * is included by BPF C, by the agent and by the tests that pin its layout.
- * Changing a struct means bumping EW_ABI_VERSION (capture files carry it).
+ *
+ * The ABI grows; it does not change. A struct only ever gains fields at its
+ * end, and every event says its size, so a decoder takes an event of a newer
+ * minor (it ignores the tail it does not know) and one of an older minor (it
+ * zero-fills the tail that did not exist yet). A new field or a new event type
+ * is a new minor (EW_ABI_MINOR); anything else is a new major, which no reader
+ * of the old major takes. Every struct a capture stores is pinned by the
+ * assertions at the end of this file, which the BPF compile checks too.
  */
 #ifndef EW_H
 #define EW_H
@@ -16,7 +23,8 @@
 #include <linux/types.h>
 #endif
 
-#define EW_ABI_VERSION 2
+#define EW_ABI_MAJOR 2
+#define EW_ABI_MINOR 1
 
 #define EW_COMM_LEN 16
 /* Path buffers hold components leaf-first (see EW_F_REVPATH); the kernel
@@ -26,32 +34,56 @@
 #define EW_ARGS_LEN	 512
 #define EW_CGROUP_LEN	 512
 
+/*
+ * The one table of event types: the enum below, the decoder's sizes, the
+ * capture reader, the metrics' labels and docs/events.md all come from it.
+ * X(NAME, number, struct, size in the minor that brought it: the least a
+ *   decoder takes (0: raw bytes, never decoded, fed or captured), that minor,
+ *   metric label, what it says)
+ */
+#define EW_EVENT_TYPES(X)                                                                          \
+	X(EXEC, 1, ew_ev_exec, 1616, 0, "exec", "a process replaced its image (kernel)")           \
+	X(FORK, 2, ew_ev_fork, 32, 0, "fork", "a new process, not a thread (kernel)")              \
+	X(EXIT, 3, ew_ev_exit, 32, 0, "exit", "the last thread of a process exited (kernel)")      \
+	X(CONNECT, 4, ew_ev_sock_addr, 88, 0, "connect",                                           \
+	  "connect() on a TCP or UDP socket, in the caller's context (kernel)")                    \
+	X(UDP_SEND, 5, ew_ev_sock_addr, 88, 0, "udp_send",                                         \
+	  "sendmsg() to an explicit address, first per (socket, peer) (kernel)")                   \
+	X(UDP_RECV, 6, ew_ev_sock_addr, 88, 0, "udp_recv",                                         \
+	  "recvmsg() from a peer, first per (socket, peer) (kernel)")                              \
+	X(TCP_ACCEPT, 7, ew_ev_tcp, 80, 0, "tcp_accept",                                           \
+	  "a passive open reached ESTABLISHED (kernel, softirq: no process)")                      \
+	X(ACCEPT_OWNER, 8, ew_ev_accept_owner, 64, 0, "accept_owner",                              \
+	  "the process that owns an accepted socket, and how it was found (kernel)")               \
+	X(TCP_CLOSE, 9, ew_ev_tcp, 80, 0, "tcp_close", "a TCP socket reached CLOSE (kernel)")      \
+	X(TCP_PAYLOAD, 10, ew_ev_payload, 0, 0, "tcp_payload",                                     \
+	  "first egress payload of a connect()ed TCP socket (kernel; raw bytes, never fed)")       \
+	X(DNS_PAYLOAD, 11, ew_ev_payload, 0, 0, "dns_payload",                                     \
+	  "a DNS response received (kernel; raw bytes, never fed)")                                \
+	X(PROC, 32, ew_ev_exec, 1616, 0, "proc", "a process read from /proc (userspace)")          \
+	X(UDP_COUNT, 33, ew_ev_udp_count, 112, 0, "udp_count",                                     \
+	  "cumulative counters of one UDP (socket, peer) (userspace, from a map)")                 \
+	X(TCP_COUNT, 34, ew_ev_tcp, 80, 0, "tcp_count",                                            \
+	  "counters of one open TCP socket (userspace, sock_diag sweep)")                          \
+	X(SWEEP_END, 35, ew_ev_sweep_end, 24, 0, "sweep_end",                                      \
+	  "end of one TCP counter sweep (userspace)")                                              \
+	X(CGROUP, 36, ew_ev_cgroup, 544, 0, "cgroup",                                              \
+	  "a cgroup id resolved to its path (userspace)")                                          \
+	X(TICK, 37, ew_ev_tick, 24, 0, "tick", "the clock: boottime and wall time (userspace)")    \
+	X(KSTATS_V0, 38, ew_ev_kstats_v0, 88, 0, "kstats_v0",                                      \
+	  "the kernel's drop counters in the ABI 2.0 layout (old captures; read as kstats)")       \
+	X(PEER_NAME, 39, ew_ev_peer_name, 288, 0, "peer_name",                                     \
+	  "the name a TCP payload gave its socket's peer (derived from tcp_payload)")              \
+	X(DNS_ANSWER, 40, ew_ev_dns_answer, 296, 0, "dns_answer",                                  \
+	  "one address of a DNS response, or why none (derived from dns_payload)")                 \
+	X(KSTATS, 41, ew_ev_kstats, 24, 1, "kstats",                                               \
+	  "the kernel's drop counters, with their count (userspace, from a map)")
+
 enum ew_event_type {
-	/* From the kernel, through the ring buffer. */
-	EW_EV_EXEC = 1,		/* a process replaced its image */
-	EW_EV_FORK = 2,		/* a new process (not a thread) */
-	EW_EV_EXIT = 3,		/* a thread-group leader exited */
-	EW_EV_CONNECT = 4,	/* connect() on a TCP or UDP socket, process context */
-	EW_EV_UDP_SEND = 5,	/* sendmsg() to an explicit address, first per (socket, peer) */
-	EW_EV_UDP_RECV = 6,	/* recvmsg() from a peer, first per (socket, peer) */
-	EW_EV_TCP_ACCEPT = 7,	/* passive open reached ESTABLISHED (softirq: no pid) */
-	EW_EV_ACCEPT_OWNER = 8, /* accept() returned a socket to a process */
-	EW_EV_TCP_CLOSE = 9,	/* a TCP socket reached CLOSE: final counters */
-	/* Raw bytes, consumed by the live side and never fed, captured or stored:
-	 * the names parsed from them travel as EW_EV_PEER_NAME / EW_EV_DNS_ANSWER. */
-	EW_EV_TCP_PAYLOAD = 10, /* first egress payload of a connect()ed TCP socket */
-	EW_EV_DNS_PAYLOAD = 11, /* a DNS response (UDP source port 53) received */
-	/* From userspace sources; captured like the rest so replay is exact. */
-	EW_EV_PROC = 32,       /* a process read from /proc (start scan, or a miss) */
-	EW_EV_UDP_COUNT = 33,  /* cumulative counters of one UDP (socket, peer) */
-	EW_EV_TCP_COUNT = 34,  /* cumulative counters of one open TCP socket */
-	EW_EV_SWEEP_END = 35,  /* end of one TCP counter sweep */
-	EW_EV_CGROUP = 36,     /* cgroup id resolved to a path from cgroupfs */
-	EW_EV_TICK = 37,       /* clock: drives timeouts, interim records, metrics */
-	EW_EV_KSTATS = 38,     /* snapshot of the kernel's drop counters */
-	EW_EV_PEER_NAME = 39,  /* the name a TCP payload gave its socket's peer */
-	EW_EV_DNS_ANSWER = 40, /* one address of a DNS response, or why none */
-	EW_EV_TYPE_MAX
+#define EW_X(name, num, st, min, minor, label, doc) EW_EV_##name = num,
+	EW_EVENT_TYPES(EW_X)
+#undef EW_X
+	    EW_EV_TYPE_MAX = 42 /* one past the highest number above */
 };
 
 /* ew_event_hdr.ts_ns is CLOCK_BOOTTIME (bpf_ktime_get_boot_ns). */
@@ -113,11 +145,36 @@ struct ew_ev_tcp {
 	__u64 bytes_received;
 };
 
-/* EW_EV_ACCEPT_OWNER: accept() handed this socket to this process. */
+/* ew_ev_accept_owner.how: how the owner of an accepted socket was found. */
+enum ew_owner_how {
+	EW_OWNER_ACCEPT = 0,   /* accept() returned it (ABI 2.0 captures: a syscall hook) */
+	EW_OWNER_LISTENER = 1, /* the listening socket's owner, taken at listen() */
+	EW_OWNER_SCAN = 2,     /* a listener older than the agent, found by the start scan */
+	EW_OWNER_CLOSER = 3,   /* the process that closed or shut the socket down */
+	EW_OWNER_HOW_MAX
+};
+
+/* EW_EV_ACCEPT_OWNER: this process owns accepted socket @cookie. */
 struct ew_ev_accept_owner {
 	struct ew_event_hdr h;
 	struct ew_task task;
 	__u64 cookie;
+	/* 2.1 */
+	__u8 how; /* enum ew_owner_how */
+	__u8 _pad[7];
+};
+
+/*
+ * Owner of a listening socket, in socket-local storage that the kernel
+ * copies to every socket it accepts (BPF_F_CLONE): taken at listen() in the
+ * caller's context, or written by the agent's start scan for a listener
+ * that is older than the agent. Not in captures: ACCEPT_OWNER carries it.
+ */
+struct ew_owner_val {
+	struct ew_task task;
+	__u8 how;      /* EW_OWNER_LISTENER or EW_OWNER_SCAN, then EW_OWNER_CLOSER */
+	__u8 accepted; /* on an accepted socket: its owner was reported */
+	__u8 _pad[6];
 };
 
 /* ew_ev_exec.flags */
@@ -274,25 +331,114 @@ struct ew_lpm_key {
 	__u8 addr[16]; /* IPv4 as ::ffff:a.b.c.d */
 };
 
-/* Kernel-side loss counters (per-CPU array ew_stats, summed by the agent). */
+/*
+ * Kernel-side counters (per-CPU array ew_stats, summed by the agent), one
+ * table like the events': the enum, the metric labels, and whether each one
+ * counts something lost. Append only: captures store them by index.
+ * X(NAME, metric label, 1 when it counts a loss, what it counts)
+ */
+#define EW_KSTATS(X)                                                                               \
+	X(RB_FULL_EXEC, "ringbuf_full_exec", 1, "exec events lost: ring buffer full")              \
+	X(RB_FULL_PROC, "ringbuf_full_proc", 1, "fork and exit events lost: ring buffer full")     \
+	X(RB_FULL_SOCK, "ringbuf_full_sock", 1,                                                    \
+	  "connect, UDP and socket-owner events lost: ring buffer full")                           \
+	X(RB_FULL_TCP, "ringbuf_full_tcp", 1,                                                      \
+	  "TCP accept and close events lost: ring buffer full")                                    \
+	X(UDP_MAP_FULL, "udp_map_full", 1, "UDP (socket, peer) counters not kept: map full")       \
+	X(SEEN_MAP_FULL, "udp_seen_map_full", 0,                                                   \
+	  "UDP (socket, peer) pairs reported again because the seen map was full")                 \
+	X(PATH_READ_FAIL, "path_read_fail", 0,                                                     \
+	  "executables named from execve()'s argument: the path walk failed")                      \
+	X(RB_FULL_PAYLOAD, "ringbuf_full_payload", 1,                                              \
+	  "first payloads and DNS responses not inspected: ring buffer full")                      \
+	X(PREFILTER_SKIP, "prefilter_skipped", 0,                                                  \
+	  "TCP connections to skip networks (loopback, domestic) whose payload was not inspected") \
+	X(OWNER_STORAGE_FULL, "owner_storage_full", 0,                                             \
+	  "listening sockets whose owner could not be stored: their accepts have no process")
+
 enum ew_kstat {
-	EW_KSTAT_RB_FULL_EXEC,
-	EW_KSTAT_RB_FULL_PROC, /* fork, exit */
-	EW_KSTAT_RB_FULL_SOCK, /* connect, udp send/recv, accept owner */
-	EW_KSTAT_RB_FULL_TCP,  /* accept, close */
-	EW_KSTAT_UDP_MAP_FULL,
-	EW_KSTAT_SEEN_MAP_FULL,
-	EW_KSTAT_PATH_READ_FAIL,
-	EW_KSTAT_RB_FULL_PAYLOAD, /* TCP first payloads and DNS responses */
-	/* Not losses: what the pre-filter spared (see ew_skip_nets). */
-	EW_KSTAT_PREFILTER_SKIP,
-	EW_KSTAT_MAX
+#define EW_X(name, label, loss, help) EW_KSTAT_##name,
+	EW_KSTATS(EW_X)
+#undef EW_X
+	    EW_KSTAT_MAX
 };
 
-/* EW_EV_KSTATS */
+/* EW_EV_KSTATS: counters[0..count) as summed over CPUs; indexes as above. */
 struct ew_ev_kstats {
 	struct ew_event_hdr h;
+	__u16 count;
+	__u16 _pad[3];
 	__u64 counters[EW_KSTAT_MAX];
 };
+
+/* EW_EV_KSTATS_V0: the ABI 2.0 layout (nine counters, no count). */
+#define EW_KSTATS_V0_COUNT 9
+struct ew_ev_kstats_v0 {
+	struct ew_event_hdr h;
+	__u64 counters[EW_KSTATS_V0_COUNT];
+};
+
+/*
+ * Layout pins. A failing one means a struct that captures store changed
+ * shape: add fields at the end instead, and bump EW_ABI_MINOR.
+ */
+#define EW_PIN_SIZE(st, n) _Static_assert(sizeof(struct st) == (n), "ABI: size of " #st)
+#define EW_PIN_OFF(st, f, n)                                                                       \
+	_Static_assert(__builtin_offsetof(struct st, f) == (n), "ABI: offset of " #st "." #f)
+
+EW_PIN_SIZE(ew_event_hdr, 16);
+EW_PIN_OFF(ew_event_hdr, size, 2);
+EW_PIN_OFF(ew_event_hdr, ts_ns, 8);
+EW_PIN_SIZE(ew_task, 40);
+EW_PIN_OFF(ew_task, cgroup_id, 16);
+EW_PIN_OFF(ew_task, comm, 24);
+EW_PIN_SIZE(ew_ev_sock_addr, 88);
+EW_PIN_OFF(ew_ev_sock_addr, cookie, 56);
+EW_PIN_OFF(ew_ev_sock_addr, rport, 80);
+EW_PIN_SIZE(ew_ev_tcp, 80);
+EW_PIN_OFF(ew_ev_tcp, laddr, 24);
+EW_PIN_OFF(ew_ev_tcp, lport, 56);
+EW_PIN_OFF(ew_ev_tcp, family, 60);
+EW_PIN_OFF(ew_ev_tcp, bytes_acked, 64);
+EW_PIN_SIZE(ew_ev_accept_owner, 72);
+EW_PIN_OFF(ew_ev_accept_owner, cookie, 56);
+EW_PIN_OFF(ew_ev_accept_owner, how, 64);
+EW_PIN_SIZE(ew_ev_exec, 1616);
+EW_PIN_OFF(ew_ev_exec, ppid, 56);
+EW_PIN_OFF(ew_ev_exec, start_boottime, 64);
+EW_PIN_OFF(ew_ev_exec, exe_len, 72);
+EW_PIN_OFF(ew_ev_exec, exe, 80);
+EW_PIN_OFF(ew_ev_exec, args, 80 + EW_PATH_LEN);
+EW_PIN_OFF(ew_ev_exec, cgroup, 80 + EW_PATH_LEN + EW_ARGS_LEN);
+EW_PIN_SIZE(ew_ev_fork, 32);
+EW_PIN_SIZE(ew_ev_exit, 32);
+EW_PIN_SIZE(ew_udp_key, 32);
+EW_PIN_OFF(ew_udp_key, rport, 24);
+EW_PIN_SIZE(ew_udp_val, 64);
+EW_PIN_OFF(ew_udp_val, bytes_out, 24);
+EW_PIN_OFF(ew_udp_val, last_ns, 56);
+EW_PIN_SIZE(ew_ev_udp_count, 112);
+EW_PIN_SIZE(ew_ev_sweep_end, 24);
+EW_PIN_SIZE(ew_ev_cgroup, 544);
+EW_PIN_OFF(ew_ev_cgroup, path, 32);
+EW_PIN_SIZE(ew_ev_tick, 24);
+EW_PIN_SIZE(ew_ev_kstats_v0, 16 + 8 * EW_KSTATS_V0_COUNT);
+EW_PIN_OFF(ew_ev_kstats, counters, 24);
+EW_PIN_SIZE(ew_ev_kstats, 24 + 8 * EW_KSTAT_MAX);
+EW_PIN_OFF(ew_ev_payload, data, EW_PAYLOAD_HDR);
+EW_PIN_SIZE(ew_ev_peer_name, 32 + EW_NAME_LEN);
+EW_PIN_OFF(ew_ev_peer_name, name, 32);
+EW_PIN_SIZE(ew_ev_dns_answer, 40 + EW_NAME_LEN);
+EW_PIN_OFF(ew_ev_dns_answer, name, 40);
+EW_PIN_SIZE(ew_lpm_key, 20);
+_Static_assert(EW_KSTAT_MAX >= EW_KSTATS_V0_COUNT, "ABI: kernel counters are append-only");
+
+/* Each event's first size fits its struct, and its struct fits a frame. */
+#define EW_X(name, num, st, min, minor, label, doc)                                                \
+	_Static_assert((min) <= sizeof(struct st) && sizeof(struct st) < 65536 &&                  \
+			   (minor) <= EW_ABI_MINOR && (num) < EW_EV_TYPE_MAX,                      \
+		       "ABI: event table entry " #name);
+EW_EVENT_TYPES(EW_X)
+#undef EW_X
 
 #endif /* EW_H */

@@ -49,13 +49,13 @@ struct {
 	__type(value, struct ew_udp_val);
 } ew_udp_flows SEC(".maps") __weak;
 
-/* Cookies of passively opened sockets not yet claimed by accept(). */
+/* Who owns a listening socket; the kernel clones it into each accepted one. */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u64);
-	__type(value, __u8);
-} ew_accepted SEC(".maps") __weak;
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC | BPF_F_CLONE);
+	__type(key, int);
+	__type(value, struct ew_owner_val);
+} ew_owner_sk SEC(".maps") __weak;
 
 /* TCP sockets whose first payload is wanted: set at connect(), cleared once
  * taken. Socket-local storage dies with the socket, so nothing leaks. */
@@ -92,6 +92,8 @@ const volatile __u32 ew_self_tgid __weak = 0;
 /* What the cgroup_skb programs do: count UDP, take names from payloads. */
 const volatile bool ew_count_udp __weak = true;
 const volatile bool ew_capture_names __weak = true;
+/* Whether tcp.bpf.c names the owners of accepted sockets. */
+const volatile bool ew_track_owners __weak = true;
 /* Wake the consumer once this much is queued; below it, its timeout drains. */
 const volatile __u32 ew_wakeup_bytes __weak = 0;
 

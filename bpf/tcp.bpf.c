@@ -1,23 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * tcp.bpf.c - TCP state changes (passive opens, closes with their final
- * counters) and the accept() that hands a passive socket to a process.
+ * tcp.bpf.c - TCP state changes: passive opens and closes with their final
+ * counters, and the process that owns an accepted socket, found without a
+ * hook on any system call (every task would pay for one on every syscall):
+ *
+ * - listen() moves the socket to TCP_LISTEN in the caller's context: its
+ *   task goes into the socket's storage (ew_owner_sk), which the kernel
+ *   copies into every socket accepted from it;
+ * - at the accepted socket's SYN_RECV -> ESTABLISHED (softirq) that copy
+ *   names the owner;
+ * - close() or shutdown() moves an established socket to FIN_WAIT1 or
+ *   LAST_ACK (or, with unread data, to CLOSE holding the socket's lock) in
+ *   the caller's context: when that is another process (a pre-forking
+ *   server's worker, not the parent that listened), it is reported as the
+ *   owner.
  */
 #include "maps.bpf.h"
-
-/* Syscall numbers of accept/accept4: the sys_exit hook runs on every
- * syscall, so the check is a compare against an immediate. */
-#if defined(__TARGET_ARCH_x86)
-#define NR_ACCEPT	 43
-#define NR_ACCEPT4	 288
-#define SYSCALL_NR(regs) ((regs)->orig_ax)
-#elif defined(__TARGET_ARCH_arm64)
-#define NR_ACCEPT	 202
-#define NR_ACCEPT4	 242
-#define SYSCALL_NR(regs) (((struct user_pt_regs *)(regs))->regs[8])
-#else
-#error "egresswatch: add the accept/accept4 syscall numbers for this architecture"
-#endif
 
 static __always_inline void read_tuple(struct ew_ev_tcp *ev, const struct sock *sk, __u16 family)
 {
@@ -38,27 +36,81 @@ static __always_inline void read_tuple(struct ew_ev_tcp *ev, const struct sock *
 	ev->rport = bpf_ntohs(BPF_CORE_READ(c, skc_dport));
 }
 
-static __always_inline void emit_accept(const struct sock *sk, __u16 family, int oldstate,
-					int newstate)
+static __always_inline void emit_owner(__u64 cookie, const struct ew_task *task, __u8 how)
 {
-	struct ew_ev_tcp *ev;
-	__u64 cookie;
-	__u8 one = 1;
+	struct ew_ev_accept_owner *ev;
 
-	cookie = bpf_get_socket_cookie((void *)sk);
-	/* Even if the event is lost, accept() can still name the owner. */
-	bpf_map_update_elem(&ew_accepted, &cookie, &one, BPF_ANY);
-	ev = ew_reserve(sizeof(*ev), EW_EV_TCP_ACCEPT, EW_KSTAT_RB_FULL_TCP);
+	ev = ew_reserve(sizeof(*ev), EW_EV_ACCEPT_OWNER, EW_KSTAT_RB_FULL_SOCK);
 	if (!ev)
 		return;
+	ev->task = *task;
 	ev->cookie = cookie;
-	read_tuple(ev, sk, family);
-	ev->oldstate = oldstate;
-	ev->newstate = newstate;
-	ev->flags = 0;
-	ev->bytes_acked = 0;
-	ev->bytes_received = 0;
+	ev->how = how;
+	__builtin_memset(ev->_pad, 0, sizeof(ev->_pad));
 	ew_submit(ev);
+}
+
+/* listen(): the caller owns the socket and everything accepted from it. */
+static __always_inline void on_listen(struct sock *sk)
+{
+	struct ew_owner_val *st;
+
+	if (ew_is_self())
+		return;
+	st = bpf_sk_storage_get(&ew_owner_sk, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	if (!st) {
+		ew_kstat_inc(EW_KSTAT_OWNER_STORAGE_FULL);
+		return;
+	}
+	ew_fill_task(&st->task);
+	st->how = EW_OWNER_LISTENER;
+	st->accepted = 0;
+}
+
+static __always_inline void emit_accept(struct sock *sk, __u16 family, int oldstate, int newstate)
+{
+	struct ew_owner_val *st;
+	struct ew_ev_tcp *ev;
+	__u64 cookie;
+
+	cookie = bpf_get_socket_cookie((void *)sk);
+	ev = ew_reserve(sizeof(*ev), EW_EV_TCP_ACCEPT, EW_KSTAT_RB_FULL_TCP);
+	if (ev) {
+		ev->cookie = cookie;
+		read_tuple(ev, sk, family);
+		ev->oldstate = oldstate;
+		ev->newstate = newstate;
+		ev->flags = 0;
+		ev->bytes_acked = 0;
+		ev->bytes_received = 0;
+		ew_submit(ev);
+	}
+	if (!ew_track_owners)
+		return;
+	/* The listener's copy; without one (a listener the scan missed) an
+	 * empty one, so that the close can still name the owner. */
+	st = bpf_sk_storage_get(&ew_owner_sk, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	if (!st)
+		return;
+	st->accepted = 1;
+	if (st->task.tgid)
+		emit_owner(cookie, &st->task, st->how);
+}
+
+/* close() or shutdown() of an accepted socket, in the caller's context. */
+static __always_inline void on_user_close(struct sock *sk)
+{
+	struct ew_owner_val *st = bpf_sk_storage_get(&ew_owner_sk, sk, 0, 0);
+	__u32 tgid;
+
+	if (!st || !st->accepted)
+		return;
+	tgid = bpf_get_current_pid_tgid() >> 32;
+	if (!tgid || tgid == st->task.tgid)
+		return;
+	ew_fill_task(&st->task);
+	st->how = EW_OWNER_CLOSER;
+	emit_owner(bpf_get_socket_cookie((void *)sk), &st->task, EW_OWNER_CLOSER);
 }
 
 static __always_inline void emit_close(const struct sock *sk, __u16 family, int oldstate,
@@ -95,7 +147,7 @@ static __always_inline void emit_close(const struct sock *sk, __u16 family, int 
 }
 
 SEC("tp_btf/inet_sock_set_state")
-int BPF_PROG(ew_tcp_state, const struct sock *sk, const int oldstate, const int newstate)
+int BPF_PROG(ew_tcp_state, struct sock *sk, const int oldstate, const int newstate)
 {
 	__u16 family;
 
@@ -104,49 +156,30 @@ int BPF_PROG(ew_tcp_state, const struct sock *sk, const int oldstate, const int 
 	family = sk->__sk_common.skc_family;
 	if (family != EW_AF_INET_K && family != EW_AF_INET6_K)
 		return 0;
-	if (oldstate == TCP_SYN_RECV && newstate == TCP_ESTABLISHED)
-		emit_accept(sk, family, oldstate, newstate);
-	else if (newstate == TCP_CLOSE && oldstate != TCP_LISTEN)
+	switch (newstate) {
+	case TCP_ESTABLISHED:
+		if (oldstate == TCP_SYN_RECV)
+			emit_accept(sk, family, oldstate, newstate);
+		break;
+	case TCP_LISTEN:
+		if (ew_track_owners)
+			on_listen(sk);
+		break;
+	case TCP_FIN_WAIT1:
+	case TCP_LAST_ACK:
+		/* Only tcp_close() and tcp_shutdown() make these moves. */
+		if (ew_track_owners)
+			on_user_close(sk);
+		break;
+	case TCP_CLOSE:
+		if (oldstate == TCP_LISTEN)
+			break;
+		/* A close with unread data resets from the caller's context; a
+		 * reset received runs in softirq, without the socket's lock. */
+		if (ew_track_owners && BPF_CORE_READ(sk, sk_lock.owned))
+			on_user_close(sk);
 		emit_close(sk, family, oldstate, newstate);
-	return 0;
-}
-
-SEC("tp_btf/sys_exit")
-int BPF_PROG(ew_sys_exit, struct pt_regs *regs, long ret)
-{
-	struct ew_ev_accept_owner *ev;
-	struct task_struct *task;
-	struct fdtable *fdt;
-	struct file **fds;
-	struct socket *sock;
-	struct file *file;
-	struct sock *sk;
-	__u64 cookie;
-	long nr;
-
-	nr = SYSCALL_NR(regs);
-	if (nr != NR_ACCEPT && nr != NR_ACCEPT4)
-		return 0;
-	if (ret < 0)
-		return 0;
-	task = bpf_get_current_task_btf();
-	fdt = BPF_CORE_READ(task, files, fdt);
-	if (!fdt || ret >= BPF_CORE_READ(fdt, max_fds))
-		return 0;
-	fds = BPF_CORE_READ(fdt, fd);
-	if (bpf_core_read(&file, sizeof(file), &fds[ret]) || !file)
-		return 0;
-	sock = BPF_CORE_READ(file, private_data);
-	sk = BPF_CORE_READ(sock, sk);
-	cookie = BPF_CORE_READ(sk, __sk_common.skc_cookie.counter);
-	if (!cookie || !bpf_map_lookup_elem(&ew_accepted, &cookie))
-		return 0;
-	bpf_map_delete_elem(&ew_accepted, &cookie);
-	ev = ew_reserve(sizeof(*ev), EW_EV_ACCEPT_OWNER, EW_KSTAT_RB_FULL_SOCK);
-	if (!ev)
-		return 0;
-	ew_fill_task(&ev->task);
-	ev->cookie = cookie;
-	ew_submit(ev);
+		break;
+	}
 	return 0;
 }

@@ -8,7 +8,7 @@
 #include "util/addr.h"
 #include "geo/border.h"
 #include "cmd/cmd.h"
-#include "config/config.h"
+#include "config/inputs.h"
 #include "geo/geo.h"
 #include "util/jsonw.h"
 #include "util/log.h"
@@ -24,9 +24,12 @@ static const char usage[] =
     "\n"
     "Options:\n"
     "  -g, --geo-db FILE     geolocation database, libloc or MaxMind DB (repeatable;\n"
-    "                        default " EW_GEO_DEFAULT_DB ")\n"
+    "                        default: the config's geo_db, else\n"
+    "                        " EW_GEO_DEFAULT_DB ")\n"
     "  -p, --policy FILE     policy with domestic countries and networks (default\n"
     "                        " EW_DEFAULT_POLICY " when it exists)\n"
+    "  -c, --config FILE     config whose geo_db to use (default\n"
+    "                        " EW_DEFAULT_CONFIG " when it exists)\n"
     "  -j, --json            one JSON object per address\n"
     "  -h, --help            this text\n"
     "\n"
@@ -77,31 +80,31 @@ static void print_one(const char *ip, const struct ew_place *pl, bool json)
 int ew_cmd_geo(int argc, char **argv)
 {
 	static const struct option longs[] = {
-	    {"geo-db", required_argument, NULL, 'g'},
-	    {"policy", required_argument, NULL, 'p'},
-	    {"json", no_argument, NULL, 'j'},
-	    {"help", no_argument, NULL, 'h'},
-	    {0},
+	    {"geo-db", required_argument, NULL, 'g'}, {"policy", required_argument, NULL, 'p'},
+	    {"config", required_argument, NULL, 'c'}, {"json", no_argument, NULL, 'j'},
+	    {"help", no_argument, NULL, 'h'},	      {0},
 	};
-	const char *dbs[EW_GEO_MAX_DBS], *policy = NULL;
-	struct ew_policy pol;
-	struct ew_geo *geo;
+	struct ew_input_args a = {.cmd = "geo", .geo_required = true};
+	struct ew_inputs in;
 	bool json = false;
-	char err[1024];
-	int c, n = 0, rc;
+	int c, rc;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "g:p:jh", longs, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "g:p:c:jh", longs, NULL)) != -1) {
 		switch (c) {
 		case 'g':
-			if (n == EW_GEO_MAX_DBS) {
-				fprintf(stderr, "egresswatch geo: at most %d --geo-db files\n", n);
+			if (a.n_geo == EW_CONFIG_MAX_GEO_DB) {
+				fprintf(stderr, "egresswatch geo: at most %d --geo-db files\n",
+					EW_CONFIG_MAX_GEO_DB);
 				return EW_EXIT_USAGE;
 			}
-			dbs[n++] = optarg;
+			a.geo_db[a.n_geo++] = optarg;
 			break;
 		case 'p':
-			policy = optarg;
+			a.policy = optarg;
+			break;
+		case 'c':
+			a.config = optarg;
 			break;
 		case 'j':
 			json = true;
@@ -119,34 +122,27 @@ int ew_cmd_geo(int argc, char **argv)
 		      stderr);
 		return EW_EXIT_USAGE;
 	}
-	rc = ew_policy_load_or_default(policy, &pol, err, sizeof(err));
-	if (rc < 0) {
-		ew_err("%s", err);
-		return EW_EXIT_USAGE;
-	}
 	for (int i = optind; i < argc; i++) {
-		uint8_t a[16];
+		uint8_t addr[16];
 
-		if (ew_addr_parse(argv[i], a)) {
+		if (ew_addr_parse(argv[i], addr)) {
 			ew_err("\"%s\" is not an IPv4 or IPv6 address", argv[i]);
-			ew_policy_free(&pol);
 			return EW_EXIT_USAGE;
 		}
 	}
-	if (ew_geo_open(dbs, n, &geo, err, sizeof(err))) {
-		ew_err("%s", err);
-		ew_policy_free(&pol);
-		return EW_EXIT_FAIL;
-	}
+	/* The database lines would interleave with the answers. */
+	ew_log_set_level(EW_LOG_WARN);
+	rc = ew_inputs_load(&a, &in);
+	if (rc)
+		return ew_cmd_exit_status(rc);
 	for (int i = optind; i < argc; i++) {
 		struct ew_place pl;
-		uint8_t a[16];
+		uint8_t addr[16];
 
-		ew_addr_parse(argv[i], a);
-		ew_border_decide(&pol, geo, a, &pl);
+		ew_addr_parse(argv[i], addr);
+		ew_border_decide(&in.pol, in.geo, addr, &pl);
 		print_one(argv[i], &pl, json);
 	}
-	ew_geo_close(geo);
-	ew_policy_free(&pol);
+	ew_inputs_free(&in);
 	return EW_EXIT_OK;
 }

@@ -53,6 +53,7 @@ static const struct ew_jc_field top_fields[] = {
     F("poll_interval_ms", EW_JC_U32, c.poll_interval_ms, 1, 10000),
     F("udp_map_entries", EW_JC_U32, c.udp_map_entries, 64, 16u << 20),
     F("dns_cache_entries", EW_JC_U32, c.dns_cache_entries, 64, 16u << 20),
+    F("geo_db", EW_JC_ARRAY, c, 0, 0),
     F("hooks", EW_JC_OBJECT, c, 0, 0),
     F("log", EW_JC_OBJECT, c, 0, 0),
     F("print_records", EW_JC_BOOL, c.print_records, 0, 0),
@@ -89,6 +90,29 @@ static int check_relations(struct ew_jc *jc, const struct ew_config *c)
 	return 0;
 }
 
+static int apply_geo_db(struct ew_jc *jc, const cJSON *arr, struct ew_config *c)
+{
+	char path[32];
+	const cJSON *v;
+	int i = 0;
+
+	if (cJSON_GetArraySize(arr) > EW_CONFIG_MAX_GEO_DB)
+		return ew_jc_fail(jc, "$.geo_db", "expected at most %d database files, got %d",
+				  EW_CONFIG_MAX_GEO_DB, cJSON_GetArraySize(arr));
+	cJSON_ArrayForEach(v, arr)
+	{
+		snprintf(path, sizeof(path), "$.geo_db[%d]", i);
+		if (!cJSON_IsString(v) || v->valuestring[0] != '/' ||
+		    strlen(v->valuestring) >= sizeof(c->geo_db[0]))
+			return ew_jc_fail(jc, path,
+					  "expected the absolute path of a libloc or MaxMind DB "
+					  "file, like \"/usr/share/GeoIP/GeoLite2-Country.mmdb\"");
+		snprintf(c->geo_db[i++], sizeof(c->geo_db[0]), "%s", v->valuestring);
+	}
+	c->n_geo_db = i;
+	return 0;
+}
+
 static int apply_fields(struct ew_jc *jc, const cJSON *doc, struct ew_config *c)
 {
 	struct raw_config raw;
@@ -108,6 +132,9 @@ static int apply_fields(struct ew_jc *jc, const cJSON *doc, struct ew_config *c)
 		return rc;
 	sub = cJSON_GetObjectItemCaseSensitive(doc, "log");
 	if (sub && (rc = ew_jc_apply(jc, sub, "$.log", log_fields, N(log_fields), &raw)))
+		return rc;
+	sub = cJSON_GetObjectItemCaseSensitive(doc, "geo_db");
+	if (sub && (rc = apply_geo_db(jc, sub, &raw.c)))
 		return rc;
 	raw.c.log_level = log_level_values[raw.log_level_index];
 	rc = check_relations(jc, &raw.c);

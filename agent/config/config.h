@@ -11,11 +11,16 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define EW_DEFAULT_CONFIG   "/etc/egresswatch/egresswatch.json"
-#define EW_DEFAULT_DATA_DIR "/var/lib/egresswatch"
+#define EW_DEFAULT_CONFIG    "/etc/egresswatch/egresswatch.json"
+#define EW_DEFAULT_DATA_DIR  "/var/lib/egresswatch"
+#define EW_CONFIG_MAX_GEO_DB 8
 
 struct ew_config {
 	char data_dir[512];
+	/* geolocation databases, libloc or MaxMind DB, each filling what the
+	 * earlier left empty; none: the libloc default */
+	char geo_db[EW_CONFIG_MAX_GEO_DB][512];
+	int n_geo_db;
 	uint32_t report_interval;  /* s: interim records of long flows, and metric records */
 	uint32_t udp_idle_timeout; /* s: a UDP (socket, peer) with no traffic this long ends */
 	uint32_t flow_table_max;   /* open flows; the oldest is evicted (and counted) past it */

@@ -4,8 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "util/addr.h"
 #include "flow/tcp_bytes.h"
+#include "pipeline/eval.h"
+#include "util/addr.h"
 
 #define OWNER_SLOTS 16384 /* UDP socket owners, direct-mapped: a cache, not a table */
 #define SLAB_FLOWS  1024  /* flows are allocated in blocks: no per-flow malloc header */
@@ -33,8 +34,9 @@ struct ew_flows {
 	struct ew_flow *free_list;
 	struct slab {
 		struct slab *next;
-		struct ew_flow flows[SLAB_FLOWS];
+		char flows[]; /* SLAB_FLOWS of stride bytes */
 	} * slabs;
+	size_t stride; /* a flow and its stages' bytes, 8-aligned */
 	struct owner *owners;
 	uint64_t seed;
 	struct ew_flow_stats st;
@@ -76,6 +78,7 @@ struct ew_flows *ew_flows_new(const struct ew_flow_opts *o)
 		return NULL;
 	}
 	t->mask = n - 1;
+	t->stride = (sizeof(struct ew_flow) + o->ext_bytes + 7) & ~(size_t)7;
 	for (const char *s = o->boot_id; s && *s; s++)
 		t->seed = mix64(t->seed ^ (uint8_t)*s);
 	return t;
@@ -161,13 +164,18 @@ static const uint8_t *key_addr(const struct ew_flow *f)
 	return f->proto == EW_IPPROTO_UDP ? f->peer : zero16;
 }
 
+static uint16_t key_port(const struct ew_flow *f)
+{
+	return f->proto == EW_IPPROTO_UDP ? f->peer_port : 0;
+}
+
 static struct ew_flow *lookup(struct ew_flows *t, uint64_t cookie, const uint8_t raddr[16],
 			      uint16_t rport, uint8_t proto)
 {
 	struct ew_flow *f = t->buckets[key_hash(cookie, raddr, rport) & t->mask];
 
 	for (; f; f = f->hnext)
-		if (f->cookie == cookie && f->rport == rport && f->proto == proto &&
+		if (f->cookie == cookie && key_port(f) == rport && f->proto == proto &&
 		    memcmp(key_addr(f), raddr, 16) == 0)
 			return f;
 	return NULL;
@@ -186,7 +194,7 @@ static void emit(struct ew_flows *t, struct ew_flow *f, enum ew_flow_end end, ui
 
 static void remove_flow(struct ew_flows *t, struct ew_flow *f)
 {
-	struct ew_flow **pp = &t->buckets[key_hash(f->cookie, key_addr(f), f->rport) & t->mask];
+	struct ew_flow **pp = &t->buckets[key_hash(f->cookie, key_addr(f), key_port(f)) & t->mask];
 
 	for (; *pp; pp = &(*pp)->hnext) {
 		if (*pp == f) {
@@ -199,11 +207,10 @@ static void remove_flow(struct ew_flows *t, struct ew_flow *f)
 	t->st.open--;
 	if (f->proto == EW_IPPROTO_TCP)
 		t->st.open_tcp--;
+	if (t->o.free)
+		t->o.free(t->o.arg, f);
 	ew_proc_unref(f->proc);
 	f->proc = NULL;
-	if (t->o.names)
-		ew_names_put(t->o.names, f->name_id);
-	f->name_id = 0;
 	f->hnext = t->free_list;
 	t->free_list = f;
 }
@@ -211,12 +218,6 @@ static void remove_flow(struct ew_flows *t, struct ew_flow *f)
 static void end_flow(struct ew_flows *t, struct ew_flow *f, enum ew_flow_end why, uint64_t now)
 {
 	emit(t, f, why, now);
-	if (f->proto == EW_IPPROTO_UDP && t->o.udp_end) {
-		struct ew_udp_key k = {.cookie = f->cookie, .rport = f->rport};
-
-		memcpy(k.raddr, key_addr(f), 16);
-		t->o.udp_end(t->o.arg, &k);
-	}
 	remove_flow(t, f);
 }
 
@@ -231,7 +232,7 @@ static struct ew_flow *create(struct ew_flows *t, uint64_t cookie, const uint8_t
 		end_flow(t, least_active(t), EW_END_EVICTED, ts);
 	}
 	if (!t->free_list) {
-		struct slab *sl = malloc(sizeof(*sl));
+		struct slab *sl = malloc(sizeof(*sl) + SLAB_FLOWS * t->stride);
 
 		if (!sl) {
 			t->st.alloc_failures++;
@@ -240,22 +241,22 @@ static struct ew_flow *create(struct ew_flows *t, uint64_t cookie, const uint8_t
 		sl->next = t->slabs;
 		t->slabs = sl;
 		for (int i = SLAB_FLOWS - 1; i >= 0; i--) {
-			sl->flows[i].hnext = t->free_list;
-			t->free_list = &sl->flows[i];
+			struct ew_flow *nf = (struct ew_flow *)(sl->flows + (size_t)i * t->stride);
+
+			nf->hnext = t->free_list;
+			t->free_list = nf;
 		}
 	}
 	f = t->free_list;
 	t->free_list = f->hnext;
-	memset(f, 0, sizeof(*f));
+	memset(f, 0, t->stride);
 	f->cookie = cookie;
 	if (proto == EW_IPPROTO_UDP) {
 		memcpy(f->peer, raddr, 16);
 		f->peer_port = rport;
 	}
-	f->rport = rport;
 	f->proto = proto;
 	f->start_ns = f->last_ns = f->report_ns = ts;
-	f->flow_id = mix64(t->seed ^ mix64(key_hash(cookie, raddr, rport) ^ ts));
 	head = &t->buckets[key_hash(cookie, raddr, rport) & t->mask];
 	f->hnext = *head;
 	*head = f;
@@ -282,10 +283,17 @@ static void set_local(struct ew_flow *f, const uint8_t addr[16], uint16_t port)
 	f->have_local = true;
 }
 
-static void set_owner(struct ew_flow *f, const struct ew_task *task, struct ew_proc *proc)
+uint64_t ew_flows_id(const struct ew_flows *t, const struct ew_flow *f)
+{
+	return mix64(t->seed ^ mix64(key_hash(f->cookie, key_addr(f), key_port(f)) ^ f->start_ns));
+}
+
+static void set_owner(struct ew_flow *f, const struct ew_task *task, struct ew_proc *proc,
+		      uint8_t attribution)
 {
 	f->task = *task;
 	f->have_task = true;
+	f->attribution = attribution;
 	if (proc != f->proc) {
 		ew_proc_ref(proc);
 		ew_proc_unref(f->proc);
@@ -350,7 +358,7 @@ struct ew_flow *ew_flows_sock_addr(struct ew_flows *t, const struct ew_ev_sock_a
 			f->dir = dir;
 			set_peer(f, ev->raddr, ev->rport);
 		}
-		set_owner(f, &ev->task, proc);
+		set_owner(f, &ev->task, proc, EW_ATTR_SOCKET);
 		touch(t, f, ev->h.ts_ns);
 		return f;
 	}
@@ -364,7 +372,7 @@ struct ew_flow *ew_flows_sock_addr(struct ew_flows *t, const struct ew_ev_sock_a
 	}
 	f->dir = EW_DIR_EGRESS;
 	set_peer(f, ev->raddr, ev->rport);
-	set_owner(f, &ev->task, proc);
+	set_owner(f, &ev->task, proc, EW_ATTR_SOCKET);
 	touch(t, f, ev->h.ts_ns);
 	return f;
 }
@@ -374,24 +382,31 @@ struct ew_flow *ew_flows_find_tcp(struct ew_flows *t, uint64_t cookie)
 	return lookup(t, cookie, zero16, 0, EW_IPPROTO_TCP);
 }
 
-bool ew_flows_set_name(struct ew_flows *t, struct ew_flow *f, uint32_t id, uint8_t source)
+/*
+ * accept() (ABI 2.0) and the listener both name the owner once, so the first
+ * one stays. The process that closes the socket is the one that held it last
+ * (a pre-forking server's worker, not the parent that listened): it wins over
+ * the listener.
+ */
+struct ew_flow *ew_flows_accept_owner(struct ew_flows *t, const struct ew_ev_accept_owner *ev,
+				      struct ew_proc *proc)
 {
-	if (!id || !t->o.names || source < f->name_src)
-		return false;
-	ew_names_ref(t->o.names, id);
-	ew_names_put(t->o.names, f->name_id);
-	f->name_id = id;
-	f->name_src = source;
-	return true;
-}
-
-void ew_flows_accept_owner(struct ew_flows *t, const struct ew_ev_accept_owner *ev,
-			   struct ew_proc *proc)
-{
+	static const uint8_t attr[EW_OWNER_HOW_MAX] = {
+	    [EW_OWNER_ACCEPT] = EW_ATTR_ACCEPT,
+	    [EW_OWNER_LISTENER] = EW_ATTR_LISTENER,
+	    [EW_OWNER_SCAN] = EW_ATTR_LISTENER_SCAN,
+	    [EW_OWNER_CLOSER] = EW_ATTR_CLOSER,
+	};
 	struct ew_flow *f = lookup(t, ev->cookie, zero16, 0, EW_IPPROTO_TCP);
 
-	if (f && !f->have_task)
-		set_owner(f, &ev->task, proc);
+	if (!f || ev->how >= EW_OWNER_HOW_MAX)
+		return NULL;
+	if (f->have_task &&
+	    !(ev->how == EW_OWNER_CLOSER &&
+	      (f->attribution == EW_ATTR_LISTENER || f->attribution == EW_ATTR_LISTENER_SCAN)))
+		return NULL;
+	set_owner(f, &ev->task, proc, attr[ev->how]);
+	return f;
 }
 
 static void tcp_counters(struct ew_flow *f, const struct ew_ev_tcp *ev)
@@ -459,7 +474,7 @@ void ew_flows_udp_count(struct ew_flows *t, const struct ew_ev_udp_count *ev)
 		else if (!v->bytes_out && !v->pkts_out)
 			f->dir = EW_DIR_INGRESS;
 		if (o)
-			set_owner(f, &o->task, o->proc);
+			set_owner(f, &o->task, o->proc, EW_ATTR_SOCKET);
 	}
 	if (v->bytes_out < f->raw_out || v->bytes_in < f->raw_in) {
 		/* The kernel entry was evicted and started again from zero. */

@@ -5,16 +5,17 @@
  * It owns open flows and decides when a record is due: at a TCP close, at a
  * UDP idle timeout, every report interval for long flows, at a sweep that
  * finds a socket gone, at eviction and at shutdown. It does not format
- * records: it hands each due flow to the emit callback.
+ * records: it hands each due flow to the emit callback. Each flow carries
+ * ext_bytes of zeroed space after it for the stages (ew_flow_ext()).
  */
 #ifndef EW_FLOW_H
 #define EW_FLOW_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "ew.h"
-#include "names/names.h"
 #include "proc/proc.h"
 
 enum ew_flow_dir { EW_DIR_UNKNOWN, EW_DIR_EGRESS, EW_DIR_INGRESS };
@@ -34,23 +35,20 @@ struct ew_flow {
 	struct ew_link {
 		struct ew_flow *prev, *next;
 	} act, rep; /* activity order per protocol; report order: oldest first */
-	/* key */
+	/* key: the socket; UDP adds the peer (peer, peer_port) */
 	uint64_t cookie;
-	uint16_t rport;
 	uint8_t proto;
 	/* what we know */
 	uint8_t dir;	/* enum ew_flow_dir */
 	uint8_t family; /* EW_AF_* on the wire (v4-mapped peers are IPv4) */
 	bool have_local;
 	bool have_task;
-	uint8_t end; /* enum ew_flow_end of the record being emitted */
+	uint8_t end;	     /* enum ew_flow_end of the record being emitted */
+	uint8_t attribution; /* enum ew_attribution (pipeline/eval.h): how task was found */
 	uint8_t peer[16];
 	uint8_t local[16];
 	uint16_t peer_port;
 	uint16_t local_port;
-	uint32_t name_id : 24; /* the peer's name (names.h), 0: none */
-	uint32_t name_src : 8; /* enum ew_name_source */
-	uint64_t flow_id;
 	uint64_t start_ns, last_ns, report_ns;
 	uint64_t bytes_out, bytes_in; /* payload so far */
 	uint64_t rep_out, rep_in;     /* at the previous record */
@@ -65,8 +63,8 @@ struct ew_flow {
 
 /* Called for each record due; @now_ns is the record's time (boottime). */
 typedef void (*ew_flow_emit_fn)(void *arg, const struct ew_flow *f, uint64_t now_ns);
-/* Called when a UDP flow ends, so the live side can reset kernel counters. */
-typedef void (*ew_flow_udp_end_fn)(void *arg, const struct ew_udp_key *key);
+/* Called when a flow leaves the table, after its last record. */
+typedef void (*ew_flow_free_fn)(void *arg, struct ew_flow *f);
 
 struct ew_flow_stats {
 	uint64_t open;
@@ -84,10 +82,10 @@ struct ew_flow_opts {
 	uint32_t max_flows;
 	uint64_t report_interval_ns;
 	uint64_t udp_idle_ns;
-	const char *boot_id;	/* seeds flow ids */
-	struct ew_names *names; /* flows hold references to their peers' names */
+	const char *boot_id; /* seeds flow ids */
+	size_t ext_bytes;    /* zeroed bytes after each flow, for the stages */
 	ew_flow_emit_fn emit;
-	ew_flow_udp_end_fn udp_end;
+	ew_flow_free_fn free; /* may be NULL */
 	void *arg;
 };
 
@@ -100,18 +98,21 @@ void ew_flows_free(struct ew_flows *t);
 /** ew_flows_sock_addr() - Return: the flow the event names, NULL when it made none. */
 struct ew_flow *ew_flows_sock_addr(struct ew_flows *t, const struct ew_ev_sock_addr *ev,
 				   struct ew_proc *proc);
-void ew_flows_accept_owner(struct ew_flows *t, const struct ew_ev_accept_owner *ev,
-			   struct ew_proc *proc);
+/** ew_flows_accept_owner() - Return: the flow whose owner it named, NULL when none. */
+struct ew_flow *ew_flows_accept_owner(struct ew_flows *t, const struct ew_ev_accept_owner *ev,
+				      struct ew_proc *proc);
 void ew_flows_tcp(struct ew_flows *t, const struct ew_ev_tcp *ev);
 void ew_flows_udp_count(struct ew_flows *t, const struct ew_ev_udp_count *ev);
 /** ew_flows_find_tcp() - the open TCP flow of socket @cookie, or NULL. */
 struct ew_flow *ew_flows_find_tcp(struct ew_flows *t, uint64_t cookie);
-/**
- * ew_flows_set_name() - name @f's peer @id (a new reference is taken) unless
- * it has a name from a stronger source (enum ew_name_source order).
- * Return: whether the name was set.
- */
-bool ew_flows_set_name(struct ew_flows *t, struct ew_flow *f, uint32_t id, uint8_t source);
+/** ew_flows_id() - @f's flow id: the same in every record of the flow. */
+uint64_t ew_flows_id(const struct ew_flows *t, const struct ew_flow *f);
+
+/** ew_flow_ext() - the stages' bytes of @f at offset @off. */
+static inline void *ew_flow_ext(const struct ew_flow *f, size_t off)
+{
+	return (char *)(f + 1) + off;
+}
 void ew_flows_sweep_end(struct ew_flows *t, const struct ew_ev_sweep_end *ev);
 /** ew_flows_tick() - interim records and UDP idle ends, as of @now_ns. */
 void ew_flows_tick(struct ew_flows *t, uint64_t now_ns);

@@ -233,6 +233,7 @@ void ew_events_feed_kstats(struct ew_events *e, const __u64 *counters)
 	if (memcmp(e->kstats, counters, sizeof(e->kstats)) == 0)
 		return;
 	memcpy(e->kstats, counters, sizeof(e->kstats));
+	k.count = EW_KSTAT_MAX;
 	memcpy(k.counters, counters, sizeof(k.counters));
 	k.h.ts_ns = ew_events_now();
 	ew_pipeline_feed(e->p, &k, sizeof(k));

@@ -40,8 +40,6 @@ static bool wanted(const struct ew_hook_desc *h, const struct ew_loader_opts *o)
 		return o->enable_udp;
 	case EW_HOOK_SKB:
 		return o->enable_udp || o->enable_names;
-	case EW_HOOK_ACCEPT:
-		return o->enable_accept;
 	case EW_HOOK_PROC:
 		return o->enable_proc;
 	default:
@@ -201,6 +199,7 @@ int ew_loader_open(const struct ew_loader_opts *o, struct ew_loader **out)
 	l->skel->rodata->ew_wakeup_bytes = o->wakeup_bytes;
 	l->skel->rodata->ew_count_udp = o->enable_udp;
 	l->skel->rodata->ew_capture_names = o->enable_names;
+	l->skel->rodata->ew_track_owners = o->enable_accept;
 	if ((rc = bpf_map__set_max_entries(l->skel->maps.ew_events, rb)) ||
 	    (rc = bpf_map__set_max_entries(l->skel->maps.ew_udp_flows, udp)) ||
 	    (rc = bpf_map__set_max_entries(l->skel->maps.ew_udp_seen, udp))) {
@@ -250,6 +249,11 @@ fail:
 int ew_loader_ringbuf_fd(const struct ew_loader *l)
 {
 	return bpf_map__fd(l->skel->maps.ew_events);
+}
+
+int ew_loader_owner_map_fd(const struct ew_loader *l)
+{
+	return bpf_map__fd(l->skel->maps.ew_owner_sk);
 }
 
 int ew_loader_udp_map_fd(const struct ew_loader *l)

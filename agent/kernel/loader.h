@@ -21,7 +21,7 @@ struct ew_loader_opts {
 	__u32 wakeup_bytes;	  /* wake the consumer once this much is queued; 0: every event */
 	__u32 self_tgid;	  /* events of this process are not reported; 0: none skipped */
 	bool enable_udp;	  /* sendmsg/recvmsg + cgroup_skb */
-	bool enable_accept;	  /* accept owner via sys_exit */
+	bool enable_accept;	  /* owners of accepted sockets (listen, close) */
 	bool enable_proc;	  /* exec/fork/exit */
 	bool enable_names;	  /* first TCP payload and DNS responses, for peer names */
 	/* Payloads to peers in loopback and the policy's domestic networks are
@@ -42,6 +42,8 @@ int ew_loader_open(const struct ew_loader_opts *o, struct ew_loader **out);
 
 int ew_loader_ringbuf_fd(const struct ew_loader *l);
 int ew_loader_udp_map_fd(const struct ew_loader *l);
+/* The socket storage of listeners' owners (struct ew_owner_val), keyed by socket fd. */
+int ew_loader_owner_map_fd(const struct ew_loader *l);
 
 /* Sums the per-CPU ew_stats array into @out. Return: 0 or -errno. */
 int ew_loader_read_kstats(const struct ew_loader *l, __u64 out[EW_KSTAT_MAX]);

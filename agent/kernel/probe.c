@@ -30,8 +30,10 @@ const struct ew_hook_desc ew_hooks[] = {
      EW_HOOK_CORE, true, true},
     {"ew_connect6", "cgroup/connect6", "TCP/UDP flow start with process (IPv6)", "no IPv6 flows",
      EW_HOOK_CORE, true, true},
-    {"ew_tcp_state", "tp_btf/inet_sock_set_state", "TCP accepts and final byte counts",
-     "no inbound TCP flows; TCP bytes only from the periodic sweep", EW_HOOK_CORE, false, false},
+    {"ew_tcp_state", "tp_btf/inet_sock_set_state",
+     "TCP accepts, their owners (listen, close) and final byte counts",
+     "no inbound TCP flows and no owners for them; TCP bytes only from the periodic sweep",
+     EW_HOOK_CORE, false, false},
     {"ew_sendmsg4", "cgroup/sendmsg4", "UDP destinations of sendto() (IPv4)",
      "unconnected IPv4 UDP sends have no process", EW_HOOK_UDP, false, true},
     {"ew_sendmsg6", "cgroup/sendmsg6", "UDP destinations of sendto() (IPv6)",
@@ -46,8 +48,6 @@ const struct ew_hook_desc ew_hooks[] = {
      true},
     {"ew_skb_ingress", "cgroup_skb/ingress", "UDP bytes received per socket; DNS answers",
      "UDP flows have no inbound byte counts; no names from DNS", EW_HOOK_SKB, false, true},
-    {"ew_sys_exit", "tp_btf/sys_exit", "process that accept()ed an inbound TCP socket",
-     "inbound TCP flows have no process", EW_HOOK_ACCEPT, false, false},
     {"ew_exec", "tp_btf/sched_process_exec", "exe, args, cgroup of new programs",
      "short-lived processes are named from /proc only, if at all", EW_HOOK_PROC, false, false},
     {"ew_fork", "tp_btf/sched_process_fork", "parent of new processes",
@@ -139,7 +139,6 @@ int ew_probe_hook(const struct ew_hook_desc *h, int cgroup_fd, char *reason, siz
 	bpf_map__set_max_entries(skel->maps.ew_events, 4096);
 	bpf_map__set_max_entries(skel->maps.ew_udp_flows, 64);
 	bpf_map__set_max_entries(skel->maps.ew_udp_seen, 64);
-	bpf_map__set_max_entries(skel->maps.ew_accepted, 64);
 	p = bpf_object__find_program_by_name(skel->obj, h->prog);
 	if (!p) {
 		err = -ENOENT;

@@ -13,11 +13,10 @@
 
 /* Hook groups, switched on and off by the configuration. */
 enum ew_hook_group {
-	EW_HOOK_CORE,	/* always wanted */
-	EW_HOOK_UDP,	/* sendmsg/recvmsg + cgroup_skb */
-	EW_HOOK_ACCEPT, /* accept owner via sys_exit */
-	EW_HOOK_PROC,	/* exec/fork/exit */
-	EW_HOOK_SKB,	/* cgroup_skb: UDP counters and payloads for names */
+	EW_HOOK_CORE, /* always wanted */
+	EW_HOOK_UDP,  /* sendmsg/recvmsg + cgroup_skb */
+	EW_HOOK_PROC, /* exec/fork/exit */
+	EW_HOOK_SKB,  /* cgroup_skb: UDP counters and payloads for names */
 };
 
 /* One BPF program of the skeleton and what losing it costs. */

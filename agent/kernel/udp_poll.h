@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * udp_poll.h - read the kernel's per-(socket, peer) UDP counters into the
- * pipeline, and reset an entry when its flow ends.
+ * udp_poll.h - the kernel's per-(socket, peer) UDP counters: read into the
+ * pipeline every second, and an entry deleted when its flow has ended (a
+ * subscriber of the pipeline), so its next datagram starts a new flow.
  */
 #ifndef EW_UDP_POLL_H
 #define EW_UDP_POLL_H
@@ -11,12 +12,15 @@
 #include "ew.h"
 #include "pipeline/pipeline.h"
 
+struct ew_udp_poll;
+
+/** ew_udp_poll_new() - read map @map_fd (-1: no UDP hooks) into @p, and subscribe to it. */
+int ew_udp_poll_new(struct ew_pipeline *p, int map_fd, struct ew_udp_poll **out);
 /**
- * ew_udp_poll() - feed an EW_EV_UDP_COUNT for each entry active since @since_ns.
- * Return: entries fed, or -errno.
+ * ew_udp_poll_run() - feed an EW_EV_UDP_COUNT for each entry active since the
+ * last run, stamped @now_ns. Return: entries fed, or -errno.
  */
-int ew_udp_poll(int map_fd, struct ew_pipeline *p, uint64_t since_ns, uint64_t now_ns);
-/** ew_udp_forget() - delete an ended flow's entry so its next datagram starts anew. */
-void ew_udp_forget(int map_fd, const struct ew_udp_key *key);
+int ew_udp_poll_run(struct ew_udp_poll *u, uint64_t now_ns);
+void ew_udp_poll_free(struct ew_udp_poll *u);
 
 #endif

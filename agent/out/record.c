@@ -9,11 +9,6 @@
 #include "out/community_id.h"
 #include "util/timefmt.h"
 
-int64_t ew_record_realtime(const struct ew_record_ctx *c, uint64_t boot_ns)
-{
-	return (int64_t)boot_ns + c->realtime_offset_ns;
-}
-
 /* Hand-rolled: these run for every record, and printf costs more than the rest. */
 static char *put_dec(char *p, uint32_t v)
 {
@@ -53,12 +48,11 @@ const char *ew_record_ip(const uint8_t a[16], char *buf, size_t len)
 	return buf;
 }
 
-static void put_time(struct ew_jsonw *w, const struct ew_record_ctx *c, const char *key,
-		     uint64_t boot_ns)
+static void put_time(struct ew_jsonw *w, const struct ew_eval *e, const char *key, uint64_t boot_ns)
 {
 	char ts[48];
 
-	ew_timefmt_iso8601(ew_record_realtime(c, boot_ns), ts, sizeof(ts));
+	ew_timefmt_iso8601((int64_t)boot_ns + e->realtime_offset_ns, ts, sizeof(ts));
 	ew_jsonw_str(w, key, ts);
 }
 
@@ -116,44 +110,24 @@ static const char *const psrc_names[] = {
     [EW_PSRC_FORK] = "fork",
 };
 
-/* The hook's view of the owner wins; the process table fills in the rest. */
-static bool owner_ids(const struct ew_flow *f, uint32_t *pid, uint32_t *uid, uint64_t *cg,
-		      const char **comm)
-{
-	if (f->have_task) {
-		*pid = f->task.tgid;
-		*uid = f->task.uid;
-		*cg = f->task.cgroup_id;
-		*comm = f->task.comm;
-		return true;
-	}
-	if (f->proc) {
-		*pid = f->proc->tgid;
-		*uid = f->proc->uid;
-		*cg = f->proc->cgroup_id;
-		*comm = f->proc->comm;
-		return true;
-	}
-	return false;
-}
+static const char *const attribution_names[EW_ATTR_MAX] = {
+    [EW_ATTR_SOCKET] = "socket",     [EW_ATTR_ACCEPT] = "accept",
+    [EW_ATTR_LISTENER] = "listener", [EW_ATTR_LISTENER_SCAN] = "listener_scan",
+    [EW_ATTR_CLOSER] = "closer",
+};
 
-static void put_process(struct ew_jsonw *w, const struct ew_record_ctx *c, const struct ew_flow *f)
+static void put_process(struct ew_jsonw *w, const struct ew_owner *o)
 {
-	const struct ew_proc *p = f->proc;
-	const struct ew_cgroup *cg;
-	const char *comm, *name;
-	uint32_t pid, uid;
-	uint64_t cg_id;
+	const struct ew_proc *p = o->proc;
+	const struct ew_cgroup *cg = o->cgroup;
 	char uid_s[16];
 
-	if (!owner_ids(f, &pid, &uid, &cg_id, &comm))
-		return;
 	ew_jsonw_obj_begin(w, "process");
-	ew_jsonw_u64(w, "pid", pid);
-	ew_jsonw_str(w, "name", comm);
-	if (f->have_task) {
+	ew_jsonw_u64(w, "pid", o->pid);
+	ew_jsonw_str(w, "name", o->comm);
+	if (o->have_tid) {
 		ew_jsonw_obj_begin(w, "thread");
-		ew_jsonw_u64(w, "id", f->task.tid);
+		ew_jsonw_u64(w, "id", o->tid);
 		ew_jsonw_obj_end(w);
 	}
 	if (p) {
@@ -168,15 +142,13 @@ static void put_process(struct ew_jsonw *w, const struct ew_record_ctx *c, const
 	}
 	ew_jsonw_obj_end(w);
 
-	put_dec(uid_s, uid);
+	put_dec(uid_s, o->uid);
 	ew_jsonw_obj_begin(w, "user");
 	ew_jsonw_str(w, "id", uid_s);
-	name = ew_procs_user(c->procs, uid);
-	if (name[0])
-		ew_jsonw_str(w, "name", name);
+	if (o->user && o->user[0])
+		ew_jsonw_str(w, "name", o->user);
 	ew_jsonw_obj_end(w);
 
-	cg = cg_id ? ew_procs_cgroup_get(c->procs, cg_id) : NULL;
 	if (cg && cg->info.container_id[0]) {
 		ew_jsonw_obj_begin(w, "container");
 		ew_jsonw_str(w, "id", cg->info.container_id);
@@ -196,31 +168,26 @@ static void put_process(struct ew_jsonw *w, const struct ew_record_ctx *c, const
 	}
 }
 
-/* Fields of the agent's own, under egresswatch.*: identity quality and cgroup. */
-static void put_process_extra(struct ew_jsonw *w, const struct ew_record_ctx *c,
-			      const struct ew_flow *f)
+/* Fields of the agent's own, under egresswatch.*: how the owner was found, cgroup. */
+static void put_process_extra(struct ew_jsonw *w, const struct ew_owner *o)
 {
-	const struct ew_cgroup *cg;
-	const char *comm;
-	uint32_t pid, uid;
-	uint64_t cg_id;
-
-	if (!owner_ids(f, &pid, &uid, &cg_id, &comm))
-		return;
 	ew_jsonw_obj_begin(w, "process");
-	ew_jsonw_str(w, "identity", f->proc ? psrc_names[f->proc->source] : "comm_only");
-	cg = cg_id ? ew_procs_cgroup_get(c->procs, cg_id) : NULL;
-	if (cg) {
-		ew_jsonw_str(w, "cgroup", cg->path);
-		if (cg->info.unit[0])
-			ew_jsonw_str(w, "systemd_unit", cg->info.unit);
+	ew_jsonw_str(w, "identity", o->proc ? psrc_names[o->proc->source] : "comm_only");
+	if (o->attribution && o->attribution < EW_ATTR_MAX)
+		ew_jsonw_str(w, "attribution", attribution_names[o->attribution]);
+	if (o->cgroup) {
+		ew_jsonw_str(w, "cgroup", o->cgroup->path);
+		if (o->cgroup->info.unit[0])
+			ew_jsonw_str(w, "systemd_unit", o->cgroup->info.unit);
 	}
 	ew_jsonw_obj_end(w);
 }
 
-void ew_record_flow(struct ew_jsonw *w, const struct ew_record_ctx *c, const struct ew_flow *f,
-		    const struct ew_place *place, uint64_t now_ns)
+void ew_record_flow(struct ew_jsonw *w, const char *hostname, const struct ew_flow *f,
+		    const struct ew_eval *e)
 {
+	const struct ew_place *place = &e->place;
+	uint64_t now_ns = e->now_ns;
 	char lip[48], rip[48], cid[EW_COMMUNITY_ID_LEN], fid[17];
 	bool final = f->end != EW_END_NONE;
 	bool ingress = f->dir == EW_DIR_INGRESS;
@@ -228,7 +195,7 @@ void ew_record_flow(struct ew_jsonw *w, const struct ew_record_ctx *c, const str
 	const char *src_ip, *dst_ip;
 	uint16_t sport, dport;
 	uint8_t proto = f->proto;
-	const char *name = f->name_id && c->names ? ew_names_str(c->names, f->name_id) : "";
+	const char *name = e->domain ? e->domain : "";
 
 	ew_record_ip(f->peer, rip, sizeof(rip));
 	if (f->have_local)
@@ -243,7 +210,7 @@ void ew_record_flow(struct ew_jsonw *w, const struct ew_record_ctx *c, const str
 
 	ew_jsonw_reset(w);
 	ew_jsonw_obj_begin(w, NULL);
-	put_time(w, c, "@timestamp", now_ns);
+	put_time(w, e, "@timestamp", now_ns);
 
 	ew_jsonw_obj_begin(w, "event");
 	ew_jsonw_str(w, "kind", "event");
@@ -255,8 +222,8 @@ void ew_record_flow(struct ew_jsonw *w, const struct ew_record_ctx *c, const str
 	ew_jsonw_str(w, NULL, final ? "end" : "info");
 	ew_jsonw_arr_end(w);
 	ew_jsonw_str(w, "action", "flow");
-	put_time(w, c, "start", f->start_ns);
-	put_time(w, c, "end", now_ns);
+	put_time(w, e, "start", f->start_ns);
+	put_time(w, e, "end", now_ns);
 	ew_jsonw_u64(w, "duration", now_ns > f->start_ns ? now_ns - f->start_ns : 0);
 	ew_jsonw_obj_end(w);
 
@@ -278,22 +245,23 @@ void ew_record_flow(struct ew_jsonw *w, const struct ew_record_ctx *c, const str
 		     ingress ? place : NULL, ingress ? name : NULL);
 	put_endpoint(w, "destination", dst_ip, dport, f->have_local || !ingress,
 		     ingress ? d_out : d_in, ingress ? NULL : place, ingress ? NULL : name);
-	if (f->name_src == EW_NAME_SNI) {
+	if (name[0] && e->name_source == EW_NAME_SNI) {
 		ew_jsonw_obj_begin(w, "tls");
 		ew_jsonw_obj_begin(w, "client");
 		ew_jsonw_str(w, "server_name", name);
 		ew_jsonw_obj_end(w);
 		ew_jsonw_obj_end(w);
 	}
-	put_process(w, c, f);
-	if (c->hostname && c->hostname[0]) {
+	if (e->owner.known)
+		put_process(w, &e->owner);
+	if (hostname && hostname[0]) {
 		ew_jsonw_obj_begin(w, "host");
-		ew_jsonw_str(w, "hostname", c->hostname);
+		ew_jsonw_str(w, "hostname", hostname);
 		ew_jsonw_obj_end(w);
 	}
 
 	ew_jsonw_obj_begin(w, "egresswatch");
-	put_hex64(fid, f->flow_id);
+	put_hex64(fid, e->flow_id);
 	ew_jsonw_str(w, "flow_id", fid);
 	ew_jsonw_bool(w, "final", final);
 	ew_jsonw_str(w, "end_reason", end_names[f->end]);
@@ -307,7 +275,7 @@ void ew_record_flow(struct ew_jsonw *w, const struct ew_record_ctx *c, const str
 	ew_jsonw_u64(w, "port", f->peer_port);
 	if (name[0]) {
 		ew_jsonw_str(w, "domain", name);
-		ew_jsonw_str(w, "name_source", name_sources[f->name_src]);
+		ew_jsonw_str(w, "name_source", name_sources[e->name_source]);
 	}
 	if (place->country[0])
 		ew_jsonw_str(w, "country", place->country);
@@ -327,7 +295,8 @@ void ew_record_flow(struct ew_jsonw *w, const struct ew_record_ctx *c, const str
 			ew_jsonw_str(w, NULL, "unknown_location");
 		ew_jsonw_arr_end(w);
 	}
-	put_process_extra(w, c, f);
+	if (e->owner.known)
+		put_process_extra(w, &e->owner);
 	ew_jsonw_obj_end(w);
 
 	ew_jsonw_obj_end(w);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "ew.h"
@@ -16,7 +17,8 @@
 
 struct header {
 	char magic[8];
-	uint32_t abi;
+	uint16_t abi_major; /* ABI 2.0 wrote one little-endian u32 here: 2, 0 */
+	uint16_t abi_minor;
 	uint32_t header_len;
 	char boot_id[40];
 	char hostname[64];
@@ -37,7 +39,8 @@ struct ew_capture_reader {
 
 int ew_capture_create(const char *path, const struct ew_capture_meta *m, struct ew_capture **out)
 {
-	struct header h = {.abi = EW_ABI_VERSION, .header_len = HEADER_LEN};
+	struct header h = {
+	    .abi_major = EW_ABI_MAJOR, .abi_minor = EW_ABI_MINOR, .header_len = HEADER_LEN};
 	struct ew_capture *c;
 	int fd;
 
@@ -47,8 +50,9 @@ int ew_capture_create(const char *path, const struct ew_capture_meta *m, struct 
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return -ENOMEM;
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0 || !(c->f = fdopen(fd, "w"))) {
+	/* Not through a link, and 0600 even when the file existed with a wider mode. */
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0 || fchmod(fd, 0600) || !(c->f = fdopen(fd, "w"))) {
 		int rc = -errno;
 
 		if (fd >= 0)
@@ -127,13 +131,16 @@ int ew_capture_open(const char *path, struct ew_capture_reader **out, struct ew_
 			 path);
 		goto bad;
 	}
-	if (h.abi != EW_ABI_VERSION || h.header_len != HEADER_LEN) {
+	if (h.abi_major != EW_ABI_MAJOR || h.header_len != HEADER_LEN) {
 		snprintf(err, errlen,
-			 "%s: capture is of event ABI %u, this egresswatch reads ABI %u: replay it "
-			 "with the version that wrote it",
-			 path, h.abi, (unsigned int)EW_ABI_VERSION);
+			 "%s: capture is of event ABI %u.%u, this egresswatch reads ABI %u.x: "
+			 "replay it with a release of ABI %u",
+			 path, (unsigned int)h.abi_major, (unsigned int)h.abi_minor,
+			 (unsigned int)EW_ABI_MAJOR, (unsigned int)h.abi_major);
 		goto bad;
 	}
+	m->abi_major = h.abi_major;
+	m->abi_minor = h.abi_minor;
 	h.boot_id[sizeof(h.boot_id) - 1] = '\0';
 	h.hostname[sizeof(h.hostname) - 1] = '\0';
 	memcpy(m->boot_id, h.boot_id, sizeof(m->boot_id));

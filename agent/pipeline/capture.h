@@ -2,8 +2,8 @@
 /*
  * capture.h - raw event files for `run --capture` and `replay`.
  *
- * Layout: a 128-byte header (magic "EWCAPTR\0", ABI version, boot id,
- * host name), then frames of [__u32 length][event bytes]. The events are
+ * Layout: a 128-byte header (magic "EWCAPTR\0", ABI major and minor, boot
+ * id, host name), then frames of [__u32 length][event bytes]. The events are
  * what the pipeline consumed, in the order it consumed them, so a replay
  * reproduces the records. A torn last frame (a crash) ends the replay
  * with a warning; anything else malformed is an error naming the offset.
@@ -17,6 +17,7 @@
 struct ew_capture_meta {
 	char boot_id[40];
 	char hostname[64];
+	unsigned int abi_major, abi_minor; /* set by ew_capture_open() */
 };
 
 struct ew_capture;
@@ -30,7 +31,12 @@ int ew_capture_close(struct ew_capture *c);
 
 struct ew_capture_reader;
 
-/** ew_capture_open() - open for replay; @err says what is wrong with the file. */
+/**
+ * ew_capture_open() - open for replay; @err says what is wrong with the file.
+ * Takes every minor of this release's ABI major: events of an older minor
+ * decode with their missing fields zero, those of a newer one without the
+ * fields this release does not know (ew_decode()).
+ */
 int ew_capture_open(const char *path, struct ew_capture_reader **out, struct ew_capture_meta *m,
 		    char *err, size_t errlen);
 /**

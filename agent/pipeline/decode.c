@@ -3,30 +3,30 @@
 
 #include <string.h>
 
-static const unsigned short sizes[EW_EV_TYPE_MAX] = {
-    [EW_EV_EXEC] = sizeof(struct ew_ev_exec),
-    [EW_EV_FORK] = sizeof(struct ew_ev_fork),
-    [EW_EV_EXIT] = sizeof(struct ew_ev_exit),
-    [EW_EV_CONNECT] = sizeof(struct ew_ev_sock_addr),
-    [EW_EV_UDP_SEND] = sizeof(struct ew_ev_sock_addr),
-    [EW_EV_UDP_RECV] = sizeof(struct ew_ev_sock_addr),
-    [EW_EV_TCP_ACCEPT] = sizeof(struct ew_ev_tcp),
-    [EW_EV_ACCEPT_OWNER] = sizeof(struct ew_ev_accept_owner),
-    [EW_EV_TCP_CLOSE] = sizeof(struct ew_ev_tcp),
-    [EW_EV_PROC] = sizeof(struct ew_ev_exec),
-    [EW_EV_UDP_COUNT] = sizeof(struct ew_ev_udp_count),
-    [EW_EV_TCP_COUNT] = sizeof(struct ew_ev_tcp),
-    [EW_EV_SWEEP_END] = sizeof(struct ew_ev_sweep_end),
-    [EW_EV_CGROUP] = sizeof(struct ew_ev_cgroup),
-    [EW_EV_TICK] = sizeof(struct ew_ev_tick),
-    [EW_EV_KSTATS] = sizeof(struct ew_ev_kstats),
-    [EW_EV_PEER_NAME] = sizeof(struct ew_ev_peer_name),
-    [EW_EV_DNS_ANSWER] = sizeof(struct ew_ev_dns_answer),
+static const struct ew_event_desc descs[EW_EV_TYPE_MAX] = {
+#define EW_X(nm, num, st, min, mnr, lbl, dc)                                                       \
+	[num] = {.name = #nm,                                                                      \
+		 .label = lbl,                                                                     \
+		 .doc = dc,                                                                        \
+		 .type = num,                                                                      \
+		 .size = sizeof(struct st),                                                        \
+		 .min_size = min,                                                                  \
+		 .minor = mnr,                                                                     \
+		 .raw = (min) == 0},
+    EW_EVENT_TYPES(EW_X)
+#undef EW_X
 };
+
+const struct ew_event_desc *ew_event_desc(unsigned int type)
+{
+	return type < EW_EV_TYPE_MAX && descs[type].name ? &descs[type] : NULL;
+}
 
 size_t ew_event_size(unsigned int type)
 {
-	return type < EW_EV_TYPE_MAX ? sizes[type] : 0;
+	const struct ew_event_desc *d = ew_event_desc(type);
+
+	return d && !d->raw ? d->size : 0;
 }
 
 static void terminate(char *s, size_t n)
@@ -63,6 +63,10 @@ static int sanitize(union ew_event *e)
 	case EW_EV_EXEC:
 	case EW_EV_PROC:
 		terminate(e->exec.task.comm, sizeof(e->exec.task.comm));
+		/* The kernel ends every component inside the buffer; a capture
+		 * need not, and these reach strcmp() and strdup(). */
+		terminate(e->exec.exe, sizeof(e->exec.exe));
+		terminate(e->exec.cgroup, sizeof(e->exec.cgroup));
 		if (e->exec.exe_len > EW_PATH_LEN || e->exec.args_len > EW_ARGS_LEN ||
 		    e->exec.cgroup_len > EW_CGROUP_LEN)
 			return EW_DEC_FIELD;
@@ -74,9 +78,6 @@ static int sanitize(union ew_event *e)
 		if (e->sa.proto != EW_IPPROTO_TCP && e->sa.proto != EW_IPPROTO_UDP)
 			return EW_DEC_FIELD;
 		return check_family(e->sa.family);
-	case EW_EV_ACCEPT_OWNER:
-		terminate(e->ao.task.comm, sizeof(e->ao.task.comm));
-		return EW_DEC_OK;
 	case EW_EV_TCP_ACCEPT:
 	case EW_EV_TCP_CLOSE:
 	case EW_EV_TCP_COUNT:
@@ -90,6 +91,9 @@ static int sanitize(union ew_event *e)
 				  e->name.result);
 	case EW_EV_DNS_ANSWER:
 		return check_name(e->dns.name, sizeof(e->dns.name), e->dns.name_len, e->dns.result);
+	case EW_EV_ACCEPT_OWNER:
+		terminate(e->ao.task.comm, sizeof(e->ao.task.comm));
+		return e->ao.how < EW_OWNER_HOW_MAX ? EW_DEC_OK : EW_DEC_FIELD;
 	case EW_EV_CGROUP:
 		terminate(e->cg.path, sizeof(e->cg.path));
 		return e->cg.path_len > EW_CGROUP_LEN ? EW_DEC_FIELD : EW_DEC_OK;
@@ -98,19 +102,47 @@ static int sanitize(union ew_event *e)
 	}
 }
 
+/* The ABI 2.0 snapshot had nine counters and no count. */
+static void kstats_from_v0(union ew_event *e)
+{
+	struct ew_ev_kstats_v0 v0 = e->kstats_v0;
+
+	memset(&e->kstats, 0, sizeof(e->kstats));
+	e->kstats.h = v0.h;
+	e->kstats.h.type = EW_EV_KSTATS;
+	e->kstats.h.size = sizeof(e->kstats);
+	e->kstats.count = EW_KSTATS_V0_COUNT;
+	memcpy(e->kstats.counters, v0.counters, sizeof(v0.counters));
+}
+
 int ew_decode(const void *data, size_t len, union ew_event *out)
 {
 	const struct ew_event_hdr *h = data;
-	size_t want;
+	const struct ew_event_desc *d;
+	size_t n;
 
 	if (len < sizeof(*h))
 		return EW_DEC_SHORT;
-	want = ew_event_size(h->type);
-	if (!want)
+	d = ew_event_desc(h->type);
+	if (!d || d->raw)
 		return EW_DEC_TYPE;
-	if (h->size != want || len < want)
+	if (h->size < d->min_size || h->size > len)
 		return EW_DEC_SIZE;
-	memcpy(out, data, want);
+	n = h->size < d->size ? h->size : d->size;
+	memcpy(out, data, n);
+	if (n < d->size)
+		memset((char *)out + n, 0, d->size - n);
+	if (out->h.type == EW_EV_KSTATS) {
+		if (out->kstats.count >
+		    (h->size - __builtin_offsetof(struct ew_ev_kstats, counters)) / 8)
+			return EW_DEC_FIELD;
+		/* Counters of a newer minor beyond ours are dropped, not misread. */
+		if (out->kstats.count > EW_KSTAT_MAX)
+			out->kstats.count = EW_KSTAT_MAX;
+	}
+	out->h.size = (__u16)d->size;
+	if (out->h.type == EW_EV_KSTATS_V0)
+		kstats_from_v0(out);
 	return sanitize(out);
 }
 

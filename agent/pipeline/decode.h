@@ -6,6 +6,7 @@
 #ifndef EW_DECODE_H
 #define EW_DECODE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "ew.h"
@@ -23,6 +24,7 @@ union ew_event {
 	struct ew_ev_cgroup cg;
 	struct ew_ev_tick tick;
 	struct ew_ev_kstats kstats;
+	struct ew_ev_kstats_v0 kstats_v0;
 	struct ew_ev_peer_name name;
 	struct ew_ev_dns_answer dns;
 };
@@ -30,20 +32,40 @@ union ew_event {
 enum ew_decode_err {
 	EW_DEC_OK,
 	EW_DEC_SHORT, /* shorter than a header */
-	EW_DEC_TYPE,  /* unknown event type */
-	EW_DEC_SIZE,  /* size field or length does not match the type */
+	EW_DEC_TYPE,  /* unknown event type, or raw bytes that are never fed */
+	EW_DEC_SIZE,  /* size field smaller than the type's first layout, or past the data */
 	EW_DEC_FIELD, /* a length or enum field out of range */
 	EW_DEC_MAX
 };
 
-/** ew_event_size() - the exact size of an event type, 0 when unknown. */
+/* One row of EW_EVENT_TYPES (ew.h). */
+struct ew_event_desc {
+	const char *name;  /* "EXEC" */
+	const char *label; /* "exec": metrics */
+	const char *doc;
+	unsigned int type;
+	unsigned int size;     /* this release's struct */
+	unsigned int min_size; /* the struct in the minor that brought the type */
+	unsigned int minor;
+	bool raw; /* raw bytes: never decoded, fed or captured */
+};
+
+/** ew_event_desc() - the table row of @type, NULL when the type is unknown. */
+const struct ew_event_desc *ew_event_desc(unsigned int type);
+
+/** ew_event_size() - this release's size of a decodable type, 0 when none. */
 size_t ew_event_size(unsigned int type);
 
 /**
  * ew_decode() - check @len bytes at @data and copy them into @out.
  *
- * Strings are NUL-terminated within their buffers and lengths clamped, so
- * later stages may trust them.
+ * An event of a newer minor (longer than this release's struct) loses the
+ * tail this release does not know; one of an older minor (shorter, but at
+ * least its first layout) gets the missing tail zeroed. Either way @out
+ * holds this release's layout, out->h.size its size. An ABI 2.0 kernel
+ * counter snapshot (EW_EV_KSTATS_V0) comes out as EW_EV_KSTATS. Strings are
+ * NUL-terminated within their buffers and lengths clamped, so later stages
+ * may trust them.
  * Return: EW_DEC_OK or the class of the problem (counted by the caller).
  */
 int ew_decode(const void *data, size_t len, union ew_event *out);

@@ -605,6 +605,9 @@ static int parse(int argc, char **argv, struct opts *o)
 
 static int open_pipeline(const struct opts *o, char *dir, size_t dirlen, struct ew_pipeline **p)
 {
+	static struct ew_config cfg;
+	static struct ew_policy pol;
+	static struct ew_geo *geo;
 	struct ew_pipeline_opts po = {0};
 	int rc;
 
@@ -613,21 +616,21 @@ static int open_pipeline(const struct opts *o, char *dir, size_t dirlen, struct 
 		fprintf(stderr, "bench_replay: mkdtemp %s: %s\n", dir, strerror(errno));
 		return -1;
 	}
-	po.report_interval_s = 60;
-	po.udp_idle_timeout_s = 30;
-	po.flow_table_max = 262144;
-	po.data_dir = dir;
+	ew_config_defaults(&cfg);
+	ew_policy_defaults(&pol);
+	po.env.cfg = &cfg;
+	po.env.policy = &pol;
+	po.env.data_dir = dir;
+	po.env.hostname = "bench";
+	po.env.geo = &geo;
 	po.boot_id = "0f0e0d0c-0b0a-0908-0706-050403020100";
-	po.hostname = "bench";
 	if (o->geo) {
-		static struct ew_geo *geo;
 		char err[512];
 
 		if (ew_geo_open(NULL, 0, &geo, err, sizeof(err))) {
 			fprintf(stderr, "bench_replay: %s\n", err);
 			return -EINVAL;
 		}
-		po.geo = geo;
 	}
 	rc = ew_pipeline_new(&po, p);
 	if (rc) {
@@ -688,7 +691,8 @@ static int open_flows_mode(const struct opts *o, int cpu)
 {
 	struct gen g = {.o = o, .sink = feed_direct, .limit = UINT64_MAX};
 	struct ew_pipeline *p;
-	struct ew_metrics m;
+	struct ew_metrics *m;
+	uint64_t open;
 	char dir[4096];
 	long rss0, rss, hwm;
 	double t0, t1;
@@ -700,23 +704,25 @@ static int open_flows_mode(const struct opts *o, int cpu)
 	t0 = now_s(CLOCK_MONOTONIC);
 	generate(&g);
 	t1 = now_s(CLOCK_MONOTONIC);
-	ew_pipeline_metrics(p, &m);
+	m = ew_pipeline_metrics(p);
+	open = ew_metrics_get(m, "flows_open", NULL, NULL);
+	ew_metrics_free(m);
 	rss = status_kib("VmRSS");
 	hwm = status_kib("VmHWM");
-	printf("open flows:      %llu (%llu events fed in %.2f s)\n",
-	       (unsigned long long)m.flows.open, (unsigned long long)g.emitted, t1 - t0);
+	printf("open flows:      %llu (%llu events fed in %.2f s)\n", (unsigned long long)open,
+	       (unsigned long long)g.emitted, t1 - t0);
 	printf("VmRSS:           %.1f MiB (%.1f MiB before the pipeline existed)\n", rss / 1024.0,
 	       rss0 / 1024.0);
 	printf("VmHWM:           %.1f MiB\n", hwm / 1024.0);
 	printf("per open flow:   %.0f bytes of RSS growth\n",
-	       m.flows.open ? (double)(rss - rss0) * 1024.0 / (double)m.flows.open : 0.0);
+	       open ? (double)(rss - rss0) * 1024.0 / (double)open : 0.0);
 	ew_pipeline_finish(p);
 	ew_pipeline_free(p);
 	cleanup_dir(o, dir);
 	printf("RESULT mode=replay open_flows=%llu rss_mib=%.1f hwm_mib=%.1f base_rss_mib=%.1f "
 	       "bytes_per_flow=%.0f cpu=%d\n",
-	       (unsigned long long)m.flows.open, rss / 1024.0, hwm / 1024.0, rss0 / 1024.0,
-	       m.flows.open ? (double)(rss - rss0) * 1024.0 / (double)m.flows.open : 0.0, cpu);
+	       (unsigned long long)open, rss / 1024.0, hwm / 1024.0, rss0 / 1024.0,
+	       open ? (double)(rss - rss0) * 1024.0 / (double)open : 0.0, cpu);
 	gen_free(&g);
 	return 0;
 }
@@ -727,7 +733,8 @@ int main(int argc, char **argv)
 	struct stream s = {0};
 	struct gen g = {0};
 	struct ew_pipeline *p;
-	struct ew_metrics m;
+	struct ew_metrics *m;
+	uint64_t written, created;
 	char dir[4096];
 	double w0, w1, w2, c0, c1, c2, feed_wall, feed_cpu;
 	uint64_t fed = 0, bad = 0, records, types[EW_EV_TYPE_MAX] = {0};
@@ -770,13 +777,19 @@ int main(int argc, char **argv)
 	}
 	c1 = now_s(CLOCK_PROCESS_CPUTIME_ID);
 	w1 = now_s(CLOCK_MONOTONIC);
-	ew_pipeline_metrics(p, &m);
-	records = m.records_written;
+	m = ew_pipeline_metrics(p);
+	records = ew_metrics_get(m, "records_written_total", NULL, NULL);
+	ew_metrics_free(m);
 	rc = ew_pipeline_finish(p);
 	c2 = now_s(CLOCK_PROCESS_CPUTIME_ID);
 	w2 = now_s(CLOCK_MONOTONIC);
-	ew_pipeline_metrics(p, &m);
-	memcpy(types, m.events, sizeof(types));
+	m = ew_pipeline_metrics(p);
+	for (unsigned int t = 0; t < EW_EV_TYPE_MAX; t++)
+		if (ew_event_desc(t))
+			types[t] = ew_metrics_get(m, "events_total", ew_event_desc(t)->label, NULL);
+	written = ew_metrics_get(m, "records_written_total", NULL, NULL);
+	created = ew_metrics_get(m, "flows_created_total", NULL, NULL);
+	ew_metrics_free(m);
 	ew_pipeline_free(p);
 	cleanup_dir(&o, dir);
 	free(s.buf);
@@ -793,16 +806,15 @@ int main(int argc, char **argv)
 	       (unsigned long long)types[EW_EV_UDP_SEND],
 	       (unsigned long long)types[EW_EV_UDP_COUNT], (unsigned long long)types[EW_EV_TICK]);
 	printf("records:         %llu during feed, %llu after finish (%llu flows)\n",
-	       (unsigned long long)records, (unsigned long long)m.records_written,
-	       (unsigned long long)m.flows.created);
+	       (unsigned long long)records, (unsigned long long)written,
+	       (unsigned long long)created);
 	printf("feed (CPU %d):   %.3f s wall, %.3f s CPU\n", cpu, feed_wall, feed_cpu);
 	printf("  events/s:      %.0f wall, %.0f CPU\n", fed / feed_wall, fed / feed_cpu);
 	printf("  records/s:     %.0f wall, %.0f CPU\n", records / feed_wall, records / feed_cpu);
 	printf("  ns/event:      %.1f wall, %.1f CPU\n", feed_wall * 1e9 / fed,
 	       feed_cpu * 1e9 / fed);
 	printf("finish:          %.3f s wall, %.3f s CPU (flush %llu open flows, compress)%s\n",
-	       w2 - w1, c2 - c1, (unsigned long long)(m.records_written - records),
-	       rc ? " FAILED" : "");
+	       w2 - w1, c2 - c1, (unsigned long long)(written - records), rc ? " FAILED" : "");
 	printf("with finish:     %.0f events/s wall\n", fed / (w2 - w0));
 	printf("RESULT events=%llu events_per_s=%.0f events_per_s_cpu=%.0f records=%llu "
 	       "records_per_s=%.0f records_per_s_cpu=%.0f ns_per_event=%.1f "

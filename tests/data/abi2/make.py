@@ -68,6 +68,8 @@ def main():
             time.sleep(3)
         finally:
             agent.stop()
+            local.kill()
+            local.wait()
     shutil.copy(cap, os.path.join(out, "capture.ewcap"))
     geo = os.path.join(out, "country.mmdb")
     asn = os.path.join(out, "asn.mmdb")

@@ -9,7 +9,7 @@
 #define MAXREC 64
 
 static struct ew_flow recs[MAXREC];
-static uint64_t rec_at[MAXREC];
+static uint64_t rec_at[MAXREC], rec_id[MAXREC];
 static int nrec;
 static struct ew_udp_key ended[MAXREC];
 static int nended;
@@ -20,12 +20,19 @@ static void on_emit(void *arg, const struct ew_flow *f, uint64_t now)
 {
 	cr_assert_lt(nrec, MAXREC);
 	recs[nrec] = *f;
+	rec_id[nrec] = ew_flows_id(t, f);
 	rec_at[nrec++] = now;
 }
 
-static void on_udp_end(void *arg, const struct ew_udp_key *k)
+/* A flow leaving the table: for UDP, the kernel entry the live side deletes. */
+static void on_free(void *arg, struct ew_flow *f)
 {
-	ended[nended++] = *k;
+	struct ew_udp_key k = {.cookie = f->cookie, .rport = f->peer_port};
+
+	if (f->proto != EW_IPPROTO_UDP)
+		return;
+	memcpy(k.raddr, f->peer, 16);
+	ended[nended++] = k;
 }
 
 static void setup_n(uint32_t max)
@@ -35,7 +42,7 @@ static void setup_n(uint32_t max)
 				 .udp_idle_ns = 30 * S,
 				 .boot_id = "b00t",
 				 .emit = on_emit,
-				 .udp_end = on_udp_end};
+				 .free = on_free};
 
 	nrec = nended = 0;
 	t = ew_flows_new(&o);
@@ -121,13 +128,13 @@ Test(flow, long_tcp_flow_interim_records_carry_deltas)
 	cr_assert_eq(nrec, 2);
 	cr_assert_eq(recs[1].bytes_out - recs[1].rep_out, 2000);
 	cr_assert_eq(recs[1].bytes_in - recs[1].rep_in, 20);
-	cr_assert_eq(recs[1].flow_id, recs[0].flow_id);
+	cr_assert_eq(rec_id[1], rec_id[0]);
 	ew_flows_tcp(t, &x);
 	cr_assert_eq(nrec, 3);
 	cr_assert_eq(recs[2].end, EW_END_CLOSED);
 	cr_assert_eq(recs[2].bytes_out - recs[2].rep_out, 500);
 	cr_assert_eq(recs[2].bytes_out, 3500);
-	cr_assert_eq(recs[2].flow_id, recs[0].flow_id);
+	cr_assert_eq(rec_id[2], rec_id[0]);
 }
 
 Test(flow, udp_counts_idle_end_and_reset)
@@ -176,7 +183,7 @@ Test(flow, udp_counts_idle_end_and_reset)
 	cr_assert_eq(recs[1].end, EW_END_SHUTDOWN);
 	cr_assert_eq(recs[1].bytes_out, 10);
 	cr_assert_eq(recs[1].task.tgid, 7);
-	cr_assert_neq(recs[1].flow_id, recs[0].flow_id);
+	cr_assert_neq(rec_id[1], rec_id[0]);
 }
 
 Test(flow, udp_counter_going_backwards_is_a_reset)
@@ -278,26 +285,51 @@ Test(flow, connected_udp_reply_read_first_is_still_egress)
 			     memcmp(recs[i].peer, peer, 16) ? EW_DIR_INGRESS : EW_DIR_EGRESS);
 }
 
-Test(flow, names_from_a_stronger_source_win)
-{
-	struct ew_names *n = ew_names_new();
-	struct ew_flow_opts o = {.max_flows = 16, .boot_id = "b", .emit = on_emit, .names = n};
-	struct ew_flows *ft = ew_flows_new(&o);
-	struct ew_ev_sock_addr c = synth_connect(1 * S, 31, 7, EW_IPPROTO_TCP, peer, 443);
-	uint32_t dns = ew_names_get(n, "cdn.example.net"), sni = ew_names_get(n, "api.example.de");
-	struct ew_flow *f = ew_flows_sock_addr(ft, &c, NULL);
+static int freed_with_mark;
 
-	cr_assert_not_null(f);
-	cr_assert_eq(ew_flows_find_tcp(ft, 31), f);
-	cr_assert_null(ew_flows_find_tcp(ft, 32));
-	cr_assert(ew_flows_set_name(ft, f, dns, EW_NAME_DNS));
-	cr_assert(ew_flows_set_name(ft, f, sni, EW_NAME_SNI));
-	cr_assert_not(ew_flows_set_name(ft, f, dns, EW_NAME_HTTP_HOST), "weaker than sni");
-	cr_assert_str_eq(ew_names_str(n, f->name_id), "api.example.de");
-	ew_names_put(n, dns);
-	ew_names_put(n, sni);
-	cr_assert_eq(ew_names_count(n), 1, "the flow holds its name");
+static void count_emit(void *arg, const struct ew_flow *f, uint64_t now)
+{
+	(*(int *)arg)++;
+}
+
+static void check_ext(void *arg, struct ew_flow *f)
+{
+	uint32_t *x = ew_flow_ext(f, 4);
+
+	if (*x == 0xfeedu)
+		freed_with_mark++;
+}
+
+/* Stages' bytes after each flow start zeroed, stay the flow's, and are seen at its end. */
+Test(flow, ext_bytes_belong_to_one_flow)
+{
+	int emitted = 0;
+	struct ew_flow_opts o = {.max_flows = 1024,
+				 .boot_id = "b",
+				 .ext_bytes = 12,
+				 .emit = count_emit,
+				 .free = check_ext,
+				 .arg = &emitted};
+	struct ew_flows *ft = ew_flows_new(&o);
+	struct ew_flow *f[3000];
+
+	freed_with_mark = 0;
+	for (int i = 0; i < 3000; i++) {
+		struct ew_ev_sock_addr c = synth_connect(1 * S + (uint64_t)i, 100 + (uint64_t)i, 7,
+							 EW_IPPROTO_TCP, peer, 443);
+		uint32_t *x;
+
+		f[i] = ew_flows_sock_addr(ft, &c, NULL);
+		cr_assert_not_null(f[i]);
+		x = ew_flow_ext(f[i], 0);
+		cr_assert(x[0] == 0 && x[1] == 0 && x[2] == 0, "flow %d starts dirty", i);
+		x[1] = i < 100 || i >= 2500 ? 0xfeedu : 0;
+		x[2] = 0xffffffffu; /* the last of the 12 bytes: must not reach a neighbour */
+	}
+	cr_assert_eq(ew_flows_find_tcp(ft, 100), NULL, "the first flows were evicted");
+	cr_assert_eq(freed_with_mark, 100, "the evicted flows were freed with their marks");
+	cr_assert_eq(emitted, 3000 - 1024, "one record per eviction");
+	cr_assert_eq(ew_flows_find_tcp(ft, 2999 + 100), f[2999]);
 	ew_flows_free(ft);
-	cr_assert_eq(ew_names_count(n), 0, "freeing the flow releases it");
-	ew_names_free(n);
+	cr_assert_eq(freed_with_mark, 600, "every marked flow was freed once");
 }

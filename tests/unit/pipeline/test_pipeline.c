@@ -12,8 +12,9 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "pipeline/capture.h"
 #include "inspect/payload.h"
+#include "names/dns_cache.h"
+#include "pipeline/capture.h"
 #include "pipeline/pipeline.h"
 #include "synth.h"
 
@@ -66,20 +67,52 @@ static void feed(struct ew_pipeline *p, const void *ev, size_t len)
 	cr_assert_eq(ew_pipeline_feed(p, ev, len), 0);
 }
 
+static struct ew_config cfg;
+static struct ew_policy pol;
+static struct ew_geo *no_geo;
+
 static struct ew_pipeline *open_pipe(const char *sub)
 {
-	struct ew_pipeline_opts o = {.report_interval_s = 60,
-				     .udp_idle_timeout_s = 30,
-				     .flow_table_max = 4096,
-				     .boot_id = "c0ffee00-1234",
-				     .hostname = "unit-host"};
+	struct ew_pipeline_opts o = {.boot_id = "c0ffee00-1234"};
 	struct ew_pipeline *p;
 	static char path[128];
 
+	ew_config_defaults(&cfg);
+	cfg.report_interval = 60;
+	cfg.udp_idle_timeout = 30;
+	cfg.flow_table_max = 4096;
+	ew_policy_defaults(&pol);
 	snprintf(path, sizeof(path), "%s/%s", dir, sub);
-	o.data_dir = path;
+	o.env.cfg = &cfg;
+	o.env.policy = &pol;
+	o.env.data_dir = path;
+	o.env.hostname = "unit-host";
+	o.env.geo = &no_geo;
 	cr_assert_eq(ew_pipeline_new(&o, &p), 0);
 	return p;
+}
+
+/* One counter of the pipeline's stages, as the metric record would say it now. */
+static uint64_t metric(struct ew_pipeline *p, const char *name, const char *k1, const char *k2)
+{
+	struct ew_metrics *m = ew_pipeline_metrics(p);
+	uint64_t v;
+
+	cr_assert_not_null(m);
+	v = ew_metrics_get(m, name, k1, k2);
+	ew_metrics_free(m);
+	return v;
+}
+
+static uint64_t lost(struct ew_pipeline *p)
+{
+	struct ew_metrics *m = ew_pipeline_metrics(p);
+	uint64_t v;
+
+	cr_assert_not_null(m);
+	v = ew_metrics_lost(m);
+	ew_metrics_free(m);
+	return v;
 }
 
 /* A curl that connects, sends 1000 bytes, receives 500, and closes. */
@@ -220,19 +253,17 @@ Test(pipeline, replay_of_capture_is_identical)
 Test(pipeline, garbage_is_counted_and_the_rest_survives)
 {
 	struct ew_pipeline *p = open_pipe("g");
-	struct ew_metrics m;
 	unsigned char junk[64] = {0xff, 0xff, 0x40, 0};
 	char *text;
 
 	cr_assert_eq(ew_pipeline_feed(p, junk, sizeof(junk)), -EINVAL);
 	cr_assert_eq(ew_pipeline_feed(p, junk, 3), -EINVAL);
 	scenario(p);
-	ew_pipeline_metrics(p, &m);
-	cr_assert_eq(m.decode_errors[EW_DEC_TYPE], 1);
-	cr_assert_eq(m.decode_errors[EW_DEC_SHORT], 1);
-	cr_assert_eq(m.events[EW_EV_CONNECT], 1);
-	cr_assert_eq(m.flows.records, 1);
-	cr_assert_eq(ew_metrics_lost(&m), 2);
+	cr_assert_eq(metric(p, "decode_errors_total", "unknown_type", NULL), 1);
+	cr_assert_eq(metric(p, "decode_errors_total", "short", NULL), 1);
+	cr_assert_eq(metric(p, "events_total", "connect", NULL), 1);
+	cr_assert_eq(metric(p, "flow_records_total", NULL, NULL), 1);
+	cr_assert_eq(lost(p), 2);
 	cr_assert_eq(ew_pipeline_finish(p), 0);
 	ew_pipeline_free(p);
 	{
@@ -604,18 +635,16 @@ Test(pipeline, unmatched_names)
 {
 	struct ew_pipeline *p = open_named("unmatched");
 	struct ew_ev_peer_name bad = ev_name(T0, 999, EW_NAME_SNI, EW_PARSE_BAD, "");
-	struct ew_metrics m;
 	struct recs rs;
 	uint8_t peer[16];
 
 	synth_v4(peer, 203, 0, 113, 9);
 	feed_name(p, T0, 999, EW_NAME_SNI, "nobody.example.us");
-	ew_pipeline_metrics(p, &m);
-	cr_assert_eq(m.names_unmatched, 1);
-	cr_assert_eq(m.names_live, 0, "an unmatched name is not kept");
+	cr_assert_eq(metric(p, "names_unmatched_total", NULL, NULL), 1);
+	cr_assert_eq(metric(p, "names", NULL, NULL), 0, "an unmatched name is not kept");
 	feed(p, &bad, sizeof(bad));
-	ew_pipeline_metrics(p, &m);
-	cr_assert_eq(m.names_unmatched, 1, "a failed parse has no name to match");
+	cr_assert_eq(metric(p, "names_unmatched_total", NULL, NULL), 1,
+		     "a failed parse has no name to match");
 	/* A flow that has closed is no match either. */
 	feed_connect(p, T0 + 1 * S, 5, EW_IPPROTO_TCP, peer, 3001);
 	feed_close(p, T0 + 2 * S, 5, peer, 3001);
@@ -647,7 +676,6 @@ Test(pipeline, parse_outcomes_counted)
 	};
 	const char *parsers[] = {"tls", "http", "dns"};
 	char path[96];
-	struct ew_metrics m;
 	struct recs rs;
 	uint64_t ts = T0;
 
@@ -670,13 +698,12 @@ Test(pipeline, parse_outcomes_counted)
 			}
 		}
 	}
-	ew_pipeline_metrics(p, &m);
 	for (int pr = 0; pr < 3; pr++)
 		for (int r = 0; r < EW_PARSE_MAX; r++)
-			cr_assert_eq(m.parsed[pr][r], (uint64_t)want[pr][r], "%s.%s", parsers[pr],
-				     results[r]);
-	cr_assert_eq(m.events[EW_EV_PEER_NAME], 15);
-	cr_assert_eq(m.events[EW_EV_DNS_ANSWER], 6);
+			cr_assert_eq(metric(p, "payloads_parsed_total", parsers[pr], results[r]),
+				     (uint64_t)want[pr][r], "%s.%s", parsers[pr], results[r]);
+	cr_assert_eq(metric(p, "events_total", "peer_name", NULL), 15);
+	cr_assert_eq(metric(p, "events_total", "dns_answer", NULL), 6);
 	finish_and_read(p, "outcomes", &rs);
 	for (int pr = 0; pr < 3; pr++) {
 		for (int r = 0; r < EW_PARSE_MAX; r++) {
@@ -702,7 +729,6 @@ Test(pipeline, refused_name_events)
 	    ev_name(T0 + 1, 1, EW_NAME_SNI, EW_PARSE_OK, "Up.example.us");
 	struct ew_ev_peer_name nosrc = ev_name(T0 + 2, 1, EW_NAME_NONE, EW_PARSE_BAD, "");
 	struct ew_ev_dns_answer dots;
-	struct ew_metrics m;
 	uint8_t peer[16];
 
 	synth_v4(peer, 203, 0, 113, 7);
@@ -711,16 +737,18 @@ Test(pipeline, refused_name_events)
 	cr_assert_eq(ew_pipeline_feed(p, &upper, sizeof(upper)), -EINVAL);
 	cr_assert_eq(ew_pipeline_feed(p, &nosrc, sizeof(nosrc)), -EINVAL);
 	cr_assert_eq(ew_pipeline_feed(p, &dots, sizeof(dots)), -EINVAL);
-	ew_pipeline_metrics(p, &m);
-	cr_assert_eq(m.decode_errors[EW_DEC_FIELD], 3);
-	cr_assert_eq(m.events[EW_EV_PEER_NAME], 0);
-	cr_assert_eq(m.events[EW_EV_DNS_ANSWER], 0);
-	for (int pr = 0; pr < EW_PARSER_MAX; pr++)
-		for (int r = 0; r < EW_PARSE_MAX; r++)
-			cr_assert_eq(m.parsed[pr][r], 0);
-	cr_assert_eq(m.dns.inserts, 0);
-	cr_assert_eq(m.names_live, 0);
-	cr_assert_eq(ew_metrics_lost(&m), 3);
+	cr_assert_eq(metric(p, "decode_errors_total", "bad_field", NULL), 3);
+	cr_assert_eq(metric(p, "events_total", "peer_name", NULL), 0);
+	cr_assert_eq(metric(p, "events_total", "dns_answer", NULL), 0);
+	{
+		struct ew_metrics *m = ew_pipeline_metrics(p);
+
+		cr_assert_eq(ew_metrics_sum(m, "payloads_parsed_total"), 0);
+		ew_metrics_free(m);
+	}
+	cr_assert_eq(metric(p, "dns_cache_inserts_total", NULL, NULL), 0);
+	cr_assert_eq(metric(p, "names", NULL, NULL), 0);
+	cr_assert_eq(lost(p), 3);
 	cr_assert_eq(ew_pipeline_finish(p), 0);
 	ew_pipeline_free(p);
 }

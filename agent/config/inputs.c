@@ -1,0 +1,112 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "config/inputs.h"
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "geo/geo.h"
+#include "util/log.h"
+
+static int load_config(const struct ew_input_args *a, struct ew_config *cfg)
+{
+	const char *path = a->config ? a->config : EW_DEFAULT_CONFIG;
+	char err[1024];
+	int rc;
+
+	rc = ew_config_load(path, cfg, err, sizeof(err));
+	if (rc == -ENOENT && !a->config) {
+		ew_config_defaults(cfg);
+		ew_debug("%s not found: using built-in defaults", path);
+		return 0;
+	}
+	if (rc) {
+		ew_err("%s", err);
+		if (rc == -ENOENT)
+			ew_err("fix: give an existing file to --config, or omit --config to use "
+			       "the defaults");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int load_policy(const struct ew_input_args *a, struct ew_inputs *in)
+{
+	char err[1024];
+	int rc = ew_policy_load_or_default(a->policy, &in->pol, err, sizeof(err));
+
+	if (rc < 0) {
+		ew_err("%s", err);
+		return -EINVAL;
+	}
+	in->policy_loaded = true;
+	if (rc == 1)
+		ew_debug("%s not found: using the default policy (domestic = CN)",
+			 EW_DEFAULT_POLICY);
+	return 0;
+}
+
+/* Named databases must work; without any, the default is tried and may be absent. */
+static int open_geo(const struct ew_input_args *a, struct ew_inputs *in)
+{
+	const char *where = a->n_geo ? "--geo-db" : "geo_db in the config";
+	char err[1024];
+
+	if (a->n_geo) {
+		for (int i = 0; i < a->n_geo; i++)
+			in->geo_db[in->n_geo++] = a->geo_db[i];
+	} else {
+		for (int i = 0; i < in->cfg.n_geo_db; i++)
+			in->geo_db[in->n_geo++] = in->cfg.geo_db[i];
+	}
+	for (int i = 0; i < in->n_geo; i++) {
+		if (access(in->geo_db[i], R_OK)) {
+			ew_err("%s %s: %s", where, in->geo_db[i], strerror(errno));
+			return -EINVAL;
+		}
+	}
+	if (ew_geo_open(in->geo_db, in->n_geo, &in->geo, err, sizeof(err)) == 0) {
+		for (int i = 0; ew_geo_describe(in->geo, i); i++)
+			ew_info("geolocation: %s", ew_geo_describe(in->geo, i));
+		return 0;
+	}
+	in->geo = NULL;
+	if (in->n_geo) {
+		ew_err("%s", err);
+		return a->geo_required ? -EIO : -EINVAL;
+	}
+	if (a->geo_required) {
+		ew_err("%s (install libloc-database, or give --geo-db)", err);
+		return -EIO;
+	}
+	ew_warn("%s; records carry no country or ASN (install libloc-database, or give "
+		"--geo-db)",
+		err);
+	return 0;
+}
+
+int ew_inputs_load(const struct ew_input_args *a, struct ew_inputs *in)
+{
+	int rc;
+
+	memset(in, 0, sizeof(*in));
+	if ((rc = load_config(a, &in->cfg)) || (rc = load_policy(a, in)))
+		goto fail;
+	if (a->data_dir)
+		snprintf(in->cfg.data_dir, sizeof(in->cfg.data_dir), "%s", a->data_dir);
+	if (!a->skip_geo && (rc = open_geo(a, in)))
+		goto fail;
+	return 0;
+fail:
+	ew_inputs_free(in);
+	return rc;
+}
+
+void ew_inputs_free(struct ew_inputs *in)
+{
+	ew_geo_close(in->geo);
+	in->geo = NULL;
+	if (in->policy_loaded)
+		ew_policy_free(&in->pol);
+	in->policy_loaded = false;
+}

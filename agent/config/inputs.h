@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * inputs.h - what every command reads before it works, in one order and
+ * with one set of defaults: the config file, then the policy, then the
+ * geolocation databases. `run`, `replay` and `geo` all come through here,
+ * so the same files give the same decisions live, in a replay and at the
+ * command line.
+ *
+ * Defaults: the config is /etc/egresswatch/egresswatch.json when it exists
+ * (built-in values otherwise), the policy /etc/egresswatch/policy.json when
+ * it exists (domestic = CN otherwise), the databases --geo-db, else the
+ * config's geo_db, else Debian's libloc database. A file named on the
+ * command line or in the config must exist and work.
+ */
+#ifndef EW_INPUTS_H
+#define EW_INPUTS_H
+
+#include <stdbool.h>
+
+#include "config/config.h"
+#include "policy/policy.h"
+
+struct ew_geo;
+
+struct ew_input_args {
+	const char *cmd;    /* "run": names the command in messages */
+	const char *config; /* --config; NULL: the default, which may be absent */
+	const char *policy; /* --policy; NULL: the default, which may be absent */
+	const char *geo_db[EW_CONFIG_MAX_GEO_DB]; /* --geo-db, in order */
+	int n_geo;
+	const char *data_dir; /* --data-dir: overrides the config's */
+	bool geo_required;    /* the command is useless without a database */
+	bool skip_geo;	      /* the command opens no database */
+};
+
+struct ew_inputs {
+	struct ew_config cfg;
+	struct ew_policy pol;
+	struct ew_geo *geo;			  /* NULL: no database (a warning said so) */
+	const char *geo_db[EW_CONFIG_MAX_GEO_DB]; /* the files geo came from; none: the default */
+	int n_geo;
+	bool policy_loaded;
+};
+
+/**
+ * ew_inputs_load() - read config, policy and databases, log what was used
+ * and, on failure, one error naming the file, what is wrong and the fix.
+ * Return: 0; -EINVAL for a bad command line, config or policy (exit 2);
+ * -EIO when a required database does not work (exit 1).
+ */
+int ew_inputs_load(const struct ew_input_args *a, struct ew_inputs *in);
+void ew_inputs_free(struct ew_inputs *in);
+
+#endif

@@ -1,0 +1,270 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "kernel/runtime.h"
+
+#include <errno.h>
+#include <malloc.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "kernel/events.h"
+#include "kernel/listeners.h"
+#include "kernel/loader.h"
+#include "kernel/udp_poll.h"
+#include "pipeline/pipeline.h"
+#include "util/log.h"
+
+#define NS 1000000000ull
+
+struct live {
+	const struct ew_config *cfg;
+	struct ew_loader *loader;
+	struct ew_pipeline *pipe;
+	struct ew_events *events;
+	struct ew_capture *capture;
+	struct ew_udp_poll *udp;
+	uint64_t last_sweep;
+};
+
+static void read_line_file(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "re");
+
+	buf[0] = '\0';
+	if (!f)
+		return;
+	if (fgets(buf, (int)len, f))
+		buf[strcspn(buf, "\n")] = '\0';
+	fclose(f);
+}
+
+/* One second of housekeeping, in an order that lets each step see the last. */
+static void housekeeping(struct live *l, bool final)
+{
+	__u64 kstats[EW_KSTAT_MAX];
+	uint64_t now;
+
+	ew_events_drain(l->events);
+	now = ew_events_now();
+	ew_udp_poll_run(l->udp, now);
+	if (ew_loader_read_kstats(l->loader, kstats) == 0)
+		ew_events_feed_kstats(l->events, kstats);
+	if (!final && ew_pipeline_open_tcp(l->pipe) &&
+	    now - l->last_sweep >= (uint64_t)l->cfg->report_interval * NS / 2) {
+		int rc = ew_events_sweep_tcp(l->events);
+
+		if (rc < 0)
+			ew_warn("TCP counter sweep failed: %s (interim TCP byte counts wait)",
+				strerror(-rc));
+		l->last_sweep = now;
+	}
+	ew_events_tick(l->pipe);
+	if (l->capture)
+		ew_capture_flush(l->capture);
+	if (!final)
+		ew_pipeline_poll(l->pipe);
+}
+
+static int make_signalfd(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+}
+
+/* Return: whether to go on. */
+static bool on_signal(struct live *l, int sfd)
+{
+	struct signalfd_siginfo si;
+
+	if (read(sfd, &si, sizeof(si)) != sizeof(si))
+		return true;
+	if (si.ssi_signo == SIGHUP) {
+		ew_info("SIGHUP: reopening output files, reloading geolocation");
+		ew_pipeline_hup(l->pipe);
+		return true;
+	}
+	ew_info("%s: stopping", strsignal((int)si.ssi_signo));
+	return false;
+}
+
+static int loop(struct live *l, double duration)
+{
+	uint64_t start = ew_events_now(), next_tick = start + NS;
+	uint64_t deadline = duration > 0 ? start + (uint64_t)(duration * 1e9) : UINT64_MAX;
+	struct epoll_event ev = {.events = EPOLLIN};
+	int ep, sfd, rb_fd;
+
+	sfd = make_signalfd();
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	rb_fd = ew_events_epoll_fd(l->events);
+	if (sfd < 0 || ep < 0)
+		return -errno;
+	ev.data.fd = sfd;
+	epoll_ctl(ep, EPOLL_CTL_ADD, sfd, &ev);
+	if (rb_fd >= 0) {
+		ev.data.fd = rb_fd;
+		epoll_ctl(ep, EPOLL_CTL_ADD, rb_fd, &ev);
+	}
+	for (;;) {
+		struct epoll_event got[4];
+		uint64_t now = ew_events_now();
+		int n;
+
+		if (now >= deadline) {
+			ew_info("--duration reached: stopping");
+			break;
+		}
+		if (now >= next_tick) {
+			housekeeping(l, false);
+			next_tick = now + NS;
+		}
+		n = epoll_wait(ep, got, 4, (int)l->cfg->poll_interval_ms);
+		if (n < 0 && errno != EINTR)
+			break;
+		for (int i = 0; i < n; i++)
+			if (got[i].data.fd == sfd && !on_signal(l, sfd))
+				goto out;
+		ew_events_drain(l->events);
+	}
+out:
+	close(ep);
+	close(sfd);
+	return 0;
+}
+
+static int load_kernel(const struct ew_inputs *in, struct live *l)
+{
+	struct ew_loader_opts lo = {0};
+
+	lo.ringbuf_bytes = in->cfg.ringbuf_bytes;
+	lo.udp_map_entries = in->cfg.udp_map_entries;
+	lo.wakeup_bytes = in->cfg.ringbuf_wakeup_bytes;
+	lo.self_tgid = (uint32_t)getpid();
+	lo.enable_udp = in->cfg.hook_udp;
+	lo.enable_accept = in->cfg.hook_accept;
+	lo.enable_proc = in->cfg.hook_proc;
+	lo.enable_names = in->cfg.hook_names;
+	lo.policy = &in->pol;
+	return ew_loader_open(&lo, &l->loader);
+}
+
+static int start(const struct ew_runtime_opts *o, struct live *l)
+{
+	struct ew_inputs *in = o->in;
+	struct ew_pipeline_opts po = {0};
+	struct ew_capture_meta meta = {0};
+	const char *degraded[32];
+	int rc, ndeg;
+
+	if (load_kernel(in, l))
+		return -1;
+	ndeg = ew_loader_degraded(l->loader, degraded, 32);
+	read_line_file("/proc/sys/kernel/random/boot_id", meta.boot_id, sizeof(meta.boot_id));
+	gethostname(meta.hostname, sizeof(meta.hostname) - 1);
+	po.env.cfg = &in->cfg;
+	po.env.policy = &in->pol;
+	po.env.data_dir = in->cfg.data_dir;
+	po.env.hostname = meta.hostname;
+	po.env.print = o->print ? stdout : NULL;
+	po.env.geo = &in->geo;
+	po.env.geo_db = in->geo_db;
+	po.env.n_geo_db = in->n_geo;
+	po.boot_id = meta.boot_id;
+	po.degraded_hooks = ndeg > 0 ? (uint32_t)ndeg : 0;
+	umask(027);
+	if (ew_pipeline_new(&po, &l->pipe))
+		return -1;
+	if (o->capture) {
+		rc = ew_capture_create(o->capture, &meta, &l->capture);
+		if (rc) {
+			ew_err("cannot create capture file %s: %s", o->capture, strerror(-rc));
+			return -1;
+		}
+		ew_pipeline_set_capture(l->pipe, l->capture);
+	}
+	rc = ew_udp_poll_new(l->pipe, ew_loader_udp_map_fd(l->loader), &l->udp);
+	if (!rc)
+		rc = ew_events_open(ew_loader_ringbuf_fd(l->loader), l->pipe,
+				    ew_loader_cgroup2_path(l->loader), &l->events);
+	if (rc) {
+		ew_err("cannot consume the ring buffer: %s", strerror(-rc));
+		return -1;
+	}
+	/* Programs are attached already, so nothing starting now is missed; the
+	 * scans then name what ran before us. */
+	ew_events_tick(l->pipe);
+	rc = ew_events_scan_procs(l->events);
+	if (in->cfg.hook_accept)
+		ew_listeners_scan(ew_loader_owner_map_fd(l->loader),
+				  ew_loader_cgroup2_path(l->loader));
+	ew_info("running: %d processes known, records in %s/records", rc < 0 ? 0 : rc,
+		in->cfg.data_dir);
+	rc = ew_events_sweep_tcp(l->events);
+	if (rc < 0)
+		ew_warn("initial TCP sweep failed: %s", strerror(-rc));
+	l->last_sweep = ew_events_now();
+	/* Probing and loading parsed the kernel's BTF several times; give that back. */
+	malloc_trim(0);
+	return 0;
+}
+
+static int finish(struct live *l, int status)
+{
+	struct ew_metrics *m;
+	int rc;
+
+	if (l->pipe) {
+		if (ew_pipeline_finish(l->pipe) && status == 0)
+			status = 1;
+		m = ew_pipeline_metrics(l->pipe);
+		if (m) {
+			ew_info("stopped: %llu flows, %llu records written, %llu lost",
+				(unsigned long long)ew_metrics_get(m, "flows_created_total", NULL,
+								   NULL),
+				(unsigned long long)ew_metrics_get(m, "records_written_total", NULL,
+								   NULL),
+				(unsigned long long)ew_metrics_lost(m));
+			if (ew_metrics_get(m, "geo_reloads_total", NULL, NULL) ||
+			    ew_metrics_get(m, "geo_reload_failures_total", NULL, NULL))
+				ew_info("geolocation: %llu reloads, %llu failed",
+					(unsigned long long)ew_metrics_get(m, "geo_reloads_total",
+									   NULL, NULL),
+					(unsigned long long)ew_metrics_get(
+					    m, "geo_reload_failures_total", NULL, NULL));
+			ew_metrics_free(m);
+		}
+	}
+	rc = ew_capture_close(l->capture);
+	if (rc) {
+		ew_err("capture file incomplete: %s", strerror(-rc));
+		status = 1;
+	}
+	ew_events_close(l->events);
+	ew_pipeline_free(l->pipe);
+	ew_udp_poll_free(l->udp);
+	ew_loader_close(l->loader);
+	return status;
+}
+
+int ew_runtime_run(const struct ew_runtime_opts *o)
+{
+	struct live l = {.cfg = &o->in->cfg};
+
+	if (start(o, &l))
+		return finish(&l, 1);
+	loop(&l, o->duration);
+	housekeeping(&l, true);
+	return finish(&l, 0);
+}

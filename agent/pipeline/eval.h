@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * eval.h - what the pipeline knows about one flow record: filled by the
+ * pipeline (time, owner) and then by each enricher in order, read by the
+ * subscribers. It lives for one record; pointers in it are borrowed from
+ * the stage that filled them and valid until the subscribers return.
+ */
+#ifndef EW_EVAL_H
+#define EW_EVAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "geo/border.h"
+#include "proc/proc.h"
+
+/* How the flow's socket was tied to its process (egresswatch.process.attribution). */
+enum ew_attribution {
+	EW_ATTR_NONE,
+	EW_ATTR_SOCKET,	       /* a hook ran in the owner's context: connect, sendmsg, recvmsg */
+	EW_ATTR_ACCEPT,	       /* accept() returned it (ABI 2.0 captures) */
+	EW_ATTR_LISTENER,      /* the owner of the listening socket, at listen() */
+	EW_ATTR_LISTENER_SCAN, /* a listener older than the agent, from the start scan */
+	EW_ATTR_CLOSER,	       /* the process that closed or shut it down */
+	EW_ATTR_MAX
+};
+
+struct ew_owner {
+	bool known;	     /* nothing below is set otherwise */
+	bool have_tid;	     /* tid is the thread that ran the hook */
+	uint8_t attribution; /* enum ew_attribution */
+	uint32_t pid, tid, uid;
+	uint64_t cgroup_id;
+	const char *comm;
+	const struct ew_proc *proc;	/* identity from the process table, or NULL */
+	const char *user;		/* the uid's name, "" when none */
+	const struct ew_cgroup *cgroup; /* path, container, unit; or NULL */
+};
+
+struct ew_eval {
+	/* the pipeline */
+	uint64_t now_ns; /* the record's time (boottime) */
+	uint64_t flow_id;
+	int64_t realtime_offset_ns; /* wall clock = boottime + this */
+	struct ew_owner owner;
+	/* names */
+	const char *domain;  /* the peer's name, "" when none */
+	uint8_t name_source; /* enum ew_name_source */
+	/* place */
+	struct ew_place place;
+};
+
+#endif

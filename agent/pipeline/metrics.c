@@ -1,0 +1,216 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "pipeline/metrics.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Names, help texts and label values are string literals of the stages. */
+struct member {
+	const char *name, *help;
+	const char *label[2], *key[2];
+	int flags;
+	uint64_t value;
+};
+
+struct ew_metrics {
+	struct member *v;
+	size_t n, cap;
+	bool oom; /* a member could not be added: the collection is incomplete */
+};
+
+struct ew_metrics *ew_metrics_new(void)
+{
+	return calloc(1, sizeof(struct ew_metrics));
+}
+
+void ew_metrics_free(struct ew_metrics *m)
+{
+	if (!m)
+		return;
+	free(m->v);
+	free(m);
+}
+
+static void add(struct ew_metrics *m, const struct member *x)
+{
+	if (m->n == m->cap) {
+		size_t cap = m->cap ? m->cap * 2 : 128;
+		struct member *v = realloc(m->v, cap * sizeof(*v));
+
+		if (!v) {
+			m->oom = true;
+			return;
+		}
+		m->v = v;
+		m->cap = cap;
+	}
+	m->v[m->n++] = *x;
+}
+
+void ew_metrics_add(struct ew_metrics *m, const char *name, const char *help, int flags,
+		    uint64_t value)
+{
+	add(m, &(struct member){.name = name, .help = help, .flags = flags, .value = value});
+}
+
+void ew_metrics_add1(struct ew_metrics *m, const char *name, const char *help, int flags,
+		     const char *label, const char *key, uint64_t value)
+{
+	add(m, &(struct member){.name = name,
+				.help = help,
+				.flags = flags,
+				.label = {label},
+				.key = {key},
+				.value = value});
+}
+
+void ew_metrics_add2(struct ew_metrics *m, const char *name, const char *help, int flags,
+		     const char *label1, const char *key1, const char *label2, const char *key2,
+		     uint64_t value)
+{
+	add(m, &(struct member){.name = name,
+				.help = help,
+				.flags = flags,
+				.label = {label1, label2},
+				.key = {key1, key2},
+				.value = value});
+}
+
+static bool same(const char *a, const char *b)
+{
+	return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+uint64_t ew_metrics_get(const struct ew_metrics *m, const char *name, const char *key1,
+			const char *key2)
+{
+	for (size_t i = 0; i < m->n; i++)
+		if (!strcmp(m->v[i].name, name) && same(m->v[i].key[0], key1) &&
+		    same(m->v[i].key[1], key2))
+			return m->v[i].value;
+	return 0;
+}
+
+uint64_t ew_metrics_sum(const struct ew_metrics *m, const char *name)
+{
+	uint64_t sum = 0;
+
+	for (size_t i = 0; i < m->n; i++)
+		if (!strcmp(m->v[i].name, name))
+			sum += m->v[i].value;
+	return sum;
+}
+
+uint64_t ew_metrics_lost(const struct ew_metrics *m)
+{
+	uint64_t lost = 0;
+
+	for (size_t i = 0; i < m->n; i++)
+		if (m->v[i].flags & EW_M_LOSS)
+			lost += m->v[i].value;
+	return lost;
+}
+
+/* Members of a family are contiguous (added together), so a family is a run. */
+static size_t run_end(const struct ew_metrics *m, size_t i)
+{
+	size_t j = i + 1;
+
+	while (j < m->n && !strcmp(m->v[j].name, m->v[i].name))
+		j++;
+	return j;
+}
+
+void ew_metrics_json(const struct ew_metrics *m, struct ew_jsonw *w)
+{
+	for (size_t i = 0, end; i < m->n; i = end) {
+		end = run_end(m, i);
+		if (!m->v[i].label[0]) {
+			ew_jsonw_u64(w, m->v[i].name, m->v[i].value);
+			continue;
+		}
+		ew_jsonw_obj_begin(w, m->v[i].name);
+		for (size_t j = i, end2; j < end; j = end2) {
+			if (!m->v[j].label[1]) {
+				ew_jsonw_u64(w, m->v[j].key[0], m->v[j].value);
+				end2 = j + 1;
+				continue;
+			}
+			/* Two labels: one object per first key, in order of appearance. */
+			for (end2 = j + 1; end2 < end && same(m->v[end2].key[0], m->v[j].key[0]);)
+				end2++;
+			ew_jsonw_obj_begin(w, m->v[j].key[0]);
+			for (size_t k = j; k < end2; k++)
+				ew_jsonw_u64(w, m->v[k].key[1], m->v[k].value);
+			ew_jsonw_obj_end(w);
+		}
+		ew_jsonw_obj_end(w);
+	}
+	ew_jsonw_u64(w, "lost_total", ew_metrics_lost(m));
+}
+
+static void prom_labels(FILE *f, const struct member *x)
+{
+	if (!x->label[0])
+		return;
+	fprintf(f, "{%s=\"%s\"", x->label[0], x->key[0]);
+	if (x->label[1])
+		fprintf(f, ",%s=\"%s\"", x->label[1], x->key[1]);
+	fputc('}', f);
+}
+
+static void prom_write(FILE *f, const struct ew_metrics *m)
+{
+	for (size_t i = 0, end; i < m->n; i = end) {
+		const struct member *x = &m->v[i];
+
+		end = run_end(m, i);
+		fprintf(f, "# HELP egresswatch_%s %s\n# TYPE egresswatch_%s %s\n", x->name, x->help,
+			x->name, x->flags & EW_M_GAUGE ? "gauge" : "counter");
+		for (size_t j = i; j < end; j++) {
+			fprintf(f, "egresswatch_%s", m->v[j].name);
+			prom_labels(f, &m->v[j]);
+			fprintf(f, " %llu\n", (unsigned long long)m->v[j].value);
+		}
+	}
+	fputs("# HELP egresswatch_lost_total Records and bytes lost anywhere: the sum of the "
+	      "counters that mean a loss.\n# TYPE egresswatch_lost_total counter\n",
+	      f);
+	fprintf(f, "egresswatch_lost_total %llu\n", (unsigned long long)ew_metrics_lost(m));
+}
+
+int ew_metrics_write_prom(const struct ew_metrics *m, const char *path)
+{
+	char tmp[4096];
+	FILE *f;
+	int fd, rc = 0;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	/* A leftover (a crash) is ours to replace; a link planted there is not followed. */
+	if (unlink(tmp) && errno != ENOENT)
+		return -errno;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	if (fchmod(fd, 0644) || !(f = fdopen(fd, "w"))) {
+		rc = -errno;
+		close(fd);
+		unlink(tmp);
+		return rc;
+	}
+	prom_write(f, m);
+	if (fflush(f) || fsync(fd))
+		rc = -errno;
+	if (fclose(f) && !rc)
+		rc = -errno;
+	if (!rc && rename(tmp, path))
+		rc = -errno;
+	if (rc)
+		unlink(tmp);
+	return rc;
+}
