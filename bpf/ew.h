@@ -51,10 +51,10 @@
 	  "sendmsg() to an explicit address, first per (socket, peer) (kernel)")                   \
 	X(UDP_RECV, 6, ew_ev_sock_addr, 88, 0, "udp_recv",                                         \
 	  "recvmsg() from a peer, first per (socket, peer) (kernel)")                              \
-	X(TCP_ACCEPT, 7, ew_ev_tcp, 80, 0, "tcp_accept",                                           \
-	  "a passive open reached ESTABLISHED (kernel, softirq: no process)")                      \
+	X(TCP_ACCEPT, 7, ew_ev_tcp_accept, 80, 0, "tcp_accept",                                    \
+	  "a passive open reached ESTABLISHED, with the owner its listener had (kernel)")          \
 	X(ACCEPT_OWNER, 8, ew_ev_accept_owner, 64, 0, "accept_owner",                              \
-	  "the process that owns an accepted socket, and how it was found (kernel)")               \
+	  "another process owns an accepted socket: it closed it (kernel)")                        \
 	X(TCP_CLOSE, 9, ew_ev_tcp, 80, 0, "tcp_close", "a TCP socket reached CLOSE (kernel)")      \
 	X(TCP_PAYLOAD, 10, ew_ev_payload, 0, 0, "tcp_payload",                                     \
 	  "first egress payload of a connect()ed TCP socket (kernel; raw bytes, never fed)")       \
@@ -145,6 +145,19 @@ struct ew_ev_tcp {
 	__u64 bytes_received;
 };
 
+/*
+ * EW_EV_TCP_ACCEPT: a passive open, and since 2.1 its owner as the
+ * listener's storage had it (owner.tgid 0: none). ABI 2.0 events end after
+ * the ew_ev_tcp part and decode with no owner.
+ */
+struct ew_ev_tcp_accept {
+	struct ew_ev_tcp tcp;
+	/* 2.1 */
+	struct ew_task owner;
+	__u8 how; /* enum ew_owner_how */
+	__u8 _pad[7];
+};
+
 /* ew_ev_accept_owner.how: how the owner of an accepted socket was found. */
 enum ew_owner_how {
 	EW_OWNER_ACCEPT = 0,   /* accept() returned it (ABI 2.0 captures: a syscall hook) */
@@ -165,16 +178,17 @@ struct ew_ev_accept_owner {
 };
 
 /*
- * Owner of a listening socket, in socket-local storage that the kernel
- * copies to every socket it accepts (BPF_F_CLONE): taken at listen() in the
- * caller's context, or written by the agent's start scan for a listener
- * that is older than the agent. Not in captures: ACCEPT_OWNER carries it.
+ * The owner of a listening socket (map ew_listeners, by the listener's socket
+ * cookie): taken in the kernel when the socket enters LISTEN, in the
+ * listen() caller's context, or written by the agent's start scan for a
+ * listener older than the agent. Not in captures: TCP_ACCEPT carries it.
  */
-struct ew_owner_val {
+struct ew_listener {
 	struct ew_task task;
-	__u8 how;      /* EW_OWNER_LISTENER or EW_OWNER_SCAN, then EW_OWNER_CLOSER */
-	__u8 accepted; /* on an accepted socket: its owner was reported */
-	__u8 _pad[6];
+	__u32 netns; /* the listener's network namespace (inode number) */
+	__u16 lport; /* host order */
+	__u8 how;    /* EW_OWNER_LISTENER or EW_OWNER_SCAN */
+	__u8 _pad;
 };
 
 /* ew_ev_exec.flags */
@@ -353,8 +367,10 @@ struct ew_lpm_key {
 	  "first payloads and DNS responses not inspected: ring buffer full")                      \
 	X(PREFILTER_SKIP, "prefilter_skipped", 0,                                                  \
 	  "TCP connections to skip networks (loopback, domestic) whose payload was not inspected") \
-	X(OWNER_STORAGE_FULL, "owner_storage_full", 0,                                             \
-	  "listening sockets whose owner could not be stored: their accepts have no process")
+	X(LISTENER_MAP_FULL, "listener_map_full", 0,                                               \
+	  "listening sockets whose owner could not be kept: their accepts have no process")        \
+	X(ACCEPTED_MAP_FULL, "accepted_map_full", 0,                                               \
+	  "accepted sockets whose closer cannot be told: they keep the listener's owner")
 
 enum ew_kstat {
 #define EW_X(name, label, loss, help) EW_KSTAT_##name,
@@ -400,6 +416,9 @@ EW_PIN_OFF(ew_ev_tcp, laddr, 24);
 EW_PIN_OFF(ew_ev_tcp, lport, 56);
 EW_PIN_OFF(ew_ev_tcp, family, 60);
 EW_PIN_OFF(ew_ev_tcp, bytes_acked, 64);
+EW_PIN_SIZE(ew_ev_tcp_accept, 128);
+EW_PIN_OFF(ew_ev_tcp_accept, owner, 80);
+EW_PIN_OFF(ew_ev_tcp_accept, how, 120);
 EW_PIN_SIZE(ew_ev_accept_owner, 72);
 EW_PIN_OFF(ew_ev_accept_owner, cookie, 56);
 EW_PIN_OFF(ew_ev_accept_owner, how, 64);
@@ -431,6 +450,7 @@ EW_PIN_OFF(ew_ev_peer_name, name, 32);
 EW_PIN_SIZE(ew_ev_dns_answer, 40 + EW_NAME_LEN);
 EW_PIN_OFF(ew_ev_dns_answer, name, 40);
 EW_PIN_SIZE(ew_lpm_key, 20);
+EW_PIN_SIZE(ew_listener, 48);
 _Static_assert(EW_KSTAT_MAX >= EW_KSTATS_V0_COUNT, "ABI: kernel counters are append-only");
 
 /* Each event's first size fits its struct, and its struct fits a frame. */

@@ -49,24 +49,34 @@ struct {
 	__type(value, struct ew_udp_val);
 } ew_udp_flows SEC(".maps") __weak;
 
-/* Who owns a listening socket; the kernel clones it into each accepted one. */
+/*
+ * Owners of accepted sockets, without a per-socket allocation on the
+ * connection path: the owner of each listener by its cookie; the listener
+ * whose packet this CPU is processing (cgroup_skb/ingress runs on the
+ * listener just before the kernel creates the accepted socket, in the same
+ * softirq); and each accepted socket's owner's tgid, until it closes, so a
+ * different process closing it can be told.
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC | BPF_F_CLONE);
-	__type(key, int);
-	__type(value, struct ew_owner_val);
-} ew_owner_sk SEC(".maps") __weak;
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, struct ew_listener);
+} ew_listeners SEC(".maps") __weak;
 
-/* TCP sockets whose first payload is wanted: set at connect(), cleared once
- * taken. Socket-local storage dies with the socket, so nothing leaks. */
-#define EW_CAP_WANT 1
-#define EW_CAP_DONE 2
 struct {
-	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, __u8);
-} ew_capture_sk SEC(".maps") __weak;
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} ew_listener_now SEC(".maps") __weak;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u64);
+	__type(value, __u32);
+} ew_accepted SEC(".maps") __weak;
 
 /* Networks whose payloads need no inspection (loopback, the policy's
  * domestic networks): value 1. The policy's other networks are in with 0,

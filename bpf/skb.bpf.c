@@ -2,10 +2,13 @@
 /*
  * skb.bpf.c - cgroup_skb hooks: UDP bytes and packets per (socket, peer),
  * and the payloads that name peers: the first egress payload of a TCP
- * socket armed at connect() (ClientHello or HTTP request) and received DNS
+ * socket that connect()ed (ClientHello or HTTP request) and received DNS
  * responses. Packets run here in softirq context, so the socket cookie, not
- * the current pid, joins them to their flow. TCP costs one byte load and,
- * for sockets not armed, one socket-storage lookup.
+ * the current pid, joins them to their flow.
+ *
+ * Every packet of the host passes here, so a TCP packet that is not a
+ * socket's first data segment leaves after two field reads of the socket
+ * (bpf_tcp_sock): no byte loads, no map lookups.
  */
 #include "maps.bpf.h"
 
@@ -53,19 +56,12 @@ static __always_inline bool load_ip(struct __sk_buff *skb, struct pkt *p)
 	return false;
 }
 
-/* Only the protocol byte is loaded before deciding. */
-static __always_inline __u8 l4_proto(struct __sk_buff *skb)
+/* The packet's socket, when it is a full one (not a request or timewait socket). */
+static __always_inline struct bpf_sock *full_sock(struct __sk_buff *skb)
 {
-	__u8 proto;
+	struct bpf_sock *sk = skb->sk;
 
-	if (skb->protocol == bpf_htons(ETH_P_IP_K))
-		return bpf_skb_load_bytes(skb, offsetof(struct iphdr, protocol), &proto, 1) ? 0
-											    : proto;
-	if (skb->protocol == bpf_htons(ETH_P_IPV6_K))
-		return bpf_skb_load_bytes(skb, offsetof(struct ipv6hdr, nexthdr), &proto, 1)
-			   ? 0
-			   : proto;
-	return 0;
+	return sk ? bpf_sk_fullsock(sk) : NULL;
 }
 
 /* Copies up to EW_PAYLOAD_MAX bytes from @off into one ring-buffer event. */
@@ -98,31 +94,53 @@ static __always_inline void capture(struct __sk_buff *skb, __u16 type, __u32 off
 		ew_kstat_inc(EW_KSTAT_RB_FULL_PAYLOAD);
 }
 
-/* The first payload of a socket armed at connect(); later packets pay one lookup. */
-static __always_inline void first_payload(struct __sk_buff *skb)
+/*
+ * A socket's first data segment: the kernel counted it in data_segs_out just
+ * before this hook (__tcp_transmit_skb), and nothing but the SYN has been
+ * acknowledged yet. Retransmissions count again, so they never match.
+ */
+static __always_inline bool first_data_segment(struct __sk_buff *skb, struct bpf_tcp_sock *tp)
 {
-	struct bpf_sock *sk = skb->sk;
+	__u32 segs = skb->gso_segs ? skb->gso_segs : 1;
+
+	return tp->data_segs_out == segs && tp->bytes_acked <= 1;
+}
+
+/* Peers in the skip networks (loopback, the policy's domestic ones) are not inspected. */
+static __always_inline bool skipped(const __u8 daddr[16])
+{
+	struct ew_lpm_key key = {.prefixlen = 128};
+	__u8 *skip;
+
+	__builtin_memcpy(key.addr, daddr, 16);
+	skip = bpf_map_lookup_elem(&ew_skip_nets, &key);
+	if (skip && *skip) {
+		ew_kstat_inc(EW_KSTAT_PREFILTER_SKIP);
+		return true;
+	}
+	return false;
+}
+
+static __always_inline void first_payload(struct __sk_buff *skb, struct bpf_tcp_sock *tp)
+{
 	struct tcphdr tcp;
+	__u64 cookie;
 	struct pkt p;
 	__u32 off;
-	__u8 *st;
 
-	if (!sk)
+	if (!first_data_segment(skb, tp))
 		return;
-	sk = bpf_sk_fullsock(sk);
-	if (!sk)
-		return;
-	st = bpf_sk_storage_get(&ew_capture_sk, sk, 0, 0);
-	if (!st || *st != EW_CAP_WANT)
+	/* An accepted socket's first data is the server's answer: no peer name in it. */
+	cookie = bpf_get_socket_cookie(skb);
+	if (bpf_map_lookup_elem(&ew_accepted, &cookie))
 		return;
 	if (!load_ip(skb, &p) || p.proto != IPPROTO_TCP)
 		return;
 	if (bpf_skb_load_bytes(skb, p.l4off, &tcp, sizeof(tcp)))
 		return;
 	off = p.l4off + tcp.doff * 4;
-	if (skb->len <= off)
-		return; /* SYN, bare ACK: wait for data */
-	*st = EW_CAP_DONE;
+	if (skb->len <= off || skipped(p.daddr))
+		return;
 	capture(skb, EW_EV_TCP_PAYLOAD, off, skb->len - off, p.daddr, bpf_ntohs(tcp.dest));
 }
 
@@ -184,19 +202,46 @@ static __always_inline void on_udp(struct __sk_buff *skb, bool egress)
 SEC("cgroup_skb/egress")
 int ew_skb_egress(struct __sk_buff *skb)
 {
-	__u8 proto = l4_proto(skb);
+	struct bpf_sock *sk = skb->sk;
+	struct bpf_tcp_sock *tp;
 
-	if (proto == IPPROTO_UDP)
+	if (!sk)
+		return 1;
+	/* One helper call decides a TCP packet: most packets are. */
+	tp = bpf_tcp_sock(sk);
+	if (tp) {
+		if (ew_capture_names)
+			first_payload(skb, tp);
+		return 1;
+	}
+	sk = bpf_sk_fullsock(sk);
+	if (sk && sk->protocol == IPPROTO_UDP)
 		on_udp(skb, true);
-	else if (proto == IPPROTO_TCP && ew_capture_names)
-		first_payload(skb);
 	return 1;
+}
+
+/* This CPU is about to hand the packet to a listener: tcp.bpf.c's accept reads it. */
+static __always_inline void note_listener(struct __sk_buff *skb)
+{
+	__u32 zero = 0;
+	__u64 *now = bpf_map_lookup_elem(&ew_listener_now, &zero);
+
+	if (now)
+		*now = bpf_get_socket_cookie(skb);
 }
 
 SEC("cgroup_skb/ingress")
 int ew_skb_ingress(struct __sk_buff *skb)
 {
-	if (l4_proto(skb) == IPPROTO_UDP)
+	struct bpf_sock *sk = full_sock(skb);
+
+	if (!sk)
+		return 1;
+	if (sk->protocol == IPPROTO_TCP) {
+		if (ew_track_owners && sk->state == BPF_TCP_LISTEN)
+			note_listener(skb);
+	} else if (sk->protocol == IPPROTO_UDP) {
 		on_udp(skb, false);
+	}
 	return 1;
 }

@@ -53,27 +53,6 @@ static __always_inline void emit(struct bpf_sock_addr *ctx, __u16 type, __u8 pro
 	ew_submit(ev);
 }
 
-/*
- * Marks a TCP socket so cgroup_skb/egress takes its first payload (the
- * ClientHello or the HTTP request) for the peer's name. Peers in the skip
- * networks are decided here, once per connection, not per packet.
- */
-static __always_inline void arm_capture(struct bpf_sock_addr *ctx, const __u8 raddr[16])
-{
-	struct ew_lpm_key key = {.prefixlen = 128};
-	__u8 *st, *skip;
-
-	__builtin_memcpy(key.addr, raddr, 16);
-	skip = bpf_map_lookup_elem(&ew_skip_nets, &key);
-	if (skip && *skip) {
-		ew_kstat_inc(EW_KSTAT_PREFILTER_SKIP);
-		return;
-	}
-	st = bpf_sk_storage_get(&ew_capture_sk, ctx->sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
-	if (st && *st == 0)
-		*st = EW_CAP_WANT;
-}
-
 static __always_inline int on_connect(struct bpf_sock_addr *ctx, bool v6)
 {
 	__u8 raddr[16];
@@ -85,8 +64,6 @@ static __always_inline int on_connect(struct bpf_sock_addr *ctx, bool v6)
 	if (!proto)
 		return 1;
 	read_raddr(ctx, v6, raddr);
-	if (ew_capture_names && proto == EW_IPPROTO_TCP)
-		arm_capture(ctx, raddr);
 	emit(ctx, EW_EV_CONNECT, proto, bpf_get_socket_cookie(ctx), raddr,
 	     bpf_ntohs((__u16)ctx->user_port));
 	return 1;

@@ -388,8 +388,8 @@ struct ew_flow *ew_flows_find_tcp(struct ew_flows *t, uint64_t cookie)
  * (a pre-forking server's worker, not the parent that listened): it wins over
  * the listener.
  */
-struct ew_flow *ew_flows_accept_owner(struct ew_flows *t, const struct ew_ev_accept_owner *ev,
-				      struct ew_proc *proc)
+struct ew_flow *ew_flows_owner(struct ew_flows *t, uint64_t cookie, const struct ew_task *task,
+			       uint8_t how, struct ew_proc *proc)
 {
 	static const uint8_t attr[EW_OWNER_HOW_MAX] = {
 	    [EW_OWNER_ACCEPT] = EW_ATTR_ACCEPT,
@@ -397,15 +397,14 @@ struct ew_flow *ew_flows_accept_owner(struct ew_flows *t, const struct ew_ev_acc
 	    [EW_OWNER_SCAN] = EW_ATTR_LISTENER_SCAN,
 	    [EW_OWNER_CLOSER] = EW_ATTR_CLOSER,
 	};
-	struct ew_flow *f = lookup(t, ev->cookie, zero16, 0, EW_IPPROTO_TCP);
+	struct ew_flow *f = lookup(t, cookie, zero16, 0, EW_IPPROTO_TCP);
 
-	if (!f || ev->how >= EW_OWNER_HOW_MAX)
+	if (!f || how >= EW_OWNER_HOW_MAX)
 		return NULL;
-	if (f->have_task &&
-	    !(ev->how == EW_OWNER_CLOSER &&
-	      (f->attribution == EW_ATTR_LISTENER || f->attribution == EW_ATTR_LISTENER_SCAN)))
+	if (f->have_task && !(how == EW_OWNER_CLOSER && (f->attribution == EW_ATTR_LISTENER ||
+							 f->attribution == EW_ATTR_LISTENER_SCAN)))
 		return NULL;
-	set_owner(f, &ev->task, proc, attr[ev->how]);
+	set_owner(f, task, proc, attr[how]);
 	return f;
 }
 

@@ -98,9 +98,12 @@ void ew_flows_free(struct ew_flows *t);
 /** ew_flows_sock_addr() - Return: the flow the event names, NULL when it made none. */
 struct ew_flow *ew_flows_sock_addr(struct ew_flows *t, const struct ew_ev_sock_addr *ev,
 				   struct ew_proc *proc);
-/** ew_flows_accept_owner() - Return: the flow whose owner it named, NULL when none. */
-struct ew_flow *ew_flows_accept_owner(struct ew_flows *t, const struct ew_ev_accept_owner *ev,
-				      struct ew_proc *proc);
+/**
+ * ew_flows_owner() - @task owns accepted socket @cookie, found as @how
+ * (enum ew_owner_how). Return: the flow whose owner it named, NULL when none.
+ */
+struct ew_flow *ew_flows_owner(struct ew_flows *t, uint64_t cookie, const struct ew_task *task,
+			       uint8_t how, struct ew_proc *proc);
 void ew_flows_tcp(struct ew_flows *t, const struct ew_ev_tcp *ev);
 void ew_flows_udp_count(struct ew_flows *t, const struct ew_ev_udp_count *ev);
 /** ew_flows_find_tcp() - the open TCP flow of socket @cookie, or NULL. */

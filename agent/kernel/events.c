@@ -115,6 +115,11 @@ static int on_sample(void *ctx, void *data, size_t len)
 			if (len == sizeof(struct ew_ev_accept_owner))
 				resolve(e, h, &((const struct ew_ev_accept_owner *)data)->task);
 			break;
+		case EW_EV_TCP_ACCEPT:
+			if (len == sizeof(struct ew_ev_tcp_accept) &&
+			    ((const struct ew_ev_tcp_accept *)data)->owner.tgid)
+				resolve(e, h, &((const struct ew_ev_tcp_accept *)data)->owner);
+			break;
 		}
 	}
 	ew_pipeline_feed(e->p, data, len);

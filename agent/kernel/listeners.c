@@ -7,11 +7,11 @@
  * Once at start, this finds every listening TCP socket of every network
  * namespace (/proc/PID/net/tcp{,6} of one process per namespace), the
  * processes that hold it (/proc/PID/fd), takes a copy of the socket with
- * pidfd_getfd() and writes its owner into the socket's storage, from which
- * the kernel copies it into every socket accepted later. When a parent and
- * its pre-forked workers all hold the socket, the parent (the holder whose
- * parent does not hold it) is the owner; a worker that closes an accepted
- * socket is reported as its owner then.
+ * pidfd_getfd() for its cookie, and writes its owner into ew_listeners, where
+ * the kernel finds it for every socket accepted later. When a parent and its
+ * pre-forked workers all hold the socket, the parent (the holder whose parent
+ * does not hold it) is the owner; a worker that closes an accepted socket is
+ * reported as its owner then.
  */
 #include "kernel/listeners.h"
 
@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -38,8 +39,15 @@ struct holder {
 	int fd;
 };
 
+/* A listening socket as its namespace's table shows it. */
+struct listen_sock {
+	unsigned long ino;
+	unsigned long netns;
+	unsigned int port;
+};
+
 struct scan {
-	unsigned long *inos; /* listening sockets' inodes, sorted once collected */
+	struct listen_sock *inos; /* sorted by inode once collected */
 	size_t n_inos, cap_inos;
 	unsigned long *netns; /* namespaces already read */
 	size_t n_netns, cap_netns;
@@ -72,11 +80,11 @@ static bool seen_netns(struct scan *s, unsigned long ino)
 	return false;
 }
 
-/* The listening sockets' inodes from one /proc/PID/net/tcp or tcp6. */
-static void read_table(struct scan *s, const char *path)
+/* The listening sockets from one /proc/PID/net/tcp or tcp6. */
+static void read_table(struct scan *s, const char *path, unsigned long netns)
 {
+	unsigned int st, port;
 	unsigned long ino;
-	unsigned int st;
 	char line[512];
 	FILE *f = fopen(path, "re");
 
@@ -87,12 +95,14 @@ static void read_table(struct scan *s, const char *path)
 		return;
 	}
 	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%*d: %*s %*s %x %*s %*s %*s %*u %*u %lu", &st, &ino) != 2 ||
+		if (sscanf(line, "%*d: %*[0-9A-Fa-f]:%x %*s %x %*s %*s %*s %*u %*u %lu", &port, &st,
+			   &ino) != 3 ||
 		    st != TCP_LISTEN_HEX || !ino)
 			continue;
 		if (grow((void **)&s->inos, &s->cap_inos, s->n_inos, sizeof(*s->inos)))
 			break;
-		s->inos[s->n_inos++] = ino;
+		s->inos[s->n_inos++] =
+		    (struct listen_sock){.ino = ino, .netns = netns, .port = port};
 	}
 	fclose(f);
 }
@@ -107,13 +117,14 @@ static int per_netns(int pid, void *arg)
 	if (stat(path, &st) || seen_netns(s, (unsigned long)st.st_ino))
 		return 0;
 	snprintf(path, sizeof(path), "/proc/%d/net/tcp", pid);
-	read_table(s, path);
+	read_table(s, path, (unsigned long)st.st_ino);
 	snprintf(path, sizeof(path), "/proc/%d/net/tcp6", pid);
-	read_table(s, path);
+	read_table(s, path, (unsigned long)st.st_ino);
 	return 0;
 }
 
-static int cmp_ulong(const void *a, const void *b)
+/* Both a struct listen_sock and a bare inode begin with the inode. */
+static int cmp_ino(const void *a, const void *b)
 {
 	unsigned long x = *(const unsigned long *)a, y = *(const unsigned long *)b;
 
@@ -143,7 +154,7 @@ static int per_fds(int pid, void *arg)
 			continue;
 		link[n] = '\0';
 		if (sscanf(link, "socket:[%lu]", &ino) != 1 ||
-		    !bsearch(&ino, s->inos, s->n_inos, sizeof(*s->inos), cmp_ulong))
+		    !bsearch(&ino, s->inos, s->n_inos, sizeof(*s->inos), cmp_ino))
 			continue;
 		if (grow((void **)&s->h, &s->cap_h, s->n_h, sizeof(*s->h)))
 			break;
@@ -163,10 +174,14 @@ static int cmp_holder(const void *a, const void *b)
 }
 
 /* Write @h's process as the owner of its socket. Return: 1 written, 0 not, -errno. */
-static int stamp(int map_fd, const struct holder *h, const struct ew_ev_exec *ev)
+static int stamp(struct scan *s, int map_fd, const struct holder *h, const struct ew_ev_exec *ev)
 {
-	struct ew_owner_val val = {.how = EW_OWNER_SCAN};
+	const struct listen_sock *ls =
+	    bsearch(&h->ino, s->inos, s->n_inos, sizeof(*s->inos), cmp_ino);
+	struct ew_listener val = {.how = EW_OWNER_SCAN};
+	socklen_t len = sizeof(uint64_t);
 	int pidfd, sfd, rc = 0;
+	uint64_t cookie;
 
 	pidfd = (int)syscall(SYS_pidfd_open, h->pid, 0);
 	if (pidfd < 0)
@@ -178,8 +193,12 @@ static int stamp(int map_fd, const struct holder *h, const struct ew_ev_exec *ev
 		return rc;
 	}
 	val.task = ev->task;
+	val.netns = (uint32_t)ls->netns;
+	val.lport = (uint16_t)ls->port;
 	/* NOEXIST: a listen() since the programs were attached named it already. */
-	if (bpf_map_update_elem(map_fd, &sfd, &val, BPF_NOEXIST) == 0)
+	if (getsockopt(sfd, SOL_SOCKET, SO_COOKIE, &cookie, &len))
+		rc = -errno;
+	else if (bpf_map_update_elem(map_fd, &cookie, &val, BPF_NOEXIST) == 0)
 		rc = 1;
 	else if (errno != EEXIST)
 		rc = -errno;
@@ -217,7 +236,7 @@ int ew_listeners_scan(int map_fd, const char *cgroup2)
 		return map_fd < 0 ? 0 : -ENOMEM;
 	}
 	ew_procfs_foreach_pid("/proc", per_netns, &s);
-	qsort(s.inos, s.n_inos, sizeof(*s.inos), cmp_ulong);
+	qsort(s.inos, s.n_inos, sizeof(*s.inos), cmp_ino);
 	if (s.n_inos)
 		ew_procfs_foreach_pid("/proc", per_fds, &s);
 	qsort(s.h, s.n_h, sizeof(*s.h), cmp_holder);
@@ -230,7 +249,7 @@ int ew_listeners_scan(int map_fd, const char *cgroup2)
 		h = first_holder(&s, i, end, ev);
 		if (!h)
 			continue;
-		rc = stamp(map_fd, h, ev);
+		rc = stamp(&s, map_fd, h, ev);
 		if (rc > 0)
 			stamped++;
 		else if (rc < 0) {

@@ -6,7 +6,7 @@
 /**
  * ew_listeners_scan() - write an owner (EW_OWNER_SCAN) for every listening
  * TCP socket, in every network namespace, that has none in @map_fd.
- * @map_fd: the owner storage (ew_loader_owner_map_fd()); -1: nothing to do
+ * @map_fd: the listeners' owners (ew_loader_listeners_map_fd()); -1: nothing to do
  * @cgroup2: the cgroup v2 mount, for the owners' cgroup ids
  * Return: owners written, or -errno.
  */

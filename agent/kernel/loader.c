@@ -39,7 +39,8 @@ static bool wanted(const struct ew_hook_desc *h, const struct ew_loader_opts *o)
 	case EW_HOOK_UDP:
 		return o->enable_udp;
 	case EW_HOOK_SKB:
-		return o->enable_udp || o->enable_names;
+		/* ingress also tells accepts which listener they came from */
+		return o->enable_udp || o->enable_names || o->enable_accept;
 	case EW_HOOK_PROC:
 		return o->enable_proc;
 	default:
@@ -251,9 +252,9 @@ int ew_loader_ringbuf_fd(const struct ew_loader *l)
 	return bpf_map__fd(l->skel->maps.ew_events);
 }
 
-int ew_loader_owner_map_fd(const struct ew_loader *l)
+int ew_loader_listeners_map_fd(const struct ew_loader *l)
 {
-	return bpf_map__fd(l->skel->maps.ew_owner_sk);
+	return bpf_map__fd(l->skel->maps.ew_listeners);
 }
 
 int ew_loader_udp_map_fd(const struct ew_loader *l)

@@ -42,8 +42,8 @@ int ew_loader_open(const struct ew_loader_opts *o, struct ew_loader **out);
 
 int ew_loader_ringbuf_fd(const struct ew_loader *l);
 int ew_loader_udp_map_fd(const struct ew_loader *l);
-/* The socket storage of listeners' owners (struct ew_owner_val), keyed by socket fd. */
-int ew_loader_owner_map_fd(const struct ew_loader *l);
+/* Owners of listening sockets (struct ew_listener), by socket cookie. */
+int ew_loader_listeners_map_fd(const struct ew_loader *l);
 
 /* Sums the per-CPU ew_stats array into @out. Return: 0 or -errno. */
 int ew_loader_read_kstats(const struct ew_loader *l, __u64 out[EW_KSTAT_MAX]);

@@ -46,8 +46,11 @@ const struct ew_hook_desc ew_hooks[] = {
      "UDP bytes sent per socket; first TCP payload (TLS SNI, HTTP Host)",
      "UDP flows have no outbound byte counts; no names from SNI or HTTP Host", EW_HOOK_SKB, false,
      true},
-    {"ew_skb_ingress", "cgroup_skb/ingress", "UDP bytes received per socket; DNS answers",
-     "UDP flows have no inbound byte counts; no names from DNS", EW_HOOK_SKB, false, true},
+    {"ew_skb_ingress", "cgroup_skb/ingress",
+     "UDP bytes received per socket; DNS answers; the listener of each accepted TCP socket",
+     "UDP flows have no inbound byte counts; no names from DNS; accepted TCP flows are tied to "
+     "their process only when it closes them",
+     EW_HOOK_SKB, false, true},
     {"ew_exec", "tp_btf/sched_process_exec", "exe, args, cgroup of new programs",
      "short-lived processes are named from /proc only, if at all", EW_HOOK_PROC, false, false},
     {"ew_fork", "tp_btf/sched_process_fork", "parent of new processes",
@@ -139,6 +142,8 @@ int ew_probe_hook(const struct ew_hook_desc *h, int cgroup_fd, char *reason, siz
 	bpf_map__set_max_entries(skel->maps.ew_events, 4096);
 	bpf_map__set_max_entries(skel->maps.ew_udp_flows, 64);
 	bpf_map__set_max_entries(skel->maps.ew_udp_seen, 64);
+	bpf_map__set_max_entries(skel->maps.ew_listeners, 64);
+	bpf_map__set_max_entries(skel->maps.ew_accepted, 64);
 	p = bpf_object__find_program_by_name(skel->obj, h->prog);
 	if (!p) {
 		err = -ENOENT;

@@ -207,7 +207,7 @@ static int start(const struct ew_runtime_opts *o, struct live *l)
 	ew_events_tick(l->pipe);
 	rc = ew_events_scan_procs(l->events);
 	if (in->cfg.hook_accept)
-		ew_listeners_scan(ew_loader_owner_map_fd(l->loader),
+		ew_listeners_scan(ew_loader_listeners_map_fd(l->loader),
 				  ew_loader_cgroup2_path(l->loader));
 	ew_info("running: %d processes known, records in %s/records", rc < 0 ? 0 : rc,
 		in->cfg.data_dir);

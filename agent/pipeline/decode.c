@@ -79,6 +79,10 @@ static int sanitize(union ew_event *e)
 			return EW_DEC_FIELD;
 		return check_family(e->sa.family);
 	case EW_EV_TCP_ACCEPT:
+		terminate(e->acc.owner.comm, sizeof(e->acc.owner.comm));
+		if (e->acc.how >= EW_OWNER_HOW_MAX)
+			return EW_DEC_FIELD;
+		return check_family(e->tcp.family);
 	case EW_EV_TCP_CLOSE:
 	case EW_EV_TCP_COUNT:
 		return check_family(e->tcp.family);

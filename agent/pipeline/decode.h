@@ -15,6 +15,7 @@ union ew_event {
 	struct ew_event_hdr h;
 	struct ew_ev_sock_addr sa;
 	struct ew_ev_tcp tcp;
+	struct ew_ev_tcp_accept acc; /* begins with tcp */
 	struct ew_ev_accept_owner ao;
 	struct ew_ev_exec exec;
 	struct ew_ev_fork fork;

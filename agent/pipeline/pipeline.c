@@ -326,8 +326,14 @@ static struct ew_flow *core(struct ew_pipeline *p, union ew_event *ev)
 	case EW_EV_UDP_RECV:
 		return ew_flows_sock_addr(p->flows, &ev->sa, owner_proc(p, &ev->sa.task));
 	case EW_EV_ACCEPT_OWNER:
-		return ew_flows_accept_owner(p->flows, &ev->ao, owner_proc(p, &ev->ao.task));
+		return ew_flows_owner(p->flows, ev->ao.cookie, &ev->ao.task, ev->ao.how,
+				      owner_proc(p, &ev->ao.task));
 	case EW_EV_TCP_ACCEPT:
+		ew_flows_tcp(p->flows, &ev->tcp);
+		if (!ev->acc.owner.tgid)
+			break;
+		return ew_flows_owner(p->flows, ev->tcp.cookie, &ev->acc.owner, ev->acc.how,
+				      owner_proc(p, &ev->acc.owner));
 	case EW_EV_TCP_CLOSE:
 	case EW_EV_TCP_COUNT:
 		ew_flows_tcp(p->flows, &ev->tcp);

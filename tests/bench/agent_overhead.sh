@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# agent_overhead.sh - loopback connections/s without and with `egresswatch run`.
+# agent_overhead.sh - TCP connections/s without and with `egresswatch run`.
 #
 # Usage: agent_overhead.sh [EGRESSWATCH [BENCH_CONNECT]]
 #   (defaults: $EGRESSWATCH / $BENCH_CONNECT, else build/agent/egresswatch and
@@ -11,11 +11,16 @@
 #   NAMES_AB (1: the A runs have the agent with hooks.names off instead of no
 #   agent, so B/A is the cost of taking each connection's first payload; the
 #   connections go to 198.18.9.1, added to lo for the run, because loopback
-#   addresses are never inspected).
+#   addresses are never inspected),
+#   PEER (lo: client and server on loopback; veth: the server runs in a network
+#   namespace reached over a veth pair, host 198.18.200.1/24, peer
+#   198.18.200.2/24, so the connections cross a link and the agent sees both
+#   ends; the namespace and the veth are removed on exit).
 #
-# Runs A (no agent), B (agent on any CPU), A, [B' (agent on the bench's CPU), A]
-# so drift between runs shows; each B is compared with the mean of the A runs
-# around it. Needs root. Prints a last line starting with "RESULT ".
+# Runs A (no agent), B (agent on any CPU), A, B, A, [B' (agent on the bench's
+# CPU), A] so drift between runs shows; each B is compared with the mean of the
+# A runs around it (ratio_min/ratio_median: over the two B runs). Needs root.
+# Prints a last line starting with "RESULT ".
 set -u
 
 EW=${1:-${EGRESSWATCH:-build/agent/egresswatch}}
@@ -24,11 +29,28 @@ RUN_SECONDS=${RUN_SECONDS:-5}
 BENCH_CPU=${BENCH_CPU:-1}
 SAME_CORE=${SAME_CORE:-1}
 NAMES_AB=${NAMES_AB:-0}
+PEER=${PEER:-lo}
 ADDR=127.0.0.1
+LO_ADDR=
+HOST_ADDR=198.18.200.1
+NS=ewbench$$
+VETH=ewbv$$
 if [ "$NAMES_AB" = 1 ]; then
 	ADDR=198.18.9.1
+	LO_ADDR=$ADDR
 	SAME_CORE=0
 fi
+case $PEER in
+lo) ;;
+veth)
+	ADDR=198.18.200.2
+	LO_ADDR=
+	;;
+*)
+	echo "agent_overhead: PEER must be lo or veth, not '$PEER'" >&2
+	exit 2
+	;;
+esac
 
 if [ "$(id -u)" != 0 ]; then
 	echo "agent_overhead: needs root (loads eBPF programs); skipped"
@@ -44,13 +66,23 @@ done
 work=$(mktemp -d /tmp/ew-overhead-XXXXXX)
 data=$(mktemp -d /tmp/ew-overhead-data-XXXXXX)
 agent_pid=
+server_pid=
+netns_made=
 cleanup() {
+	if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
+		kill -TERM "$server_pid"
+		wait "$server_pid" 2>/dev/null
+	fi
 	if [ -n "$agent_pid" ] && kill -0 "$agent_pid" 2>/dev/null; then
 		kill -TERM "$agent_pid"
 		wait "$agent_pid" 2>/dev/null
 	fi
 	rm -rf "$work" "$data"
-	[ "$NAMES_AB" = 1 ] && ip addr del "$ADDR/32" dev lo 2>/dev/null
+	[ -n "$LO_ADDR" ] && ip addr del "$LO_ADDR/32" dev lo 2>/dev/null
+	if [ -n "$netns_made" ]; then
+		ip link del "$VETH" 2>/dev/null
+		ip netns del "$NS" 2>/dev/null
+	fi
 	return 0
 }
 trap cleanup EXIT
@@ -58,16 +90,70 @@ trap 'exit 130' INT TERM
 
 printf '{"report_interval": 60}\n' >"$work/config.json"
 printf '{"report_interval": 60, "hooks": {"names": false}}\n' >"$work/nonames.json"
-if [ "$NAMES_AB" = 1 ] && ! ip addr add "$ADDR/32" dev lo; then
-	echo "agent_overhead: cannot add $ADDR to lo" >&2
+if [ -n "$LO_ADDR" ] && ! ip addr add "$LO_ADDR/32" dev lo; then
+	echo "agent_overhead: cannot add $LO_ADDR to lo" >&2
 	exit 1
 fi
 
+# setup_peer: namespace $NS with $ADDR on eth0, the host's end $VETH with $HOST_ADDR.
+setup_peer() {
+	local used
+	used=$(ip -4 route show root "${HOST_ADDR%.*}.0/24")
+	if [ -n "$used" ]; then
+		echo "agent_overhead: ${HOST_ADDR%.*}.0/24 is already routed (another run?): $used" >&2
+		exit 1
+	fi
+	netns_made=1
+	if ! { ip netns add "$NS" &&
+		ip link add "$VETH" type veth peer name eth0 netns "$NS" &&
+		ip addr add "$HOST_ADDR/24" dev "$VETH" &&
+		ip link set "$VETH" up &&
+		ip netns exec "$NS" ip addr add "$ADDR/24" dev eth0 &&
+		ip netns exec "$NS" ip link set eth0 up &&
+		ip netns exec "$NS" ip link set lo up; }; then
+		echo "agent_overhead: cannot set up namespace $NS over $VETH" >&2
+		exit 1
+	fi
+}
+
+# start_server -> sets $server_pid, $port: bench_connect -S inside $NS.
+start_server() {
+	local i
+	: >"$work/server.out"
+	ip netns exec "$NS" "$BC" -S -a "$ADDR" -c "$BENCH_CPU" >"$work/server.out" 2>&1 &
+	server_pid=$!
+	for ((i = 0; i < 100; i++)); do
+		port=$(sed -n 's/^ready .*:\([0-9]*\)$/\1/p' "$work/server.out")
+		[ -n "$port" ] && return 0
+		if ! kill -0 "$server_pid" 2>/dev/null; then
+			break
+		fi
+		sleep 0.1
+	done
+	echo "agent_overhead: bench_connect -S in $NS did not get ready:" >&2
+	cat "$work/server.out" >&2
+	exit 1
+}
+
+stop_server() {
+	kill -TERM "$server_pid"
+	wait "$server_pid" 2>/dev/null
+	server_pid=
+}
+
 # run_bench LABEL -> sets $rate
 run_bench() {
-	local out
-	out=$("$BC" -t "$RUN_SECONDS" -c "$BENCH_CPU" -a "$ADDR")
-	if [ $? -ne 0 ]; then
+	local out st
+	if [ "$PEER" = veth ]; then
+		start_server
+		out=$("$BC" -C -t "$RUN_SECONDS" -c "$BENCH_CPU" -a "$ADDR" -p "$port")
+		st=$?
+		stop_server
+	else
+		out=$("$BC" -t "$RUN_SECONDS" -c "$BENCH_CPU" -a "$ADDR")
+		st=$?
+	fi
+	if [ $st -ne 0 ]; then
 		echo "agent_overhead: bench_connect failed: $out" >&2
 		exit 1
 	fi
@@ -124,34 +210,58 @@ run_a() {
 	fi
 }
 
-echo "bench_connect: ${RUN_SECONDS}s per run to $ADDR, client and server on CPU $BENCH_CPU"
+# pair_ratio B A_BEFORE A_AFTER -> B / mean(A_BEFORE, A_AFTER)
+pair_ratio() {
+	awk -v x="$1" -v a="$2" -v b="$3" 'BEGIN { printf "%.3f", x / ((a + b) / 2) }'
+}
+
+[ "$PEER" = veth ] && setup_peer
+if [ "$PEER" = veth ]; then
+	echo "bench_connect: ${RUN_SECONDS}s per run to $ADDR in namespace $NS over $VETH," \
+		"client and server on CPU $BENCH_CPU"
+else
+	echo "bench_connect: ${RUN_SECONDS}s per run to $ADDR, client and server on CPU $BENCH_CPU"
+fi
 run_a A1
 a1=$rate
 start_agent
-run_bench "B  agent running (any CPU)"
+run_bench "B1 agent running (any CPU)"
 b=$rate
 stop_agent
 b_flows=${flows:-0}
 run_a A2
 a2=$rate
+start_agent
+run_bench "B2 agent running (any CPU)"
+b2=$rate
+stop_agent
+b2_flows=${flows:-0}
+run_a A3
+a3=$rate
 bs=
 if [ "$SAME_CORE" = 1 ]; then
 	start_agent "$BENCH_CPU"
 	run_bench "B' agent pinned to CPU $BENCH_CPU"
 	bs=$rate
 	stop_agent
-	run_bench "A3 no agent"
-	a3=$rate
+	run_bench "A4 no agent"
+	a4=$rate
 fi
 
-ratio=$(awk -v a="$a1" -v b="$a2" -v x="$b" 'BEGIN { printf "%.3f", x / ((a + b) / 2) }')
+ratio=$(pair_ratio "$b" "$a1" "$a2")
+ratio_2=$(pair_ratio "$b2" "$a2" "$a3")
+rmin=$(awk -v a="$ratio" -v b="$ratio_2" 'BEGIN { printf "%.3f", a < b ? a : b }')
+rmed=$(awk -v a="$ratio" -v b="$ratio_2" 'BEGIN { printf "%.3f", (a + b) / 2 }')
 drift=$(awk -v a="$a1" -v b="$a2" 'BEGIN { printf "%.3f", b / a }')
-echo "with/without (B / mean(A1,A2)):    $ratio   (A2/A1 drift $drift; target >= 0.90)"
+echo "with/without (B1 / mean(A1,A2)):   $ratio   (A2/A1 drift $drift; target >= 0.90)"
+echo "with/without (B2 / mean(A2,A3)):   $ratio_2"
+echo "with/without: min $rmin, median $rmed"
 extra=
 if [ -n "$bs" ]; then
-	ratio_s=$(awk -v a="$a2" -v b="$a3" -v x="$bs" 'BEGIN { printf "%.3f", x / ((a + b) / 2) }')
-	echo "same core (B' / mean(A2,A3)):      $ratio_s"
-	extra=" same_core=$bs no_agent_3=$a3 ratio_same_core=$ratio_s"
+	ratio_s=$(pair_ratio "$bs" "$a3" "$a4")
+	echo "same core (B' / mean(A3,A4)):      $ratio_s"
+	extra=" same_core=$bs no_agent_4=$a4 ratio_same_core=$ratio_s"
 fi
 echo "RESULT no_agent_1=$a1 with_agent=$b no_agent_2=$a2 ratio=$ratio drift=$drift" \
-	"agent_flows=$b_flows$extra"
+	"agent_flows=$b_flows with_agent_2=$b2 no_agent_3=$a3 ratio_2=$ratio_2" \
+	"agent_flows_2=$b2_flows ratio_min=$rmin ratio_median=$rmed peer=$PEER$extra"

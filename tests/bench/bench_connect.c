@@ -7,9 +7,16 @@
  * (so TIME_WAIT stays on the server side, as in KERNEL-NOTES "Costs").
  * Both processes are pinned to one CPU unless -c -1.
  *
- *   bench_connect [-n COUNT | -t SECONDS] [-a ADDR] [-c CPU] [-W WARMUP]
+ *   bench_connect [-n COUNT | -t SECONDS] [-a ADDR] [-p PORT] [-c CPU] [-W WARMUP]
+ *   bench_connect -S [-a ADDR] [-p PORT] [-c CPU]
+ *   bench_connect -C -p PORT [-n COUNT | -t SECONDS] [-a ADDR] [-c CPU] [-W WARMUP]
  *
- * The last line printed starts with "RESULT ".
+ * -S is the server only (e.g. under `ip netns exec`): it listens on ADDR:PORT
+ * (PORT 0: any), prints "ready ADDR:PORT" and serves until killed. -C is the
+ * client only, to a -S server at ADDR:PORT. Without either, the server is
+ * forked and listens on ADDR:PORT (default: any port).
+ *
+ * The last line printed starts with "RESULT " (not in -S mode).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -100,10 +107,11 @@ int main(int argc, char **argv)
 	const char *addr = "127.0.0.1";
 	uint64_t count = 20000, warmup = 1000, done = 0, errors = 0;
 	double duration = 0, t0, t1;
-	int c, cpu = 1, ls, one_v = 1, last_err = 0;
-	pid_t server;
+	int c, cpu = 1, ls, one_v = 1, last_err = 0, port = 0;
+	bool server_only = false, client_only = false;
+	pid_t server = -1;
 
-	while ((c = getopt(argc, argv, "n:t:a:c:W:h")) != -1) {
+	while ((c = getopt(argc, argv, "n:t:a:p:c:W:SCh")) != -1) {
 		switch (c) {
 		case 'n':
 			count = strtoull(optarg, NULL, 0);
@@ -114,24 +122,43 @@ int main(int argc, char **argv)
 		case 'a':
 			addr = optarg;
 			break;
+		case 'p':
+			port = atoi(optarg);
+			break;
 		case 'c':
 			cpu = atoi(optarg);
 			break;
 		case 'W':
 			warmup = strtoull(optarg, NULL, 0);
 			break;
+		case 'S':
+			server_only = true;
+			break;
+		case 'C':
+			client_only = true;
+			break;
 		default:
-			fputs("Usage: bench_connect [-n COUNT | -t SECONDS] [-a ADDR] [-c CPU|-1] "
-			      "[-W WARMUP]\n",
+			fputs("Usage: bench_connect [-S | -C] [-n COUNT | -t SECONDS] [-a ADDR] "
+			      "[-p PORT] [-c CPU|-1] [-W WARMUP]\n",
 			      stderr);
 			return c == 'h' ? 0 : 2;
 		}
+	}
+	if ((server_only && client_only) || (client_only && port <= 0) || port < 0 ||
+	    port > 65535) {
+		fputs("bench_connect: -S and -C exclude each other; -C needs -p PORT\n", stderr);
+		return 2;
 	}
 	if (cpu >= sysconf(_SC_NPROCESSORS_ONLN))
 		cpu = (int)sysconf(_SC_NPROCESSORS_ONLN) - 1;
 	if (inet_pton(AF_INET, addr, &sa.sin_addr) != 1) {
 		fprintf(stderr, "bench_connect: bad IPv4 address %s\n", addr);
 		return 2;
+	}
+	sa.sin_port = htons((uint16_t)port);
+	if (client_only) {
+		pin(cpu);
+		goto client;
 	}
 	ls = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one_v, sizeof(one_v));
@@ -141,6 +168,11 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	pin(cpu);
+	if (server_only) {
+		printf("ready %s:%u\n", addr, ntohs(sa.sin_port));
+		fflush(stdout);
+		serve(ls);
+	}
 	server = fork();
 	if (server < 0) {
 		perror("bench_connect: fork");
@@ -150,6 +182,7 @@ int main(int argc, char **argv)
 		serve(ls);
 	close(ls);
 
+client:
 	for (uint64_t i = 0; i < warmup; i++)
 		one(&sa);
 	t0 = now_s();
@@ -170,8 +203,10 @@ int main(int argc, char **argv)
 		done++;
 	}
 	t1 = now_s();
-	kill(server, SIGKILL);
-	waitpid(server, NULL, 0);
+	if (server > 0) {
+		kill(server, SIGKILL);
+		waitpid(server, NULL, 0);
+	}
 
 	printf("connections:     %llu in %.3f s to %s:%u (cpu %d), %llu failed%s%s\n",
 	       (unsigned long long)done, t1 - t0, addr, ntohs(sa.sin_port), cpu,

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "flow/flow.h"
+#include "pipeline/eval.h"
 #include "synth.h"
 
 #define S      1000000000ull
@@ -85,6 +86,35 @@ Test(flow, tcp_connect_close_one_final_record)
 	cr_assert_eq(ew_flows_stats(t)->open, 0);
 }
 
+/* The listener names the owner; the closer (a pre-forked worker) replaces it; a
+ * second closer does not, nor does anything replace an owner from accept(). */
+Test(flow, closer_replaces_the_listener_only)
+{
+	struct ew_ev_tcp a =
+	    synth_tcp(EW_EV_TCP_ACCEPT, 1 * S, 9, local, 8080, peer, 5555, 0, 0, 0);
+	struct ew_ev_tcp b =
+	    synth_tcp(EW_EV_TCP_ACCEPT, 1 * S, 10, local, 8080, peer, 5556, 0, 0, 0);
+	struct ew_task parent = {.tgid = 100}, worker = {.tgid = 101}, other = {.tgid = 102};
+
+	ew_flows_tcp(t, &a);
+	ew_flows_tcp(t, &b);
+	cr_assert_not_null(ew_flows_owner(t, 9, &parent, EW_OWNER_LISTENER, NULL));
+	cr_assert_not_null(ew_flows_owner(t, 9, &worker, EW_OWNER_CLOSER, NULL));
+	cr_assert_null(ew_flows_owner(t, 9, &other, EW_OWNER_CLOSER, NULL), "the closer stays");
+	cr_assert_not_null(ew_flows_owner(t, 10, &parent, EW_OWNER_ACCEPT, NULL));
+	cr_assert_null(ew_flows_owner(t, 10, &worker, EW_OWNER_CLOSER, NULL), "accept() stays");
+	cr_assert_null(ew_flows_owner(t, 11, &worker, EW_OWNER_LISTENER, NULL), "no such flow");
+	cr_assert_null(ew_flows_owner(t, 9, &worker, EW_OWNER_HOW_MAX, NULL), "no such way");
+	ew_flows_flush(t, 2 * S);
+	cr_assert_eq(nrec, 2);
+	for (int i = 0; i < 2; i++) {
+		bool nine = recs[i].cookie == 9;
+
+		cr_assert_eq(recs[i].task.tgid, nine ? 101u : 100u);
+		cr_assert_eq(recs[i].attribution, nine ? EW_ATTR_CLOSER : EW_ATTR_ACCEPT);
+	}
+}
+
 Test(flow, accepted_connection_gets_its_owner)
 {
 	struct ew_ev_tcp a =
@@ -96,11 +126,12 @@ Test(flow, accepted_connection_gets_its_owner)
 	ew_flows_tcp(t, &a);
 	o.cookie = 9;
 	o.task.tgid = 42;
-	ew_flows_accept_owner(t, &o, NULL);
+	ew_flows_owner(t, o.cookie, &o.task, o.how, NULL);
 	ew_flows_tcp(t, &x);
 	cr_assert_eq(nrec, 1);
 	cr_assert_eq(recs[0].dir, EW_DIR_INGRESS);
 	cr_assert_eq(recs[0].task.tgid, 42);
+	cr_assert_eq(recs[0].attribution, EW_ATTR_ACCEPT);
 	cr_assert_eq(recs[0].bytes_out, 299);
 	cr_assert_eq(recs[0].bytes_in, 100);
 }
