@@ -1,5 +1,6 @@
 """Shared harness for the integration tests: root and BPF checks, a test host
 in a network namespace over veth, the agent as a subprocess, its records."""
+import atexit
 import glob
 import gzip
 import ipaddress
@@ -38,6 +39,25 @@ def require_bpf(what="this test"):
         sys.exit(1)
     print("SKIP: " + msg, file=sys.stderr)
     sys.exit(SKIP)
+
+
+_public = None
+
+
+def public_copy(path):
+    """PATH copied where every user can read and run it: a test that runs a
+    program as another user (nobody) must work from a checkout other users
+    cannot read, such as a clone in root's home."""
+    global _public
+    if _public is None:
+        _public = tempfile.mkdtemp(prefix="ewpub-")
+        os.chmod(_public, 0o755)
+        atexit.register(shutil.rmtree, _public, True)
+    dst = os.path.join(_public, os.path.basename(path))
+    if not os.path.exists(dst):
+        shutil.copy(path, dst)
+        os.chmod(dst, 0o755)
+    return dst
 
 
 def sh(*cmd, check=True, **kw):

@@ -65,7 +65,7 @@ def main():
                         "--data-binary", "@" + body, "http://%s:8080/upload" % T.PEER4)
             curl_port = int(curl.stdout)
             # 2. python3 over IPv6, as user nobody.
-            py6 = T.sh("runuser", "-u", "nobody", "--", PY, PEER, "client", T.PEER6, "8081",
+            py6 = T.sh("runuser", "-u", "nobody", "--", PY, T.public_copy(PEER), "client", T.PEER6, "8081",
                        "--size", "5000")
             py6 = json.loads(py6.stdout)
             # 3. IPv4 peer through an AF_INET6 socket (v4-mapped).
