@@ -9,7 +9,8 @@
 #include "util/addr.h"
 
 #define OWNER_SLOTS 16384 /* UDP socket owners, direct-mapped: a cache, not a table */
-#define SLAB_FLOWS  1024  /* flows are allocated in blocks: no per-flow malloc header */
+#define SLAB_SHIFT  10	  /* flows are allocated in blocks: no per-flow malloc header */
+#define SLAB_FLOWS  (1u << SLAB_SHIFT)
 
 struct owner {
 	uint64_t cookie;
@@ -19,9 +20,12 @@ struct owner {
 	uint16_t connected_port;
 };
 
+/* Flows refer to each other by 1-based 32-bit references (0: none), not pointers. */
+typedef uint32_t ref_t;
+
 struct ew_flows {
 	struct ew_flow_opts o;
-	struct ew_flow **buckets;
+	ref_t *buckets;
 	uint64_t mask;
 	/*
 	 * Three queues so a tick touches only the flows that are due: activity
@@ -29,13 +33,11 @@ struct ew_flows {
 	 * records; a flow moves to the tail each time it is reported).
 	 */
 	struct ew_list {
-		struct ew_flow *head, *tail;
+		ref_t head, tail;
 	} act[2], rep;
-	struct ew_flow *free_list;
-	struct slab {
-		struct slab *next;
-		char flows[]; /* SLAB_FLOWS of stride bytes */
-	} * slabs;
+	ref_t free_list;
+	char **slabs; /* each SLAB_FLOWS flows of stride bytes */
+	size_t n_slabs;
 	size_t stride; /* a flow and its stages' bytes, 8-aligned */
 	struct owner *owners;
 	uint64_t seed;
@@ -78,7 +80,7 @@ struct ew_flows *ew_flows_new(const struct ew_flow_opts *o)
 		return NULL;
 	}
 	t->mask = n - 1;
-	t->stride = (sizeof(struct ew_flow) + o->ext_bytes + 7) & ~(size_t)7;
+	t->stride = (offsetof(struct ew_flow, ext) + o->ext_bytes + 7) & ~(size_t)7;
 	for (const char *s = o->boot_id; s && *s; s++)
 		t->seed = mix64(t->seed ^ (uint8_t)*s);
 	return t;
@@ -89,6 +91,15 @@ const struct ew_flow_stats *ew_flows_stats(const struct ew_flows *t)
 	return &t->st;
 }
 
+static inline struct ew_flow *at(const struct ew_flows *t, ref_t r)
+{
+	if (!r)
+		return NULL;
+	r--;
+	return (struct ew_flow *)(t->slabs[r >> SLAB_SHIFT] +
+				  (size_t)(r & (SLAB_FLOWS - 1)) * t->stride);
+}
+
 enum { ACT, REP };
 
 static struct ew_link *link_of(struct ew_flow *f, int which)
@@ -96,7 +107,7 @@ static struct ew_link *link_of(struct ew_flow *f, int which)
 	return which == ACT ? &f->act : &f->rep;
 }
 
-static struct ew_list *list_of(struct ew_flows *t, struct ew_flow *f, int which)
+static struct ew_list *list_of(struct ew_flows *t, const struct ew_flow *f, int which)
 {
 	return which == ACT ? &t->act[f->proto == EW_IPPROTO_UDP] : &t->rep;
 }
@@ -107,14 +118,14 @@ static void q_unlink(struct ew_flows *t, struct ew_flow *f, int which)
 	struct ew_list *q = list_of(t, f, which);
 
 	if (l->prev)
-		link_of(l->prev, which)->next = l->next;
+		link_of(at(t, l->prev), which)->next = l->next;
 	else
 		q->head = l->next;
 	if (l->next)
-		link_of(l->next, which)->prev = l->prev;
+		link_of(at(t, l->next), which)->prev = l->prev;
 	else
 		q->tail = l->prev;
-	l->prev = l->next = NULL;
+	l->prev = l->next = 0;
 }
 
 static void q_append(struct ew_flows *t, struct ew_flow *f, int which)
@@ -123,17 +134,17 @@ static void q_append(struct ew_flows *t, struct ew_flow *f, int which)
 	struct ew_list *q = list_of(t, f, which);
 
 	l->prev = q->tail;
-	l->next = NULL;
+	l->next = 0;
 	if (q->tail)
-		link_of(q->tail, which)->next = f;
+		link_of(at(t, q->tail), which)->next = f->self;
 	else
-		q->head = f;
-	q->tail = f;
+		q->head = f->self;
+	q->tail = f->self;
 }
 
 static void q_to_tail(struct ew_flows *t, struct ew_flow *f, int which)
 {
-	if (list_of(t, f, which)->tail != f) {
+	if (list_of(t, f, which)->tail != f->self) {
 		q_unlink(t, f, which);
 		q_append(t, f, which);
 	}
@@ -149,7 +160,7 @@ static void touch(struct ew_flows *t, struct ew_flow *f, uint64_t ts)
 /* The least recently active flow of either protocol: the one to evict. */
 static struct ew_flow *least_active(const struct ew_flows *t)
 {
-	struct ew_flow *a = t->act[0].head, *b = t->act[1].head;
+	struct ew_flow *a = at(t, t->act[0].head), *b = at(t, t->act[1].head);
 
 	if (!a || !b)
 		return a ? a : b;
@@ -169,15 +180,26 @@ static uint16_t key_port(const struct ew_flow *f)
 	return f->proto == EW_IPPROTO_UDP ? f->peer_port : 0;
 }
 
+static inline bool same_addr(const uint8_t a[16], const uint8_t b[16])
+{
+	uint64_t x[2], y[2];
+
+	memcpy(x, a, 16);
+	memcpy(y, b, 16);
+	return x[0] == y[0] && x[1] == y[1];
+}
+
 static struct ew_flow *lookup(struct ew_flows *t, uint64_t cookie, const uint8_t raddr[16],
 			      uint16_t rport, uint8_t proto)
 {
-	struct ew_flow *f = t->buckets[key_hash(cookie, raddr, rport) & t->mask];
+	struct ew_flow *f;
 
-	for (; f; f = f->hnext)
+	for (ref_t r = t->buckets[key_hash(cookie, raddr, rport) & t->mask]; r; r = f->hnext) {
+		f = at(t, r);
 		if (f->cookie == cookie && key_port(f) == rport && f->proto == proto &&
-		    memcmp(key_addr(f), raddr, 16) == 0)
+		    same_addr(key_addr(f), raddr))
 			return f;
+	}
 	return NULL;
 }
 
@@ -194,10 +216,10 @@ static void emit(struct ew_flows *t, struct ew_flow *f, enum ew_flow_end end, ui
 
 static void remove_flow(struct ew_flows *t, struct ew_flow *f)
 {
-	struct ew_flow **pp = &t->buckets[key_hash(f->cookie, key_addr(f), key_port(f)) & t->mask];
+	ref_t *pp = &t->buckets[key_hash(f->cookie, key_addr(f), key_port(f)) & t->mask];
 
-	for (; *pp; pp = &(*pp)->hnext) {
-		if (*pp == f) {
+	for (; *pp; pp = &at(t, *pp)->hnext) {
+		if (*pp == f->self) {
 			*pp = f->hnext;
 			break;
 		}
@@ -212,7 +234,7 @@ static void remove_flow(struct ew_flows *t, struct ew_flow *f)
 	ew_proc_unref(f->proc);
 	f->proc = NULL;
 	f->hnext = t->free_list;
-	t->free_list = f;
+	t->free_list = f->self;
 }
 
 static void end_flow(struct ew_flows *t, struct ew_flow *f, enum ew_flow_end why, uint64_t now)
@@ -224,7 +246,7 @@ static void end_flow(struct ew_flows *t, struct ew_flow *f, enum ew_flow_end why
 static struct ew_flow *create(struct ew_flows *t, uint64_t cookie, const uint8_t raddr[16],
 			      uint16_t rport, uint8_t proto, uint64_t ts)
 {
-	struct ew_flow **head;
+	ref_t *head, self;
 	struct ew_flow *f;
 
 	if (t->st.open >= t->o.max_flows && least_active(t)) {
@@ -232,24 +254,30 @@ static struct ew_flow *create(struct ew_flows *t, uint64_t cookie, const uint8_t
 		end_flow(t, least_active(t), EW_END_EVICTED, ts);
 	}
 	if (!t->free_list) {
-		struct slab *sl = malloc(sizeof(*sl) + SLAB_FLOWS * t->stride);
+		char *sl = malloc(SLAB_FLOWS * t->stride);
+		char **v = sl ? realloc(t->slabs, (t->n_slabs + 1) * sizeof(*v)) : NULL;
+		ref_t base = (ref_t)(t->n_slabs << SLAB_SHIFT);
 
-		if (!sl) {
+		if (!v) {
+			free(sl);
 			t->st.alloc_failures++;
 			return NULL;
 		}
-		sl->next = t->slabs;
-		t->slabs = sl;
+		t->slabs = v;
+		t->slabs[t->n_slabs++] = sl;
 		for (int i = SLAB_FLOWS - 1; i >= 0; i--) {
-			struct ew_flow *nf = (struct ew_flow *)(sl->flows + (size_t)i * t->stride);
+			struct ew_flow *nf = (struct ew_flow *)(sl + (size_t)i * t->stride);
 
+			nf->self = base + (ref_t)i + 1;
 			nf->hnext = t->free_list;
-			t->free_list = nf;
+			t->free_list = nf->self;
 		}
 	}
-	f = t->free_list;
+	f = at(t, t->free_list);
+	self = f->self;
 	t->free_list = f->hnext;
 	memset(f, 0, t->stride);
+	f->self = self;
 	f->cookie = cookie;
 	if (proto == EW_IPPROTO_UDP) {
 		memcpy(f->peer, raddr, 16);
@@ -259,7 +287,7 @@ static struct ew_flow *create(struct ew_flows *t, uint64_t cookie, const uint8_t
 	f->start_ns = f->last_ns = f->report_ns = ts;
 	head = &t->buckets[key_hash(cookie, raddr, rport) & t->mask];
 	f->hnext = *head;
-	*head = f;
+	*head = f->self;
 	q_append(t, f, ACT);
 	q_append(t, f, REP);
 	t->st.open++;
@@ -492,10 +520,10 @@ void ew_flows_udp_count(struct ew_flows *t, const struct ew_ev_udp_count *ev)
 
 void ew_flows_sweep_end(struct ew_flows *t, const struct ew_ev_sweep_end *ev)
 {
-	struct ew_flow *f = t->act[0].head, *next;
+	struct ew_flow *f = at(t, t->act[0].head), *next;
 
 	for (; f; f = next) {
-		next = f->act.next;
+		next = at(t, f->act.next);
 		if (f->start_ns < ev->started_ns && f->seen_ns < ev->started_ns) {
 			t->st.vanished++;
 			end_flow(t, f, EW_END_VANISHED, ev->h.ts_ns);
@@ -507,10 +535,11 @@ void ew_flows_tick(struct ew_flows *t, uint64_t now)
 {
 	struct ew_flow *f;
 
-	while ((f = t->act[1].head) && now > f->last_ns && now - f->last_ns >= t->o.udp_idle_ns)
+	while ((f = at(t, t->act[1].head)) && now > f->last_ns &&
+	       now - f->last_ns >= t->o.udp_idle_ns)
 		end_flow(t, f, EW_END_IDLE, f->last_ns);
 	/* Each report moves the flow to the tail, so this ends at the first one not due. */
-	while ((f = t->rep.head) && now > f->report_ns &&
+	while ((f = at(t, t->rep.head)) && now > f->report_ns &&
 	       now - f->report_ns >= t->o.report_interval_ns)
 		emit(t, f, EW_END_NONE, now);
 }
@@ -528,13 +557,10 @@ void ew_flows_free(struct ew_flows *t)
 	if (!t)
 		return;
 	while (t->rep.head)
-		remove_flow(t, t->rep.head);
-	while (t->slabs) {
-		struct slab *sl = t->slabs;
-
-		t->slabs = sl->next;
-		free(sl);
-	}
+		remove_flow(t, at(t, t->rep.head));
+	for (size_t i = 0; i < t->n_slabs; i++)
+		free(t->slabs[i]);
+	free(t->slabs);
 	if (t->owners)
 		for (size_t i = 0; i < OWNER_SLOTS; i++)
 			ew_proc_unref(t->owners[i].proc);

@@ -30,25 +30,18 @@ enum ew_flow_end {
 	EW_END_SHUTDOWN, /* the agent stopped */
 };
 
+/*
+ * 200 bytes with a stage's 4: a host with 100,000 connections holds 200,000
+ * of these (both ends), so the links are 32-bit references and the fields
+ * are ordered to leave no hole.
+ */
 struct ew_flow {
-	struct ew_flow *hnext;
+	uint32_t hnext, self; /* the table's references: 1-based, 0 none */
 	struct ew_link {
-		struct ew_flow *prev, *next;
+		uint32_t prev, next;
 	} act, rep; /* activity order per protocol; report order: oldest first */
 	/* key: the socket; UDP adds the peer (peer, peer_port) */
 	uint64_t cookie;
-	uint8_t proto;
-	/* what we know */
-	uint8_t dir;	/* enum ew_flow_dir */
-	uint8_t family; /* EW_AF_* on the wire (v4-mapped peers are IPv4) */
-	bool have_local;
-	bool have_task;
-	uint8_t end;	     /* enum ew_flow_end of the record being emitted */
-	uint8_t attribution; /* enum ew_attribution (pipeline/eval.h): how task was found */
-	uint8_t peer[16];
-	uint8_t local[16];
-	uint16_t peer_port;
-	uint16_t local_port;
 	uint64_t start_ns, last_ns, report_ns;
 	uint64_t bytes_out, bytes_in; /* payload so far */
 	uint64_t rep_out, rep_in;     /* at the previous record */
@@ -57,8 +50,21 @@ struct ew_flow {
 		uint64_t raw_in;  /* UDP */
 		uint64_t seen_ns; /* TCP: last reported by a counter sweep */
 	};
-	struct ew_task task;  /* from the hook that named the owner */
 	struct ew_proc *proc; /* a reference, or NULL */
+	struct ew_task task;  /* from the hook that named the owner */
+	uint8_t peer[16];
+	uint8_t local[16];
+	uint16_t peer_port;
+	uint16_t local_port;
+	uint8_t proto;
+	uint8_t dir;	/* enum ew_flow_dir */
+	uint8_t family; /* EW_AF_* on the wire (v4-mapped peers are IPv4) */
+	bool have_local;
+	bool have_task;
+	uint8_t end;	     /* enum ew_flow_end of the record being emitted */
+	uint8_t attribution; /* enum ew_attribution (pipeline/eval.h): how task was found */
+	uint8_t _pad;
+	uint32_t ext[]; /* the stages' bytes (ew_flow_ext()), 4-byte aligned */
 };
 
 /* Called for each record due; @now_ns is the record's time (boottime). */
@@ -83,7 +89,7 @@ struct ew_flow_opts {
 	uint64_t report_interval_ns;
 	uint64_t udp_idle_ns;
 	const char *boot_id; /* seeds flow ids */
-	size_t ext_bytes;    /* zeroed bytes after each flow, for the stages */
+	size_t ext_bytes;    /* zeroed bytes after each flow, for the stages; 4-byte aligned */
 	ew_flow_emit_fn emit;
 	ew_flow_free_fn free; /* may be NULL */
 	void *arg;
@@ -111,10 +117,10 @@ struct ew_flow *ew_flows_find_tcp(struct ew_flows *t, uint64_t cookie);
 /** ew_flows_id() - @f's flow id: the same in every record of the flow. */
 uint64_t ew_flows_id(const struct ew_flows *t, const struct ew_flow *f);
 
-/** ew_flow_ext() - the stages' bytes of @f at offset @off. */
+/** ew_flow_ext() - the stages' bytes of @f at offset @off (4-byte aligned). */
 static inline void *ew_flow_ext(const struct ew_flow *f, size_t off)
 {
-	return (char *)(f + 1) + off;
+	return (char *)f->ext + off;
 }
 void ew_flows_sweep_end(struct ew_flows *t, const struct ew_ev_sweep_end *ev);
 /** ew_flows_tick() - interim records and UDP idle ends, as of @now_ns. */

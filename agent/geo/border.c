@@ -2,18 +2,21 @@
 #include "geo/border.h"
 
 #include "util/addr.h"
+#include "util/str.h"
 
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* Runs for every record against every network: a few bytes, no memcmp() call. */
 static bool in_prefix(const uint8_t a[16], const uint8_t net[16], unsigned int prefix)
 {
 	unsigned int full = prefix / 8, rest = prefix % 8;
 
-	if (memcmp(a, net, full))
-		return false;
+	for (unsigned int i = 0; i < full; i++)
+		if (a[i] != net[i])
+			return false;
 	return !rest || ((a[full] ^ net[full]) & (0xff00 >> rest)) == 0;
 }
 
@@ -82,7 +85,7 @@ void ew_border_decide(const struct ew_policy *pol, struct ew_geo *geo, const uin
 	if (best) {
 		out->by = EW_BY_NETWORK;
 		memcpy(out->country, best->country, sizeof(out->country));
-		snprintf(out->net_name, sizeof(out->net_name), "%s", best->name);
+		ew_strlcpy(out->net_name, best->name, sizeof(out->net_name));
 		out->border =
 		    ew_policy_domestic(pol, best->country) ? EW_BORDER_DOMESTIC : EW_BORDER_CROSS;
 		out->review &= (uint8_t)~EW_REVIEW_ANYCAST; /* the customer said where it is */
@@ -99,7 +102,7 @@ void ew_border_decide(const struct ew_policy *pol, struct ew_geo *geo, const uin
 		if (in_prefix(addr, specials[i].addr, specials[i].prefix)) {
 			out->by = EW_BY_SPECIAL;
 			out->border = EW_BORDER_LOCAL;
-			snprintf(out->net_name, sizeof(out->net_name), "%s", specials[i].name);
+			ew_strlcpy(out->net_name, specials[i].name, sizeof(out->net_name));
 			return;
 		}
 	}

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "util/addr.h"
+#include "util/str.h"
 #include "out/community_id.h"
 #include "util/timefmt.h"
 
@@ -44,7 +45,7 @@ const char *ew_record_ip(const uint8_t a[16], char *buf, size_t len)
 				*p++ = '.';
 		}
 	} else if (!inet_ntop(AF_INET6, a, buf, (socklen_t)len))
-		snprintf(buf, len, "::");
+		ew_strlcpy(buf, "::", len);
 	return buf;
 }
 
@@ -201,7 +202,7 @@ void ew_record_flow(struct ew_jsonw *w, const char *hostname, const struct ew_fl
 	if (f->have_local)
 		ew_record_ip(f->local, lip, sizeof(lip));
 	else
-		snprintf(lip, sizeof(lip), "%s", f->family == EW_AF_INET ? "0.0.0.0" : "::");
+		ew_strlcpy(lip, f->family == EW_AF_INET ? "0.0.0.0" : "::", sizeof(lip));
 	/* ECS and Suricata name the initiator source; this host's view is in egresswatch.* */
 	src_ip = ingress ? rip : lip;
 	dst_ip = ingress ? lip : rip;

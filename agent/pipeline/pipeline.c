@@ -193,7 +193,7 @@ static int add_stage(struct ew_pipeline *p, const struct ew_stage_def *def, size
 	s->def = def;
 	s->pipeline = p;
 	s->slot_off = *slots;
-	*slots += (def->flow_slot + 7) & ~(size_t)7;
+	*slots += (def->flow_slot + 3) & ~(size_t)3;
 	rc = def->init ? def->init(s, &p->o.env) : 0;
 	if (rc)
 		return rc;
@@ -207,9 +207,9 @@ static size_t slot_bytes(void)
 	size_t n = 0;
 
 	for (int i = 0; ew_enrichers[i]; i++)
-		n += (ew_enrichers[i]->flow_slot + 7) & ~(size_t)7;
+		n += (ew_enrichers[i]->flow_slot + 3) & ~(size_t)3;
 	for (int i = 0; ew_subscribers[i]; i++)
-		n += (ew_subscribers[i]->flow_slot + 7) & ~(size_t)7;
+		n += (ew_subscribers[i]->flow_slot + 3) & ~(size_t)3;
 	return n;
 }
 

@@ -48,7 +48,7 @@ struct ew_stage;
 
 struct ew_stage_def {
 	const char *name;
-	size_t flow_slot;    /* bytes of per-flow state (ew_stage_slot) */
+	size_t flow_slot;    /* bytes of per-flow state (ew_stage_slot), 4-byte aligned */
 	uint64_t event_mask; /* EW_STAGE_EV(type) of the events it wants */
 	/** init() - set s->state; -errno (logged) stops the pipeline's start. */
 	int (*init)(struct ew_stage *s, const struct ew_stage_env *env);

@@ -114,6 +114,24 @@ static int utf8_seq(const unsigned char *s, size_t n)
 	return need;
 }
 
+#define ONES  0x0101010101010101ull
+#define HIGHS 0x8080808080808080ull
+
+/* Whether none of 8 bytes needs escaping: all are 0x20..0x7e but '"' and '\\'. */
+static inline bool plain8(const unsigned char *s)
+{
+	uint64_t v, q, b, d;
+
+	memcpy(&v, s, 8);
+	q = v ^ (ONES * '"');
+	b = v ^ (ONES * '\\');
+	d = v ^ (ONES * 0x7f);
+	/* (x - ONES) & ~x & HIGHS: some byte of x is zero (or, with 0x20, below it) */
+	return !((v | ((v - ONES * 0x20) & ~v) | ((q - ONES) & ~q) | ((b - ONES) & ~b) |
+		  ((d - ONES) & ~d)) &
+		 HIGHS);
+}
+
 /* Caller reserved 6 bytes per input byte plus the quotes. */
 static void put_escaped(struct ew_jsonw *w, const char *val, size_t n)
 {
@@ -126,6 +144,9 @@ static void put_escaped(struct ew_jsonw *w, const char *val, size_t n)
 		size_t run = i;
 		char e;
 
+		/* Eight bytes at a time through the plain ASCII of keys, paths, names. */
+		while (run + 8 <= n && plain8(s + run))
+			run += 8;
 		while (run < n && !esc[s[run]])
 			run++;
 		memcpy(o, s + i, run - i);
@@ -163,11 +184,29 @@ static void put_escaped(struct ew_jsonw *w, const char *val, size_t n)
 	w->len = (size_t)(o - w->buf);
 }
 
-/* Comma and key before a value; false if the value must not be written. */
-static bool member(struct ew_jsonw *w, const char *key, size_t value_max)
+/* Keys are nearly always plain literals: copied whole unless a byte needs escaping. */
+static void put_key(struct ew_jsonw *w, const char *key, size_t kl)
 {
-	size_t kl = key ? strlen(key) : 0;
+	char *o;
 
+	for (size_t i = 0; i < kl; i++) {
+		if (esc[(unsigned char)key[i]]) {
+			put_escaped(w, key, kl);
+			put1(w, ':');
+			return;
+		}
+	}
+	o = w->buf + w->len;
+	o[0] = '"';
+	memcpy(o + 1, key, kl);
+	o[kl + 1] = '"';
+	o[kl + 2] = ':';
+	w->len += kl + 3;
+}
+
+/* Comma and key before a value; false if the value must not be written. */
+static bool member(struct ew_jsonw *w, const char *key, size_t kl, size_t value_max)
+{
 	if (!reserve(w, 1 + (key ? kl * 6 + 3 : 0) + value_max))
 		return false;
 	if (w->depth > 0) {
@@ -178,10 +217,8 @@ static bool member(struct ew_jsonw *w, const char *key, size_t value_max)
 		else
 			put1(w, ',');
 	}
-	if (key) {
-		put_escaped(w, key, kl);
-		put1(w, ':');
-	}
+	if (key)
+		put_key(w, key, kl);
 	return true;
 }
 
@@ -190,13 +227,13 @@ static inline void done(struct ew_jsonw *w)
 	w->buf[w->len] = '\0';
 }
 
-static void open_(struct ew_jsonw *w, const char *key, char c)
+static void open_(struct ew_jsonw *w, const char *key, size_t kl, char c)
 {
 	if (w->depth >= EW_JSONW_MAX_DEPTH) {
 		w->oom = true;
 		return;
 	}
-	if (!member(w, key, 1))
+	if (!member(w, key, kl, 1))
 		return;
 	put1(w, c);
 	w->depth++;
@@ -217,9 +254,9 @@ static void close_(struct ew_jsonw *w, char c)
 	done(w);
 }
 
-void ew_jsonw_obj_begin(struct ew_jsonw *w, const char *key)
+void ew_jsonw_obj_begin_k(struct ew_jsonw *w, const char *key, size_t kl)
 {
-	open_(w, key, '{');
+	open_(w, key, kl, '{');
 }
 
 void ew_jsonw_obj_end(struct ew_jsonw *w)
@@ -227,9 +264,9 @@ void ew_jsonw_obj_end(struct ew_jsonw *w)
 	close_(w, '}');
 }
 
-void ew_jsonw_arr_begin(struct ew_jsonw *w, const char *key)
+void ew_jsonw_arr_begin_k(struct ew_jsonw *w, const char *key, size_t kl)
 {
-	open_(w, key, '[');
+	open_(w, key, kl, '[');
 }
 
 void ew_jsonw_arr_end(struct ew_jsonw *w)
@@ -237,25 +274,20 @@ void ew_jsonw_arr_end(struct ew_jsonw *w)
 	close_(w, ']');
 }
 
-void ew_jsonw_strn(struct ew_jsonw *w, const char *key, const char *val, size_t n)
+void ew_jsonw_strn_k(struct ew_jsonw *w, const char *key, size_t kl, const char *val, size_t n)
 {
 	if (!val) {
-		ew_jsonw_null(w, key);
+		ew_jsonw_null_k(w, key, kl);
 		return;
 	}
 	if (n > (SIZE_MAX - 64) / 6) {
 		w->oom = true;
 		return;
 	}
-	if (!member(w, key, n * 6 + 2))
+	if (!member(w, key, kl, n * 6 + 2))
 		return;
 	put_escaped(w, val, n);
 	done(w);
-}
-
-void ew_jsonw_str(struct ew_jsonw *w, const char *key, const char *val)
-{
-	ew_jsonw_strn(w, key, val, val ? strlen(val) : 0);
 }
 
 static char *u64_digits(uint64_t v, char *end)
@@ -267,17 +299,17 @@ static char *u64_digits(uint64_t v, char *end)
 	return end;
 }
 
-void ew_jsonw_u64(struct ew_jsonw *w, const char *key, uint64_t v)
+void ew_jsonw_u64_k(struct ew_jsonw *w, const char *key, size_t kl, uint64_t v)
 {
 	char tmp[20], *s = u64_digits(v, tmp + sizeof(tmp));
 
-	if (!member(w, key, 20))
+	if (!member(w, key, kl, 20))
 		return;
 	put(w, s, (size_t)(tmp + sizeof(tmp) - s));
 	done(w);
 }
 
-void ew_jsonw_i64(struct ew_jsonw *w, const char *key, int64_t v)
+void ew_jsonw_i64_k(struct ew_jsonw *w, const char *key, size_t kl, int64_t v)
 {
 	char tmp[21], *s;
 
@@ -285,33 +317,33 @@ void ew_jsonw_i64(struct ew_jsonw *w, const char *key, int64_t v)
 	s = u64_digits(v < 0 ? 0 - (uint64_t)v : (uint64_t)v, tmp + sizeof(tmp));
 	if (v < 0)
 		*--s = '-';
-	if (!member(w, key, 21))
+	if (!member(w, key, kl, 21))
 		return;
 	put(w, s, (size_t)(tmp + sizeof(tmp) - s));
 	done(w);
 }
 
-void ew_jsonw_double(struct ew_jsonw *w, const char *key, double v)
+void ew_jsonw_double_k(struct ew_jsonw *w, const char *key, size_t kl, double v)
 {
 	char tmp[32];
 	int n;
 
 	if (!isfinite(v)) {
-		ew_jsonw_null(w, key);
+		ew_jsonw_null_k(w, key, kl);
 		return;
 	}
 	n = snprintf(tmp, sizeof(tmp), "%.15g", v);
 	if (strtod(tmp, NULL) != v)
 		n = snprintf(tmp, sizeof(tmp), "%.17g", v);
-	if (!member(w, key, (size_t)n))
+	if (!member(w, key, kl, (size_t)n))
 		return;
 	put(w, tmp, (size_t)n);
 	done(w);
 }
 
-void ew_jsonw_bool(struct ew_jsonw *w, const char *key, bool v)
+void ew_jsonw_bool_k(struct ew_jsonw *w, const char *key, size_t kl, bool v)
 {
-	if (!member(w, key, 5))
+	if (!member(w, key, kl, 5))
 		return;
 	if (v)
 		put(w, "true", 4);
@@ -320,21 +352,21 @@ void ew_jsonw_bool(struct ew_jsonw *w, const char *key, bool v)
 	done(w);
 }
 
-void ew_jsonw_null(struct ew_jsonw *w, const char *key)
+void ew_jsonw_null_k(struct ew_jsonw *w, const char *key, size_t kl)
 {
-	if (!member(w, key, 4))
+	if (!member(w, key, kl, 4))
 		return;
 	put(w, "null", 4);
 	done(w);
 }
 
-void ew_jsonw_raw(struct ew_jsonw *w, const char *key, const char *json, size_t n)
+void ew_jsonw_raw_k(struct ew_jsonw *w, const char *key, size_t kl, const char *json, size_t n)
 {
 	if (!json) {
-		ew_jsonw_null(w, key);
+		ew_jsonw_null_k(w, key, kl);
 		return;
 	}
-	if (!member(w, key, n))
+	if (!member(w, key, kl, n))
 		return;
 	put(w, json, n);
 	done(w);

@@ -50,12 +50,38 @@ void ew_jsonw_free(struct ew_jsonw *w);
  * escaped like values, so a '"' in one cannot break the document.
  */
 
+/*
+ * Each writer takes its key's length (the _k functions); the inline wrappers
+ * below measure it, which the compiler does at build time for a literal key,
+ * as every key on the record path is.
+ */
+static inline size_t ew_jsonw_klen(const char *key)
+{
+	return key ? __builtin_strlen(key) : 0;
+}
+
+void ew_jsonw_obj_begin_k(struct ew_jsonw *w, const char *key, size_t klen);
+void ew_jsonw_arr_begin_k(struct ew_jsonw *w, const char *key, size_t klen);
+void ew_jsonw_strn_k(struct ew_jsonw *w, const char *key, size_t klen, const char *val, size_t n);
+void ew_jsonw_u64_k(struct ew_jsonw *w, const char *key, size_t klen, uint64_t v);
+void ew_jsonw_i64_k(struct ew_jsonw *w, const char *key, size_t klen, int64_t v);
+void ew_jsonw_double_k(struct ew_jsonw *w, const char *key, size_t klen, double v);
+void ew_jsonw_bool_k(struct ew_jsonw *w, const char *key, size_t klen, bool v);
+void ew_jsonw_null_k(struct ew_jsonw *w, const char *key, size_t klen);
+void ew_jsonw_raw_k(struct ew_jsonw *w, const char *key, size_t klen, const char *json, size_t n);
+
 /** ew_jsonw_obj_begin() - open an object ("{"). */
-void ew_jsonw_obj_begin(struct ew_jsonw *w, const char *key);
+static inline void ew_jsonw_obj_begin(struct ew_jsonw *w, const char *key)
+{
+	ew_jsonw_obj_begin_k(w, key, ew_jsonw_klen(key));
+}
 /** ew_jsonw_obj_end() - close the innermost object. */
 void ew_jsonw_obj_end(struct ew_jsonw *w);
 /** ew_jsonw_arr_begin() - open an array ("["). */
-void ew_jsonw_arr_begin(struct ew_jsonw *w, const char *key);
+static inline void ew_jsonw_arr_begin(struct ew_jsonw *w, const char *key)
+{
+	ew_jsonw_arr_begin_k(w, key, ew_jsonw_klen(key));
+}
 /** ew_jsonw_arr_end() - close the innermost array. */
 void ew_jsonw_arr_end(struct ew_jsonw *w);
 
@@ -66,27 +92,51 @@ void ew_jsonw_arr_end(struct ew_jsonw *w);
  * UTF-8 (overlong forms, surrogates, truncated sequences, bytes above 0xF4)
  * becomes U+FFFD, one per maximal invalid subpart.
  */
-void ew_jsonw_str(struct ew_jsonw *w, const char *key, const char *val);
+static inline void ew_jsonw_str(struct ew_jsonw *w, const char *key, const char *val)
+{
+	ew_jsonw_strn_k(w, key, ew_jsonw_klen(key), val, val ? __builtin_strlen(val) : 0);
+}
 /** ew_jsonw_strn() - ew_jsonw_str() on @n bytes, which may include NULs (\u0000). */
-void ew_jsonw_strn(struct ew_jsonw *w, const char *key, const char *val, size_t n);
+static inline void ew_jsonw_strn(struct ew_jsonw *w, const char *key, const char *val, size_t n)
+{
+	ew_jsonw_strn_k(w, key, ew_jsonw_klen(key), val, n);
+}
 /** ew_jsonw_u64() - an unsigned integer. */
-void ew_jsonw_u64(struct ew_jsonw *w, const char *key, uint64_t v);
+static inline void ew_jsonw_u64(struct ew_jsonw *w, const char *key, uint64_t v)
+{
+	ew_jsonw_u64_k(w, key, ew_jsonw_klen(key), v);
+}
 /** ew_jsonw_i64() - a signed integer. */
-void ew_jsonw_i64(struct ew_jsonw *w, const char *key, int64_t v);
+static inline void ew_jsonw_i64(struct ew_jsonw *w, const char *key, int64_t v)
+{
+	ew_jsonw_i64_k(w, key, ew_jsonw_klen(key), v);
+}
 /**
  * ew_jsonw_double() - a number, shortest of %.15g/%.17g that reads back
  * exactly; NaN and infinities (not JSON) are written as null. Assumes the
  * "C" numeric locale.
  */
-void ew_jsonw_double(struct ew_jsonw *w, const char *key, double v);
+static inline void ew_jsonw_double(struct ew_jsonw *w, const char *key, double v)
+{
+	ew_jsonw_double_k(w, key, ew_jsonw_klen(key), v);
+}
 /** ew_jsonw_bool() - true or false. */
-void ew_jsonw_bool(struct ew_jsonw *w, const char *key, bool v);
+static inline void ew_jsonw_bool(struct ew_jsonw *w, const char *key, bool v)
+{
+	ew_jsonw_bool_k(w, key, ew_jsonw_klen(key), v);
+}
 /** ew_jsonw_null() - null. */
-void ew_jsonw_null(struct ew_jsonw *w, const char *key);
+static inline void ew_jsonw_null(struct ew_jsonw *w, const char *key)
+{
+	ew_jsonw_null_k(w, key, ew_jsonw_klen(key));
+}
 /**
  * ew_jsonw_raw() - @n bytes of already-encoded JSON, copied as they are
  * (the caller vouches for them); NULL writes null.
  */
-void ew_jsonw_raw(struct ew_jsonw *w, const char *key, const char *json, size_t n);
+static inline void ew_jsonw_raw(struct ew_jsonw *w, const char *key, const char *json, size_t n)
+{
+	ew_jsonw_raw_k(w, key, ew_jsonw_klen(key), json, n);
+}
 
 #endif

@@ -49,6 +49,20 @@ Test(config, values_and_nested)
 	cr_assert_eq(c.log_level, EW_LOG_DEBUG);
 }
 
+Test(config, geo_db_list)
+{
+	cr_assert_eq(ew_config_parse("t.json", "{}", &c, err, sizeof(err)), 0);
+	cr_assert_eq(c.n_geo_db, 0, "none: the libloc default");
+	cr_assert_eq(
+	    ew_config_parse("t.json",
+			    "{\"geo_db\": [\"/srv/geo/Country.mmdb\", \"/srv/geo/ASN.mmdb\"]}", &c,
+			    err, sizeof(err)),
+	    0, "%s", err);
+	cr_assert_eq(c.n_geo_db, 2);
+	cr_assert_str_eq(c.geo_db[0], "/srv/geo/Country.mmdb");
+	cr_assert_str_eq(c.geo_db[1], "/srv/geo/ASN.mmdb");
+}
+
 struct bad {
 	const char *text;
 	const char *want; /* substring of the message */
@@ -69,6 +83,11 @@ Test(config, errors_name_file_path_and_fix)
 	    {"{\"hooks\": {\"names\": 1}}", "$.hooks.names: expected"},
 	    {"{\"data_dir\": \"var/lib\"}", "$.data_dir: must be an absolute path"},
 	    {"{\"data_dir\": \"\"}", "$.data_dir: expected a non-empty string"},
+	    {"{\"geo_db\": \"/a.mmdb\"}", "$.geo_db: expected an array"},
+	    {"{\"geo_db\": [\"GeoLite2.mmdb\"]}", "$.geo_db[0]: expected the absolute path"},
+	    {"{\"geo_db\": [\"/a\", 7]}", "$.geo_db[1]: expected the absolute path"},
+	    {"{\"geo_db\": [\"/1\",\"/2\",\"/3\",\"/4\",\"/5\",\"/6\",\"/7\",\"/8\",\"/9\"]}",
+	     "$.geo_db: expected at most 8 database files, got 9"},
 	    {"[1,2]", "$: expected an object, got an array"},
 	    {"{\"a\":\n  1,,}", "t.json:2:"},
 	    {"", "t.json:1:1: not valid JSON"},
