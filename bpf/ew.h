@@ -60,6 +60,8 @@
 	  "first egress payload of a connect()ed TCP socket (kernel; raw bytes, never fed)")       \
 	X(DNS_PAYLOAD, 11, ew_ev_payload, 0, 0, "dns_payload",                                     \
 	  "a DNS response received (kernel; raw bytes, never fed)")                                \
+	X(DNS_QUERY_PAYLOAD, 12, ew_ev_payload, 0, 1, "dns_query_payload",                         \
+	  "a DNS query sent (kernel; raw bytes, never fed)")                                       \
 	X(PROC, 32, ew_ev_exec, 1616, 0, "proc", "a process read from /proc (userspace)")          \
 	X(UDP_COUNT, 33, ew_ev_udp_count, 112, 0, "udp_count",                                     \
 	  "cumulative counters of one UDP (socket, peer) (userspace, from a map)")                 \
@@ -77,13 +79,16 @@
 	X(DNS_ANSWER, 40, ew_ev_dns_answer, 296, 0, "dns_answer",                                  \
 	  "one address of a DNS response, or why none (derived from dns_payload)")                 \
 	X(KSTATS, 41, ew_ev_kstats, 24, 1, "kstats",                                               \
-	  "the kernel's drop counters, with their count (userspace, from a map)")
+	  "the kernel's drop counters, with their count (userspace, from a map)")                  \
+	X(DNS_QUERY, 42, ew_ev_dns_query, 304, 1, "dns_query",                                     \
+	  "a DNS query this host sent, so that only answers to it are believed (derived "          \
+	  "from dns_query_payload)")
 
 enum ew_event_type {
 #define EW_X(name, num, st, min, minor, label, doc) EW_EV_##name = num,
 	EW_EVENT_TYPES(EW_X)
 #undef EW_X
-	    EW_EV_TYPE_MAX = 42 /* one past the highest number above */
+	    EW_EV_TYPE_MAX = 43 /* one past the highest number above */
 };
 
 /* ew_event_hdr.ts_ns is CLOCK_BOOTTIME (bpf_ktime_get_boot_ns). */
@@ -121,11 +126,14 @@ struct ew_ev_sock_addr {
 	__u8 proto;  /* EW_IPPROTO_* */
 	__u8 family; /* socket family: EW_AF_* (an AF_INET6 socket may carry v4-mapped) */
 	__u32 _pad;
+	/* 2.1 */
+	__u64 netns; /* the socket's network namespace cookie; 0: unknown (ABI 2.0) */
 };
 
 /* ew_ev_tcp.flags */
 #define EW_TCP_F_FIN_IN	       0x1 /* the peer's FIN was received (counted in bytes_received) */
 #define EW_TCP_F_FIN_OUT_ACKED 0x2 /* our FIN was acked (counted in bytes_acked) */
+#define EW_TCP_F_SENT	       0x4 /* bytes_sent and bytes_retrans are set (2.1) */
 
 /* EW_EV_TCP_ACCEPT, EW_EV_TCP_CLOSE, EW_EV_TCP_COUNT: a TCP socket's state.
  * bytes_* are the kernel's tcp_sock counters, sequence space (SYN/FIN count
@@ -143,6 +151,10 @@ struct ew_ev_tcp {
 	__u8 flags; /* EW_TCP_F_* */
 	__u64 bytes_acked;
 	__u64 bytes_received;
+	/* 2.1 */
+	__u64 netns;	     /* the socket's network namespace cookie; 0: unknown */
+	__u64 bytes_sent;    /* payload bytes sent, retransmissions included */
+	__u64 bytes_retrans; /* of which retransmitted */
 };
 
 /*
@@ -262,6 +274,9 @@ struct ew_ev_udp_count {
 struct ew_ev_sweep_end {
 	struct ew_event_hdr h;
 	__u64 started_ns;
+	/* 2.1: the network namespace (cookie) swept; 0, as every ABI 2.0 sweep:
+	 * the agent's own, taken for all. */
+	__u64 netns;
 };
 
 /* EW_EV_CGROUP */
@@ -291,9 +306,11 @@ struct ew_ev_payload {
 	__u16 rport;
 	__u16 len;	/* bytes in data */
 	__u32 wire_len; /* the packet's payload length, maybe more than len */
+	__u16 lport;	/* this host's port */
+	__u16 _pad[3];
 	__u8 data[EW_PAYLOAD_MAX];
 };
-#define EW_PAYLOAD_HDR 48 /* offsetof(struct ew_ev_payload, data) */
+#define EW_PAYLOAD_HDR 56 /* offsetof(struct ew_ev_payload, data) */
 
 /* Where a peer's name came from, weakest first: a stronger source wins. */
 enum ew_name_source {
@@ -337,6 +354,27 @@ struct ew_ev_dns_answer {
 	__u8 _pad;
 	__u16 name_len;
 	char name[EW_NAME_LEN]; /* the question name the address answers */
+	/* 2.1: the response's transaction; client_port 0 (ABI 2.0): unmatched */
+	__u8 server[16];
+	__u16 server_port;
+	__u16 client_port;
+	__u16 txid;
+	__u16 _pad2;
+};
+
+/* EW_EV_DNS_QUERY (2.1): a DNS query this host sent, for its answer to match. */
+struct ew_ev_dns_query {
+	struct ew_event_hdr h;
+	__u8 server[16];
+	__u16 server_port;
+	__u16 client_port;
+	__u16 txid;
+	__u8 result; /* EW_PARSE_*: OK, or why it named no question */
+	__u8 _pad;
+	__u16 qtype;
+	__u16 name_len;
+	__u32 _pad2;
+	char name[EW_NAME_LEN]; /* the question, lowercase, no trailing dot */
 };
 
 /* Key of the LPM trie ew_skip_nets: prefixlen over the 128-bit form. */
@@ -408,17 +446,20 @@ EW_PIN_OFF(ew_event_hdr, ts_ns, 8);
 EW_PIN_SIZE(ew_task, 40);
 EW_PIN_OFF(ew_task, cgroup_id, 16);
 EW_PIN_OFF(ew_task, comm, 24);
-EW_PIN_SIZE(ew_ev_sock_addr, 88);
+EW_PIN_SIZE(ew_ev_sock_addr, 96);
+EW_PIN_OFF(ew_ev_sock_addr, netns, 88);
 EW_PIN_OFF(ew_ev_sock_addr, cookie, 56);
 EW_PIN_OFF(ew_ev_sock_addr, rport, 80);
-EW_PIN_SIZE(ew_ev_tcp, 80);
+EW_PIN_SIZE(ew_ev_tcp, 104);
+EW_PIN_OFF(ew_ev_tcp, netns, 80);
+EW_PIN_OFF(ew_ev_tcp, bytes_retrans, 96);
 EW_PIN_OFF(ew_ev_tcp, laddr, 24);
 EW_PIN_OFF(ew_ev_tcp, lport, 56);
 EW_PIN_OFF(ew_ev_tcp, family, 60);
 EW_PIN_OFF(ew_ev_tcp, bytes_acked, 64);
-EW_PIN_SIZE(ew_ev_tcp_accept, 128);
-EW_PIN_OFF(ew_ev_tcp_accept, owner, 80);
-EW_PIN_OFF(ew_ev_tcp_accept, how, 120);
+EW_PIN_SIZE(ew_ev_tcp_accept, 152);
+EW_PIN_OFF(ew_ev_tcp_accept, owner, 104);
+EW_PIN_OFF(ew_ev_tcp_accept, how, 144);
 EW_PIN_SIZE(ew_ev_accept_owner, 72);
 EW_PIN_OFF(ew_ev_accept_owner, cookie, 56);
 EW_PIN_OFF(ew_ev_accept_owner, how, 64);
@@ -437,7 +478,7 @@ EW_PIN_SIZE(ew_udp_val, 64);
 EW_PIN_OFF(ew_udp_val, bytes_out, 24);
 EW_PIN_OFF(ew_udp_val, last_ns, 56);
 EW_PIN_SIZE(ew_ev_udp_count, 112);
-EW_PIN_SIZE(ew_ev_sweep_end, 24);
+EW_PIN_SIZE(ew_ev_sweep_end, 32);
 EW_PIN_SIZE(ew_ev_cgroup, 544);
 EW_PIN_OFF(ew_ev_cgroup, path, 32);
 EW_PIN_SIZE(ew_ev_tick, 24);
@@ -447,8 +488,11 @@ EW_PIN_SIZE(ew_ev_kstats, 24 + 8 * EW_KSTAT_MAX);
 EW_PIN_OFF(ew_ev_payload, data, EW_PAYLOAD_HDR);
 EW_PIN_SIZE(ew_ev_peer_name, 32 + EW_NAME_LEN);
 EW_PIN_OFF(ew_ev_peer_name, name, 32);
-EW_PIN_SIZE(ew_ev_dns_answer, 40 + EW_NAME_LEN);
+EW_PIN_SIZE(ew_ev_dns_answer, 40 + EW_NAME_LEN + 24);
 EW_PIN_OFF(ew_ev_dns_answer, name, 40);
+EW_PIN_OFF(ew_ev_dns_answer, txid, 40 + EW_NAME_LEN + 20);
+EW_PIN_SIZE(ew_ev_dns_query, 48 + EW_NAME_LEN);
+EW_PIN_OFF(ew_ev_dns_query, name, 48);
 EW_PIN_SIZE(ew_lpm_key, 20);
 EW_PIN_SIZE(ew_listener, 48);
 _Static_assert(EW_KSTAT_MAX >= EW_KSTATS_V0_COUNT, "ABI: kernel counters are append-only");

@@ -66,7 +66,7 @@ static __always_inline struct bpf_sock *full_sock(struct __sk_buff *skb)
 
 /* Copies up to EW_PAYLOAD_MAX bytes from @off into one ring-buffer event. */
 static __always_inline void capture(struct __sk_buff *skb, __u16 type, __u32 off, __u32 wire_len,
-				    const __u8 raddr[16], __u16 rport)
+				    const __u8 raddr[16], __u16 rport, __u16 lport)
 {
 	struct ew_ev_payload *ev;
 	__u32 zero = 0;
@@ -90,6 +90,8 @@ static __always_inline void capture(struct __sk_buff *skb, __u16 type, __u32 off
 	ev->rport = rport;
 	ev->len = (__u16)len;
 	ev->wire_len = wire_len;
+	ev->lport = lport;
+	ev->_pad[0] = ev->_pad[1] = ev->_pad[2] = 0;
 	if (bpf_ringbuf_output(&ew_events, ev, EW_PAYLOAD_HDR + len, ew_wakeup_flags()))
 		ew_kstat_inc(EW_KSTAT_RB_FULL_PAYLOAD);
 }
@@ -141,7 +143,8 @@ static __always_inline void first_payload(struct __sk_buff *skb, struct bpf_tcp_
 	off = p.l4off + tcp.doff * 4;
 	if (skb->len <= off || skipped(p.daddr))
 		return;
-	capture(skb, EW_EV_TCP_PAYLOAD, off, skb->len - off, p.daddr, bpf_ntohs(tcp.dest));
+	capture(skb, EW_EV_TCP_PAYLOAD, off, skb->len - off, p.daddr, bpf_ntohs(tcp.dest),
+		bpf_ntohs(tcp.source));
 }
 
 static __always_inline void count_udp(struct __sk_buff *skb, const struct pkt *p,
@@ -196,7 +199,8 @@ static __always_inline void on_udp(struct __sk_buff *skb, bool egress)
 		count_udp(skb, &p, &udp, egress);
 	off = p.l4off + sizeof(udp);
 	if (ew_capture_names && !egress && udp.source == bpf_htons(DNS_PORT) && skb->len > off)
-		capture(skb, EW_EV_DNS_PAYLOAD, off, skb->len - off, p.saddr, DNS_PORT);
+		capture(skb, EW_EV_DNS_PAYLOAD, off, skb->len - off, p.saddr, DNS_PORT,
+			bpf_ntohs(udp.dest));
 }
 
 SEC("cgroup_skb/egress")

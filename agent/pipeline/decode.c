@@ -95,6 +95,9 @@ static int sanitize(union ew_event *e)
 				  e->name.result);
 	case EW_EV_DNS_ANSWER:
 		return check_name(e->dns.name, sizeof(e->dns.name), e->dns.name_len, e->dns.result);
+	case EW_EV_DNS_QUERY:
+		return check_name(e->query.name, sizeof(e->query.name), e->query.name_len,
+				  e->query.result);
 	case EW_EV_ACCEPT_OWNER:
 		terminate(e->ao.task.comm, sizeof(e->ao.task.comm));
 		return e->ao.how < EW_OWNER_HOW_MAX ? EW_DEC_OK : EW_DEC_FIELD;

@@ -28,6 +28,7 @@ union ew_event {
 	struct ew_ev_kstats_v0 kstats_v0;
 	struct ew_ev_peer_name name;
 	struct ew_ev_dns_answer dns;
+	struct ew_ev_dns_query query;
 };
 
 enum ew_decode_err {

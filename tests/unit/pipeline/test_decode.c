@@ -253,10 +253,13 @@ Test(decode, name_event_sizes)
 	cr_assert_eq(ew_event_size(EW_EV_DNS_ANSWER), sizeof(d));
 	cr_assert_eq(ew_decode(&p, sizeof(p) - 1, &out), EW_DEC_SIZE);
 	cr_assert_eq(ew_decode(&d, sizeof(d) - 1, &out), EW_DEC_SIZE);
-	p.h.size = sizeof(d); /* one name event dressed as the other's size */
+	p.h.size = sizeof(d); /* says more than the data holds */
 	cr_assert_eq(ew_decode(&p, sizeof(p), &out), EW_DEC_SIZE);
-	d.h.size = sizeof(d) - 1;
+	d.h.size = ew_event_desc(EW_EV_DNS_ANSWER)->min_size - 1; /* less than ABI 2.0's */
 	cr_assert_eq(ew_decode(&d, sizeof(d), &out), EW_DEC_SIZE);
+	d.h.size = ew_event_desc(EW_EV_DNS_ANSWER)->min_size; /* an ABI 2.0 answer */
+	cr_assert_eq(ew_decode(&d, sizeof(d), &out), EW_DEC_OK);
+	cr_assert_eq(out.dns.client_port, 0, "2.0 answers carry no transaction");
 }
 
 /* Raw payloads stop at the live side: decode knows no such event. */
