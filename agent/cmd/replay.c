@@ -9,6 +9,7 @@
 #include "cmd/cmd.h"
 #include "config/inputs.h"
 #include "geo/geo.h"
+#include "out/datadir.h"
 #include "pipeline/capture.h"
 #include "pipeline/pipeline.h"
 #include "util/log.h"
@@ -117,6 +118,7 @@ int ew_cmd_replay(int argc, char **argv)
 {
 	struct ew_input_args a = {.cmd = "replay"};
 	struct ew_capture_reader *r = NULL;
+	struct ew_datadir *dd = NULL;
 	struct ew_pipeline_opts po = {0};
 	struct ew_capture_meta meta;
 	struct ew_pipeline *p = NULL;
@@ -138,6 +140,12 @@ int ew_cmd_replay(int argc, char **argv)
 		ew_inputs_free(&in);
 		return EW_EXIT_FAIL;
 	}
+	if (ew_datadir_open(in.cfg.data_dir, &dd, err, sizeof(err))) {
+		ew_err("%s", err);
+		ew_capture_reader_close(r);
+		ew_inputs_free(&in);
+		return EW_EXIT_FAIL;
+	}
 	if (meta.abi_minor > EW_ABI_MINOR)
 		ew_warn("%s: written with event ABI %u.%u, newer than this release's %u.%u: "
 			"fields and events it does not know are left out",
@@ -150,10 +158,12 @@ int ew_cmd_replay(int argc, char **argv)
 	po.env.geo = &in.geo;
 	po.env.geo_db = in.geo_db;
 	po.env.n_geo_db = in.n_geo;
+	po.env.replay = true;
 	po.boot_id = meta.boot_id;
 	umask(027);
 	if (ew_pipeline_new(&po, &p)) {
 		ew_capture_reader_close(r);
+		ew_datadir_close(dd);
 		ew_inputs_free(&in);
 		return EW_EXIT_FAIL;
 	}
@@ -162,6 +172,7 @@ int ew_cmd_replay(int argc, char **argv)
 		status = EW_EXIT_FAIL;
 	ew_pipeline_free(p);
 	ew_capture_reader_close(r);
+	ew_datadir_close(dd);
 	ew_inputs_free(&in);
 	return status;
 }

@@ -40,6 +40,17 @@ struct ew_flows {
 	size_t n_slabs;
 	size_t stride; /* a flow and its stages' bytes, 8-aligned */
 	struct owner *owners;
+	/*
+	 * Cookies of recently evicted TCP flows (direct-mapped: a cache): their
+	 * close must not come back as a flow of unknown direction and process.
+	 */
+	uint64_t *evicted;
+	uint64_t evicted_mask;
+	/* Network namespaces swept once: from then on a sweep updates flows and
+	 * makes none (a socket it finds unknown was evicted, or is closing). */
+	uint32_t *swept;
+	size_t n_swept;
+	bool swept_all; /* an ABI 2.0 sweep: one for every namespace */
 	uint64_t seed;
 	struct ew_flow_stats st;
 };
@@ -81,6 +92,14 @@ struct ew_flows *ew_flows_new(const struct ew_flow_opts *o)
 	}
 	t->mask = n - 1;
 	t->stride = (offsetof(struct ew_flow, ext) + o->ext_bytes + 7) & ~(size_t)7;
+	for (n = 1024; n < o->max_flows / 8;)
+		n <<= 1;
+	t->evicted = calloc(n, sizeof(*t->evicted));
+	if (!t->evicted) {
+		ew_flows_free(t);
+		return NULL;
+	}
+	t->evicted_mask = n - 1;
 	for (const char *s = o->boot_id; s && *s; s++)
 		t->seed = mix64(t->seed ^ (uint8_t)*s);
 	return t;
@@ -250,8 +269,12 @@ static struct ew_flow *create(struct ew_flows *t, uint64_t cookie, const uint8_t
 	struct ew_flow *f;
 
 	if (t->st.open >= t->o.max_flows && least_active(t)) {
+		struct ew_flow *old = least_active(t);
+
 		t->st.evicted++;
-		end_flow(t, least_active(t), EW_END_EVICTED, ts);
+		if (old->proto == EW_IPPROTO_TCP)
+			t->evicted[mix64(old->cookie) & t->evicted_mask] = old->cookie;
+		end_flow(t, old, EW_END_EVICTED, ts);
 	}
 	if (!t->free_list) {
 		char *sl = malloc(SLAB_FLOWS * t->stride);
@@ -387,6 +410,8 @@ struct ew_flow *ew_flows_sock_addr(struct ew_flows *t, const struct ew_ev_sock_a
 			set_peer(f, ev->raddr, ev->rport);
 		}
 		set_owner(f, &ev->task, proc, EW_ATTR_SOCKET);
+		if (ev->netns)
+			f->netns = (uint32_t)ev->netns;
 		touch(t, f, ev->h.ts_ns);
 		return f;
 	}
@@ -401,6 +426,8 @@ struct ew_flow *ew_flows_sock_addr(struct ew_flows *t, const struct ew_ev_sock_a
 	f->dir = EW_DIR_EGRESS;
 	set_peer(f, ev->raddr, ev->rport);
 	set_owner(f, &ev->task, proc, EW_ATTR_SOCKET);
+	if (ev->netns)
+		f->netns = (uint32_t)ev->netns;
 	touch(t, f, ev->h.ts_ns);
 	return f;
 }
@@ -450,11 +477,45 @@ static void tcp_counters(struct ew_flow *f, const struct ew_ev_tcp *ev)
 		f->bytes_in = in;
 }
 
+static bool was_swept(const struct ew_flows *t, uint64_t netns)
+{
+	if (t->swept_all)
+		return true;
+	for (size_t i = 0; i < t->n_swept; i++)
+		if (t->swept[i] == (uint32_t)netns)
+			return true;
+	return false;
+}
+
+/*
+ * Whether an event about a socket the table does not hold makes a flow: an
+ * accept always; a close, unless the flow was evicted (its bytes since are
+ * counted lost with the eviction, not recorded again without a process); a
+ * sweep's count only in the first sweep of its namespace (sockets older than
+ * the agent): later, an unknown socket was evicted or has just closed.
+ */
+static bool makes_flow(const struct ew_flows *t, const struct ew_ev_tcp *ev)
+{
+	switch (ev->h.type) {
+	case EW_EV_TCP_CLOSE:
+		return t->evicted[mix64(ev->cookie) & t->evicted_mask] != ev->cookie;
+	case EW_EV_TCP_COUNT:
+		return !was_swept(t, ev->netns);
+	default:
+		return true;
+	}
+}
+
 void ew_flows_tcp(struct ew_flows *t, const struct ew_ev_tcp *ev)
 {
 	struct ew_flow *f = lookup(t, ev->cookie, zero16, 0, EW_IPPROTO_TCP);
 
 	if (!f) {
+		if (!makes_flow(t, ev)) {
+			if (ev->h.type == EW_EV_TCP_CLOSE)
+				t->st.evicted_close++;
+			return;
+		}
 		f = create(t, ev->cookie, zero16, 0, EW_IPPROTO_TCP, ev->h.ts_ns);
 		if (!f)
 			return;
@@ -462,7 +523,12 @@ void ew_flows_tcp(struct ew_flows *t, const struct ew_ev_tcp *ev)
 			f->dir = EW_DIR_INGRESS;
 		else if (ev->h.type == EW_EV_TCP_CLOSE)
 			t->st.unknown_close++;
+	} else if (ev->h.type == EW_EV_TCP_ACCEPT && f->dir == EW_DIR_UNKNOWN) {
+		/* A sweep met the socket before its accept event was read. */
+		f->dir = EW_DIR_INGRESS;
 	}
+	if (ev->netns)
+		f->netns = (uint32_t)ev->netns;
 	set_peer(f, ev->raddr, ev->rport);
 	set_local(f, ev->laddr, ev->lport);
 	if (ev->h.type == EW_EV_TCP_COUNT)
@@ -518,15 +584,35 @@ void ew_flows_udp_count(struct ew_flows *t, const struct ew_ev_udp_count *ev)
 	touch(t, f, v->last_ns ? v->last_ns : ev->h.ts_ns);
 }
 
+/*
+ * A sweep of one namespace lists every open socket there: a flow of that
+ * namespace older than the sweep that it did not list is gone without a
+ * close event (lost from a full ring). A flow of another namespace, or of
+ * an unknown one, is not ended: it was not looked for. An ABI 2.0 sweep
+ * (netns 0) covered everything the agent could see.
+ */
 void ew_flows_sweep_end(struct ew_flows *t, const struct ew_ev_sweep_end *ev)
 {
 	struct ew_flow *f = at(t, t->act[0].head), *next;
+	uint32_t ns = (uint32_t)ev->netns;
 
 	for (; f; f = next) {
 		next = at(t, f->act.next);
+		if (ns && f->netns != ns)
+			continue;
 		if (f->start_ns < ev->started_ns && f->seen_ns < ev->started_ns) {
 			t->st.vanished++;
 			end_flow(t, f, EW_END_VANISHED, ev->h.ts_ns);
+		}
+	}
+	if (!ns) {
+		t->swept_all = true;
+	} else if (!was_swept(t, ns)) {
+		uint32_t *v = realloc(t->swept, (t->n_swept + 1) * sizeof(*v));
+
+		if (v) {
+			t->swept = v;
+			t->swept[t->n_swept++] = ns;
 		}
 	}
 }
@@ -565,6 +651,8 @@ void ew_flows_free(struct ew_flows *t)
 		for (size_t i = 0; i < OWNER_SLOTS; i++)
 			ew_proc_unref(t->owners[i].proc);
 	free(t->owners);
+	free(t->evicted);
+	free(t->swept);
 	free(t->buckets);
 	free(t);
 }

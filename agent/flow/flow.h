@@ -56,14 +56,14 @@ struct ew_flow {
 	uint8_t local[16];
 	uint16_t peer_port;
 	uint16_t local_port;
+	uint32_t netns; /* the socket's network namespace cookie (its low 32 bits); 0: unknown */
 	uint8_t proto;
-	uint8_t dir;	/* enum ew_flow_dir */
-	uint8_t family; /* EW_AF_* on the wire (v4-mapped peers are IPv4) */
-	bool have_local;
-	bool have_task;
-	uint8_t end;	     /* enum ew_flow_end of the record being emitted */
+	uint8_t family;	     /* EW_AF_* on the wire (v4-mapped peers are IPv4) */
 	uint8_t attribution; /* enum ew_attribution (pipeline/eval.h): how task was found */
-	uint8_t _pad;
+	uint8_t dir : 2;     /* enum ew_flow_dir */
+	uint8_t end : 3;     /* enum ew_flow_end of the record being emitted */
+	bool have_local : 1;
+	bool have_task : 1;
 	uint32_t ext[]; /* the stages' bytes (ew_flow_ext()), 4-byte aligned */
 };
 
@@ -80,6 +80,7 @@ struct ew_flow_stats {
 	uint64_t evicted;
 	uint64_t vanished;
 	uint64_t unknown_close; /* TCP closes of sockets never seen opening */
+	uint64_t evicted_close; /* TCP closes of evicted flows: no second record */
 	uint64_t udp_counter_resets;
 	uint64_t alloc_failures;
 };

@@ -2,11 +2,15 @@
 #include "kernel/events.h"
 
 #include <bpf/libbpf.h>
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "ew.h"
 #include "util/log.h"
@@ -17,6 +21,7 @@
 struct ew_events {
 	struct ring_buffer *rb;
 	struct ew_pipeline *p;
+	int home_nsfd; /* this thread's network namespace, to come back to after a sweep */
 	char cgroup2[PATH_MAX];
 	__u64 kstats[EW_KSTAT_MAX];
 	struct ew_ev_exec scratch; /* too big for the stack of a ring-buffer callback */
@@ -134,6 +139,7 @@ int ew_events_open(int ringbuf_fd, struct ew_pipeline *p, const char *cgroup2,
 	if (!e)
 		return -ENOMEM;
 	e->p = p;
+	e->home_nsfd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
 	snprintf(e->cgroup2, sizeof(e->cgroup2), "%s", cgroup2 ? cgroup2 : "");
 	if (ringbuf_fd >= 0) {
 		e->rb = ring_buffer__new(ringbuf_fd, on_sample, e, NULL);
@@ -165,6 +171,8 @@ void ew_events_close(struct ew_events *e)
 	if (!e)
 		return;
 	ring_buffer__free(e->rb);
+	if (e->home_nsfd >= 0)
+		close(e->home_nsfd);
 	free(e);
 }
 
@@ -196,6 +204,7 @@ int ew_events_scan_procs(struct ew_events *e)
 struct sweep_ctx {
 	struct ew_events *e;
 	uint64_t ts;
+	uint64_t netns;
 	unsigned int n;
 };
 
@@ -207,6 +216,7 @@ static int sweep_one(const struct ew_ev_tcp *ev, void *arg)
 	copy.h.type = EW_EV_TCP_COUNT;
 	copy.h.size = sizeof(copy);
 	copy.h.ts_ns = s->ts;
+	copy.netns = s->netns;
 	ew_pipeline_feed(s->e->p, &copy, sizeof(copy));
 	/* A sweep of many sockets takes long enough for a burst to fill the ring. */
 	if (++s->n % 1024 == 0)
@@ -214,21 +224,123 @@ static int sweep_one(const struct ew_ev_tcp *ev, void *arg)
 	return 0;
 }
 
-int ew_events_sweep_tcp(struct ew_events *e)
+/* One namespace: its sockets, then the end that lets the missed ones go. */
+static int sweep_ns(struct ew_events *e, int nsfd)
 {
 	struct ew_ev_sweep_end end = {.h = {.type = EW_EV_SWEEP_END, .size = sizeof(end)}};
 	struct sweep_ctx s = {.e = e};
-	int rc;
+	int fd, rc;
 
+	fd = ew_sockdiag_socket(nsfd, e->home_nsfd, &s.netns);
+	if (fd < 0)
+		return fd;
 	ew_events_drain(e);
 	end.started_ns = s.ts = ew_events_now();
-	rc = ew_sockdiag_sweep(sweep_one, &s);
+	rc = ew_sockdiag_sweep(fd, sweep_one, &s);
+	close(fd);
 	if (rc < 0)
 		return rc; /* without a full sweep nothing may be declared gone */
 	ew_events_drain(e);
 	end.h.ts_ns = ew_events_now();
+	end.netns = s.netns;
 	ew_pipeline_feed(e->p, &end, sizeof(end));
 	return rc;
+}
+
+struct ns_list {
+	struct {
+		dev_t dev;
+		ino_t ino;
+	} * v;
+	size_t n;
+};
+
+/* Whether @path names a namespace not listed yet; lists it. */
+static bool new_ns(struct ns_list *l, const char *path)
+{
+	struct stat st;
+	void *v;
+
+	if (stat(path, &st))
+		return false;
+	for (size_t i = 0; i < l->n; i++)
+		if (l->v[i].dev == st.st_dev && l->v[i].ino == st.st_ino)
+			return false;
+	v = realloc(l->v, (l->n + 1) * sizeof(*l->v));
+	if (!v)
+		return false;
+	l->v = v;
+	l->v[l->n].dev = st.st_dev;
+	l->v[l->n].ino = st.st_ino;
+	l->n++;
+	return true;
+}
+
+struct ns_walk {
+	struct ew_events *e;
+	struct ns_list seen;
+	int swept, failed, first_err;
+	int sockets;
+};
+
+static void sweep_path(struct ns_walk *w, const char *path)
+{
+	int nsfd, rc;
+
+	if (!new_ns(&w->seen, path))
+		return;
+	nsfd = open(path, O_RDONLY | O_CLOEXEC);
+	rc = nsfd < 0 ? -errno : sweep_ns(w->e, nsfd);
+	if (nsfd >= 0)
+		close(nsfd);
+	if (rc < 0) {
+		w->failed++;
+		if (!w->first_err)
+			w->first_err = rc;
+		return;
+	}
+	w->swept++;
+	w->sockets += rc;
+}
+
+static int ns_of_pid(int pid, void *arg)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", pid);
+	sweep_path(arg, path);
+	return 0;
+}
+
+/*
+ * Every namespace that can hold a socket: each process's (containers'), and
+ * those kept by `ip netns` without a process. The agent's own comes first.
+ */
+int ew_events_sweep_tcp(struct ew_events *e)
+{
+	struct ns_walk w = {.e = e};
+	struct dirent *de;
+	DIR *d;
+
+	sweep_path(&w, "/proc/thread-self/ns/net");
+	ew_procfs_foreach_pid("/proc", ns_of_pid, &w);
+	d = opendir("/run/netns");
+	while (d && (de = readdir(d))) {
+		char path[300];
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/run/netns/%s", de->d_name);
+		sweep_path(&w, path);
+	}
+	if (d)
+		closedir(d);
+	free(w.seen.v);
+	if (w.failed)
+		ew_debug("TCP sweep: %d network namespaces swept, %d not (%s): their flows are "
+			 "not ended by it",
+			 w.swept, w.failed, strerror(-w.first_err));
+	return w.swept ? w.sockets : w.first_err;
 }
 
 void ew_events_feed_kstats(struct ew_events *e, const __u64 *counters)

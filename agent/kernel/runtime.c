@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <malloc.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -15,7 +16,9 @@
 #include "kernel/events.h"
 #include "kernel/listeners.h"
 #include "kernel/loader.h"
+#include "kernel/probe.h"
 #include "kernel/udp_poll.h"
+#include "out/datadir.h"
 #include "pipeline/pipeline.h"
 #include "util/log.h"
 
@@ -23,6 +26,8 @@
 
 struct live {
 	const struct ew_config *cfg;
+	struct ew_capture_meta meta; /* boot id and host name: the stages keep pointers */
+	struct ew_datadir *datadir;
 	struct ew_loader *loader;
 	struct ew_pipeline *pipe;
 	struct ew_events *events;
@@ -70,16 +75,33 @@ static void housekeeping(struct live *l, bool final)
 		ew_pipeline_poll(l->pipe);
 }
 
+static void stop_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGHUP);
+}
+
+/*
+ * Blocked before any thread starts (the records writer, compression), which
+ * inherit the mask: a stop signal then waits in the signalfd for the loop,
+ * instead of killing the process on whichever thread the kernel picked.
+ */
+static void block_signals(void)
+{
+	sigset_t set;
+
+	stop_signals(&set);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
 static int make_signalfd(void)
 {
 	sigset_t set;
 
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);
-	sigprocmask(SIG_BLOCK, &set, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	stop_signals(&set);
 	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 }
 
@@ -137,6 +159,7 @@ static int loop(struct live *l, double duration)
 			if (got[i].data.fd == sfd && !on_signal(l, sfd))
 				goto out;
 		ew_events_drain(l->events);
+		ew_pipeline_flush(l->pipe);
 	}
 out:
 	close(ep);
@@ -164,30 +187,42 @@ static int start(const struct ew_runtime_opts *o, struct live *l)
 {
 	struct ew_inputs *in = o->in;
 	struct ew_pipeline_opts po = {0};
-	struct ew_capture_meta meta = {0};
+	struct ew_capture_meta *meta = &l->meta;
 	const char *degraded[32];
+	char err[1024];
 	int rc, ndeg;
 
+	block_signals();
+	/* Before the data directory: without the privileges, nothing else matters. */
+	if (ew_probe_privileges(err, sizeof(err))) {
+		ew_err("%s", err);
+		return -1;
+	}
+	/* Before the kernel: a second agent must not load programs only to stop. */
+	if (ew_datadir_open(in->cfg.data_dir, &l->datadir, err, sizeof(err))) {
+		ew_err("%s", err);
+		return -1;
+	}
 	if (load_kernel(in, l))
 		return -1;
 	ndeg = ew_loader_degraded(l->loader, degraded, 32);
-	read_line_file("/proc/sys/kernel/random/boot_id", meta.boot_id, sizeof(meta.boot_id));
-	gethostname(meta.hostname, sizeof(meta.hostname) - 1);
+	read_line_file("/proc/sys/kernel/random/boot_id", meta->boot_id, sizeof(meta->boot_id));
+	gethostname(meta->hostname, sizeof(meta->hostname) - 1);
 	po.env.cfg = &in->cfg;
 	po.env.policy = &in->pol;
 	po.env.data_dir = in->cfg.data_dir;
-	po.env.hostname = meta.hostname;
+	po.env.hostname = meta->hostname;
 	po.env.print = o->print ? stdout : NULL;
 	po.env.geo = &in->geo;
 	po.env.geo_db = in->geo_db;
 	po.env.n_geo_db = in->n_geo;
-	po.boot_id = meta.boot_id;
+	po.boot_id = meta->boot_id;
 	po.degraded_hooks = ndeg > 0 ? (uint32_t)ndeg : 0;
 	umask(027);
 	if (ew_pipeline_new(&po, &l->pipe))
 		return -1;
 	if (o->capture) {
-		rc = ew_capture_create(o->capture, &meta, &l->capture);
+		rc = ew_capture_create(o->capture, meta, &l->capture);
 		if (rc) {
 			ew_err("cannot create capture file %s: %s", o->capture, strerror(-rc));
 			return -1;
@@ -255,6 +290,7 @@ static int finish(struct live *l, int status)
 	ew_pipeline_free(l->pipe);
 	ew_udp_poll_free(l->udp);
 	ew_loader_close(l->loader);
+	ew_datadir_close(l->datadir);
 	return status;
 }
 

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <errno.h>
+#include <sched.h>
 #include <stddef.h>
 #include <string.h>
 #include <unistd.h>
@@ -149,14 +150,42 @@ static int receive(int fd, int (*fn)(const struct ew_ev_tcp *ev, void *arg), voi
 	}
 }
 
-int ew_sockdiag_sweep(int (*fn)(const struct ew_ev_tcp *ev, void *arg), void *arg)
+#ifndef SO_NETNS_COOKIE
+#define SO_NETNS_COOKIE 71
+#endif
+
+int ew_sockdiag_socket(int nsfd, int home_nsfd, uint64_t *netns)
+{
+	socklen_t len = sizeof(*netns);
+	int fd, rc;
+
+	/* A socket lives in the namespace its creator was in at socket(). */
+	if (nsfd >= 0 && setns(nsfd, CLONE_NEWNET))
+		return -errno;
+	fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+	rc = fd < 0 ? -errno : 0;
+	if (nsfd >= 0 && setns(home_nsfd, CLONE_NEWNET) && !rc) {
+		/* Stuck elsewhere: nothing this thread makes later would be ours. */
+		rc = -errno;
+		close(fd);
+		return rc;
+	}
+	if (rc)
+		return rc;
+	*netns = 0;
+	if (getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, netns, &len)) {
+		rc = -errno;
+		close(fd);
+		return rc;
+	}
+	return fd;
+}
+
+int ew_sockdiag_sweep(int fd, int (*fn)(const struct ew_ev_tcp *ev, void *arg), void *arg)
 {
 	static const uint8_t families[] = {AF_INET, AF_INET6};
-	int fd, total = 0, stopped = 0, rc = 0;
+	int total = 0, stopped = 0, rc = 0;
 
-	fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
-	if (fd < 0)
-		return -errno;
 	for (size_t i = 0; i < sizeof(families) && !stopped; i++) {
 		rc = request(fd, families[i]);
 		if (rc)
@@ -167,7 +196,6 @@ int ew_sockdiag_sweep(int (*fn)(const struct ew_ev_tcp *ev, void *arg), void *ar
 		total += rc;
 		rc = 0;
 	}
-	close(fd);
 	if (stopped)
 		return stopped;
 	return rc < 0 ? rc : total;

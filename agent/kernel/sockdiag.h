@@ -7,15 +7,28 @@
  * nothing until then. A periodic sweep reads the same tcp_sock counters
  * (tcpi_bytes_acked, tcpi_bytes_received) for every open socket so interim
  * records can say how much has left so far. Sockets are keyed by the same
- * cookie the BPF programs use. Only the agent's network namespace is seen.
+ * cookie the BPF programs use. A sock_diag socket sees its own network
+ * namespace only: ew_sockdiag_socket() makes one in the namespace asked for.
  */
 #ifndef EW_SOCKDIAG_H
 #define EW_SOCKDIAG_H
 
 #include "ew.h"
 
+#include <stdint.h>
+
 /**
- * ew_sockdiag_sweep() - report every open TCP socket (IPv4 and IPv6).
+ * ew_sockdiag_socket() - a sock_diag socket in the network namespace @nsfd.
+ * @nsfd: an open /proc/PID/ns/net or /run/netns/NAME; -1: the caller's
+ * @home_nsfd: the caller's own namespace, to return to (needs CAP_SYS_ADMIN)
+ * @netns: set to that namespace's cookie (what the BPF programs report)
+ * Return: the socket, or -errno.
+ */
+int ew_sockdiag_socket(int nsfd, int home_nsfd, uint64_t *netns);
+
+/**
+ * ew_sockdiag_sweep() - report every open TCP socket (IPv4 and IPv6) that
+ * sock_diag socket @fd (ew_sockdiag_socket()) sees.
  * @fn: called once per socket with an EW_EV_TCP_COUNT event (h.type,
  *	h.size set; h.ts_ns 0): cookie, laddr/raddr (IPv4 as ::ffff:a.b.c.d),
  *	lport/rport host order, family (EW_AF_* of the socket: an IPv6 socket
@@ -29,6 +42,6 @@
  * Return: the number of sockets reported, @fn's non-zero return if it
  * stopped the sweep, or -errno.
  */
-int ew_sockdiag_sweep(int (*fn)(const struct ew_ev_tcp *ev, void *arg), void *arg);
+int ew_sockdiag_sweep(int fd, int (*fn)(const struct ew_ev_tcp *ev, void *arg), void *arg);
 
 #endif

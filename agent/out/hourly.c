@@ -38,9 +38,12 @@ struct ew_hourly {
 	struct compress_job job;
 	int fd;		       /* the open hour's .jsonl, or -1 */
 	char key[KEY_LEN + 1]; /* of the open hour, "" before the first record */
+	off_t good_off;	       /* the file ends after a whole line here */
 	char *buf;
 	size_t len;
+	uint64_t lines; /* records in buf */
 	uint64_t bytes;
+	struct ew_hourly_stats st;
 };
 
 /*
@@ -179,14 +182,14 @@ static int compress_hour(int dirfd, const char *hh)
 	snprintf(src_name, sizeof(src_name), "%s.jsonl", hh);
 	snprintf(gz_name, sizeof(gz_name), "%s.jsonl.gz", hh);
 	snprintf(tmp_name, sizeof(tmp_name), "%s.jsonl.gz.tmp", hh);
-	src = openat(dirfd, src_name, O_RDONLY | O_CLOEXEC);
+	src = openat(dirfd, src_name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (src < 0)
 		return errno == ENOENT ? 0 : -errno;
 	if (fstat(src, &st)) {
 		rc = -errno;
 		goto out;
 	}
-	gz = openat(dirfd, gz_name, O_RDONLY | O_CLOEXEC);
+	gz = openat(dirfd, gz_name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (gz < 0 && errno != ENOENT) {
 		rc = -errno;
 		goto out;
@@ -195,7 +198,13 @@ static int compress_hour(int dirfd, const char *hh)
 		/* Nothing to add, or added before a crash: only the unlink is left. */
 		goto unlink_src;
 	}
-	tmp = openat(dirfd, tmp_name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, FILE_MODE);
+	/* A leftover is ours to replace; a link planted there is removed, not followed. */
+	if (unlinkat(dirfd, tmp_name, 0) && errno != ENOENT) {
+		rc = -errno;
+		goto out_gz;
+	}
+	tmp = openat(dirfd, tmp_name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+		     FILE_MODE);
 	if (tmp < 0) {
 		rc = -errno;
 		goto out_gz;
@@ -394,6 +403,42 @@ fail:
 	return rc;
 }
 
+/*
+ * A crash or a full disk can leave the file ending inside a line: cut it back
+ * to the last newline, so the next record starts a line of its own and every
+ * line parses.
+ */
+static int cut_torn_tail(struct ew_hourly *h)
+{
+	char tail[4096];
+	off_t end = lseek(h->fd, 0, SEEK_END), pos = end;
+
+	if (end < 0)
+		return -errno;
+	while (pos > 0) {
+		size_t n = pos < (off_t)sizeof(tail) ? (size_t)pos : sizeof(tail);
+		ssize_t got = pread(h->fd, tail, n, pos - (off_t)n);
+
+		if (got != (ssize_t)n)
+			return got < 0 ? -errno : -EIO;
+		for (size_t i = n; i > 0; i--) {
+			if (tail[i - 1] == '\n') {
+				pos -= (off_t)(n - i);
+				goto found;
+			}
+		}
+		pos -= (off_t)n;
+	}
+found:
+	if (pos != end) {
+		if (ftruncate(h->fd, pos))
+			return -errno;
+		h->st.torn_tails_cut++;
+	}
+	h->good_off = pos;
+	return 0;
+}
+
 static int open_hour(struct ew_hourly *h, const char *key)
 {
 	char date[11], name[16];
@@ -405,7 +450,7 @@ static int open_hour(struct ew_hourly *h, const char *key)
 	if (dfd < 0)
 		return dfd;
 	snprintf(name, sizeof(name), "%s.jsonl", key + 11);
-	fd = openat(dfd, name, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, FILE_MODE);
+	fd = openat(dfd, name, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, FILE_MODE);
 	if (fd < 0) {
 		fd = -errno;
 	} else if (fchmod(fd, FILE_MODE)) {
@@ -417,16 +462,35 @@ static int open_hour(struct ew_hourly *h, const char *key)
 		return fd;
 	h->fd = fd;
 	memcpy(h->key, key, KEY_LEN + 1);
-	return 0;
+	return cut_torn_tail(h);
 }
 
+static uint64_t count_lines(const char *p, size_t n)
+{
+	uint64_t lines = 0;
+
+	for (const char *e = p + n; (p = memchr(p, '\n', (size_t)(e - p))); p++)
+		lines++;
+	return lines;
+}
+
+/*
+ * A write that failed part way (a full disk) leaves the file ending inside a
+ * line: the whole lines stay, the torn one is cut off, and the records that
+ * did not make it are counted lost. The next flush starts on a line boundary.
+ */
 int ew_hourly_flush(struct ew_hourly *h)
 {
-	size_t done = 0;
+	size_t done = 0, whole;
+	uint64_t ok;
 	int rc = 0;
 
-	if (h->fd < 0)
-		return h->len ? -EBADF : 0;
+	if (h->fd < 0) {
+		if (!h->len)
+			return 0;
+		rc = -EBADF;
+		goto lost;
+	}
 	while (done < h->len) {
 		ssize_t n = write(h->fd, h->buf + done, h->len - done);
 
@@ -438,11 +502,39 @@ int ew_hourly_flush(struct ew_hourly *h)
 		}
 		done += (size_t)n;
 	}
-	/* Whatever did not reach the kernel stays for the next attempt. */
-	memmove(h->buf, h->buf + done, h->len - done);
-	h->len -= done;
-	h->bytes += done;
+	if (!rc) {
+		h->good_off += (off_t)done;
+		h->bytes += done;
+		h->st.written += h->lines;
+		h->len = 0;
+		h->lines = 0;
+		return 0;
+	}
+	whole = done;
+	while (whole > 0 && h->buf[whole - 1] != '\n')
+		whole--;
+	if (whole < done && ftruncate(h->fd, h->good_off + (off_t)whole))
+		h->st.cut_failures++;
+	ok = count_lines(h->buf, whole);
+	h->good_off += (off_t)whole;
+	h->bytes += whole;
+	h->st.written += ok;
+	h->lines -= ok;
+lost:
+	h->st.lost += h->lines;
+	h->len = 0;
+	h->lines = 0;
 	return rc;
+}
+
+int ew_hourly_sync_data(struct ew_hourly *h)
+{
+	return h->fd >= 0 && fdatasync(h->fd) ? -errno : 0;
+}
+
+const struct ew_hourly_stats *ew_hourly_stats(const struct ew_hourly *h)
+{
+	return &h->st;
 }
 
 /* Flush, fsync and close the open hour, then compress it if asked. */
@@ -459,7 +551,6 @@ static int close_hour(struct ew_hourly *h, bool compress)
 		rc = -errno;
 	close(h->fd);
 	h->fd = -1;
-	h->len = 0; /* unwritable records are lost here, and counted by rc */
 	if (!compress)
 		return rc;
 	crc = compress_key(h->root, h->key);
@@ -520,8 +611,10 @@ int ew_hourly_write(struct ew_hourly *h, int64_t realtime_ns, const char *line, 
 	int rc;
 
 	rc = make_key(realtime_ns, key);
-	if (rc)
+	if (rc) {
+		h->st.lost++;
 		return rc;
+	}
 	if (h->fd < 0 || memcmp(key, h->key, KEY_LEN) > 0) {
 		if (h->fd >= 0) {
 			char old[KEY_LEN + 1];
@@ -534,27 +627,39 @@ int ew_hourly_write(struct ew_hourly *h, int64_t realtime_ns, const char *line, 
 			compress_in_background(h, old);
 		}
 		rc = open_hour(h, key);
-		if (rc)
+		if (rc) {
+			h->st.lost++;
 			return rc;
+		}
 	}
 	if (len + 1 > BUF_CAP - h->len) {
 		rc = ew_hourly_flush(h);
-		if (rc)
+		if (rc) {
+			h->st.lost++; /* this one too: the disk refused the ones before it */
 			return rc;
+		}
 	}
 	if (len + 1 > BUF_CAP) {
 		/* Larger than the buffer: straight through, line and newline together. */
 		struct iovec iov[2] = {{(void *)line, len}, {"\n", 1}};
 		ssize_t n = writev(h->fd, iov, 2);
 
-		if (n < 0)
-			return -errno;
-		h->bytes += (uint64_t)n;
-		return (size_t)n == len + 1 ? 0 : -EIO;
+		if (n == (ssize_t)len + 1) {
+			h->bytes += (uint64_t)n;
+			h->good_off += n;
+			h->st.written++;
+			return 0;
+		}
+		rc = n < 0 ? -errno : -ENOSPC;
+		if (n > 0 && ftruncate(h->fd, h->good_off))
+			h->st.cut_failures++;
+		h->st.lost++;
+		return rc;
 	}
 	memcpy(h->buf + h->len, line, len);
 	h->buf[h->len + len] = '\n';
 	h->len += len + 1;
+	h->lines++;
 	return 0;
 }
 

@@ -8,8 +8,8 @@
  * .gz (multi-member gzip, which zcat, gzread and Python's gzip read whole).
  * Errors are returned as -errno for the caller to count; nothing aborts.
  */
-#ifndef EW_SINK_FILE_H
-#define EW_SINK_FILE_H
+#ifndef EW_HOURLY_H
+#define EW_HOURLY_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -17,13 +17,23 @@
 
 struct ew_hourly;
 
+/* What became of the records handed to ew_hourly_write(), owned by the writer. */
+struct ew_hourly_stats {
+	uint64_t written;	 /* whole lines in the files */
+	uint64_t lost;		 /* refused by the disk (full, read-only): not in any file */
+	uint64_t torn_tails_cut; /* files found ending inside a line, cut back at open */
+	uint64_t cut_failures;	 /* a torn line could not be cut back (it stays: one bad line) */
+};
+
 /**
  * ew_hourly_open() - start writing under @root.
  * @root: the records directory; created (mode 0750) if missing
  * @out: the new writer
  *
  * Compresses the .jsonl files of past hours left by a crash, and removes
- * half-written .gz.tmp files. The current hour's .jsonl is appended to.
+ * half-written .gz.tmp files. The current hour's .jsonl is appended to, after
+ * a line torn by a crash or a full disk is cut off. Files are opened without
+ * following symbolic links and created with mode 0640 whatever the umask.
  *
  * Return: 0 or -errno.
  */
@@ -49,9 +59,18 @@ int ew_hourly_write(struct ew_hourly *h, int64_t realtime_ns, const char *line, 
  * ew_hourly_flush() - hand buffered records to the kernel (no fsync).
  * @h: the writer
  *
- * Return: 0, or -errno (the records stay buffered for the next try).
+ * A failure (a full disk) keeps the whole lines that were written, cuts off a
+ * line written in part, and counts the records that did not make it as lost
+ * (ew_hourly_stats()): the next record starts on a line boundary.
+ * Return: 0, or -errno.
  */
 int ew_hourly_flush(struct ew_hourly *h);
+
+/** ew_hourly_sync_data() - fdatasync the open hour. Return: 0 or -errno. */
+int ew_hourly_sync_data(struct ew_hourly *h);
+
+/** ew_hourly_stats() - the counters of @h (read by the thread that writes). */
+const struct ew_hourly_stats *ew_hourly_stats(const struct ew_hourly *h);
 
 /**
  * ew_hourly_reopen() - close and reopen the open hour's file by name.

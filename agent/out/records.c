@@ -8,8 +8,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "out/hourly.h"
 #include "out/record.h"
+#include "out/writer.h"
 #include "util/jsonw.h"
 #include "util/log.h"
 #include "util/timefmt.h"
@@ -18,15 +18,16 @@ struct records {
 	char data_dir[PATH_MAX];
 	char prom_path[PATH_MAX + 16];
 	const char *hostname;
-	struct ew_hourly *files;
+	struct ew_writer *writer; /* NULL once finished: final holds its counters */
+	struct ew_writer_stats final;
 	struct ew_jsonw w;
-	uint64_t written;
-	uint64_t write_errors;
+	uint64_t encode_errors; /* a record too large for memory: never written */
 };
 
 static int init(struct ew_stage *s, const struct ew_stage_env *env)
 {
 	struct records *r = calloc(1, sizeof(*r));
+	struct ew_writer_opts wo = {0};
 	char dir[PATH_MAX + 16];
 	int rc;
 
@@ -43,7 +44,9 @@ static int init(struct ew_stage *s, const struct ew_stage_env *env)
 		return rc;
 	}
 	snprintf(dir, sizeof(dir), "%s/records", r->data_dir);
-	rc = ew_hourly_open(dir, &r->files);
+	wo.records_dir = dir;
+	wo.block_when_full = env->replay;
+	rc = ew_writer_open(&wo, &r->writer);
 	if (rc)
 		ew_err("cannot open records directory %s: %s", dir, strerror(-rc));
 	return rc;
@@ -51,20 +54,11 @@ static int init(struct ew_stage *s, const struct ew_stage_env *env)
 
 static void write_line(struct records *r, int64_t realtime_ns)
 {
-	int rc;
-
 	if (r->w.oom) {
-		r->write_errors++;
+		r->encode_errors++;
 		return;
 	}
-	rc = ew_hourly_write(r->files, realtime_ns, r->w.buf, r->w.len);
-	if (rc) {
-		if (r->write_errors++ % 1000 == 0)
-			ew_warn("cannot write records under %s/records: %s (%llu lost so far)",
-				r->data_dir, strerror(-rc), (unsigned long long)r->write_errors);
-		return;
-	}
-	r->written++;
+	ew_writer_put(r->writer, realtime_ns, r->w.buf, r->w.len);
 }
 
 static void record(struct ew_stage *s, const struct ew_flow *f, const struct ew_eval *e)
@@ -75,8 +69,8 @@ static void record(struct ew_stage *s, const struct ew_flow *f, const struct ew_
 	write_line(r, (int64_t)e->now_ns + e->realtime_offset_ns);
 }
 
-static void report(struct ew_stage *s, const struct ew_metrics *m, uint64_t now,
-		   int64_t realtime_offset_ns)
+static void report(struct ew_stage *s, const struct ew_metrics *m, const struct ew_metrics *prev,
+		   uint64_t now, int64_t realtime_offset_ns)
 {
 	struct records *r = s->state;
 	int64_t realtime = (int64_t)now + realtime_offset_ns;
@@ -99,7 +93,7 @@ static void report(struct ew_stage *s, const struct ew_metrics *m, uint64_t now,
 	}
 	ew_jsonw_obj_begin(&r->w, "egresswatch");
 	ew_jsonw_obj_begin(&r->w, "metrics");
-	ew_metrics_json(m, &r->w);
+	ew_metrics_json(m, prev, &r->w);
 	ew_jsonw_obj_end(&r->w);
 	ew_jsonw_obj_end(&r->w);
 	ew_jsonw_obj_end(&r->w);
@@ -109,36 +103,64 @@ static void report(struct ew_stage *s, const struct ew_metrics *m, uint64_t now,
 		ew_warn("cannot write %s: %s", r->prom_path, strerror(-rc));
 }
 
+/*
+ * Records still queued for the writer count as written: a replay's metric
+ * records must not depend on the writer thread's timing. Every record is in
+ * the end written, dropped (the queue was full) or refused by the disk, and
+ * the last two are losses.
+ */
 static void metrics(struct ew_stage *s, struct ew_metrics *m)
 {
 	struct records *r = s->state;
+	struct ew_writer_stats st = r->final;
 
-	ew_metrics_add(m, "records_written_total", "Lines written to the records files.", 0,
-		       r->written);
-	ew_metrics_add(m, "record_write_errors_total", "Records that could not be written.",
-		       EW_M_LOSS, r->write_errors);
+	if (r->writer)
+		ew_writer_stats(r->writer, &st);
+	ew_metrics_add(m, "records_written_total",
+		       "Records handed to the writer and not lost (those still queued included).",
+		       0, st.put - st.dropped - st.write_errors);
+	ew_metrics_add(m, "records_dropped_total",
+		       "Records dropped because the writer's queue was full (a slow disk).",
+		       EW_M_LOSS, st.dropped);
+	ew_metrics_add(m, "record_write_errors_total",
+		       "Records the disk refused (full, read-only) or too large to encode.",
+		       EW_M_LOSS, st.write_errors + r->encode_errors);
+	ew_metrics_add(
+	    m, "records_torn_lines_cut_total",
+	    "Records files found ending inside a line (a crash) and cut back to the last "
+	    "whole line.",
+	    0, st.torn_tails_cut);
+}
+
+/* The live loop drained the ring: what is put goes to the writer now. */
+static void flush(struct ew_stage *s)
+{
+	struct records *r = s->state;
+
+	if (r->writer)
+		ew_writer_push(r->writer);
 }
 
 static void hup(struct ew_stage *s)
 {
 	struct records *r = s->state;
-	int rc = ew_hourly_reopen(r->files);
 
-	if (rc)
-		ew_err("SIGHUP: cannot reopen the records file under %s/records: %s", r->data_dir,
-		       strerror(-rc));
+	if (r->writer)
+		ew_writer_reopen(r->writer);
 }
 
 static int finish(struct ew_stage *s)
 {
 	struct records *r = s->state;
-	int rc = ew_hourly_close(r->files, true);
+	int rc = ew_writer_close(r->writer, true, &r->final);
 
-	r->files = NULL;
+	r->writer = NULL;
 	if (rc)
 		ew_err("closing the records files under %s/records failed: %s", r->data_dir,
 		       strerror(-rc));
-	return rc ? rc : (r->write_errors ? -EIO : 0);
+	if (!rc && (r->final.dropped || r->final.write_errors || r->encode_errors))
+		rc = -EIO;
+	return rc;
 }
 
 static void stage_free(struct ew_stage *s)
@@ -147,8 +169,7 @@ static void stage_free(struct ew_stage *s)
 
 	if (!r)
 		return;
-	if (r->files)
-		ew_hourly_close(r->files, false);
+	ew_writer_close(r->writer, false, NULL);
 	ew_jsonw_free(&r->w);
 	free(r);
 }
@@ -159,6 +180,7 @@ const struct ew_stage_def ew_records_stage = {
     .record = record,
     .report = report,
     .metrics = metrics,
+    .flush = flush,
     .hup = hup,
     .finish = finish,
     .free = stage_free,

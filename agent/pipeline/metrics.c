@@ -126,8 +126,15 @@ static size_t run_end(const struct ew_metrics *m, size_t i)
 	return j;
 }
 
-void ew_metrics_json(const struct ew_metrics *m, struct ew_jsonw *w)
+static uint64_t value_in(const struct ew_metrics *m, const struct member *x)
 {
+	return m ? ew_metrics_get(m, x->name, x->key[0], x->key[1]) : 0;
+}
+
+void ew_metrics_json(const struct ew_metrics *m, const struct ew_metrics *prev, struct ew_jsonw *w)
+{
+	uint64_t lost = ew_metrics_lost(m), before = prev ? ew_metrics_lost(prev) : 0;
+
 	for (size_t i = 0, end; i < m->n; i = end) {
 		end = run_end(m, i);
 		if (!m->v[i].label[0]) {
@@ -151,7 +158,25 @@ void ew_metrics_json(const struct ew_metrics *m, struct ew_jsonw *w)
 		}
 		ew_jsonw_obj_end(w);
 	}
-	ew_jsonw_u64(w, "lost_total", ew_metrics_lost(m));
+	ew_jsonw_u64(w, "lost_total", lost);
+	ew_jsonw_u64(w, "lost_since_previous", lost > before ? lost - before : 0);
+	/* Which loss counters moved since the previous report: where monitoring had holes. */
+	ew_jsonw_arr_begin(w, "losses_moved");
+	for (size_t i = 0; i < m->n; i++) {
+		const struct member *x = &m->v[i];
+		char name[160];
+
+		if (!(x->flags & EW_M_LOSS) || x->value <= value_in(prev, x))
+			continue;
+		if (x->label[1])
+			snprintf(name, sizeof(name), "%s.%s.%s", x->name, x->key[0], x->key[1]);
+		else if (x->label[0])
+			snprintf(name, sizeof(name), "%s.%s", x->name, x->key[0]);
+		else
+			snprintf(name, sizeof(name), "%s", x->name);
+		ew_jsonw_str(w, NULL, name);
+	}
+	ew_jsonw_arr_end(w);
 }
 
 static void prom_labels(FILE *f, const struct member *x)
@@ -184,33 +209,101 @@ static void prom_write(FILE *f, const struct ew_metrics *m)
 	fprintf(f, "egresswatch_lost_total %llu\n", (unsigned long long)ew_metrics_lost(m));
 }
 
-int ew_metrics_write_prom(const struct ew_metrics *m, const char *path)
+/* The file is padded to whole blocks with a comment, so a rewrite reuses them. */
+#define PROM_BLOCK 4096
+
+static int write_spare(int dirfd, const char *tmp, const char *text, size_t len)
 {
-	char tmp[4096];
-	FILE *f;
+	size_t padded = (len + 2 + PROM_BLOCK - 1) / PROM_BLOCK * PROM_BLOCK;
+	char *buf = malloc(padded);
+	struct stat st;
+	ssize_t n;
 	int fd, rc = 0;
 
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	/* A leftover (a crash) is ours to replace; a link planted there is not followed. */
-	if (unlink(tmp) && errno != ENOENT)
-		return -errno;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -errno;
-	if (fchmod(fd, 0644) || !(f = fdopen(fd, "w"))) {
-		rc = -errno;
+	if (!buf)
+		return -ENOMEM;
+	memcpy(buf, text, len);
+	buf[len] = '#';
+	memset(buf + len + 1, ' ', padded - len - 2);
+	buf[padded - 1] = '\n';
+	/* Reused, not recreated, unless it is not a plain file of ours (a planted link). */
+	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0640);
+	if (fd >= 0 && (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_uid != geteuid())) {
 		close(fd);
-		unlink(tmp);
-		return rc;
+		fd = -1;
+		errno = ELOOP;
 	}
+	if (fd < 0 && (errno == ELOOP || errno == EISDIR)) {
+		if (unlinkat(dirfd, tmp, 0) && errno != ENOENT) {
+			free(buf);
+			return -errno;
+		}
+		fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640);
+	}
+	if (fd < 0) {
+		free(buf);
+		return -errno;
+	}
+	n = pwrite(fd, buf, padded, 0);
+	if (n != (ssize_t)padded)
+		rc = n < 0 ? -errno : -ENOSPC;
+	if (!rc && (fchmod(fd, 0640) || ftruncate(fd, (off_t)padded) || fdatasync(fd)))
+		rc = -errno;
+	close(fd);
+	free(buf);
+	return rc;
+}
+
+/*
+ * The new text goes into the spare file, which is renamed over metrics.prom;
+ * the old metrics.prom becomes the next spare (a hard link keeps it across the
+ * rename). No step allocates blocks once the files exist, so metrics.prom is
+ * still rewritten on a disk too full to take records.
+ */
+int ew_metrics_write_prom(const struct ew_metrics *m, const char *path)
+{
+	char dir[4096], tmp[256], old[256];
+	const char *base = strrchr(path, '/');
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+	int dirfd, rc;
+
+	if (!base || (size_t)(base - path) >= sizeof(dir))
+		return -EINVAL;
+	memcpy(dir, path, (size_t)(base - path));
+	dir[base - path] = '\0';
+	base++;
+	snprintf(tmp, sizeof(tmp), "%s.tmp", base);
+	snprintf(old, sizeof(old), "%s.old", base);
+	f = open_memstream(&text, &len);
+	if (!f)
+		return -ENOMEM;
 	prom_write(f, m);
-	if (fflush(f) || fsync(fd))
-		rc = -errno;
-	if (fclose(f) && !rc)
-		rc = -errno;
-	if (!rc && rename(tmp, path))
-		rc = -errno;
-	if (rc)
-		unlink(tmp);
+	if (fclose(f)) {
+		free(text);
+		return -ENOMEM;
+	}
+	dirfd = open(dir[0] ? dir : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0) {
+		free(text);
+		return -errno;
+	}
+	rc = write_spare(dirfd, tmp, text, len);
+	free(text);
+	if (!rc) {
+		bool kept;
+
+		unlinkat(dirfd, old, 0); /* a crash between the renames left it */
+		kept = linkat(dirfd, base, dirfd, old, 0) == 0;
+
+		if (renameat(dirfd, tmp, dirfd, base))
+			rc = -errno;
+		else if (kept && renameat(dirfd, old, dirfd, tmp))
+			rc = -errno;
+		if (kept && rc)
+			unlinkat(dirfd, old, 0);
+	}
+	close(dirfd);
 	return rc;
 }

@@ -15,6 +15,7 @@
 #ifndef EW_METRICS_H
 #define EW_METRICS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "util/jsonw.h"
@@ -54,8 +55,13 @@ uint64_t ew_metrics_sum(const struct ew_metrics *m, const char *name);
 /** ew_metrics_lost() - the sum of every EW_M_LOSS member. */
 uint64_t ew_metrics_lost(const struct ew_metrics *m);
 
-/** ew_metrics_json() - the members of the egresswatch.metrics object, lost_total last. */
-void ew_metrics_json(const struct ew_metrics *m, struct ew_jsonw *w);
+/**
+ * ew_metrics_json() - the members of the egresswatch.metrics object: every
+ * family, then lost_total, lost_since_previous (against @prev, the previous
+ * report's collection, NULL for the first) and losses_moved (the loss
+ * counters that grew since @prev, as "family.label").
+ */
+void ew_metrics_json(const struct ew_metrics *m, const struct ew_metrics *prev, struct ew_jsonw *w);
 
 /**
  * ew_metrics_write_prom() - write @path atomically (temp file, rename),

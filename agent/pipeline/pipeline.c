@@ -17,6 +17,7 @@ struct ew_pipeline {
 	struct ew_procs *procs;
 	struct ew_flows *flows;
 	struct ew_capture *capture;
+	struct ew_metrics *last_report; /* what the previous report said */
 	struct ew_stage stages[MAX_STAGES];
 	int n_enrichers; /* stages[0..n_enrichers) enrich, the rest subscribe */
 	int n_stages;
@@ -118,6 +119,11 @@ static void core_metrics(const struct ew_pipeline *p, struct ew_metrics *m)
 		       EW_M_LOSS, fs->vanished);
 	ew_metrics_add(m, "tcp_unknown_close_total", "TCP closes of sockets not seen opening.", 0,
 		       fs->unknown_close);
+	ew_metrics_add(
+	    m, "tcp_evicted_close_total",
+	    "TCP closes of flows evicted before (their bytes since count as lost with the "
+	    "eviction).",
+	    0, fs->evicted_close);
 	ew_metrics_add(m, "udp_counter_resets_total",
 		       "UDP kernel counters that restarted from zero.", 0, fs->udp_counter_resets);
 	ew_metrics_add(m, "flow_alloc_failures_total", "Flows lost to memory exhaustion.",
@@ -177,9 +183,10 @@ static void report(struct ew_pipeline *p)
 	}
 	for (int i = p->n_enrichers; i < p->n_stages; i++)
 		if (p->stages[i].def->report)
-			p->stages[i].def->report(&p->stages[i], m, p->now_ns,
+			p->stages[i].def->report(&p->stages[i], m, p->last_report, p->now_ns,
 						 p->realtime_offset_ns);
-	ew_metrics_free(m);
+	ew_metrics_free(p->last_report);
+	p->last_report = m;
 }
 
 static int add_stage(struct ew_pipeline *p, const struct ew_stage_def *def, size_t *slots)
@@ -386,6 +393,13 @@ void ew_pipeline_hup(struct ew_pipeline *p)
 			p->stages[i].def->hup(&p->stages[i]);
 }
 
+void ew_pipeline_flush(struct ew_pipeline *p)
+{
+	for (int i = 0; i < p->n_stages; i++)
+		if (p->stages[i].def->flush)
+			p->stages[i].def->flush(&p->stages[i]);
+}
+
 void ew_pipeline_poll(struct ew_pipeline *p)
 {
 	for (int i = 0; i < p->n_stages; i++)
@@ -422,5 +436,6 @@ void ew_pipeline_free(struct ew_pipeline *p)
 		if (p->stages[i].def->free)
 			p->stages[i].def->free(&p->stages[i]);
 	ew_procs_free(p->procs);
+	ew_metrics_free(p->last_report);
 	free(p);
 }

@@ -56,6 +56,8 @@ struct ew_metrics *ew_pipeline_metrics(struct ew_pipeline *p);
 
 /** ew_pipeline_hup() - SIGHUP: every stage reopens its outputs and reloads its inputs. */
 void ew_pipeline_hup(struct ew_pipeline *p);
+/** ew_pipeline_flush() - the live loop drained the ring: stages hand queued output on. */
+void ew_pipeline_flush(struct ew_pipeline *p);
 /** ew_pipeline_poll() - once a second in a live run: stages look for changed inputs. */
 void ew_pipeline_poll(struct ew_pipeline *p);
 

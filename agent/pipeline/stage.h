@@ -42,6 +42,7 @@ struct ew_stage_env {
 	const char *const *geo_db; /* the files it came from (reloads), n_geo_db of them */
 	int n_geo_db;
 	struct ew_flows *flows; /* to find a flow by its socket */
+	bool replay;		/* fed from a capture: wait rather than drop */
 };
 
 struct ew_stage;
@@ -59,13 +60,18 @@ struct ew_stage_def {
 	void (*enrich)(struct ew_stage *s, const struct ew_flow *f, struct ew_eval *e);
 	/** record() - subscribers: one flow record. */
 	void (*record)(struct ew_stage *s, const struct ew_flow *f, const struct ew_eval *e);
-	/** report() - subscribers: the periodic counters of every stage, at boottime @now. */
-	void (*report)(struct ew_stage *s, const struct ew_metrics *m, uint64_t now,
-		       int64_t realtime_offset_ns);
+	/**
+	 * report() - subscribers: the periodic counters of every stage, at boottime
+	 * @now; @prev: the previous report's (NULL at the first).
+	 */
+	void (*report)(struct ew_stage *s, const struct ew_metrics *m,
+		       const struct ew_metrics *prev, uint64_t now, int64_t realtime_offset_ns);
 	/** flow_free() - @f leaves the table: release what its slot holds. */
 	void (*flow_free)(struct ew_stage *s, struct ew_flow *f);
 	/** metrics() - add this stage's counters. */
 	void (*metrics)(struct ew_stage *s, struct ew_metrics *m);
+	/** flush() - the live loop drained the kernel's ring: hand queued output on now. */
+	void (*flush)(struct ew_stage *s);
 	/** hup() - SIGHUP: reopen outputs, reload inputs. */
 	void (*hup)(struct ew_stage *s);
 	/** poll() - once a second in a live run: inputs that changed on disk. */

@@ -236,6 +236,9 @@ def main():
     check("replay exits 0", rep.returncode == 0, rep.stderr)
     live_lines = sorted(T.read_lines(agent.dir))
     replay_lines = sorted(T.read_lines(out))
+    if live_lines != replay_lines:
+        import difflib
+        print("\n".join(difflib.unified_diff(live_lines, replay_lines, lineterm="", n=0)), file=sys.stderr)
     check("replay writes the same records", live_lines == replay_lines,
           "%d live vs %d replayed lines; first diff: %s" % (len(live_lines), len(replay_lines),
           next((a for a, b in zip(live_lines, replay_lines) if a != b), "")[:400]))

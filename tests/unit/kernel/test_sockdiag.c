@@ -22,6 +22,8 @@ struct find {
 	int total;
 };
 
+static int sweep(int (*fn)(const struct ew_ev_tcp *ev, void *arg), void *arg);
+
 static int collect(const struct ew_ev_tcp *ev, void *arg)
 {
 	struct find *f = arg;
@@ -124,7 +126,7 @@ static void run(int family)
 
 		memset(f.found, 0, sizeof(f.found));
 		f.total = 0;
-		n = ew_sockdiag_sweep(collect, &f);
+		n = sweep(collect, &f);
 		cr_assert_geq(n, 2, "sweep: %d", n);
 		cr_assert_eq(n, f.total);
 		if (f.got[0].bytes_acked == N_UP + 1 && f.got[1].bytes_acked == N_DOWN)
@@ -154,6 +156,19 @@ static void run(int family)
 	close(lfd);
 }
 
+/* A sock_diag socket of this test's own namespace, with its cookie. */
+static int sweep(int (*fn)(const struct ew_ev_tcp *ev, void *arg), void *arg)
+{
+	uint64_t netns = 0;
+	int fd = ew_sockdiag_socket(-1, -1, &netns), n;
+
+	cr_assert_geq(fd, 0, "sock_diag socket: %s", strerror(-fd));
+	cr_assert_neq(netns, 0, "every namespace has a cookie");
+	n = ew_sockdiag_sweep(fd, fn, arg);
+	close(fd);
+	return n;
+}
+
 Test(sockdiag, ipv4_loopback_pair)
 {
 	run(AF_INET);
@@ -181,7 +196,7 @@ Test(sockdiag, callback_stops_the_sweep)
 	cr_assert_eq(listen(lfd, 4), 0);
 	cr_assert_eq(getsockname(lfd, (struct sockaddr *)&a, &sl), 0);
 	cr_assert_eq(connect(cfd, (struct sockaddr *)&a, sl), 0);
-	cr_assert_eq(ew_sockdiag_sweep(stop_at_first, &calls), -ECANCELED);
+	cr_assert_eq(sweep(stop_at_first, &calls), -ECANCELED);
 	cr_assert_eq(calls, 1);
 	close(cfd);
 	close(lfd);

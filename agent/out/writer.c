@@ -1,0 +1,293 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "out/writer.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "out/hourly.h"
+#include "util/log.h"
+
+#define BATCH_BYTES   ((size_t)256 * 1024)
+#define BATCH_AGE_NS  200000000ll /* a batch older than this goes at the next put */
+#define SYNC_EVERY_NS 5000000000ll
+
+/* Records as [i64 realtime][u32 length][bytes], each padded to 8. */
+struct batch {
+	struct batch *next;
+	size_t len, n;
+	char data[BATCH_BYTES];
+};
+
+struct entry {
+	int64_t realtime_ns;
+	uint32_t len;
+	uint32_t _pad;
+};
+
+struct ew_writer {
+	struct ew_writer_opts o;
+	struct ew_hourly *files; /* the thread's alone once it runs */
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t wake;	   /* the thread: work, or stop */
+	pthread_cond_t room;	   /* a blocked producer: the queue shrank */
+	struct batch *head, *tail; /* the queue */
+	size_t queued;
+	bool stop, reopen;
+	/* the producer's */
+	struct batch *cur;
+	int64_t cur_born_ns;
+	/* counters: the producer's and the thread's, read under the lock */
+	uint64_t put, dropped;
+	struct ew_hourly_stats files_st;
+	bool failing; /* the last write failed: say so once, and when it recovers */
+};
+
+static int64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (int64_t)ts.tv_sec * 1000000000ll + ts.tv_nsec;
+}
+
+static void write_batch(struct ew_writer *w, const struct batch *b)
+{
+	for (size_t off = 0; off < b->len;) {
+		const struct entry *e = (const struct entry *)(b->data + off);
+
+		ew_hourly_write(w->files, e->realtime_ns, (const char *)(e + 1), e->len);
+		off += (sizeof(*e) + e->len + 7) & ~(size_t)7;
+	}
+}
+
+/* One error line when writing starts failing, one when it works again. */
+static void report(struct ew_writer *w, int rc, const struct ew_hourly_stats *st)
+{
+	if (rc && !w->failing) {
+		w->failing = true;
+		ew_err("cannot write records under %s: %s; records are counted as lost until it "
+		       "works again (%llu so far)",
+		       w->o.records_dir, strerror(-rc), (unsigned long long)st->lost);
+	} else if (!rc && w->failing) {
+		w->failing = false;
+		ew_info("writing records under %s again (%llu lost while it failed)",
+			w->o.records_dir, (unsigned long long)st->lost);
+	}
+}
+
+static void *run(void *arg)
+{
+	struct ew_writer *w = arg;
+	int64_t last_sync = mono_ns();
+	bool dirty = false; /* written since the last fdatasync */
+
+	pthread_mutex_lock(&w->lock);
+	for (;;) {
+		struct batch *b;
+		bool reopen, wrote;
+		int rc = 0;
+
+		while (!w->head && !w->reopen && !w->stop &&
+		       !(dirty && mono_ns() - last_sync >= SYNC_EVERY_NS)) {
+			struct timespec until;
+
+			clock_gettime(CLOCK_REALTIME, &until);
+			until.tv_sec += 1;
+			pthread_cond_timedwait(&w->wake, &w->lock, &until);
+		}
+		if (!w->head && !w->reopen && w->stop)
+			break;
+		b = w->head;
+		reopen = w->reopen;
+		w->head = NULL;
+		w->tail = NULL;
+		w->queued = 0;
+		w->reopen = false;
+		pthread_cond_broadcast(&w->room);
+		pthread_mutex_unlock(&w->lock);
+
+		wrote = b != NULL;
+		if (b) {
+			for (struct batch *next; b; b = next) {
+				next = b->next;
+				write_batch(w, b);
+				free(b);
+			}
+			rc = ew_hourly_flush(w->files);
+			dirty = true;
+		}
+		if (reopen) {
+			int r = ew_hourly_reopen(w->files);
+
+			if (r)
+				ew_err("SIGHUP: cannot reopen the records file under %s: %s",
+				       w->o.records_dir, strerror(-r));
+		}
+		if (dirty && mono_ns() - last_sync >= SYNC_EVERY_NS) {
+			int r = ew_hourly_sync_data(w->files);
+
+			if (!rc)
+				rc = r;
+			last_sync = mono_ns();
+			dirty = false;
+		}
+		if (wrote || rc)
+			report(w, rc, ew_hourly_stats(w->files));
+
+		pthread_mutex_lock(&w->lock);
+		w->files_st = *ew_hourly_stats(w->files);
+	}
+	pthread_mutex_unlock(&w->lock);
+	return NULL;
+}
+
+int ew_writer_open(const struct ew_writer_opts *o, struct ew_writer **out)
+{
+	struct ew_writer *w = calloc(1, sizeof(*w));
+	int rc;
+
+	if (!w)
+		return -ENOMEM;
+	w->o = *o;
+	if (!w->o.queue_bytes)
+		w->o.queue_bytes = (size_t)16 << 20;
+	rc = ew_hourly_open(o->records_dir, &w->files);
+	if (rc) {
+		free(w);
+		return rc;
+	}
+	w->files_st = *ew_hourly_stats(w->files);
+	pthread_mutex_init(&w->lock, NULL);
+	pthread_cond_init(&w->wake, NULL);
+	pthread_cond_init(&w->room, NULL);
+	rc = -pthread_create(&w->thread, NULL, run, w);
+	if (rc) {
+		ew_hourly_close(w->files, false);
+		free(w);
+		return rc;
+	}
+	*out = w;
+	return 0;
+}
+
+/* Queue the current batch; a full queue drops it (live) or waits (replay). */
+static void hand_over(struct ew_writer *w)
+{
+	struct batch *b = w->cur;
+
+	if (!b || !b->n)
+		return;
+	w->cur = NULL;
+	pthread_mutex_lock(&w->lock);
+	while (w->o.block_when_full && w->queued + b->len > w->o.queue_bytes && w->head && !w->stop)
+		pthread_cond_wait(&w->room, &w->lock);
+	if (w->queued + b->len > w->o.queue_bytes && w->head) {
+		w->dropped += b->n;
+		pthread_mutex_unlock(&w->lock);
+		free(b);
+		return;
+	}
+	b->next = NULL;
+	if (w->tail)
+		w->tail->next = b;
+	else
+		w->head = b;
+	w->tail = b;
+	w->queued += b->len;
+	pthread_cond_signal(&w->wake);
+	pthread_mutex_unlock(&w->lock);
+}
+
+void ew_writer_put(struct ew_writer *w, int64_t realtime_ns, const char *line, size_t len)
+{
+	size_t need = (sizeof(struct entry) + len + 7) & ~(size_t)7;
+	struct entry *e;
+
+	if (need > BATCH_BYTES) { /* no record is near this: drop, do not corrupt */
+		__atomic_add_fetch(&w->put, 1, __ATOMIC_RELAXED);
+		pthread_mutex_lock(&w->lock);
+		w->dropped++;
+		pthread_mutex_unlock(&w->lock);
+		return;
+	}
+	if (w->cur &&
+	    (w->cur->len + need > BATCH_BYTES || mono_ns() - w->cur_born_ns > BATCH_AGE_NS))
+		hand_over(w);
+	if (!w->cur) {
+		w->cur = malloc(sizeof(*w->cur));
+		if (!w->cur) {
+			__atomic_add_fetch(&w->put, 1, __ATOMIC_RELAXED);
+			pthread_mutex_lock(&w->lock);
+			w->dropped++;
+			pthread_mutex_unlock(&w->lock);
+			return;
+		}
+		w->cur->len = 0;
+		w->cur->n = 0;
+		w->cur_born_ns = mono_ns();
+	}
+	e = (struct entry *)(w->cur->data + w->cur->len);
+	e->realtime_ns = realtime_ns;
+	e->len = (uint32_t)len;
+	e->_pad = 0;
+	memcpy(e + 1, line, len);
+	w->cur->len += need;
+	w->cur->n++;
+	__atomic_add_fetch(&w->put, 1, __ATOMIC_RELAXED);
+}
+
+void ew_writer_push(struct ew_writer *w)
+{
+	hand_over(w);
+}
+
+void ew_writer_reopen(struct ew_writer *w)
+{
+	hand_over(w);
+	pthread_mutex_lock(&w->lock);
+	w->reopen = true;
+	pthread_cond_signal(&w->wake);
+	pthread_mutex_unlock(&w->lock);
+}
+
+void ew_writer_stats(struct ew_writer *w, struct ew_writer_stats *st)
+{
+	pthread_mutex_lock(&w->lock);
+	st->put = __atomic_load_n(&w->put, __ATOMIC_RELAXED);
+	st->dropped = w->dropped;
+	st->written = w->files_st.written;
+	st->write_errors = w->files_st.lost;
+	st->torn_tails_cut = w->files_st.torn_tails_cut;
+	st->queued_bytes = w->queued + (w->cur ? w->cur->len : 0);
+	pthread_mutex_unlock(&w->lock);
+}
+
+int ew_writer_close(struct ew_writer *w, bool compress_current, struct ew_writer_stats *final)
+{
+	int rc;
+
+	if (!w)
+		return 0;
+	hand_over(w);
+	pthread_mutex_lock(&w->lock);
+	w->stop = true;
+	pthread_cond_signal(&w->wake);
+	pthread_cond_broadcast(&w->room);
+	pthread_mutex_unlock(&w->lock);
+	pthread_join(w->thread, NULL);
+	/* The thread flushed before it stopped: its counters are final. */
+	if (final)
+		ew_writer_stats(w, final);
+	rc = ew_hourly_close(w->files, compress_current);
+	w->files = NULL;
+	pthread_mutex_destroy(&w->lock);
+	pthread_cond_destroy(&w->wake);
+	pthread_cond_destroy(&w->room);
+	free(w->cur);
+	free(w);
+	return rc;
+}

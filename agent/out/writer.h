@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * writer.h - a thread of its own writes the records files, behind a bounded
+ * queue, so a slow or full disk never holds up the thread that reads the
+ * kernel's ring buffer.
+ *
+ * The producer (the records stage) puts whole lines into a batch; a batch
+ * goes to the queue when it is full, when ew_writer_push() is called (the
+ * live loop does after every drain of the ring) or when it is 200 ms old.
+ * The thread writes what it is given at once and fdatasyncs every five
+ * seconds, so `tail -F` sees a record within about a second of its flow's
+ * end and a kill -9 loses at most that second. A live producer never waits:
+ * when the queue is full, the batch is dropped and counted. A replay waits
+ * instead (block_when_full), because nothing is lost by waiting there.
+ * Every record put is in the end either written, dropped or lost to a write
+ * error, and counted as one of them.
+ */
+#ifndef EW_WRITER_H
+#define EW_WRITER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct ew_writer_opts {
+	const char *records_dir; /* DATA_DIR/records */
+	size_t queue_bytes;	 /* most bytes waiting for the thread; 0: 16 MiB */
+	bool block_when_full;	 /* wait for room instead of dropping (replay) */
+};
+
+struct ew_writer_stats {
+	uint64_t put;		 /* records handed to ew_writer_put() */
+	uint64_t written;	 /* whole lines in the files */
+	uint64_t dropped;	 /* the queue was full: never written */
+	uint64_t write_errors;	 /* refused by the disk: never written */
+	uint64_t torn_tails_cut; /* files found ending inside a line at open, cut back */
+	uint64_t queued_bytes;	 /* waiting now */
+};
+
+struct ew_writer;
+
+/** ew_writer_open() - open the files (ew_hourly_open()) and start the thread. */
+int ew_writer_open(const struct ew_writer_opts *o, struct ew_writer **out);
+
+/** ew_writer_put() - one record line (no newline) for the hour of @realtime_ns. */
+void ew_writer_put(struct ew_writer *w, int64_t realtime_ns, const char *line, size_t len);
+
+/** ew_writer_push() - hand the records put so far to the thread now. */
+void ew_writer_push(struct ew_writer *w);
+
+/** ew_writer_reopen() - SIGHUP: the thread closes and reopens the hour's file by name. */
+void ew_writer_reopen(struct ew_writer *w);
+
+/** ew_writer_stats() - the counters now (safe from the producer's thread). */
+void ew_writer_stats(struct ew_writer *w, struct ew_writer_stats *st);
+
+/**
+ * ew_writer_close() - write everything queued, stop the thread, fsync and
+ * close the files; compress the open hour when @compress_current.
+ * @final: the counters once everything is written (may be NULL)
+ * Return: 0, or the first -errno of closing (losses are in the counters).
+ */
+int ew_writer_close(struct ew_writer *w, bool compress_current, struct ew_writer_stats *final);
+
+#endif
