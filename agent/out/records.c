@@ -28,6 +28,7 @@ static int init(struct ew_stage *s, const struct ew_stage_env *env)
 {
 	struct records *r = calloc(1, sizeof(*r));
 	struct ew_writer_opts wo = {0};
+	struct ew_metrics *empty;
 	char dir[PATH_MAX + 16];
 	int rc;
 
@@ -43,6 +44,13 @@ static int init(struct ew_stage *s, const struct ew_stage_env *env)
 		ew_err("cannot create data directory %s: %s", r->data_dir, strerror(-rc));
 		return rc;
 	}
+	/* metrics.prom and its spare exist from the start: a full disk later
+	 * can still take their rewrites (ew_metrics_write_prom()). */
+	empty = ew_metrics_new();
+	for (int i = 0; i < 2 && empty; i++)
+		if ((rc = ew_metrics_write_prom(empty, r->prom_path)))
+			ew_warn("cannot write %s: %s", r->prom_path, strerror(-rc));
+	ew_metrics_free(empty);
 	snprintf(dir, sizeof(dir), "%s/records", r->data_dir);
 	wo.records_dir = dir;
 	wo.block_when_full = env->replay;

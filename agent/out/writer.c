@@ -29,6 +29,7 @@ struct entry {
 
 struct ew_writer {
 	struct ew_writer_opts o;
+	char *dir; /* o.records_dir, owned */
 	struct ew_hourly *files; /* the thread's alone once it runs */
 	pthread_t thread;
 	pthread_mutex_t lock;
@@ -153,10 +154,17 @@ int ew_writer_open(const struct ew_writer_opts *o, struct ew_writer **out)
 	if (!w)
 		return -ENOMEM;
 	w->o = *o;
+	w->dir = strdup(o->records_dir);
+	if (!w->dir) {
+		free(w);
+		return -ENOMEM;
+	}
+	w->o.records_dir = w->dir;
 	if (!w->o.queue_bytes)
 		w->o.queue_bytes = (size_t)16 << 20;
 	rc = ew_hourly_open(o->records_dir, &w->files);
 	if (rc) {
+		free(w->dir);
 		free(w);
 		return rc;
 	}
@@ -167,6 +175,7 @@ int ew_writer_open(const struct ew_writer_opts *o, struct ew_writer **out)
 	rc = -pthread_create(&w->thread, NULL, run, w);
 	if (rc) {
 		ew_hourly_close(w->files, false);
+		free(w->dir);
 		free(w);
 		return rc;
 	}
@@ -288,6 +297,7 @@ int ew_writer_close(struct ew_writer *w, bool compress_current, struct ew_writer
 	pthread_cond_destroy(&w->wake);
 	pthread_cond_destroy(&w->room);
 	free(w->cur);
+	free(w->dir);
 	free(w);
 	return rc;
 }

@@ -209,17 +209,22 @@ static void prom_write(FILE *f, const struct ew_metrics *m)
 	fprintf(f, "egresswatch_lost_total %llu\n", (unsigned long long)ew_metrics_lost(m));
 }
 
-/* The file is padded to whole blocks with a comment, so a rewrite reuses them. */
+/* The file is padded with a comment to whole blocks, and to at least PROM_MIN
+ * (several times what the agent writes), so a rewrite reuses its blocks. */
 #define PROM_BLOCK 4096
+#define PROM_MIN   (64 * 1024)
 
 static int write_spare(int dirfd, const char *tmp, const char *text, size_t len)
 {
 	size_t padded = (len + 2 + PROM_BLOCK - 1) / PROM_BLOCK * PROM_BLOCK;
-	char *buf = malloc(padded);
 	struct stat st;
 	ssize_t n;
+	char *buf;
 	int fd, rc = 0;
 
+	if (padded < PROM_MIN)
+		padded = PROM_MIN;
+	buf = malloc(padded);
 	if (!buf)
 		return -ENOMEM;
 	memcpy(buf, text, len);
