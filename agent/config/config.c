@@ -24,6 +24,8 @@ void ew_config_defaults(struct ew_config *c)
 	c->hook_proc = true;
 	c->hook_names = true;
 	c->dns_cache_entries = 65536;
+	c->proc_table_max = 65536;
+	c->cgroup_table_max = 16384;
 	c->log_level = EW_LOG_INFO;
 	c->log_syslog = false;
 	c->print_records = false;
@@ -54,6 +56,8 @@ static const struct ew_jc_field top_fields[] = {
     F("udp_map_entries", EW_JC_U32, c.udp_map_entries, 64, 16u << 20),
     F("dns_cache_entries", EW_JC_U32, c.dns_cache_entries, 64, 16u << 20),
     F("geo_db", EW_JC_ARRAY, c, 0, 0),
+    F("proc_table_max", EW_JC_U32, c.proc_table_max, 1024, 16u << 20),
+    F("cgroup_table_max", EW_JC_U32, c.cgroup_table_max, 256, 16u << 20),
     F("hooks", EW_JC_OBJECT, c, 0, 0),
     F("log", EW_JC_OBJECT, c, 0, 0),
     F("print_records", EW_JC_BOOL, c.print_records, 0, 0),

@@ -29,6 +29,8 @@ struct ew_config {
 	uint32_t poll_interval_ms; /* longest wait before the ring buffer is drained */
 	uint32_t udp_map_entries;
 	uint32_t dns_cache_entries; /* addresses remembered from DNS answers */
+	uint32_t proc_table_max;    /* processes remembered; the oldest goes past it */
+	uint32_t cgroup_table_max;  /* cgroups remembered; the oldest goes past it */
 	bool hook_udp;
 	bool hook_accept;
 	bool hook_proc;

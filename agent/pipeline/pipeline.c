@@ -130,6 +130,12 @@ static void core_metrics(const struct ew_pipeline *p, struct ew_metrics *m)
 		       EW_M_LOSS, fs->alloc_failures);
 	ew_metrics_add(m, "processes", "Processes in the process table.", EW_M_GAUGE,
 		       ew_procs_count(p->procs));
+	ew_metrics_add(m, "processes_evicted_total",
+		       "Processes forgotten because the process table was full (proc_table_max).",
+		       0, ew_procs_stats(p->procs)->procs_evicted);
+	ew_metrics_add(m, "cgroups_evicted_total",
+		       "Cgroups forgotten because the cgroup table was full (cgroup_table_max).", 0,
+		       ew_procs_stats(p->procs)->cgroups_evicted);
 	ew_metrics_add(m, "capture_write_errors_total",
 		       "Events that could not be written to the capture file.", EW_M_LOSS,
 		       p->capture_write_errors);
@@ -230,7 +236,8 @@ int ew_pipeline_new(const struct ew_pipeline_opts *o, struct ew_pipeline **out)
 	if (!p)
 		return -ENOMEM;
 	p->o = *o;
-	p->procs = ew_procs_new(o->boot_id);
+	p->procs =
+	    ew_procs_new(o->boot_id, o->env.cfg->proc_table_max, o->env.cfg->cgroup_table_max);
 	fo.max_flows = o->env.cfg->flow_table_max;
 	fo.report_interval_ns = (uint64_t)o->env.cfg->report_interval * NS;
 	fo.udp_idle_ns = (uint64_t)o->env.cfg->udp_idle_timeout * NS;

@@ -2,6 +2,7 @@
 #include "proc/proc.h"
 
 #include <pwd.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,16 +24,60 @@ struct ew_procs {
 	struct ew_cgroup *cgroups[CG_BUCKETS];
 	struct user_slot users[USER_SLOTS];
 	char boot_prefix[9];
-	uint64_t count;
+	uint64_t count, cg_count;
+	uint32_t max_procs, max_cgroups;
+	/* Insertion order, oldest first: what goes when a table is full. */
+	struct ew_proc *oldest, *newest;
+	struct ew_cgroup *cg_oldest, *cg_newest;
+	struct ew_procs_stats st;
 };
 
-struct ew_procs *ew_procs_new(const char *boot_id)
+/*
+ * exe and command line are shared by a process and the children it forks
+ * (a pre-forking server may fork thousands): reference-counted strings, the
+ * count kept in front of the characters.
+ */
+struct rstr {
+	uint32_t refs;
+	char s[];
+};
+
+static char *rstr_new(const char *s)
+{
+	size_t n = strlen(s);
+	struct rstr *r = malloc(sizeof(*r) + n + 1);
+
+	if (!r)
+		return NULL;
+	r->refs = 1;
+	memcpy(r->s, s, n + 1);
+	return r->s;
+}
+
+static char *rstr_ref(char *s)
+{
+	if (s)
+		((struct rstr *)(s - offsetof(struct rstr, s)))->refs++;
+	return s;
+}
+
+static void rstr_put(char *s)
+{
+	struct rstr *r = s ? (struct rstr *)(s - offsetof(struct rstr, s)) : NULL;
+
+	if (r && --r->refs == 0)
+		free(r);
+}
+
+struct ew_procs *ew_procs_new(const char *boot_id, uint32_t max_procs, uint32_t max_cgroups)
 {
 	struct ew_procs *t = calloc(1, sizeof(*t));
 	size_t n = 0;
 
 	if (!t)
 		return NULL;
+	t->max_procs = max_procs ? max_procs : 65536;
+	t->max_cgroups = max_cgroups ? max_cgroups : 16384;
 	/* The boot id makes entity ids unique across reboots; 8 hex digits suffice. */
 	for (const char *s = boot_id; s && *s && n < 8; s++)
 		if (*s != '-')
@@ -44,8 +89,8 @@ struct ew_procs *ew_procs_new(const char *boot_id)
 
 static void proc_free(struct ew_proc *p)
 {
-	free(p->exe);
-	free(p->cmdline);
+	rstr_put(p->exe);
+	rstr_put(p->cmdline);
 	free(p);
 }
 
@@ -73,9 +118,18 @@ static void unlink_proc(struct ew_procs *t, uint32_t tgid)
 			struct ew_proc *p = *pp;
 
 			*pp = p->next;
+			if (p->older)
+				p->older->newer = p->newer;
+			else
+				t->oldest = p->newer;
+			if (p->newer)
+				p->newer->older = p->older;
+			else
+				t->newest = p->older;
+			p->older = p->newer = NULL;
 			p->in_table = false;
 			t->count--;
-			ew_proc_unref(p);
+			ew_proc_unref(p); /* flows still holding it keep it alive */
 			return;
 		}
 	}
@@ -86,11 +140,23 @@ static void insert_proc(struct ew_procs *t, struct ew_proc *p)
 	struct ew_proc **head;
 
 	unlink_proc(t, p->tgid);
+	/* Full: the one known longest goes (a process whose exit was lost). */
+	if (t->count >= t->max_procs && t->oldest) {
+		t->st.procs_evicted++;
+		unlink_proc(t, t->oldest->tgid);
+	}
 	head = slot(t, p->tgid);
 	p->next = *head;
 	p->in_table = true;
 	p->refs = 1;
 	*head = p;
+	p->older = t->newest;
+	p->newer = NULL;
+	if (t->newest)
+		t->newest->newer = p;
+	else
+		t->oldest = p;
+	t->newest = p;
 	t->count++;
 }
 
@@ -112,11 +178,13 @@ static void set_entity_id(struct ew_procs *t, struct ew_proc *p)
 
 static char *join_args(const char *args, size_t len, bool truncated)
 {
-	char *s = malloc(len + 4);
+	struct rstr *r = malloc(sizeof(*r) + len + 4);
+	char *s = r ? r->s : NULL;
 	size_t n = 0;
 
-	if (!s)
+	if (!r)
 		return NULL;
+	r->refs = 1;
 	for (size_t i = 0; i < len; i++)
 		s[n++] = args[i] ? args[i] : ' ';
 	while (n && s[n - 1] == ' ')
@@ -152,7 +220,7 @@ void ew_procs_exec(struct ew_procs *t, const struct ew_ev_exec *ev)
 		memcpy(path, ev->exe, n);
 		path[n] = '\0';
 	}
-	p->exe = strdup(path);
+	p->exe = rstr_new(path);
 	p->args_truncated = ev->flags & EW_F_ARGS_TRUNC;
 	p->cmdline = join_args(ev->args, ev->args_len, p->args_truncated);
 	set_entity_id(t, p);
@@ -184,8 +252,8 @@ void ew_procs_fork(struct ew_procs *t, const struct ew_ev_fork *ev)
 	p->ppid = ev->parent_tgid;
 	p->start_boottime = ev->child_start_boottime;
 	p->source = EW_PSRC_FORK;
-	p->exe = parent->exe ? strdup(parent->exe) : NULL;
-	p->cmdline = parent->cmdline ? strdup(parent->cmdline) : NULL;
+	p->exe = rstr_ref(parent->exe);
+	p->cmdline = rstr_ref(parent->cmdline);
 	set_entity_id(t, p);
 	insert_proc(t, p);
 }
@@ -205,6 +273,11 @@ uint64_t ew_procs_count(const struct ew_procs *t)
 	return t->count;
 }
 
+const struct ew_procs_stats *ew_procs_stats(const struct ew_procs *t)
+{
+	return &t->st;
+}
+
 static struct ew_cgroup **cg_slot(struct ew_procs *t, uint64_t id)
 {
 	return &t->cgroups[(id * 0x9E3779B97F4A7C15ull) >> 54 & (CG_BUCKETS - 1)];
@@ -218,6 +291,28 @@ const struct ew_cgroup *ew_procs_cgroup_get(struct ew_procs *t, uint64_t id)
 	return NULL;
 }
 
+/* Cgroups are looked up by id at record time: nothing holds one, so it can go. */
+static void drop_cgroup(struct ew_procs *t, struct ew_cgroup *c)
+{
+	for (struct ew_cgroup **pp = cg_slot(t, c->id); *pp; pp = &(*pp)->next) {
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
+	}
+	if (c->older)
+		c->older->newer = c->newer;
+	else
+		t->cg_oldest = c->newer;
+	if (c->newer)
+		c->newer->older = c->older;
+	else
+		t->cg_newest = c->older;
+	t->cg_count--;
+	free(c->path);
+	free(c);
+}
+
 void ew_procs_cgroup(struct ew_procs *t, uint64_t id, const char *path)
 {
 	struct ew_cgroup *c = (struct ew_cgroup *)ew_procs_cgroup_get(t, id);
@@ -229,6 +324,10 @@ void ew_procs_cgroup(struct ew_procs *t, uint64_t id, const char *path)
 			return;
 		free(c->path);
 	} else {
+		if (t->cg_count >= t->max_cgroups && t->cg_oldest) {
+			t->st.cgroups_evicted++;
+			drop_cgroup(t, t->cg_oldest);
+		}
 		c = calloc(1, sizeof(*c));
 		if (!c)
 			return;
@@ -236,6 +335,13 @@ void ew_procs_cgroup(struct ew_procs *t, uint64_t id, const char *path)
 		head = cg_slot(t, id);
 		c->next = *head;
 		*head = c;
+		c->older = t->cg_newest;
+		if (t->cg_newest)
+			t->cg_newest->newer = c;
+		else
+			t->cg_oldest = c;
+		t->cg_newest = c;
+		t->cg_count++;
 	}
 	c->path = strdup(path);
 	ew_cgroup_parse(c->path ? c->path : "", &c->info);

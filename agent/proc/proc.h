@@ -27,8 +27,9 @@ struct ew_proc {
 	uint64_t start_boottime;
 	uint64_t cgroup_id;
 	char comm[EW_COMM_LEN];
-	char *exe;
-	char *cmdline; /* argv joined by spaces */
+	char *exe;     /* shared with forked children: never freed or written but here */
+	char *cmdline; /* argv joined by spaces; shared likewise */
+	struct ew_proc *older, *newer; /* the table's insertion order */
 	char entity_id[64];
 	uint32_t refs;
 	uint8_t source; /* enum ew_proc_source */
@@ -38,6 +39,7 @@ struct ew_proc {
 
 struct ew_cgroup {
 	struct ew_cgroup *next;
+	struct ew_cgroup *older, *newer; /* the table's insertion order */
 	uint64_t id;
 	char *path;
 	struct ew_cgroup_info info;
@@ -45,7 +47,18 @@ struct ew_cgroup {
 
 struct ew_procs;
 
-struct ew_procs *ew_procs_new(const char *boot_id);
+/* Entries forgotten because a table was full (its cap). */
+struct ew_procs_stats {
+	uint64_t procs_evicted;
+	uint64_t cgroups_evicted;
+};
+
+/**
+ * ew_procs_new() - empty tables of at most @max_procs processes and
+ * @max_cgroups cgroups (0: 65536 and 16384); past them the entry known
+ * longest is forgotten (a process whose exit was never seen, a cgroup gone).
+ */
+struct ew_procs *ew_procs_new(const char *boot_id, uint32_t max_procs, uint32_t max_cgroups);
 void ew_procs_free(struct ew_procs *t);
 
 /** ew_procs_exec() - an EW_EV_EXEC or EW_EV_PROC event: (re)name a process. */
@@ -60,6 +73,7 @@ const struct ew_cgroup *ew_procs_cgroup_get(struct ew_procs *t, uint64_t id);
 /** ew_procs_user() - the name of @uid from the passwd database, "" when none. */
 const char *ew_procs_user(struct ew_procs *t, uint32_t uid);
 uint64_t ew_procs_count(const struct ew_procs *t);
+const struct ew_procs_stats *ew_procs_stats(const struct ew_procs *t);
 
 void ew_proc_ref(struct ew_proc *p);
 void ew_proc_unref(struct ew_proc *p);
