@@ -477,10 +477,9 @@ static void tcp_counters(struct ew_flow *f, const struct ew_ev_tcp *ev)
 		f->bytes_in = in;
 }
 
-static bool was_swept(const struct ew_flows *t, uint64_t netns)
+/* Whether a namespace's sockets were all listed by a sweep since the start. */
+static bool swept_ns(const struct ew_flows *t, uint64_t netns)
 {
-	if (t->swept_all)
-		return true;
 	for (size_t i = 0; i < t->n_swept; i++)
 		if (t->swept[i] == (uint32_t)netns)
 			return true;
@@ -488,19 +487,26 @@ static bool was_swept(const struct ew_flows *t, uint64_t netns)
 }
 
 /*
- * Whether an event about a socket the table does not hold makes a flow: an
- * accept always; a close, unless the flow was evicted (its bytes since are
- * counted lost with the eviction, not recorded again without a process); a
- * sweep's count only in the first sweep of its namespace (sockets older than
- * the agent): later, an unknown socket was evicted or has just closed.
+ * Whether an event about a socket the table does not hold makes a flow. An
+ * accept always does. Once a sweep has listed a namespace's sockets (every
+ * socket older than the agent has a flow from then on), a count or a close
+ * of an unknown socket there is one whose flow was evicted (its bytes since
+ * are counted lost with the eviction) or that closed while the sweep read it:
+ * no record without a process or a direction for it. Events that do not say
+ * their namespace count as the agent's own. Captures of ABI 2.0 (sweeps
+ * without a namespace) keep their old behaviour for closes.
  */
 static bool makes_flow(const struct ew_flows *t, const struct ew_ev_tcp *ev)
 {
+	bool swept = t->n_swept ? !ev->netns || swept_ns(t, ev->netns) : t->swept_all;
+
 	switch (ev->h.type) {
 	case EW_EV_TCP_CLOSE:
-		return t->evicted[mix64(ev->cookie) & t->evicted_mask] != ev->cookie;
+		if (t->evicted[mix64(ev->cookie) & t->evicted_mask] == ev->cookie)
+			return false;
+		return t->n_swept ? !swept : true;
 	case EW_EV_TCP_COUNT:
-		return !was_swept(t, ev->netns);
+		return !swept;
 	default:
 		return true;
 	}
@@ -607,7 +613,7 @@ void ew_flows_sweep_end(struct ew_flows *t, const struct ew_ev_sweep_end *ev)
 	}
 	if (!ns) {
 		t->swept_all = true;
-	} else if (!was_swept(t, ns)) {
+	} else if (!swept_ns(t, ns)) {
 		uint32_t *v = realloc(t->swept, (t->n_swept + 1) * sizeof(*v));
 
 		if (v) {
