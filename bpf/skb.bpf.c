@@ -2,8 +2,9 @@
 /*
  * skb.bpf.c - cgroup_skb hooks: UDP bytes and packets per (socket, peer),
  * and the payloads that name peers: the first egress payload of a TCP
- * socket that connect()ed (ClientHello or HTTP request) and received DNS
- * responses. Packets run here in softirq context, so the socket cookie, not
+ * socket that connect()ed (ClientHello or HTTP request), DNS queries sent
+ * and DNS responses received (the agent believes a response only when it
+ * answers a query this host sent). Packets run here in softirq context, so the socket cookie, not
  * the current pid, joins them to their flow.
  *
  * Every packet of the host passes here, so a TCP packet that is not a
@@ -16,6 +17,8 @@
 #define ETH_P_IPV6_K 0x86DD
 #define IP_MF_OFF_K  0x3fff /* more-fragments flag and fragment offset */
 #define DNS_PORT     53
+/* A query's header and first question: 12 + a name of at most 255 octets + type and class. */
+#define DNS_QUERY_MAX 271
 
 struct pkt {
 	__u8 saddr[16];
@@ -64,9 +67,9 @@ static __always_inline struct bpf_sock *full_sock(struct __sk_buff *skb)
 	return sk ? bpf_sk_fullsock(sk) : NULL;
 }
 
-/* Copies up to EW_PAYLOAD_MAX bytes from @off into one ring-buffer event. */
+/* Copies up to @max (<= EW_PAYLOAD_MAX) bytes from @off into one ring-buffer event. */
 static __always_inline void capture(struct __sk_buff *skb, __u16 type, __u32 off, __u32 wire_len,
-				    const __u8 raddr[16], __u16 rport, __u16 lport)
+				    __u32 max, const __u8 raddr[16], __u16 rport, __u16 lport)
 {
 	struct ew_ev_payload *ev;
 	__u32 zero = 0;
@@ -75,7 +78,7 @@ static __always_inline void capture(struct __sk_buff *skb, __u16 type, __u32 off
 	ev = bpf_map_lookup_elem(&ew_scratch, &zero);
 	if (!ev)
 		return;
-	len = wire_len < EW_PAYLOAD_MAX ? wire_len : EW_PAYLOAD_MAX;
+	len = wire_len < max ? wire_len : max;
 	barrier_var(len);
 	if (len < 1 || len > EW_PAYLOAD_MAX)
 		return;
@@ -143,8 +146,8 @@ static __always_inline void first_payload(struct __sk_buff *skb, struct bpf_tcp_
 	off = p.l4off + tcp.doff * 4;
 	if (skb->len <= off || skipped(p.daddr))
 		return;
-	capture(skb, EW_EV_TCP_PAYLOAD, off, skb->len - off, p.daddr, bpf_ntohs(tcp.dest),
-		bpf_ntohs(tcp.source));
+	capture(skb, EW_EV_TCP_PAYLOAD, off, skb->len - off, EW_PAYLOAD_MAX, p.daddr,
+		bpf_ntohs(tcp.dest), bpf_ntohs(tcp.source));
 }
 
 static __always_inline void count_udp(struct __sk_buff *skb, const struct pkt *p,
@@ -185,6 +188,20 @@ static __always_inline void count_udp(struct __sk_buff *skb, const struct pkt *p
 	val->last_ns = bpf_ktime_get_boot_ns();
 }
 
+/*
+ * A query the agent can match answers to: QR=0, OPCODE=0, one question.
+ * Anything else sent to port 53 (a VPN or tunnel on the DNS port) is not
+ * copied, so such traffic costs one 6-byte load per packet, not a ring event.
+ */
+static __always_inline bool dns_query(struct __sk_buff *skb, __u32 off)
+{
+	__u8 hdr[6];
+
+	if (bpf_skb_load_bytes(skb, off, hdr, sizeof(hdr)))
+		return false;
+	return !(hdr[2] & 0xf8) && hdr[4] == 0 && hdr[5] == 1;
+}
+
 static __always_inline void on_udp(struct __sk_buff *skb, bool egress)
 {
 	struct udphdr udp;
@@ -198,9 +215,14 @@ static __always_inline void on_udp(struct __sk_buff *skb, bool egress)
 	if (ew_count_udp)
 		count_udp(skb, &p, &udp, egress);
 	off = p.l4off + sizeof(udp);
-	if (ew_capture_names && !egress && udp.source == bpf_htons(DNS_PORT) && skb->len > off)
-		capture(skb, EW_EV_DNS_PAYLOAD, off, skb->len - off, p.saddr, DNS_PORT,
-			bpf_ntohs(udp.dest));
+	if (!ew_capture_names || skb->len <= off)
+		return;
+	if (!egress && udp.source == bpf_htons(DNS_PORT))
+		capture(skb, EW_EV_DNS_PAYLOAD, off, skb->len - off, EW_PAYLOAD_MAX, p.saddr,
+			DNS_PORT, bpf_ntohs(udp.dest));
+	else if (egress && udp.dest == bpf_htons(DNS_PORT) && dns_query(skb, off))
+		capture(skb, EW_EV_DNS_QUERY_PAYLOAD, off, skb->len - off, DNS_QUERY_MAX, p.daddr,
+			DNS_PORT, bpf_ntohs(udp.source));
 }
 
 SEC("cgroup_skb/egress")

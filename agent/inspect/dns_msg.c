@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * dns_msg.c - walk the answers of an untrusted DNS response (RFC 1035 4.1),
- * following CNAME chains back to the name the client asked for.
+ * following CNAME chains back to the name the client asked for; read the
+ * question of an untrusted query.
  */
 #include <errno.h>
 #include <string.h>
@@ -232,4 +233,42 @@ int ew_dns_answers(const uint8_t *msg, size_t len, ew_dns_answer_fn fn, void *ar
 		reported++;
 	}
 	return reported;
+}
+
+int ew_dns_txid(const uint8_t *msg, size_t len)
+{
+	if (!msg || len < 2)
+		return -EAGAIN;
+	return rd16(msg);
+}
+
+int ew_dns_query(const uint8_t *msg, size_t len, struct ew_dns_question *q)
+{
+	size_t off;
+	int r;
+
+	if (!q)
+		return -EINVAL;
+	memset(q, 0, sizeof(*q));
+	if (!msg)
+		return -EINVAL;
+	if (len >= 2)
+		q->txid = rd16(msg);
+	if (len < HDR_LEN)
+		return -EAGAIN;
+	/* QR=0 and OPCODE=0: NOTIFY, UPDATE and responses ask nothing a flow is named by. */
+	if ((msg[2] & 0x80) || (msg[2] & 0x78))
+		return -EINVAL;
+	if (!rd16(msg + 4))
+		return -ENOENT;
+	r = read_name(msg, len, HDR_LEN, q->name, &off);
+	if (!r && len - off < 4)
+		r = -EAGAIN;
+	if (r) {
+		/* read_name() may have left part of a name behind. */
+		memset(q->name, 0, sizeof(q->name));
+		return r;
+	}
+	q->qtype = rd16(msg + off);
+	return q->name[0] ? 0 : -ENOENT;
 }

@@ -115,16 +115,27 @@ struct dns_walk {
 	ew_dns_answer_sink sink;
 	void *arg;
 	int sent;
+	bool have_tx; /* the event is whole: its transaction can be read */
+	uint16_t txid;
 	struct ew_ev_dns_answer a;
 };
 
-static void init_answer(struct ew_ev_dns_answer *a, const struct ew_ev_payload *ev)
+static void init_answer(struct dns_walk *w)
 {
+	struct ew_ev_dns_answer *a = &w->a;
+	const struct ew_ev_payload *ev = w->ev;
+
 	memset(a, 0, sizeof(*a));
 	a->h.type = EW_EV_DNS_ANSWER;
 	a->h.size = sizeof(*a);
 	a->h.cpu = ev->h.cpu;
 	a->h.ts_ns = ev->h.ts_ns;
+	if (!w->have_tx)
+		return;
+	memcpy(a->server, ev->raddr, 16);
+	a->server_port = ev->rport;
+	a->client_port = ev->lport;
+	a->txid = w->txid;
 }
 
 static int on_answer(const char *name, const uint8_t addr[16], uint32_t ttl, void *arg)
@@ -134,7 +145,7 @@ static int on_answer(const char *name, const uint8_t addr[16], uint32_t ttl, voi
 
 	if (!n)
 		return 0; /* an address for the root name: nothing to name a flow with */
-	init_answer(&w->a, w->ev);
+	init_answer(w);
 	memcpy(w->a.addr, addr, 16);
 	w->a.ttl = ttl;
 	w->a.result = EW_PARSE_OK;
@@ -150,12 +161,48 @@ int ew_payload_dns(const struct ew_ev_payload *ev, size_t len, ew_dns_answer_sin
 	struct dns_walk w = {.ev = ev, .sink = sink, .arg = arg};
 	int rc = -EINVAL;
 
-	if (ew_payload_len_ok(ev, len))
+	/* client_port 0 would read as an ABI 2.0 answer, believed unmatched. */
+	if (ew_payload_len_ok(ev, len) && ev->lport) {
+		rc = ew_dns_txid(ev->data, ev->len);
+		w.have_tx = rc >= 0;
+		w.txid = w.have_tx ? (uint16_t)rc : 0;
 		rc = ew_dns_answers(ev->data, ev->len, on_answer, &w);
+	}
 	if (w.sent)
 		return w.sent;
-	init_answer(&w.a, ev);
+	init_answer(&w);
 	w.a.result = rc > 0 ? EW_PARSE_BAD : rc == 0 ? EW_PARSE_NONE : parse_result(rc);
 	sink(&w.a, arg);
 	return 1;
+}
+
+void ew_payload_dns_query(const struct ew_ev_payload *ev, size_t len, struct ew_ev_dns_query *out)
+{
+	struct ew_dns_question q;
+	size_t n;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	out->h.type = EW_EV_DNS_QUERY;
+	out->h.size = sizeof(*out);
+	if (len >= sizeof(ev->h)) {
+		out->h.cpu = ev->h.cpu;
+		out->h.ts_ns = ev->h.ts_ns;
+	}
+	if (!ew_payload_len_ok(ev, len) || !ev->lport) {
+		out->result = EW_PARSE_BAD;
+		return;
+	}
+	memcpy(out->server, ev->raddr, 16);
+	out->server_port = ev->rport;
+	out->client_port = ev->lport;
+	rc = ew_dns_query(ev->data, ev->len, &q);
+	out->txid = q.txid;
+	out->result = parse_result(rc);
+	if (rc)
+		return;
+	n = strnlen(q.name, sizeof(q.name));
+	out->qtype = q.qtype;
+	memcpy(out->name, q.name, n);
+	out->name_len = (uint16_t)n;
 }

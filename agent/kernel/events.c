@@ -26,6 +26,7 @@ struct ew_events {
 	__u64 kstats[EW_KSTAT_MAX];
 	struct ew_ev_exec scratch; /* too big for the stack of a ring-buffer callback */
 	struct ew_ev_peer_name name;
+	struct ew_ev_dns_query query;
 };
 
 uint64_t ew_events_now(void)
@@ -106,6 +107,11 @@ static int on_sample(void *ctx, void *data, size_t len)
 	}
 	if (len >= sizeof(*h) && h->type == EW_EV_DNS_PAYLOAD) {
 		ew_payload_dns(data, len, feed_answer, e->p);
+		return 0;
+	}
+	if (len >= sizeof(*h) && h->type == EW_EV_DNS_QUERY_PAYLOAD) {
+		ew_payload_dns_query(data, len, &e->query);
+		ew_pipeline_feed(e->p, &e->query, sizeof(e->query));
 		return 0;
 	}
 	if (len >= sizeof(*h) && h->size == len) {

@@ -43,9 +43,10 @@ const struct ew_hook_desc ew_hooks[] = {
     {"ew_recvmsg6", "cgroup/recvmsg6", "UDP peers of recvfrom() (IPv6)",
      "IPv6 UDP peers that only send to us are not seen", EW_HOOK_UDP, false, true},
     {"ew_skb_egress", "cgroup_skb/egress",
-     "UDP bytes sent per socket; first TCP payload (TLS SNI, HTTP Host)",
-     "UDP flows have no outbound byte counts; no names from SNI or HTTP Host", EW_HOOK_SKB, false,
-     true},
+     "UDP bytes sent per socket; first TCP payload (TLS SNI, HTTP Host); DNS queries",
+     "UDP flows have no outbound byte counts; no names from SNI, HTTP Host or DNS (an answer "
+     "needs its query)",
+     EW_HOOK_SKB, false, true},
     {"ew_skb_ingress", "cgroup_skb/ingress",
      "UDP bytes received per socket; DNS answers; the listener of each accepted TCP socket",
      "UDP flows have no inbound byte counts; no names from DNS; accepted TCP flows are tied to "

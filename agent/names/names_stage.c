@@ -4,10 +4,17 @@
  * answer this host received for the peer's address before the flow
  * started, then from the names the kernel's first payload gave (HTTP Host,
  * then TLS SNI: the strongest source wins).
+ *
+ * Anyone can send this host a UDP datagram from port 53, so a DNS answer is
+ * believed only when it answers a query this host sent, as Suricata and
+ * Zeek pair them: same server and port, same client port, same transaction
+ * id, and the question name the answer's address was reached from. The
+ * queries wait in a small table until their answer or their expiry.
  */
 #include "names/names_stage.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,16 +23,49 @@
 
 #define NS 1000000000ull
 
+/*
+ * Queries wait this long for their answer: resolvers give up well before
+ * (glibc: 5 s per try, 2 tries by default; dig: 3 tries of 5 s).
+ */
+#define QUERY_TTL_S 30
+/* Queries awaiting an answer, in sets of QUERY_WAYS: a few thousand in flight is a busy
+ * resolver; past that the oldest is replaced (counted) and its answer goes unbelieved. */
+#define QUERY_SETS 2048
+#define QUERY_WAYS 4
+
 /* Which parser met the untrusted bytes. */
-enum parser { PARSER_TLS, PARSER_HTTP, PARSER_DNS, PARSER_MAX };
+enum parser { PARSER_TLS, PARSER_HTTP, PARSER_DNS, PARSER_DNS_QUERY, PARSER_MAX };
+
+/* A DNS transaction as the client's side sees it. */
+struct query_key {
+	uint8_t server[16];
+	uint16_t server_port;
+	uint16_t client_port;
+	uint16_t txid;
+	uint16_t _pad; /* zero: keys are hashed and compared whole */
+};
+
+enum query_state { Q_FREE, Q_PENDING, Q_ANSWERED };
+
+/* A query this host sent. */
+struct query {
+	struct query_key k;
+	uint32_t name_id; /* the question (a reference into names) */
+	uint32_t state;	  /* enum query_state */
+	uint64_t expires_ns;
+	uint64_t answer_ts; /* Q_ANSWERED: the response that took it */
+};
 
 struct names_stage {
 	struct ew_names *names;
 	struct ew_dns_cache *dns;
 	struct ew_flows *flows;
+	struct query *queries; /* QUERY_SETS * QUERY_WAYS */
 	uint64_t parsed[PARSER_MAX][EW_PARSE_MAX];
 	uint64_t named[EW_NAME_SOURCE_MAX];
 	uint64_t unmatched;
+	uint64_t queries_kept, queries_evicted;
+	uint64_t answers_matched, answers_unmatched;
 };
 
 /* Per flow: the peer's name (a reference into names) and where it came from. */
@@ -44,8 +84,9 @@ static int init(struct ew_stage *s, const struct ew_stage_env *env)
 	n->flows = env->flows;
 	n->names = ew_names_new();
 	n->dns = n->names ? ew_dns_cache_new(n->names, entries) : NULL;
+	n->queries = calloc((size_t)QUERY_SETS * QUERY_WAYS, sizeof(*n->queries));
 	s->state = n;
-	return n->dns ? 0 : -ENOMEM;
+	return n->dns && n->queries ? 0 : -ENOMEM;
 }
 
 /* Unless the flow has a name from a stronger source (enum order). */
@@ -79,6 +120,113 @@ static void on_peer_name(struct ew_stage *s, const struct ew_ev_peer_name *ev)
 	ew_names_put(n->names, id);
 }
 
+/* The one place the query table hashes: the pending-query set of @k. */
+static uint64_t query_hash(const struct query_key *k)
+{
+	uint64_t x, y;
+	uint64_t z = k->server_port | (uint64_t)k->client_port << 16 | (uint64_t)k->txid << 32;
+
+	memcpy(&x, k->server, 8);
+	memcpy(&y, k->server + 8, 8);
+	x ^= (y ^ z * 0xbf58476d1ce4e5b9ull) * 0x9e3779b97f4a7c15ull;
+	x ^= x >> 31;
+	x *= 0xbf58476d1ce4e5b9ull;
+	return x ^ (x >> 29);
+}
+
+static struct query *query_set(struct names_stage *n, const struct query_key *k)
+{
+	return &n->queries[(query_hash(k) & (QUERY_SETS - 1)) * QUERY_WAYS];
+}
+
+static bool query_live(const struct query *q, uint64_t now_ns)
+{
+	return q->state != Q_FREE && q->expires_ns > now_ns;
+}
+
+static void key_of(struct query_key *k, const uint8_t server[16], uint16_t server_port,
+		   uint16_t client_port, uint16_t txid)
+{
+	memset(k, 0, sizeof(*k));
+	memcpy(k->server, server, 16);
+	k->server_port = server_port;
+	k->client_port = client_port;
+	k->txid = txid;
+}
+
+static void on_dns_query(struct names_stage *n, const struct ew_ev_dns_query *ev)
+{
+	struct query *set, *v = NULL;
+	struct query_key k;
+	uint32_t id;
+
+	n->parsed[PARSER_DNS_QUERY][ev->result]++;
+	if (ev->result != EW_PARSE_OK || !ev->client_port)
+		return;
+	key_of(&k, ev->server, ev->server_port, ev->client_port, ev->txid);
+	set = query_set(n, &k);
+	/* The same transaction again (a retry) takes its slot; then a free, expired
+	 * or answered one; else the oldest pending query makes room. */
+	for (int i = 0; i < QUERY_WAYS && !v; i++)
+		if (set[i].state != Q_FREE && !memcmp(&set[i].k, &k, sizeof(k)))
+			v = &set[i];
+	for (int i = 0; i < QUERY_WAYS && !v; i++)
+		if (set[i].state != Q_PENDING || !query_live(&set[i], ev->h.ts_ns))
+			v = &set[i];
+	if (!v) {
+		v = &set[0];
+		for (int i = 1; i < QUERY_WAYS; i++)
+			if (set[i].expires_ns < v->expires_ns)
+				v = &set[i];
+		n->queries_evicted++;
+	}
+	id = ew_names_get(n->names, ev->name);
+	ew_names_put(n->names, v->name_id);
+	v->k = k;
+	v->name_id = id;
+	v->state = id ? Q_PENDING : Q_FREE;
+	v->expires_ns = ev->h.ts_ns + QUERY_TTL_S * NS;
+	v->answer_ts = 0;
+	n->queries_kept += id != 0;
+}
+
+/*
+ * Whether @ev answers a query this host sent. Every address of one response
+ * comes as its own event, fed one after another with the response's
+ * timestamp; the first that matches takes the query, and later events of
+ * that same response match it too. Another response to a taken query is not
+ * believed: the client used the first one (stub resolvers stop listening for
+ * a transaction once answered), so a second is a duplicate or a spoof that
+ * lost the race, and taking the query shortens the window in which a guessed
+ * id can succeed from its expiry to the real answer's round trip. An address
+ * whose name is not the question (a record the question does not lead to)
+ * takes nothing, so it cannot spoil the real answer.
+ */
+static bool answer_matches(struct names_stage *n, const struct ew_ev_dns_answer *ev)
+{
+	struct query_key k;
+	struct query *set;
+
+	key_of(&k, ev->server, ev->server_port, ev->client_port, ev->txid);
+	set = query_set(n, &k);
+	for (int i = 0; i < QUERY_WAYS; i++) {
+		struct query *q = &set[i];
+
+		if (!query_live(q, ev->h.ts_ns) || memcmp(&q->k, &k, sizeof(k)))
+			continue;
+		if (q->state == Q_ANSWERED && q->answer_ts != ev->h.ts_ns)
+			return false;
+		/* Both names are lowercase (the parsers fold case, decode refuses
+		 * uppercase), so comparing the interned ids is case-insensitive. */
+		if (ew_names_find(n->names, ev->name) != q->name_id)
+			return false;
+		q->state = Q_ANSWERED;
+		q->answer_ts = ev->h.ts_ns;
+		return true;
+	}
+	return false;
+}
+
 static void on_dns_answer(struct names_stage *n, const struct ew_ev_dns_answer *ev)
 {
 	uint32_t id;
@@ -86,6 +234,14 @@ static void on_dns_answer(struct names_stage *n, const struct ew_ev_dns_answer *
 	n->parsed[PARSER_DNS][ev->result]++;
 	if (ev->result != EW_PARSE_OK)
 		return;
+	/* client_port 0: an ABI 2.0 capture, whose answers carry no transaction. */
+	if (ev->client_port) {
+		if (!answer_matches(n, ev)) {
+			n->answers_unmatched++;
+			return;
+		}
+		n->answers_matched++;
+	}
 	id = ew_names_get(n->names, ev->name);
 	ew_dns_cache_put(n->dns, ev->addr, id, ev->h.ts_ns,
 			 ev->h.ts_ns + ((uint64_t)ev->ttl + EW_DNS_GRACE_S) * NS);
@@ -103,6 +259,9 @@ static void event(struct ew_stage *s, const union ew_event *ev, struct ew_flow *
 		return;
 	case EW_EV_DNS_ANSWER:
 		on_dns_answer(n, &ev->dns);
+		return;
+	case EW_EV_DNS_QUERY:
+		on_dns_query(n, &ev->query);
 		return;
 	}
 	/* A socket addressed a peer: resolved earlier, it carries the name asked for. */
@@ -135,7 +294,7 @@ static void flow_free(struct ew_stage *s, struct ew_flow *f)
 
 static void metrics(struct ew_stage *s, struct ew_metrics *m)
 {
-	static const char *const parsers[PARSER_MAX] = {"tls", "http", "dns"};
+	static const char *const parsers[PARSER_MAX] = {"tls", "http", "dns", "dns_query"};
 	static const char *const results[EW_PARSE_MAX] = {"ok", "none", "short", "bad", "other"};
 	static const char *const sources[EW_NAME_SOURCE_MAX] = {"none", "dns", "http_host", "sni"};
 	struct names_stage *n = s->state;
@@ -145,6 +304,19 @@ static void metrics(struct ew_stage *s, struct ew_metrics *m)
 		       "Names from TCP payloads whose socket had no flow.", 0, n->unmatched);
 	ew_metrics_add(m, "names", "Distinct peer names held.", EW_M_GAUGE,
 		       ew_names_count(n->names));
+	ew_metrics_add(m, "dns_queries_kept_total",
+		       "DNS queries this host sent, kept for their answers to match.", 0,
+		       n->queries_kept);
+	ew_metrics_add(m, "dns_queries_evicted_total",
+		       "DNS queries dropped unanswered to make room (their answers go unbelieved).",
+		       0, n->queries_evicted);
+	ew_metrics_add(m, "dns_answers_matched_total",
+		       "DNS answers believed: they answer a query this host sent.", 0,
+		       n->answers_matched);
+	ew_metrics_add(m, "dns_answers_unmatched_total",
+		       "DNS answers ignored: no query this host sent has their server, ports, "
+		       "transaction id and question.",
+		       0, n->answers_unmatched);
 	ew_metrics_add(m, "dns_cache_inserts_total", "Addresses learned from DNS answers.", 0,
 		       d->inserts);
 	ew_metrics_add(m, "dns_cache_hits_total", "Flows whose peer address was in the DNS cache.",
@@ -171,6 +343,9 @@ static void stage_free(struct ew_stage *s)
 
 	if (!n)
 		return;
+	for (size_t i = 0; n->queries && i < (size_t)QUERY_SETS * QUERY_WAYS; i++)
+		ew_names_put(n->names, n->queries[i].name_id);
+	free(n->queries);
 	ew_dns_cache_free(n->dns);
 	ew_names_free(n->names);
 	free(n);
@@ -181,7 +356,7 @@ const struct ew_stage_def ew_names_stage = {
     .flow_slot = sizeof(struct slot),
     .event_mask = EW_STAGE_EV(EW_EV_CONNECT) | EW_STAGE_EV(EW_EV_UDP_SEND) |
 		  EW_STAGE_EV(EW_EV_UDP_RECV) | EW_STAGE_EV(EW_EV_PEER_NAME) |
-		  EW_STAGE_EV(EW_EV_DNS_ANSWER),
+		  EW_STAGE_EV(EW_EV_DNS_ANSWER) | EW_STAGE_EV(EW_EV_DNS_QUERY),
     .init = init,
     .event = event,
     .enrich = enrich,

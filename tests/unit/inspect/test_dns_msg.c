@@ -335,3 +335,106 @@ Test(dns_msg, recorded_dnsmasq_answers)
 	cr_assert_str_eq(s.name[1], "www.a.test");
 	cr_assert_arr_eq(s.addr[1], v6, 16);
 }
+
+/* Recorded: dig @dnsmasq WWW.A.test A (EDNS, a cookie) and dnsmasq's reply, id 0x8026. */
+Test(dns_msg, recorded_dig_query)
+{
+	struct ew_dns_question q;
+	uint8_t buf[512];
+	size_t len = synth_load_data("dns-dig-query-a.bin", buf, sizeof(buf));
+	const size_t question_end = 12 + 12 + 4; /* header, 3WWW1A4test0, type and class */
+
+	memset(&q, 0xa5, sizeof(q));
+	cr_assert_eq(ew_dns_query(buf, len, &q), 0);
+	cr_assert_eq(q.txid, 0x8026);
+	cr_assert_eq(q.qtype, 1);
+	cr_assert_str_eq(q.name, "www.a.test", "the question is lowercased: %s", q.name);
+	/* The OPT record after the question is not needed: any cut past it is whole. */
+	for (size_t cut = 0; cut <= len; cut++) {
+		int want = cut < question_end ? -EAGAIN : 0;
+
+		cr_assert_eq(ew_dns_query(buf, cut, &q), want, "cut %zu", cut);
+		cr_assert_eq(q.txid, cut >= 2 ? 0x8026 : 0, "cut %zu", cut);
+		if (want)
+			cr_assert_str_eq(q.name, "", "cut %zu leaves a name behind", cut);
+	}
+	/* A query is no response: it has no answers to report. */
+	cr_assert_eq(ew_dns_answers(buf, len, record, &(struct seen){0}), -EINVAL);
+	len = synth_load_data("dns-dnsmasq-reply-a.bin", buf, sizeof(buf));
+	cr_assert_eq(ew_dns_txid(buf, len), 0x8026);
+	cr_assert_eq(ew_dns_txid(buf, 2), 0x8026);
+	cr_assert_eq(ew_dns_txid(buf, 1), -EAGAIN);
+	cr_assert_eq(ew_dns_txid(NULL, 12), -EAGAIN);
+	/* A response is no query. */
+	cr_assert_eq(ew_dns_query(buf, len, &q), -EINVAL);
+	cr_assert_eq(q.txid, 0x8026);
+}
+
+static void query(struct msg *m, const char *qname)
+{
+	header(m, 0x0100, 1, 0);
+	name(m, qname, -1);
+	u16(m, 28);
+	u16(m, 1);
+}
+
+Test(dns_msg, query_outcomes)
+{
+	struct ew_dns_question q;
+	struct msg m;
+
+	query(&m, "Api.Example.DE");
+	cr_assert_eq(ew_dns_query(m.b, m.len, &q), 0);
+	cr_assert_eq(q.txid, 0xbeef);
+	cr_assert_eq(q.qtype, 28);
+	cr_assert_str_eq(q.name, "api.example.de");
+
+	m.b[2] |= 0x80; /* a response */
+	cr_assert_eq(ew_dns_query(m.b, m.len, &q), -EINVAL);
+	cr_assert_eq(q.txid, 0xbeef, "the id is read whatever the rest says");
+	query(&m, "api.example.de");
+	m.b[2] |= 4 << 3; /* NOTIFY */
+	cr_assert_eq(ew_dns_query(m.b, m.len, &q), -EINVAL);
+	query(&m, "api.example.de");
+	m.b[2] |= 5 << 3; /* UPDATE */
+	cr_assert_eq(ew_dns_query(m.b, m.len, &q), -EINVAL);
+
+	/* Well formed, but nothing asked: no question, or the root. */
+	header(&m, 0x0100, 0, 0);
+	cr_assert_eq(ew_dns_query(m.b, m.len, &q), -ENOENT);
+	cr_assert_eq(q.txid, 0xbeef);
+	query(&m, "");
+	cr_assert_eq(ew_dns_query(m.b, m.len, &q), -ENOENT);
+	cr_assert_str_eq(q.name, "");
+
+	/* Names are held to the answers' rules. */
+	query(&m, "a b.example");
+	cr_assert_eq(ew_dns_query(m.b, m.len, &q), -EINVAL);
+	cr_assert_str_eq(q.name, "");
+	query(&m, "api.example.de");
+	m.b[12] = 0x40; /* an extended label type */
+	cr_assert_eq(ew_dns_query(m.b, m.len, &q), -EINVAL);
+	/* A pointer in the first question has nothing before it to point at. */
+	header(&m, 0x0100, 1, 0);
+	u16(&m, 0xc000 | 12);
+	u16(&m, 1);
+	u16(&m, 1);
+	cr_assert_eq(ew_dns_query(m.b, m.len, &q), -EINVAL);
+	/* A 254-character name is one too long. */
+	{
+		char big[300];
+
+		memset(big, 'a', sizeof(big));
+		for (int i = 63; i < 254; i += 64)
+			big[i] = '.';
+		big[254] = '\0';
+		query(&m, big);
+		cr_assert_eq(ew_dns_query(m.b, m.len, &q), -EINVAL);
+		big[253] = '\0';
+		query(&m, big);
+		cr_assert_eq(ew_dns_query(m.b, m.len, &q), 0);
+		cr_assert_eq(strlen(q.name), 253);
+	}
+	cr_assert_eq(ew_dns_query(NULL, 12, &q), -EINVAL);
+	cr_assert_eq(ew_dns_query(m.b, m.len, NULL), -EINVAL);
+}

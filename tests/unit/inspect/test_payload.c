@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* Raw payload copies → EW_EV_PEER_NAME / EW_EV_DNS_ANSWER, and that the pipeline accepts them. */
+/* Raw payload copies → EW_EV_PEER_NAME / EW_EV_DNS_ANSWER / EW_EV_DNS_QUERY, and that the pipeline
+ * accepts them. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -15,6 +16,7 @@
 #define TS     123456789012ull
 #define CPU    3
 #define COOKIE 0xc00c1e0000000042ull
+#define LPORT  40123
 
 static const char zero_name[EW_NAME_LEN];
 
@@ -33,6 +35,7 @@ static struct ew_ev_payload *wrap(uint16_t type, const void *data, size_t len)
 	ev->raddr[10] = ev->raddr[11] = 0xff;
 	ev->raddr[12] = 198, ev->raddr[13] = 18, ev->raddr[14] = 0, ev->raddr[15] = 9;
 	ev->rport = 443;
+	ev->lport = LPORT;
 	ev->len = (uint16_t)len;
 	ev->wire_len = (uint32_t)len;
 	memcpy(ev->data, data, len);
@@ -592,4 +595,162 @@ Test(payload, hostile_host_is_bad)
 	struct ew_ev_peer_name out = http("GET / HTTP/1.1\r\nHost: a/b.test\r\n\r\n");
 
 	cr_assert_eq(out.result, EW_PARSE_BAD, "result %u", out.result);
+}
+
+/* Answers carry their response's transaction: the server, its port, this host's port, the id. */
+Test(payload, dns_answers_carry_transaction)
+{
+	static const uint8_t server[16] = {[10] = 0xff, [11] = 0xff, 198, 18, 0, 9};
+	uint8_t buf[512];
+	size_t n = synth_load_data("dns-dnsmasq-reply-a.bin", buf, sizeof(buf));
+	struct ew_ev_payload *ev = wrap(EW_EV_DNS_PAYLOAD, buf, n);
+	struct answers s;
+
+	ev->rport = 53;
+	cr_assert_eq(dns(ev, ev_len(ev), &s), 1);
+	cr_assert_eq(s.a[0].result, EW_PARSE_OK);
+	cr_assert_str_eq(s.a[0].name, "www.a.test");
+	cr_assert_arr_eq(s.a[0].server, server, 16);
+	cr_assert_eq(s.a[0].server_port, 53);
+	cr_assert_eq(s.a[0].client_port, LPORT);
+	cr_assert_eq(s.a[0].txid, 0x8026);
+	cr_assert_eq(s.a[0]._pad2, 0);
+
+	/* A response that gave no address still says its transaction. */
+	buf[3] |= 3; /* NXDOMAIN */
+	free(ev);
+	ev = wrap(EW_EV_DNS_PAYLOAD, buf, n);
+	cr_assert_eq(dns(ev, ev_len(ev), &s), 1);
+	no_answer(&s.a[0], EW_PARSE_NONE);
+	cr_assert_eq(s.a[0].client_port, LPORT);
+	cr_assert_eq(s.a[0].txid, 0x8026);
+	free(ev);
+}
+
+/* Without this host's port a response could pass for an ABI 2.0 one, believed unmatched. */
+Test(payload, dns_response_without_local_port_is_bad)
+{
+	static const uint8_t zero16[16];
+	uint8_t buf[512];
+	size_t n = synth_load_data("dns-dnsmasq-reply-a.bin", buf, sizeof(buf));
+	struct ew_ev_payload *ev = wrap(EW_EV_DNS_PAYLOAD, buf, n);
+	struct ew_ev_dns_query q;
+	struct answers s;
+
+	ev->lport = 0;
+	cr_assert_eq(dns(ev, ev_len(ev), &s), 1);
+	no_answer(&s.a[0], EW_PARSE_BAD);
+	cr_assert_eq(s.a[0].client_port, 0);
+	cr_assert_arr_eq(s.a[0].server, zero16, 16);
+	free(ev);
+	n = synth_load_data("dns-dig-query-a.bin", buf, sizeof(buf));
+	ev = wrap(EW_EV_DNS_QUERY_PAYLOAD, buf, n);
+	ev->lport = 0;
+	ew_payload_dns_query(ev, ev_len(ev), &q);
+	cr_assert_eq(q.result, EW_PARSE_BAD);
+	cr_assert_eq(q.name_len, 0);
+	decodes(&q, sizeof(q));
+	free(ev);
+}
+
+static void dns_query(const struct ew_ev_payload *ev, size_t len, struct ew_ev_dns_query *q)
+{
+	memset(q, 0xa5, sizeof(*q)); /* "always filled": no stale bytes survive */
+	ew_payload_dns_query(ev, len, q);
+	cr_assert_eq(q->h.type, EW_EV_DNS_QUERY);
+	cr_assert_eq(q->h.size, sizeof(*q));
+	cr_assert_eq(q->h.cpu, CPU);
+	cr_assert_eq(q->h.ts_ns, TS);
+	cr_assert_eq(q->_pad, 0);
+	cr_assert_eq(q->_pad2, 0);
+	cr_assert_lt(q->result, EW_PARSE_MAX);
+	if (q->result != EW_PARSE_OK) {
+		cr_assert_eq(q->name_len, 0);
+		cr_assert_eq(memcmp(q->name, zero_name, sizeof(zero_name)), 0);
+	}
+	decodes(q, sizeof(*q));
+}
+
+/* Recorded: dig asked for WWW.A.test (mixed case) type A, id 0x8026. */
+Test(payload, dns_query_recorded)
+{
+	static const uint8_t server[16] = {[10] = 0xff, [11] = 0xff, 198, 18, 0, 9};
+	uint8_t buf[512];
+	size_t n = synth_load_data("dns-dig-query-a.bin", buf, sizeof(buf));
+	struct ew_ev_payload *ev = wrap(EW_EV_DNS_QUERY_PAYLOAD, buf, n);
+	struct ew_ev_dns_query q;
+
+	ev->rport = 53;
+	dns_query(ev, ev_len(ev), &q);
+	cr_assert_eq(q.result, EW_PARSE_OK);
+	cr_assert_str_eq(q.name, "www.a.test");
+	cr_assert_eq(q.name_len, 10);
+	for (size_t i = 10; i < sizeof(q.name); i++)
+		cr_assert_eq(q.name[i], 0);
+	cr_assert_eq(q.qtype, 1);
+	cr_assert_eq(q.txid, 0x8026);
+	cr_assert_arr_eq(q.server, server, 16);
+	cr_assert_eq(q.server_port, 53);
+	cr_assert_eq(q.client_port, LPORT);
+	free(ev);
+}
+
+Test(payload, dns_query_outcomes)
+{
+	uint8_t buf[512], copy[512];
+	size_t n = synth_load_data("dns-dig-query-a.bin", buf, sizeof(buf));
+	struct ew_ev_payload *ev;
+	struct ew_ev_dns_query q;
+
+	/* Cut inside the question: SHORT, the id already known. */
+	ev = wrap(EW_EV_DNS_QUERY_PAYLOAD, buf, 20);
+	dns_query(ev, ev_len(ev), &q);
+	cr_assert_eq(q.result, EW_PARSE_SHORT);
+	cr_assert_eq(q.txid, 0x8026);
+	free(ev);
+
+	/* No question: NONE. */
+	memcpy(copy, buf, n);
+	copy[5] = 0;
+	ev = wrap(EW_EV_DNS_QUERY_PAYLOAD, copy, n);
+	dns_query(ev, ev_len(ev), &q);
+	cr_assert_eq(q.result, EW_PARSE_NONE);
+	free(ev);
+
+	/* A response sent to port 53 is no query of ours: BAD. */
+	n = synth_load_data("dns-dnsmasq-reply-a.bin", buf, sizeof(buf));
+	ev = wrap(EW_EV_DNS_QUERY_PAYLOAD, buf, n);
+	dns_query(ev, ev_len(ev), &q);
+	cr_assert_eq(q.result, EW_PARSE_BAD);
+
+	/* Headers that lie. */
+	dns_query(ev, ev_len(ev) - 1, &q);
+	cr_assert_eq(q.result, EW_PARSE_BAD);
+	cr_assert_eq(q.client_port, 0);
+	ev->len = EW_PAYLOAD_MAX + 1;
+	ev->h.size = EW_PAYLOAD_HDR + EW_PAYLOAD_MAX + 1;
+	dns_query(ev, ev->h.size, &q);
+	cr_assert_eq(q.result, EW_PARSE_BAD);
+	free(ev);
+}
+
+/* Bit flips of the recorded query: every event decodes, and a name is always lowercase. */
+Test(payload, mutated_dns_queries_decode)
+{
+	uint8_t buf[512];
+	size_t n = synth_load_data("dns-dig-query-a.bin", buf, sizeof(buf));
+	int ok = 0;
+
+	srand(12);
+	for (int i = 0; i < 3000; i++) {
+		struct ew_ev_payload *ev = wrap(EW_EV_DNS_QUERY_PAYLOAD, buf, n);
+		struct ew_ev_dns_query q;
+
+		for (int k = 0; k < 1 + i % 4; k++)
+			ev->data[(size_t)rand() % n] ^= (uint8_t)(1u << (rand() % 8));
+		dns_query(ev, ev_len(ev), &q);
+		ok += q.result == EW_PARSE_OK;
+		free(ev);
+	}
+	cr_assert_gt(ok, 0, "no mutation kept a question: the test exercises nothing");
 }

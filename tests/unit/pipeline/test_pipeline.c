@@ -828,20 +828,34 @@ static struct ew_ev_payload *payload(uint16_t type, uint64_t ts, uint64_t cookie
 
 /*
  * The live path: recorded payloads through payload.c into the pipeline.
- * dnsmasq answered www.a.test → 198.18.0.9 with TTL 0: the grace keeps it.
+ * dig asked dnsmasq for WWW.A.test (id 0x8026, from port 40123); dnsmasq
+ * answered www.a.test → 198.18.0.9 with TTL 0: the grace keeps it.
  */
 Test(pipeline, recorded_payloads_name_flows)
 {
 	struct ew_pipeline *p = open_named("live");
 	struct ew_ev_payload *ev;
 	struct ew_ev_peer_name nm;
+	struct ew_ev_dns_query q;
 	struct recs rs;
-	uint8_t buf[1024], peer[16];
+	uint8_t buf[1024], peer[16], resolver[16];
 	size_t n;
 
 	synth_v4(peer, 198, 18, 0, 9);
-	n = synth_load_data("dns-dnsmasq-cname-a.bin", buf, sizeof(buf));
+	synth_v4(resolver, 198, 18, 0, 2);
+	n = synth_load_data("dns-dig-query-a.bin", buf, sizeof(buf));
+	ev = payload(EW_EV_DNS_QUERY_PAYLOAD, T0 - 1000, 0, buf, n);
+	memcpy(ev->raddr, resolver, 16);
+	ev->rport = 53;
+	ev->lport = 40123;
+	ew_payload_dns_query(ev, EW_PAYLOAD_HDR + n, &q);
+	free(ev);
+	feed(p, &q, sizeof(q));
+	n = synth_load_data("dns-dnsmasq-reply-a.bin", buf, sizeof(buf));
 	ev = payload(EW_EV_DNS_PAYLOAD, T0, 0, buf, n);
+	memcpy(ev->raddr, resolver, 16);
+	ev->rport = 53;
+	ev->lport = 40123;
 	cr_assert_eq(ew_payload_dns(ev, EW_PAYLOAD_HDR + n, feed_answer, p), 1);
 	free(ev);
 	/* Plain HTTP to it, 30 s later: the DNS name. */
@@ -860,10 +874,364 @@ Test(pipeline, recorded_payloads_name_flows)
 	cr_assert_eq(rs.nflow, 2);
 	expect_named(flow_to(&rs, 80), "www.a.test", "dns");
 	expect_named(flow_to(&rs, 443), "example.test", "sni");
+	METRIC(&rs, "payloads_parsed_total.dns_query.ok", 1);
 	METRIC(&rs, "payloads_parsed_total.dns.ok", 1);
 	METRIC(&rs, "payloads_parsed_total.tls.ok", 1);
+	METRIC(&rs, "dns_answers_matched_total", 1);
+	METRIC(&rs, "dns_answers_unmatched_total", 0);
 	METRIC(&rs, "flows_named_total.dns", 2);
 	METRIC(&rs, "flows_named_total.sni", 1);
 	METRIC(&rs, "lost_total", 0);
 	free_recs(&rs);
+}
+
+/*
+ * DNS answers must answer a query this host sent (ABI 2.1): same server,
+ * server port, client port, transaction id and question name.
+ */
+
+#define RESOLVER_PORT 53
+#define CLIENT_PORT   40001
+#define TXID	      0x4d2e
+
+static uint8_t resolver[16];
+
+static struct ew_ev_dns_query ev_query(uint64_t ts, uint16_t client_port, uint16_t txid,
+				       const char *name)
+{
+	struct ew_ev_dns_query e = {.h = {.type = EW_EV_DNS_QUERY, .size = sizeof(e)}};
+
+	e.h.ts_ns = ts;
+	synth_v4(resolver, 198, 18, 0, 2);
+	memcpy(e.server, resolver, 16);
+	e.server_port = RESOLVER_PORT;
+	e.client_port = client_port;
+	e.txid = txid;
+	e.result = EW_PARSE_OK;
+	e.qtype = 1;
+	snprintf(e.name, sizeof(e.name), "%s", name);
+	e.name_len = (uint16_t)strlen(name);
+	return e;
+}
+
+static void feed_query(struct ew_pipeline *p, uint64_t ts, uint16_t client_port, uint16_t txid,
+		       const char *name)
+{
+	struct ew_ev_dns_query e = ev_query(ts, client_port, txid, name);
+
+	feed(p, &e, sizeof(e));
+}
+
+/* An answer from the resolver to CLIENT_PORT with TXID, unless the caller changes it. */
+static struct ew_ev_dns_answer ev_answer(uint64_t ts, const uint8_t addr[16], const char *name)
+{
+	struct ew_ev_dns_answer e = ev_dns(ts, addr, name, 300, EW_PARSE_OK);
+
+	synth_v4(resolver, 198, 18, 0, 2);
+	memcpy(e.server, resolver, 16);
+	e.server_port = RESOLVER_PORT;
+	e.client_port = CLIENT_PORT;
+	e.txid = TXID;
+	return e;
+}
+
+/* A TCP flow to @addr:@port (cookie @port) opened at @ts and closed a second later. */
+static void flow(struct ew_pipeline *p, uint64_t ts, const uint8_t addr[16], uint16_t port)
+{
+	feed_connect(p, ts, port, EW_IPPROTO_TCP, addr, port);
+	feed_close(p, ts + 1 * S, port, addr, port);
+}
+
+/* The answer to the query names the flow; every address of one response does. */
+Test(pipeline, dns_matched_answer_names_the_flow)
+{
+	struct ew_pipeline *p = open_named("dnsmatch");
+	struct ew_ev_dns_answer a1, a2;
+	struct recs rs;
+	uint8_t x[16], y[16];
+
+	synth_v4(x, 203, 0, 113, 7);
+	synth_v4(y, 203, 0, 113, 8);
+	feed_query(p, T0, CLIENT_PORT, TXID, "api.example.de");
+	cr_assert_eq(metric(p, "dns_queries_kept_total", NULL, NULL), 1);
+	a1 = ev_answer(T0 + 5000000, x, "api.example.de");
+	a2 = ev_answer(T0 + 5000000, y, "api.example.de");
+	feed(p, &a1, sizeof(a1));
+	feed(p, &a2, sizeof(a2));
+	flow(p, T0 + 1 * S, x, 6001);
+	flow(p, T0 + 3 * S, y, 6002);
+	finish_and_read(p, "dnsmatch", &rs);
+
+	expect_named(flow_to(&rs, 6001), "api.example.de", "dns");
+	expect_named(flow_to(&rs, 6002), "api.example.de", "dns");
+	METRIC(&rs, "dns_answers_matched_total", 2);
+	METRIC(&rs, "dns_answers_unmatched_total", 0);
+	METRIC(&rs, "dns_queries_kept_total", 1);
+	METRIC(&rs, "dns_queries_evicted_total", 0);
+	METRIC(&rs, "payloads_parsed_total.dns_query.ok", 1);
+	METRIC(&rs, "events_total.dns_query", 1);
+	METRIC(&rs, "dns_cache_inserts_total", 2);
+	METRIC(&rs, "flows_named_total.dns", 2);
+	free_recs(&rs);
+}
+
+/* The issue: a datagram from port 53 that answers nothing this host asked. */
+Test(pipeline, dns_forged_answer_is_ignored_and_counted)
+{
+	struct ew_pipeline *p = open_named("forged");
+	struct ew_ev_dns_answer a;
+	struct recs rs;
+	uint8_t x[16];
+
+	synth_v4(x, 203, 0, 113, 66);
+	a = ev_answer(T0, x, "bank.example");
+	feed(p, &a, sizeof(a));
+	cr_assert_eq(metric(p, "dns_answers_unmatched_total", NULL, NULL), 1);
+	flow(p, T0 + 1 * S, x, 6101);
+	finish_and_read(p, "forged", &rs);
+
+	expect_unnamed(flow_to(&rs, 6101));
+	METRIC(&rs, "dns_answers_unmatched_total", 1);
+	METRIC(&rs, "dns_answers_matched_total", 0);
+	METRIC(&rs, "payloads_parsed_total.dns.ok", 1);
+	METRIC(&rs, "dns_cache_inserts_total", 0);
+	METRIC(&rs, "flows_named_total.dns", 0);
+	METRIC(&rs, "names", 0);
+	METRIC(&rs, "lost_total", 0);
+	free_recs(&rs);
+}
+
+/*
+ * A query is pending; answers that differ from it in one field each are
+ * ignored, one address each; then the real answer, which names its flow.
+ */
+Test(pipeline, dns_answer_must_match_every_field)
+{
+	enum { WRONG_TXID, WRONG_CLIENT_PORT, WRONG_SERVER_PORT, WRONG_SERVER, WRONG_NAME, N };
+	struct ew_pipeline *p = open_named("fields");
+	struct recs rs;
+	uint8_t addr[N + 1][16];
+
+	feed_query(p, T0, CLIENT_PORT, TXID, "api.example.de");
+	for (int i = 0; i <= N; i++) {
+		struct ew_ev_dns_answer a;
+
+		synth_v4(addr[i], 203, 0, 113, (uint8_t)(10 + i));
+		a = ev_answer(T0 + 1000 + (uint64_t)i, addr[i], "api.example.de");
+		switch (i) {
+		case WRONG_TXID:
+			a.txid = TXID + 1;
+			break;
+		case WRONG_CLIENT_PORT:
+			a.client_port = CLIENT_PORT + 1;
+			break;
+		case WRONG_SERVER_PORT:
+			a.server_port = 5353;
+			break;
+		case WRONG_SERVER:
+			a.server[15] = 3;
+			break;
+		case WRONG_NAME:
+			/* The same transaction, an address for another name. */
+			snprintf(a.name, sizeof(a.name), "bank.example");
+			a.name_len = 12;
+			break;
+		}
+		feed(p, &a, sizeof(a));
+		cr_assert_eq(metric(p, "dns_answers_unmatched_total", NULL, NULL),
+			     (uint64_t)(i < N ? i + 1 : N), "answer %d", i);
+	}
+	for (int i = 0; i <= N; i++)
+		flow(p, T0 + 1 * S, addr[i], (uint16_t)(6200 + i));
+	finish_and_read(p, "fields", &rs);
+
+	for (int i = 0; i < N; i++)
+		expect_unnamed(flow_to(&rs, 6200 + (unsigned)i));
+	expect_named(flow_to(&rs, 6200 + N), "api.example.de", "dns");
+	METRIC(&rs, "dns_answers_unmatched_total", N);
+	METRIC(&rs, "dns_answers_matched_total", 1);
+	METRIC(&rs, "dns_cache_inserts_total", 1);
+	free_recs(&rs);
+}
+
+/* A query waits 30 s for its answer, not a nanosecond more; case does not matter. */
+Test(pipeline, dns_query_expires)
+{
+	struct ew_pipeline *p = open_named("qexpire");
+	struct ew_ev_dns_answer a;
+	struct recs rs;
+	uint8_t x[16], y[16];
+
+	synth_v4(x, 203, 0, 113, 20);
+	synth_v4(y, 203, 0, 113, 21);
+	feed_query(p, T0, CLIENT_PORT, TXID, "late.example.de");
+	feed_query(p, T0, CLIENT_PORT, TXID + 1, "edge.example.de");
+	a = ev_answer(T0 + 30 * S, x, "late.example.de");
+	feed(p, &a, sizeof(a));
+	a = ev_answer(T0 + 30 * S - 1, y, "edge.example.de");
+	a.txid = TXID + 1;
+	feed(p, &a, sizeof(a));
+	flow(p, T0 + 31 * S, x, 6301);
+	flow(p, T0 + 31 * S, y, 6302);
+	finish_and_read(p, "qexpire", &rs);
+
+	expect_unnamed(flow_to(&rs, 6301));
+	expect_named(flow_to(&rs, 6302), "edge.example.de", "dns");
+	METRIC(&rs, "dns_answers_unmatched_total", 1);
+	METRIC(&rs, "dns_answers_matched_total", 1);
+	free_recs(&rs);
+}
+
+/*
+ * The first response takes the query: a second one to the same transaction
+ * (a spoof that lost the race, or a duplicate) is not believed; a retry of
+ * the query is a new chance.
+ */
+Test(pipeline, dns_second_response_is_not_believed)
+{
+	struct ew_pipeline *p = open_named("second");
+	struct ew_ev_dns_answer a;
+	struct recs rs;
+	uint8_t real[16], spoof[16], retry[16];
+
+	synth_v4(real, 203, 0, 113, 30);
+	synth_v4(spoof, 203, 0, 113, 31);
+	synth_v4(retry, 203, 0, 113, 32);
+	feed_query(p, T0, CLIENT_PORT, TXID, "api.example.de");
+	a = ev_answer(T0 + 1000, real, "api.example.de");
+	feed(p, &a, sizeof(a));
+	a = ev_answer(T0 + 2000, spoof, "api.example.de");
+	feed(p, &a, sizeof(a));
+	feed_query(p, T0 + 3000, CLIENT_PORT, TXID, "api.example.de");
+	a = ev_answer(T0 + 4000, retry, "api.example.de");
+	feed(p, &a, sizeof(a));
+	flow(p, T0 + 1 * S, real, 6401);
+	flow(p, T0 + 1 * S, spoof, 6402);
+	flow(p, T0 + 1 * S, retry, 6403);
+	finish_and_read(p, "second", &rs);
+
+	expect_named(flow_to(&rs, 6401), "api.example.de", "dns");
+	expect_unnamed(flow_to(&rs, 6402));
+	expect_named(flow_to(&rs, 6403), "api.example.de", "dns");
+	METRIC(&rs, "dns_answers_matched_total", 2);
+	METRIC(&rs, "dns_answers_unmatched_total", 1);
+	free_recs(&rs);
+}
+
+/* ABI 2.0 answers have no transaction (client_port 0): believed as before, counted as neither. */
+Test(pipeline, dns_legacy_answer_is_believed)
+{
+	struct ew_pipeline *p = open_named("legacy");
+	struct recs rs;
+	uint8_t x[16];
+
+	synth_v4(x, 203, 0, 113, 40);
+	feed_dns(p, T0, x, "old.example.de", 300);
+	flow(p, T0 + 1 * S, x, 6501);
+	finish_and_read(p, "legacy", &rs);
+
+	expect_named(flow_to(&rs, 6501), "old.example.de", "dns");
+	METRIC(&rs, "dns_answers_matched_total", 0);
+	METRIC(&rs, "dns_answers_unmatched_total", 0);
+	free_recs(&rs);
+}
+
+/*
+ * The query table is bounded: far more queries in flight than it holds push
+ * the oldest out (counted) and hold no more names than it has room for; the
+ * newest query still matches, the first one's answer is not believed.
+ */
+Test(pipeline, dns_query_table_is_bounded)
+{
+	const int queries = 40000;
+	struct ew_pipeline *p = open_named("qbound");
+	struct ew_ev_dns_answer a;
+	struct recs rs;
+	uint8_t first[16], last[16];
+	uint64_t evicted, names;
+	char name[64];
+
+	for (int i = 0; i < queries; i++) {
+		snprintf(name, sizeof(name), "q%d.example.de", i);
+		feed_query(p, T0 + (uint64_t)i, (uint16_t)(1024 + i % 60000), (uint16_t)i, name);
+	}
+	evicted = metric(p, "dns_queries_evicted_total", NULL, NULL);
+	names = metric(p, "names", NULL, NULL);
+	cr_assert_geq(evicted, (uint64_t)queries - 8192, "evicted %lu", (unsigned long)evicted);
+	cr_assert_lt(evicted, (uint64_t)queries);
+	cr_assert_leq(names, 8192, "%lu names held", (unsigned long)names);
+	cr_assert_eq(metric(p, "dns_queries_kept_total", NULL, NULL), (uint64_t)queries);
+
+	synth_v4(first, 203, 0, 113, 50);
+	synth_v4(last, 203, 0, 113, 51);
+	a = ev_answer(T0 + 1 * S, first, "q0.example.de");
+	a.client_port = 1024;
+	a.txid = 0;
+	feed(p, &a, sizeof(a));
+	a = ev_answer(T0 + 1 * S, last, "");
+	snprintf(a.name, sizeof(a.name), "q%d.example.de", queries - 1);
+	a.name_len = (uint16_t)strlen(a.name);
+	a.client_port = (uint16_t)(1024 + (queries - 1) % 60000);
+	a.txid = (uint16_t)(queries - 1);
+	feed(p, &a, sizeof(a));
+	flow(p, T0 + 2 * S, first, 6601);
+	flow(p, T0 + 2 * S, last, 6602);
+	finish_and_read(p, "qbound", &rs);
+
+	expect_unnamed(flow_to(&rs, 6601));
+	snprintf(name, sizeof(name), "q%d.example.de", queries - 1);
+	expect_named(flow_to(&rs, 6602), name, "dns");
+	METRIC(&rs, "dns_answers_unmatched_total", 1);
+	METRIC(&rs, "dns_answers_matched_total", 1);
+	free_recs(&rs);
+}
+
+/* A capture of a run with queries replays to the same records: matching happens in replay too. */
+Test(pipeline, dns_matching_replays)
+{
+	struct ew_capture_meta m = {.boot_id = "c0ffee00-1234", .hostname = "unit-host"};
+	struct ew_capture *c;
+	struct ew_capture_reader *r;
+	struct ew_pipeline *p = open_pipe("mlive"), *q;
+	struct ew_ev_tick t0 = synth_tick(100 * S, REALTIME0 * S);
+	struct ew_ev_dns_answer a;
+	char cap[128], err[256], *ra, *rb, sub[128];
+	uint8_t x[16], y[16];
+	const void *d;
+	size_t len;
+
+	snprintf(cap, sizeof(cap), "%s/mcap", dir);
+	cr_assert_eq(ew_capture_create(cap, &m, &c), 0);
+	ew_pipeline_set_capture(p, c);
+	feed(p, &t0, sizeof(t0));
+	synth_v4(x, 203, 0, 113, 60);
+	synth_v4(y, 203, 0, 113, 61);
+	feed_query(p, T0, CLIENT_PORT, TXID, "api.example.de");
+	a = ev_answer(T0 + 1000, x, "api.example.de");
+	feed(p, &a, sizeof(a));
+	a = ev_answer(T0 + 2000, y, "bank.example");
+	feed(p, &a, sizeof(a));
+	flow(p, T0 + 1 * S, x, 6701);
+	flow(p, T0 + 1 * S, y, 6702);
+	cr_assert_eq(ew_pipeline_finish(p), 0);
+	ew_pipeline_free(p);
+	cr_assert_eq(ew_capture_close(c), 0);
+
+	q = open_pipe("mreplay");
+	cr_assert_eq(ew_capture_open(cap, &r, &m, err, sizeof(err)), 0, "%s", err);
+	while (ew_capture_next(r, &d, &len, err, sizeof(err)) == 1)
+		ew_pipeline_feed(q, d, len);
+	ew_capture_reader_close(r);
+	cr_assert_eq(ew_pipeline_finish(q), 0);
+	ew_pipeline_free(q);
+	snprintf(sub, sizeof(sub), "%s/mlive", dir);
+	ra = read_records(sub);
+	snprintf(sub, sizeof(sub), "%s/mreplay", dir);
+	rb = read_records(sub);
+	cr_assert(strstr(ra, "\"domain\":\"api.example.de\""), "%s", ra);
+	cr_assert_null(strstr(ra, "bank.example"), "%s", ra);
+	cr_assert(strstr(ra, "\"dns_answers_unmatched_total\":1"), "%s", ra);
+	cr_assert_str_eq(ra, rb);
+	free(ra);
+	free(rb);
 }
