@@ -29,7 +29,7 @@ struct entry {
 
 struct ew_writer {
 	struct ew_writer_opts o;
-	char *dir; /* o.records_dir, owned */
+	char *dir;		 /* o.records_dir, owned */
 	struct ew_hourly *files; /* the thread's alone once it runs */
 	pthread_t thread;
 	pthread_mutex_t lock;
