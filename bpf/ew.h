@@ -388,6 +388,14 @@ struct ew_lpm_key {
  * table like the events': the enum, the metric labels, and whether each one
  * counts something lost. Append only: captures store them by index.
  * X(NAME, metric label, 1 when it counts a loss, what it counts)
+ *
+ * A UDP datagram that finds no room in ew_udp_flows is counted twice, once
+ * per unit: UDP_MAP_FULL counts the datagram, UDP_BYTES_LOST its payload
+ * bytes. Only the bytes are a loss: a record's bytes plus the bytes counted
+ * lost add up to the bytes sent, and counting the datagram in lost_total too
+ * would count one loss twice, in two units. ABI 2.0 and early 2.1 captures
+ * have no UDP_BYTES_LOST: their datagrams without room are in
+ * udp_map_full_total only.
  */
 #define EW_KSTATS(X)                                                                               \
 	X(RB_FULL_EXEC, "ringbuf_full_exec", 1, "exec events lost: ring buffer full")              \
@@ -396,7 +404,8 @@ struct ew_lpm_key {
 	  "connect, UDP and socket-owner events lost: ring buffer full")                           \
 	X(RB_FULL_TCP, "ringbuf_full_tcp", 1,                                                      \
 	  "TCP accept and close events lost: ring buffer full")                                    \
-	X(UDP_MAP_FULL, "udp_map_full", 1, "UDP (socket, peer) counters not kept: map full")       \
+	X(UDP_MAP_FULL, "udp_map_full", 0,                                                         \
+	  "UDP datagrams not counted: no room in the (socket, peer) map (bytes: udp_bytes_lost)")  \
 	X(SEEN_MAP_FULL, "udp_seen_map_full", 0,                                                   \
 	  "UDP (socket, peer) pairs reported again because the seen map was full")                 \
 	X(PATH_READ_FAIL, "path_read_fail", 0,                                                     \
@@ -408,7 +417,9 @@ struct ew_lpm_key {
 	X(LISTENER_MAP_FULL, "listener_map_full", 0,                                               \
 	  "listening sockets whose owner could not be kept: their accepts have no process")        \
 	X(ACCEPTED_MAP_FULL, "accepted_map_full", 0,                                               \
-	  "accepted sockets whose closer cannot be told: they keep the listener's owner")
+	  "accepted sockets whose closer cannot be told: they keep the listener's owner")          \
+	X(UDP_BYTES_LOST, "udp_bytes_lost", 1,                                                     \
+	  "UDP payload bytes not counted: no room in the (socket, peer) map")
 
 enum ew_kstat {
 #define EW_X(name, label, loss, help) EW_KSTAT_##name,

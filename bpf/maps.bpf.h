@@ -33,7 +33,13 @@ struct {
 	__type(value, __u64);
 } ew_stats SEC(".maps") __weak;
 
-/* (socket, peer) pairs already reported by sendmsg/recvmsg. */
+/*
+ * (socket, peer) pairs already reported by sendmsg/recvmsg. LRU, unlike
+ * ew_udp_flows: an entry only suppresses a duplicate first-datagram event,
+ * so an eviction costs a duplicate event (the flow stage finds the flow it
+ * names, or makes one its counters then fill), never a byte, and nobody
+ * has to delete entries whose socket is gone.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 16384);
@@ -41,9 +47,15 @@ struct {
 	__type(value, __u8);
 } ew_udp_seen SEC(".maps") __weak;
 
-/* Per (socket, peer) UDP counters, polled by the agent. */
+/*
+ * Per (socket, peer) UDP counters, polled by the agent, which deletes an
+ * entry when its flow ends (agent/kernel/udp_poll.c). A plain hash, not LRU:
+ * an LRU map makes room by evicting an entry whose bytes the agent may not
+ * have read yet, and says nothing. Here a full map refuses the insert, and
+ * the datagram's bytes are counted as lost (EW_KSTAT_UDP_BYTES_LOST).
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 65536);
 	__type(key, struct ew_udp_key);
 	__type(value, struct ew_udp_val);
@@ -118,6 +130,14 @@ static __always_inline void ew_kstat_inc(__u32 idx)
 
 	if (v)
 		*v += 1; /* per-CPU slot: no atomic needed */
+}
+
+static __always_inline void ew_kstat_add(__u32 idx, __u64 n)
+{
+	__u64 *v = bpf_map_lookup_elem(&ew_stats, &idx);
+
+	if (v)
+		*v += n;
 }
 
 static __always_inline void *ew_reserve(__u64 size, __u16 type, __u32 kstat)

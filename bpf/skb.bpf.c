@@ -150,6 +150,13 @@ static __always_inline void first_payload(struct __sk_buff *skb, struct bpf_tcp_
 		bpf_ntohs(tcp.dest), bpf_ntohs(tcp.source));
 }
 
+/* A datagram whose bytes have nowhere to go: counted, so records plus losses add up. */
+static __always_inline void udp_lost(__u64 bytes)
+{
+	ew_kstat_inc(EW_KSTAT_UDP_MAP_FULL);
+	ew_kstat_add(EW_KSTAT_UDP_BYTES_LOST, bytes);
+}
+
 static __always_inline void count_udp(struct __sk_buff *skb, const struct pkt *p,
 				      const struct udphdr *udp, bool egress)
 {
@@ -158,6 +165,8 @@ static __always_inline void count_udp(struct __sk_buff *skb, const struct pkt *p
 	__u64 bytes;
 	long err;
 
+	bytes = bpf_ntohs(udp->len);
+	bytes = bytes > sizeof(*udp) ? bytes - sizeof(*udp) : 0;
 	key.cookie = bpf_get_socket_cookie(skb);
 	__builtin_memcpy(key.raddr, egress ? p->daddr : p->saddr, 16);
 	key.rport = bpf_ntohs(egress ? udp->dest : udp->source);
@@ -169,15 +178,16 @@ static __always_inline void count_udp(struct __sk_buff *skb, const struct pkt *p
 		init.family = p->family;
 		err = bpf_map_update_elem(&ew_udp_flows, &key, &init, BPF_NOEXIST);
 		if (err && err != -EW_EEXIST) {
-			ew_kstat_inc(EW_KSTAT_UDP_MAP_FULL);
+			udp_lost(bytes); /* -E2BIG: the map is full */
 			return;
 		}
+		/* NULL only when the agent deleted the entry (its flow ended) just now. */
 		val = bpf_map_lookup_elem(&ew_udp_flows, &key);
-		if (!val)
+		if (!val) {
+			udp_lost(bytes);
 			return;
+		}
 	}
-	bytes = bpf_ntohs(udp->len);
-	bytes = bytes > sizeof(*udp) ? bytes - sizeof(*udp) : 0;
 	if (egress) {
 		__sync_fetch_and_add(&val->bytes_out, bytes);
 		__sync_fetch_and_add(&val->pkts_out, 1);

@@ -576,7 +576,7 @@ void ew_flows_udp_count(struct ew_flows *t, const struct ew_ev_udp_count *ev)
 			set_owner(f, &o->task, o->proc, EW_ATTR_SOCKET);
 	}
 	if (v->bytes_out < f->raw_out || v->bytes_in < f->raw_in) {
-		/* The kernel entry was evicted and started again from zero. */
+		/* The kernel entry was deleted and started again from zero. */
 		t->st.udp_counter_resets++;
 		f->raw_out = f->raw_in = 0;
 	}

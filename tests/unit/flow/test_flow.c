@@ -227,12 +227,40 @@ Test(flow, udp_counter_going_backwards_is_a_reset)
 	u.val.bytes_out = 100;
 	u.val.last_ns = 1;
 	ew_flows_udp_count(t, &u);
-	u.val.bytes_out = 30; /* the kernel's LRU evicted and recreated the entry */
+	u.val.bytes_out = 30; /* the kernel entry was deleted and made again */
 	u.val.last_ns = 2;
 	ew_flows_udp_count(t, &u);
 	ew_flows_flush(t, 3);
 	cr_assert_eq(recs[0].bytes_out, 130);
 	cr_assert_eq(ew_flows_stats(t)->udp_counter_resets, 1);
+}
+
+/*
+ * What the live side feeds when it takes out the entry of a flow that ended
+ * with bytes the flow never read (agent/kernel/udp_poll.c): those bytes, then
+ * zeros, then whatever a new entry counts. However big the new entry's
+ * counters, the flow carries both.
+ */
+Test(flow, udp_late_bytes_then_zeros_then_a_new_entry)
+{
+	struct ew_ev_udp_count u = {.h = {.type = EW_EV_UDP_COUNT, .size = sizeof(u)}};
+
+	u.key.cookie = 5;
+	memcpy(u.key.raddr, peer, 16);
+	u.key.rport = 9;
+	u.val.bytes_out = 70; /* counted after the evicted flow's last read */
+	u.val.pkts_out = 1;
+	u.val.last_ns = 10;
+	ew_flows_udp_count(t, &u);
+	u.val.bytes_out = u.val.pkts_out = 0;
+	ew_flows_udp_count(t, &u);
+	u.val.bytes_out = 500; /* the new entry: from zero, more than the late bytes */
+	u.val.last_ns = 20;
+	ew_flows_udp_count(t, &u);
+	ew_flows_flush(t, 30);
+	cr_assert_eq(nrec, 1);
+	cr_assert_eq(recs[0].bytes_out, 570);
+	cr_assert_eq(recs[0].dir, EW_DIR_EGRESS);
 }
 
 Test(flow, sweep_ends_vanished_sockets_only)
