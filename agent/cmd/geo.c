@@ -93,12 +93,8 @@ int ew_cmd_geo(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "g:p:c:jh", longs, NULL)) != -1) {
 		switch (c) {
 		case 'g':
-			if (a.n_geo == EW_CONFIG_MAX_GEO_DB) {
-				fprintf(stderr, "egresswatch geo: at most %d --geo-db files\n",
-					EW_CONFIG_MAX_GEO_DB);
+			if (ew_input_args_geo_db(&a, optarg))
 				return EW_EXIT_USAGE;
-			}
-			a.geo_db[a.n_geo++] = optarg;
 			break;
 		case 'p':
 			a.policy = optarg;

@@ -57,12 +57,8 @@ static int parse_args(int argc, char **argv, struct ew_input_args *in, bool *pri
 	while ((c = getopt_long(argc, argv, "d:c:g:p:h", longs, NULL)) != -1) {
 		switch (c) {
 		case 'g':
-			if (in->n_geo == EW_CONFIG_MAX_GEO_DB) {
-				fprintf(stderr, "egresswatch replay: at most %d --geo-db files\n",
-					EW_CONFIG_MAX_GEO_DB);
+			if (ew_input_args_geo_db(in, optarg))
 				return EW_EXIT_USAGE;
-			}
-			in->geo_db[in->n_geo++] = optarg;
 			break;
 		case 'p':
 			in->policy = optarg;

@@ -87,12 +87,8 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 			o->in.policy = optarg;
 			break;
 		case 'g':
-			if (o->in.n_geo == EW_CONFIG_MAX_GEO_DB) {
-				fprintf(stderr, "egresswatch run: at most %d --geo-db files\n",
-					EW_CONFIG_MAX_GEO_DB);
+			if (ew_input_args_geo_db(&o->in, optarg))
 				return EW_EXIT_USAGE;
-			}
-			o->in.geo_db[o->in.n_geo++] = optarg;
 			break;
 		case 'd':
 			o->in.data_dir = optarg;

@@ -2,6 +2,7 @@
 #include "config/inputs.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -82,6 +83,17 @@ static int open_geo(const struct ew_input_args *a, struct ew_inputs *in)
 	ew_warn("%s; records carry no country or ASN (install libloc-database, or give "
 		"--geo-db)",
 		err);
+	return 0;
+}
+
+int ew_input_args_geo_db(struct ew_input_args *a, const char *path)
+{
+	if (a->n_geo == EW_CONFIG_MAX_GEO_DB) {
+		fprintf(stderr, "egresswatch %s: at most %d --geo-db files\n", a->cmd,
+			EW_CONFIG_MAX_GEO_DB);
+		return -E2BIG;
+	}
+	a->geo_db[a->n_geo++] = path;
 	return 0;
 }
 

@@ -43,6 +43,12 @@ struct ew_inputs {
 };
 
 /**
+ * ew_input_args_geo_db() - add one --geo-db @path (in order).
+ * Return: 0, or -E2BIG (said on stderr, naming a->cmd) past EW_CONFIG_MAX_GEO_DB.
+ */
+int ew_input_args_geo_db(struct ew_input_args *a, const char *path);
+
+/**
  * ew_inputs_load() - read config, policy and databases, log what was used
  * and, on failure, one error naming the file, what is wrong and the fix.
  * Return: 0; -EINVAL for a bad command line, config or policy (exit 2);

@@ -384,6 +384,17 @@ static void remember_owner(struct ew_flows *t, const struct ew_ev_sock_addr *ev,
 	}
 }
 
+/* A hook ran in the owner's context: it names the flow's process and namespace. */
+static struct ew_flow *claimed(struct ew_flows *t, struct ew_flow *f,
+			       const struct ew_ev_sock_addr *ev, struct ew_proc *proc)
+{
+	set_owner(f, &ev->task, proc, EW_ATTR_SOCKET);
+	if (ev->netns)
+		f->netns = (uint32_t)ev->netns;
+	touch(t, f, ev->h.ts_ns);
+	return f;
+}
+
 struct ew_flow *ew_flows_sock_addr(struct ew_flows *t, const struct ew_ev_sock_addr *ev,
 				   struct ew_proc *proc)
 {
@@ -409,11 +420,7 @@ struct ew_flow *ew_flows_sock_addr(struct ew_flows *t, const struct ew_ev_sock_a
 			f->dir = dir;
 			set_peer(f, ev->raddr, ev->rport);
 		}
-		set_owner(f, &ev->task, proc, EW_ATTR_SOCKET);
-		if (ev->netns)
-			f->netns = (uint32_t)ev->netns;
-		touch(t, f, ev->h.ts_ns);
-		return f;
+		return claimed(t, f, ev, proc);
 	}
 	f = lookup(t, ev->cookie, zero16, 0, EW_IPPROTO_TCP);
 	if (f && f->dir != EW_DIR_UNKNOWN)
@@ -425,11 +432,7 @@ struct ew_flow *ew_flows_sock_addr(struct ew_flows *t, const struct ew_ev_sock_a
 	}
 	f->dir = EW_DIR_EGRESS;
 	set_peer(f, ev->raddr, ev->rport);
-	set_owner(f, &ev->task, proc, EW_ATTR_SOCKET);
-	if (ev->netns)
-		f->netns = (uint32_t)ev->netns;
-	touch(t, f, ev->h.ts_ns);
-	return f;
+	return claimed(t, f, ev, proc);
 }
 
 struct ew_flow *ew_flows_find_tcp(struct ew_flows *t, uint64_t cookie)

@@ -41,6 +41,23 @@ def require_bpf(what="this test"):
     sys.exit(SKIP)
 
 
+failures = []
+
+
+def check(name, cond, detail=""):
+    """One assertion of a test: printed as ok/FAIL, the failures kept for finish()."""
+    print(("ok - " if cond else "FAIL - ") + name + ("" if cond else ": " + str(detail)[:2000]), flush=True)
+    if not cond:
+        failures.append(name)
+    return cond
+
+
+def finish():
+    """The test's exit status: 1 when any check() failed."""
+    print("%d failed" % len(failures))
+    return 1 if failures else 0
+
+
 _public = None
 
 

@@ -19,16 +19,6 @@ T.require_bpf("the accepted-socket owner test")
 SERVER = os.path.join(T.HERE, "owner_server.py")
 PY = "/usr/bin/python3"
 CONNS = 6
-failures = []
-
-
-def check(name, cond, detail=""):
-    print(("ok - " if cond else "FAIL - ") + name + ("" if cond else ": " + str(detail)[:2000]), flush=True)
-    if not cond:
-        failures.append(name)
-    return cond
-
-
 def start_server(work, mode, addr, port, ns=None):
     log = os.path.join(work, "%s-%d.log" % (mode, port))
     cmd = [PY, SERVER, mode, addr, str(port), log, "--workers", "3" if mode == "prefork" else "2"]
@@ -69,14 +59,14 @@ def expect(records, server, ports, attribution, what):
     for port in ports:
         rs = [r for r in T.flows(records, network__direction="ingress", destination__port=server["port"],
                                  source__port=port) if r["egresswatch"]["final"]]
-        if not check("%s: one final record for client port %d" % (what, port), len(rs) == 1, len(rs)):
+        if not T.check("%s: one final record for client port %d" % (what, port), len(rs) == 1, len(rs)):
             continue
         r = rs[0]
         got.append(T.field(r, "process.pid"))
-        check("%s: port %d owned by pid %s, the one that accepted it" % (what, port, pids.get(port)),
+        T.check("%s: port %d owned by pid %s, the one that accepted it" % (what, port, pids.get(port)),
               T.field(r, "process.pid") == pids.get(port),
               json.dumps({"process": r.get("process"), "egresswatch.process": T.field(r, "egresswatch.process")}))
-        check("%s: port %d attribution %s" % (what, port, attribution),
+        T.check("%s: port %d attribution %s" % (what, port, attribution),
               T.field(r, "egresswatch.process.attribution") == attribution,
               T.field(r, "egresswatch.process"))
     return got
@@ -87,11 +77,11 @@ def no_syscall_hook():
     r = subprocess.run(["bpftool", "-j", "link", "show"], capture_output=True, text=True)
     links = json.loads(r.stdout or "[]")
     names = [l.get("tp_name") or l.get("attach_type") or "" for l in links]
-    check("no raw/BTF tracepoint on sys_enter or sys_exit is attached",
+    T.check("no raw/BTF tracepoint on sys_enter or sys_exit is attached",
           not [n for n in names if "sys_enter" in str(n) or "sys_exit" in str(n)], names)
     probe = json.loads(subprocess.run([T.egresswatch(), "probe", "--json"], capture_output=True,
                                       text=True).stdout)
-    check("probe lists no syscall hook", not [h for h in probe["hooks"] if "sys_" in h["name"]],
+    T.check("probe lists no syscall hook", not [h for h in probe["hooks"] if "sys_" in h["name"]],
           [h["name"] for h in probe["hooks"]])
 
 
@@ -129,25 +119,24 @@ def main():
            "server in a network namespace, started before the agent")
     got = expect(records, before["prefork"], ports["prefork"], "closer",
                  "pre-forking server started before the agent")
-    check("pre-forking server (before): owners are workers, not the parent",
+    T.check("pre-forking server (before): owners are workers, not the parent",
           got and set(got) <= set(before["prefork"]["workers"]), (got, before["prefork"]))
     expect(records, after["single"], ports["after-single"], "listener", "server started after the agent")
     got = expect(records, after["prefork"], ports["after-prefork"], "closer",
                  "pre-forking server started after the agent")
-    check("pre-forking server (after): owners are workers, not the parent",
+    T.check("pre-forking server (after): owners are workers, not the parent",
           got and set(got) <= set(after["prefork"]["workers"]), (got, after["prefork"]))
     got = expect(records, after["reuseport"], ports["after-reuseport"], "listener",
                  "SO_REUSEPORT listeners in two processes")
-    check("SO_REUSEPORT: both listeners' processes were seen", len(set(got)) == 2, got)
+    T.check("SO_REUSEPORT: both listeners' processes were seen", len(set(got)) == 2, got)
     egress = [r for r in T.flows(records, network__direction="egress") if r["egresswatch"]["final"]
               and T.field(r, "destination.port") in (8101, 8102, 8111, 8112, 8113)]
-    check("the clients' own records: attribution socket",
+    T.check("the clients' own records: attribution socket",
           egress and all(T.field(r, "egresswatch.process.attribution") == "socket" for r in egress),
           [T.field(r, "egresswatch.process") for r in egress][:3])
     errs = T.schema_errors(records)
-    check("every record passes the schema", not errs, errs[:1])
-    print("%d failed" % len(failures))
-    return 1 if failures else 0
+    T.check("every record passes the schema", not errs, errs[:1])
+    return T.finish()
 
 
 if __name__ == "__main__":

@@ -19,16 +19,6 @@ import ewtest as T  # noqa: E402
 
 T.require_bpf("the sweep test")
 PY = "/usr/bin/python3"
-failures = []
-
-
-def check(name, cond, detail=""):
-    print(("ok - " if cond else "FAIL - ") + name + ("" if cond else ": " + str(detail)[:2000]), flush=True)
-    if not cond:
-        failures.append(name)
-    return cond
-
-
 class Sink:
     """A TCP server on HOST4 that counts what each peer port sent."""
 
@@ -84,25 +74,25 @@ def slow_from_namespace(work, ns):
     recs = [r for r in T.flows(agent.records(), network__direction="egress", destination__port=8201)
             if T.field(r, "source.port") == port]
     finals = [r for r in recs if r["egresswatch"]["final"]]
-    check("30 s from a namespace: exactly one final record", len(finals) == 1,
+    T.check("30 s from a namespace: exactly one final record", len(finals) == 1,
           [r["egresswatch"]["end_reason"] for r in recs])
-    check("30 s from a namespace: never vanished",
+    T.check("30 s from a namespace: never vanished",
           not [r for r in recs if r["egresswatch"]["end_reason"] == "vanished"],
           [r["egresswatch"]["end_reason"] for r in recs])
-    check("30 s from a namespace: interim records came before the end (the sweeps saw it)",
+    T.check("30 s from a namespace: interim records came before the end (the sweeps saw it)",
           len(recs) - len(finals) >= 5, len(recs))
     if finals:
         f = finals[0]
-        check("30 s from a namespace: closed", f["egresswatch"]["end_reason"] == "closed", f["egresswatch"])
-        check("30 s from a namespace: bytes out == what the server read (%d)" % sink.got[port],
+        T.check("30 s from a namespace: closed", f["egresswatch"]["end_reason"] == "closed", f["egresswatch"])
+        T.check("30 s from a namespace: bytes out == what the server read (%d)" % sink.got[port],
               f["egresswatch"]["bytes_out_total"] == sink.got[port] == 30 * 1024,
               f["egresswatch"]["bytes_out_total"])
-        check("30 s from a namespace: its process", T.field(f, "process.name") == "python3",
+        T.check("30 s from a namespace: its process", T.field(f, "process.name") == "python3",
               f.get("process"))
-        check("30 s from a namespace: one flow id in every record",
+        T.check("30 s from a namespace: one flow id in every record",
               len({r["egresswatch"]["flow_id"] for r in recs}) == 1)
     errs = T.schema_errors(agent.records())
-    check("30 s from a namespace: records pass the schema", not errs, errs[:1])
+    T.check("30 s from a namespace: records pass the schema", not errs, errs[:1])
 
 
 HOLD = ("import socket,sys,json,time\n"
@@ -120,7 +110,7 @@ def full_table(work):
     try:
         p = subprocess.Popen([PY, "-c", HOLD, T.HOST4, "8202", "1500"], stdin=subprocess.PIPE,
                              stdout=subprocess.PIPE, text=True)
-        check("full table: 1,500 connections (3,000 flows: both ends) held", p.stdout.readline().strip() == "held")
+        T.check("full table: 1,500 connections (3,000 flows: both ends) held", p.stdout.readline().strip() == "held")
         time.sleep(5)  # sweeps every second with report_interval 2
         p.stdin.write("\n")
         p.stdin.flush()
@@ -132,19 +122,19 @@ def full_table(work):
     flows = [r for r in recs if r["event"]["kind"] == "event" and 8202 in
              (T.field(r, "destination.port"), T.field(r, "source.port"))]
     prom = agent.prom()
-    check("full table: evictions counted", prom.get("egresswatch_flows_evicted_total", 0) >= 3000 - 1024,
+    T.check("full table: evictions counted", prom.get("egresswatch_flows_evicted_total", 0) >= 3000 - 1024,
           prom.get("egresswatch_flows_evicted_total"))
-    check("full table: lost_total includes the evictions",
+    T.check("full table: lost_total includes the evictions",
           prom.get("egresswatch_lost_total", 0) >= prom.get("egresswatch_flows_evicted_total", 0))
-    check("full table: no record without a direction",
+    T.check("full table: no record without a direction",
           not [r for r in flows if r["network"]["direction"] == "unknown"],
           len([r for r in flows if r["network"]["direction"] == "unknown"]))
-    check("full table: no record without a process", not [r for r in flows if "process" not in r],
+    T.check("full table: no record without a process", not [r for r in flows if "process" not in r],
           len([r for r in flows if "process" not in r]))
     per_flow = collections.Counter(r["egresswatch"]["flow_id"] for r in flows if r["egresswatch"]["final"])
-    check("full table: one final record per flow", per_flow and max(per_flow.values()) == 1,
+    T.check("full table: one final record per flow", per_flow and max(per_flow.values()) == 1,
           per_flow.most_common(3))
-    check("full table: every flow has its final record (3,000)", len(per_flow) == 3000, len(per_flow))
+    T.check("full table: every flow has its final record (3,000)", len(per_flow) == 3000, len(per_flow))
 
 
 def main():
@@ -152,8 +142,7 @@ def main():
     with T.Netns() as ns:
         slow_from_namespace(work, ns)
         full_table(work)
-    print("%d failed" % len(failures))
-    return 1 if failures else 0
+    return T.finish()
 
 
 if __name__ == "__main__":

@@ -23,16 +23,6 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import ewtest as T  # noqa: E402
 
 T.require_bpf("the records writer test")
-failures = []
-
-
-def check(name, cond, detail=""):
-    print(("ok - " if cond else "FAIL - ") + name + ("" if cond else ": " + str(detail)[:2000]), flush=True)
-    if not cond:
-        failures.append(name)
-    return cond
-
-
 class Server:
     """A TCP server on this host (127.0.0.1) that reads until EOF, answers and closes."""
 
@@ -106,9 +96,9 @@ def tail_latency(work, srv):
                     seen = time.time() - t0
                     break
                 time.sleep(0.05)
-            check("tail: flow on port %d appears in the file" % port, seen is not None)
+            T.check("tail: flow on port %d appears in the file" % port, seen is not None)
             worst = max(worst, seen if seen is not None else 99)
-        check("tail: every record in its file within 2 s of the flow's end (worst %.2f s)" % worst,
+        T.check("tail: every record in its file within 2 s of the flow's end (worst %.2f s)" % worst,
               worst < 2.0)
     finally:
         agent.stop()
@@ -126,10 +116,10 @@ def kill9(work, srv):
     lines = live_lines(agent.dir)
     try:
         got = ports_in(lines)
-        check("kill -9: all 100 flows that ended 2.5 s before are on disk", set(ports) <= got,
+        T.check("kill -9: all 100 flows that ended 2.5 s before are on disk", set(ports) <= got,
               "%d of 100" % len(set(ports) & got))
     except ValueError as e:
-        check("kill -9: every line parses", False, e)
+        T.check("kill -9: every line parses", False, e)
     # A restart in the same hour goes on after the last whole line.
     again = T.Agent(d)
     again.dir = agent.dir
@@ -138,10 +128,10 @@ def kill9(work, srv):
     time.sleep(1.5)
     again.stop()
     try:
-        check("kill -9 then restart: every line of every file parses, the new flow included",
+        T.check("kill -9 then restart: every line of every file parses, the new flow included",
               port in ports_in(live_lines(agent.dir)))
     except ValueError as e:
-        check("kill -9 then restart: every line parses", False, e)
+        T.check("kill -9 then restart: every line parses", False, e)
 
 
 def full_disk(work, srv):
@@ -166,23 +156,23 @@ def full_disk(work, srv):
             time.sleep(2.5)
         finally:
             rc = agent.stop()
-        check("full disk: the agent kept running and stopped cleanly", alive and rc in (0, 1), agent.stderr())
-        check("full disk: metrics.prom exists while the disk is full", prom_during)
+        T.check("full disk: the agent kept running and stopped cleanly", alive and rc in (0, 1), agent.stderr())
+        T.check("full disk: metrics.prom exists while the disk is full", prom_during)
         prom = agent.prom()
         errs = prom.get("egresswatch_record_write_errors_total", 0)
-        check("full disk: records the disk refused are counted", errs > 0, prom)
-        check("full disk: lost_total includes them", prom.get("egresswatch_lost_total", 0) >= errs, prom)
-        check("full disk: one error logged, and the recovery",
+        T.check("full disk: records the disk refused are counted", errs > 0, prom)
+        T.check("full disk: lost_total includes them", prom.get("egresswatch_lost_total", 0) >= errs, prom)
+        T.check("full disk: one error logged, and the recovery",
               agent.stderr().count("cannot write records") == 1 and "writing records" in agent.stderr(),
               agent.stderr()[-1500:])
         try:
             lines = live_lines(agent.dir)
             got = ports_in(lines)
-            check("full disk: every file parses and gunzips, no torn line", True)
-            check("full disk: flows after space returned are written", set(later) <= got,
+            T.check("full disk: every file parses and gunzips, no torn line", True)
+            T.check("full disk: flows after space returned are written", set(later) <= got,
                   "%d of %d" % (len(set(later) & got), len(later)))
         except (ValueError, OSError, EOFError) as e:
-            check("full disk: every file parses and gunzips, no torn line", False, e)
+            T.check("full disk: every file parses and gunzips, no torn line", False, e)
     finally:
         subprocess.run(["umount", "-l", mnt])
 
@@ -194,14 +184,14 @@ def second_agent_and_modes(work):
     try:
         r = subprocess.run([T.egresswatch(), "run", "--quiet", "--data-dir", first.dir, "--duration", "2"],
                            capture_output=True, text=True, timeout=60)
-        check("second agent on the same data directory: refused", r.returncode != 0, r.stderr)
-        check("second agent: the message names the first one's pid",
+        T.check("second agent on the same data directory: refused", r.returncode != 0, r.stderr)
+        T.check("second agent: the message names the first one's pid",
               "in use" in r.stderr and str(first.proc.pid) in r.stderr, r.stderr)
     finally:
         first.stop()
     for path in glob.glob(os.path.join(first.dir, "records", "*", "*")) + [os.path.join(first.dir, "metrics.prom")]:
         mode = stat.S_IMODE(os.lstat(path).st_mode)
-        check("mode of %s is 0640 or tighter" % os.path.basename(path), mode & 0o027 == 0, oct(mode))
+        T.check("mode of %s is 0640 or tighter" % os.path.basename(path), mode & 0o027 == 0, oct(mode))
 
 
 def planted_link(work):
@@ -218,9 +208,9 @@ def planted_link(work):
     time.sleep(2.5)
     agent.stop()
     with open(secret) as f:
-        check("a planted metrics.prom.tmp link is not followed", f.read() == "do not touch\n")
-    check("metrics.prom is a file of the agent's", stat.S_ISREG(os.lstat(os.path.join(data, "metrics.prom")).st_mode))
-    check("metrics.prom parses", "egresswatch_lost_total" in agent.prom())
+        T.check("a planted metrics.prom.tmp link is not followed", f.read() == "do not touch\n")
+    T.check("metrics.prom is a file of the agent's", stat.S_ISREG(os.lstat(os.path.join(data, "metrics.prom")).st_mode))
+    T.check("metrics.prom parses", "egresswatch_lost_total" in agent.prom())
 
 
 def refused_directory(work):
@@ -229,13 +219,13 @@ def refused_directory(work):
     os.chmod(d, 0o777)
     r = subprocess.run([T.egresswatch(), "run", "--quiet", "--data-dir", d, "--duration", "1"],
                        capture_output=True, text=True, timeout=60)
-    check("a data directory others can write to is refused", r.returncode != 0 and "chmod" in r.stderr,
+    T.check("a data directory others can write to is refused", r.returncode != 0 and "chmod" in r.stderr,
           r.stderr)
     os.chmod(d, 0o750)
     os.chown(d, 65534, 65534)
     r = subprocess.run([T.egresswatch(), "run", "--quiet", "--data-dir", d, "--duration", "1"],
                        capture_output=True, text=True, timeout=60)
-    check("a data directory owned by another user is refused", r.returncode != 0 and "chown" in r.stderr,
+    T.check("a data directory owned by another user is refused", r.returncode != 0 and "chown" in r.stderr,
           r.stderr)
 
 
@@ -248,8 +238,7 @@ def main():
     second_agent_and_modes(work)
     planted_link(work)
     refused_directory(work)
-    print("%d failed" % len(failures))
-    return 1 if failures else 0
+    return T.finish()
 
 
 if __name__ == "__main__":
