@@ -18,6 +18,7 @@
 #include "kernel/udp_poll.h"
 #include "pipeline/pipeline.h"
 #include "util/log.h"
+#include "util/siphash.h"
 
 #define NS 1000000000ull
 
@@ -168,6 +169,13 @@ static int start(const struct ew_runtime_opts *o, struct live *l)
 	const char *degraded[32];
 	int rc, ndeg;
 
+	/* Before any table fills (the inputs loaded so far hashed nothing): a
+	 * key nobody outside can know, so nobody can pick colliding peers. */
+	rc = ew_hash_key_random();
+	if (rc) {
+		ew_err("cannot draw the hash tables' key from getrandom(2): %s", strerror(-rc));
+		return -1;
+	}
 	if (load_kernel(in, l))
 		return -1;
 	ndeg = ew_loader_degraded(l->loader, degraded, 32);
