@@ -13,6 +13,7 @@
 #include "pipeline/capture.h"
 #include "pipeline/pipeline.h"
 #include "util/log.h"
+#include "util/siphash.h"
 
 static const char usage[] =
     "Usage: egresswatch replay FILE [OPTIONS]\n"
@@ -124,6 +125,8 @@ int ew_cmd_replay(int argc, char **argv)
 	char err[1024];
 	int rc, status;
 
+	/* Tables then fill and evict alike on every replay: the same records. */
+	ew_hash_key_fixed();
 	rc = parse_args(argc, argv, &a, &print);
 	if (rc)
 		return rc < 0 ? EW_EXIT_OK : rc;

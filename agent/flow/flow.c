@@ -7,6 +7,7 @@
 #include "flow/tcp_bytes.h"
 #include "pipeline/eval.h"
 #include "util/addr.h"
+#include "util/siphash.h"
 
 #define OWNER_SLOTS 16384 /* UDP socket owners, direct-mapped: a cache, not a table */
 #define SLAB_SHIFT  10	  /* flows are allocated in blocks: no per-flow malloc header */
@@ -55,6 +56,7 @@ struct ew_flows {
 	struct ew_flow_stats st;
 };
 
+/* splitmix64's finalizer: for flow ids only (id_hash()), never to index a table. */
 static uint64_t mix64(uint64_t x)
 {
 	x ^= x >> 30;
@@ -65,7 +67,21 @@ static uint64_t mix64(uint64_t x)
 	return x;
 }
 
+/* The bucket of a key: keyed, so peers cannot choose to share one (util/siphash.h). */
 static uint64_t key_hash(uint64_t cookie, const uint8_t raddr[16], uint16_t rport)
+{
+	uint64_t a, b;
+
+	memcpy(&a, raddr, 8);
+	memcpy(&b, raddr + 8, 8);
+	return ew_hash_u64x4(cookie, a, b, rport);
+}
+
+/*
+ * What flow ids are made of, and only that: ids are in records already
+ * written, so this stays the unkeyed mix it always was. Never a bucket.
+ */
+static uint64_t id_hash(uint64_t cookie, const uint8_t raddr[16], uint16_t rport)
 {
 	uint64_t a, b;
 
@@ -208,12 +224,19 @@ static inline bool same_addr(const uint8_t a[16], const uint8_t b[16])
 	return x[0] == y[0] && x[1] == y[1];
 }
 
-static struct ew_flow *lookup(struct ew_flows *t, uint64_t cookie, const uint8_t raddr[16],
-			      uint16_t rport, uint8_t proto)
+/* A key's chain, found once for the lookup and the create that may follow it. */
+static ref_t *bucket_of(struct ew_flows *t, uint64_t cookie, const uint8_t raddr[16],
+			uint16_t rport)
+{
+	return &t->buckets[key_hash(cookie, raddr, rport) & t->mask];
+}
+
+static struct ew_flow *lookup(struct ew_flows *t, const ref_t *head, uint64_t cookie,
+			      const uint8_t raddr[16], uint16_t rport, uint8_t proto)
 {
 	struct ew_flow *f;
 
-	for (ref_t r = t->buckets[key_hash(cookie, raddr, rport) & t->mask]; r; r = f->hnext) {
+	for (ref_t r = *head; r; r = f->hnext) {
 		f = at(t, r);
 		if (f->cookie == cookie && key_port(f) == rport && f->proto == proto &&
 		    same_addr(key_addr(f), raddr))
@@ -235,7 +258,7 @@ static void emit(struct ew_flows *t, struct ew_flow *f, enum ew_flow_end end, ui
 
 static void remove_flow(struct ew_flows *t, struct ew_flow *f)
 {
-	ref_t *pp = &t->buckets[key_hash(f->cookie, key_addr(f), key_port(f)) & t->mask];
+	ref_t *pp = bucket_of(t, f->cookie, key_addr(f), key_port(f));
 
 	for (; *pp; pp = &at(t, *pp)->hnext) {
 		if (*pp == f->self) {
@@ -262,10 +285,11 @@ static void end_flow(struct ew_flows *t, struct ew_flow *f, enum ew_flow_end why
 	remove_flow(t, f);
 }
 
-static struct ew_flow *create(struct ew_flows *t, uint64_t cookie, const uint8_t raddr[16],
-			      uint16_t rport, uint8_t proto, uint64_t ts)
+/* @head: bucket_of() the key; evicting a flow first leaves it valid. */
+static struct ew_flow *create(struct ew_flows *t, ref_t *head, uint64_t cookie,
+			      const uint8_t raddr[16], uint16_t rport, uint8_t proto, uint64_t ts)
 {
-	ref_t *head, self;
+	ref_t self;
 	struct ew_flow *f;
 
 	if (t->st.open >= t->o.max_flows && least_active(t)) {
@@ -273,7 +297,7 @@ static struct ew_flow *create(struct ew_flows *t, uint64_t cookie, const uint8_t
 
 		t->st.evicted++;
 		if (old->proto == EW_IPPROTO_TCP)
-			t->evicted[mix64(old->cookie) & t->evicted_mask] = old->cookie;
+			t->evicted[ew_hash_u64(old->cookie) & t->evicted_mask] = old->cookie;
 		end_flow(t, old, EW_END_EVICTED, ts);
 	}
 	if (!t->free_list) {
@@ -308,7 +332,6 @@ static struct ew_flow *create(struct ew_flows *t, uint64_t cookie, const uint8_t
 	}
 	f->proto = proto;
 	f->start_ns = f->last_ns = f->report_ns = ts;
-	head = &t->buckets[key_hash(cookie, raddr, rport) & t->mask];
 	f->hnext = *head;
 	*head = f->self;
 	q_append(t, f, ACT);
@@ -336,7 +359,7 @@ static void set_local(struct ew_flow *f, const uint8_t addr[16], uint16_t port)
 
 uint64_t ew_flows_id(const struct ew_flows *t, const struct ew_flow *f)
 {
-	return mix64(t->seed ^ mix64(key_hash(f->cookie, key_addr(f), key_port(f)) ^ f->start_ns));
+	return mix64(t->seed ^ mix64(id_hash(f->cookie, key_addr(f), key_port(f)) ^ f->start_ns));
 }
 
 static void set_owner(struct ew_flow *f, const struct ew_task *task, struct ew_proc *proc,
@@ -354,7 +377,7 @@ static void set_owner(struct ew_flow *f, const struct ew_task *task, struct ew_p
 
 static struct owner *owner_slot(struct ew_flows *t, uint64_t cookie)
 {
-	return &t->owners[mix64(cookie) & (OWNER_SLOTS - 1)];
+	return &t->owners[ew_hash_u64(cookie) & (OWNER_SLOTS - 1)];
 }
 
 static bool connected_to(const struct owner *o, uint64_t cookie, const uint8_t raddr[16],
@@ -364,8 +387,8 @@ static bool connected_to(const struct owner *o, uint64_t cookie, const uint8_t r
 	       !memcmp(o->connected_peer, raddr, 16);
 }
 
-static void remember_owner(struct ew_flows *t, const struct ew_ev_sock_addr *ev,
-			   struct ew_proc *proc)
+static struct owner *remember_owner(struct ew_flows *t, const struct ew_ev_sock_addr *ev,
+				    struct ew_proc *proc)
 {
 	struct owner *o = owner_slot(t, ev->cookie);
 
@@ -382,6 +405,7 @@ static void remember_owner(struct ew_flows *t, const struct ew_ev_sock_addr *ev,
 		memcpy(o->connected_peer, ev->raddr, 16);
 		o->connected_port = ev->rport;
 	}
+	return o;
 }
 
 /* A hook ran in the owner's context: it names the flow's process and namespace. */
@@ -400,33 +424,36 @@ struct ew_flow *ew_flows_sock_addr(struct ew_flows *t, const struct ew_ev_sock_a
 {
 	struct ew_flow *f;
 	uint8_t dir = ev->h.type == EW_EV_UDP_RECV ? EW_DIR_INGRESS : EW_DIR_EGRESS;
+	ref_t *head;
 
 	if (ev->proto == EW_IPPROTO_UDP) {
-		remember_owner(t, ev, proc);
+		struct owner *o = remember_owner(t, ev, proc);
+
 		/* A connect() alone moves no data; the first datagram makes the flow. */
 		if (ev->h.type == EW_EV_CONNECT)
 			return NULL;
-		f = lookup(t, ev->cookie, ev->raddr, ev->rport, EW_IPPROTO_UDP);
+		head = bucket_of(t, ev->cookie, ev->raddr, ev->rport);
+		f = lookup(t, head, ev->cookie, ev->raddr, ev->rport, EW_IPPROTO_UDP);
 		if (!f) {
-			f = create(t, ev->cookie, ev->raddr, ev->rport, EW_IPPROTO_UDP,
+			f = create(t, head, ev->cookie, ev->raddr, ev->rport, EW_IPPROTO_UDP,
 				   ev->h.ts_ns);
 			if (!f)
 				return NULL;
 			/* send() on a connected socket passes no hook: a reply read
 			 * with recvfrom() is the first event, yet this side began. */
-			if (connected_to(owner_slot(t, ev->cookie), ev->cookie, ev->raddr,
-					 ev->rport))
+			if (connected_to(o, ev->cookie, ev->raddr, ev->rport))
 				dir = EW_DIR_EGRESS;
 			f->dir = dir;
 			set_peer(f, ev->raddr, ev->rport);
 		}
 		return claimed(t, f, ev, proc);
 	}
-	f = lookup(t, ev->cookie, zero16, 0, EW_IPPROTO_TCP);
+	head = bucket_of(t, ev->cookie, zero16, 0);
+	f = lookup(t, head, ev->cookie, zero16, 0, EW_IPPROTO_TCP);
 	if (f && f->dir != EW_DIR_UNKNOWN)
 		return f; /* a repeated connect() on a non-blocking socket */
 	if (!f) {
-		f = create(t, ev->cookie, zero16, 0, EW_IPPROTO_TCP, ev->h.ts_ns);
+		f = create(t, head, ev->cookie, zero16, 0, EW_IPPROTO_TCP, ev->h.ts_ns);
 		if (!f)
 			return NULL;
 	}
@@ -437,7 +464,7 @@ struct ew_flow *ew_flows_sock_addr(struct ew_flows *t, const struct ew_ev_sock_a
 
 struct ew_flow *ew_flows_find_tcp(struct ew_flows *t, uint64_t cookie)
 {
-	return lookup(t, cookie, zero16, 0, EW_IPPROTO_TCP);
+	return lookup(t, bucket_of(t, cookie, zero16, 0), cookie, zero16, 0, EW_IPPROTO_TCP);
 }
 
 /*
@@ -455,7 +482,7 @@ struct ew_flow *ew_flows_owner(struct ew_flows *t, uint64_t cookie, const struct
 	    [EW_OWNER_SCAN] = EW_ATTR_LISTENER_SCAN,
 	    [EW_OWNER_CLOSER] = EW_ATTR_CLOSER,
 	};
-	struct ew_flow *f = lookup(t, cookie, zero16, 0, EW_IPPROTO_TCP);
+	struct ew_flow *f = ew_flows_find_tcp(t, cookie);
 
 	if (!f || how >= EW_OWNER_HOW_MAX)
 		return NULL;
@@ -505,7 +532,7 @@ static bool makes_flow(const struct ew_flows *t, const struct ew_ev_tcp *ev)
 
 	switch (ev->h.type) {
 	case EW_EV_TCP_CLOSE:
-		if (t->evicted[mix64(ev->cookie) & t->evicted_mask] == ev->cookie)
+		if (t->evicted[ew_hash_u64(ev->cookie) & t->evicted_mask] == ev->cookie)
 			return false;
 		return t->n_swept ? !swept : true;
 	case EW_EV_TCP_COUNT:
@@ -517,7 +544,8 @@ static bool makes_flow(const struct ew_flows *t, const struct ew_ev_tcp *ev)
 
 void ew_flows_tcp(struct ew_flows *t, const struct ew_ev_tcp *ev)
 {
-	struct ew_flow *f = lookup(t, ev->cookie, zero16, 0, EW_IPPROTO_TCP);
+	ref_t *head = bucket_of(t, ev->cookie, zero16, 0);
+	struct ew_flow *f = lookup(t, head, ev->cookie, zero16, 0, EW_IPPROTO_TCP);
 
 	if (!f) {
 		if (!makes_flow(t, ev)) {
@@ -525,7 +553,7 @@ void ew_flows_tcp(struct ew_flows *t, const struct ew_ev_tcp *ev)
 				t->st.evicted_close++;
 			return;
 		}
-		f = create(t, ev->cookie, zero16, 0, EW_IPPROTO_TCP, ev->h.ts_ns);
+		f = create(t, head, ev->cookie, zero16, 0, EW_IPPROTO_TCP, ev->h.ts_ns);
 		if (!f)
 			return;
 		if (ev->h.type == EW_EV_TCP_ACCEPT)
@@ -559,13 +587,14 @@ void ew_flows_udp_count(struct ew_flows *t, const struct ew_ev_udp_count *ev)
 {
 	const struct ew_udp_key *k = &ev->key;
 	const struct ew_udp_val *v = &ev->val;
-	struct ew_flow *f = lookup(t, k->cookie, k->raddr, k->rport, EW_IPPROTO_UDP);
+	ref_t *head = bucket_of(t, k->cookie, k->raddr, k->rport);
+	struct ew_flow *f = lookup(t, head, k->cookie, k->raddr, k->rport, EW_IPPROTO_UDP);
 	uint64_t d_out, d_in;
 
 	if (!f) {
 		struct owner *o = owner_of(t, k->cookie);
 
-		f = create(t, k->cookie, k->raddr, k->rport, EW_IPPROTO_UDP, ev->h.ts_ns);
+		f = create(t, head, k->cookie, k->raddr, k->rport, EW_IPPROTO_UDP, ev->h.ts_ns);
 		if (!f)
 			return;
 		set_peer(f, k->raddr, k->rport);

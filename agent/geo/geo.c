@@ -3,6 +3,7 @@
 #include "util/addr.h"
 #include "geo/geo_file.h"
 #include "names/names.h"
+#include "util/siphash.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -418,7 +419,8 @@ int ew_geo_lookup(struct ew_geo *g, const uint8_t addr[16], struct ew_geo_result
 	}
 	memcpy(&lo, addr, 8);
 	memcpy(&hi, addr + 8, 8);
-	h = (lo ^ (hi * 0x9E3779B97F4A7C15ull)) * 0xbf58476d1ce4e5b9ull;
+	/* Keyed: peers must not be able to choose to evict each other. */
+	h = ew_hash_u64x2(lo, hi);
 	set = &g->cache[h >> (64 - CACHE_SET_BITS)];
 	for (int w = 0; w < CACHE_WAYS; w++) {
 		if (same_addr(&set->way[w], lo, hi)) {

@@ -21,6 +21,7 @@
 #include "out/datadir.h"
 #include "pipeline/pipeline.h"
 #include "util/log.h"
+#include "util/siphash.h"
 
 #define NS 1000000000ull
 
@@ -196,6 +197,13 @@ static int start(const struct ew_runtime_opts *o, struct live *l)
 	/* Before the data directory: without the privileges, nothing else matters. */
 	if (ew_probe_privileges(err, sizeof(err))) {
 		ew_err("%s", err);
+		return -1;
+	}
+	/* Before any table fills (the inputs loaded so far hashed nothing): a
+	 * key nobody outside can know, so nobody can pick colliding peers. */
+	rc = ew_hash_key_random();
+	if (rc) {
+		ew_err("cannot draw the hash tables' key from getrandom(2): %s", strerror(-rc));
 		return -1;
 	}
 	/* Before the kernel: a second agent must not load programs only to stop. */

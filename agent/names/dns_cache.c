@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/siphash.h"
+
 #define WAYS 4
 
 struct slot {
@@ -19,16 +21,14 @@ struct ew_dns_cache {
 	struct ew_dns_cache_stats st;
 };
 
+/* Keyed: the addresses are in DNS answers that anyone can send us. */
 static uint64_t addr_hash(const uint8_t a[16])
 {
 	uint64_t x, y;
 
 	memcpy(&x, a, 8);
 	memcpy(&y, a + 8, 8);
-	x ^= y * 0x9e3779b97f4a7c15ull;
-	x ^= x >> 31;
-	x *= 0xbf58476d1ce4e5b9ull;
-	return x ^ (x >> 29);
+	return ew_hash_u64x2(x, y);
 }
 
 struct ew_dns_cache *ew_dns_cache_new(struct ew_names *names, uint32_t entries)

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/siphash.h"
+
 struct entry {
 	char *s; /* NULL: a free id */
 	uint32_t refs;
@@ -21,13 +23,10 @@ struct ew_names {
 	uint32_t mask;
 };
 
+/* Names come from the network (SNI, Host, DNS): keyed, so they cannot be chosen to collide. */
 static uint64_t hash_str(const char *s)
 {
-	uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a */
-
-	for (; *s; s++)
-		h = (h ^ (uint8_t)*s) * 0x100000001b3ull;
-	return h;
+	return ew_hash(s, strlen(s));
 }
 
 struct ew_names *ew_names_new(void)

@@ -8,10 +8,16 @@
 #include <string.h>
 
 #include "proc/revpath.h"
+#include "util/siphash.h"
 
+/* Powers of two; indexed by the keyed hash, since pids, cgroup ids and uids
+ * are for other processes to pick (util/siphash.h). */
 #define PROC_BUCKETS 16384
 #define CG_BUCKETS   1024
 #define USER_SLOTS   256
+_Static_assert(!(PROC_BUCKETS & (PROC_BUCKETS - 1)) && !(CG_BUCKETS & (CG_BUCKETS - 1)) &&
+		   !(USER_SLOTS & (USER_SLOTS - 1)),
+	       "table sizes are masks");
 
 struct user_slot {
 	uint32_t uid;
@@ -110,7 +116,7 @@ void ew_proc_unref(struct ew_proc *p)
 
 static struct ew_proc **slot(struct ew_procs *t, uint32_t tgid)
 {
-	return &t->procs[(tgid * 2654435761u) % PROC_BUCKETS];
+	return &t->procs[ew_hash_u64(tgid) & (PROC_BUCKETS - 1)];
 }
 
 static void unlink_proc(struct ew_procs *t, uint32_t tgid)
@@ -282,7 +288,7 @@ const struct ew_procs_stats *ew_procs_stats(const struct ew_procs *t)
 
 static struct ew_cgroup **cg_slot(struct ew_procs *t, uint64_t id)
 {
-	return &t->cgroups[(id * 0x9E3779B97F4A7C15ull) >> 54 & (CG_BUCKETS - 1)];
+	return &t->cgroups[ew_hash_u64(id) & (CG_BUCKETS - 1)];
 }
 
 const struct ew_cgroup *ew_procs_cgroup_get(struct ew_procs *t, uint64_t id)
@@ -351,7 +357,7 @@ void ew_procs_cgroup(struct ew_procs *t, uint64_t id, const char *path)
 
 const char *ew_procs_user(struct ew_procs *t, uint32_t uid)
 {
-	struct user_slot *s = &t->users[uid % USER_SLOTS];
+	struct user_slot *s = &t->users[ew_hash_u64(uid) & (USER_SLOTS - 1)];
 	struct passwd pw, *res = NULL;
 	char buf[1024];
 

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <criterion/criterion.h>
 #include <string.h>
+#include <stdlib.h>
 
 #include "flow/flow.h"
 #include "pipeline/eval.h"
 #include "synth.h"
+#include "util/siphash.h"
 
 #define S      1000000000ull
 #define MAXREC 64
@@ -391,4 +393,130 @@ Test(flow, ext_bytes_belong_to_one_flow)
 	cr_assert_eq(ew_flows_find_tcp(ft, 2999 + 100), f[2999]);
 	ew_flows_free(ft);
 	cr_assert_eq(freed_with_mark, 600, "every marked flow was freed once");
+}
+
+struct peer_count {
+	uint32_t emitted, freed;
+	uint64_t bytes; /* sum over records of (peer's last 16 bits) * bytes_out */
+	uint8_t seen[8192];
+};
+
+static void count_peer_emit(void *arg, const struct ew_flow *f, uint64_t now)
+{
+	struct peer_count *pc = arg;
+	uint32_t low = (uint32_t)f->peer[14] << 8 | f->peer[15];
+
+	pc->emitted++;
+	if (low < sizeof(pc->seen))
+		pc->seen[low]++;
+	pc->bytes += (uint64_t)low * f->bytes_out;
+}
+
+static void count_peer_free(void *arg, struct ew_flow *f)
+{
+	((struct peer_count *)arg)->freed++;
+}
+
+/*
+ * Many peers of one /64 behind one UDP socket: each its own flow, found
+ * again by its datagrams and counters, ended once. The table's buckets are
+ * keyed (util/siphash.h); this pins that insert, lookup and removal agree.
+ */
+Test(flow, udp_peers_of_one_prefix_stay_apart)
+{
+	enum { N = 8000 };
+	struct peer_count *pc = calloc(1, sizeof(*pc));
+	struct ew_flow_opts o = {.max_flows = 2 * N,
+				 .report_interval_ns = 3600 * S,
+				 .udp_idle_ns = 30 * S,
+				 .boot_id = "b",
+				 .emit = count_peer_emit,
+				 .free = count_peer_free,
+				 .arg = pc};
+	struct ew_flows *ft = ew_flows_new(&o);
+	static struct ew_flow *first[N];
+	uint8_t a[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0xe9};
+	uint64_t want = 0;
+
+	cr_assert_not_null(ft);
+	for (int round = 0; round < 2; round++) {
+		for (uint32_t i = 1; i < N; i++) {
+			struct ew_ev_sock_addr s;
+			struct ew_flow *f;
+
+			a[14] = (uint8_t)(i >> 8);
+			a[15] = (uint8_t)i;
+			s = synth_connect(1 * S + i, 99, 7, EW_IPPROTO_UDP, a, 53);
+			s.h.type = EW_EV_UDP_SEND;
+			f = ew_flows_sock_addr(ft, &s, NULL);
+			cr_assert_not_null(f);
+			if (!round)
+				first[i] = f;
+			else
+				cr_assert_eq(f, first[i], "peer %u: a second flow", i);
+		}
+	}
+	cr_assert_eq(ew_flows_stats(ft)->open, N - 1);
+	cr_assert_eq(ew_flows_stats(ft)->created, N - 1);
+	for (uint32_t i = 1; i < N; i++) {
+		struct ew_ev_udp_count u = {.h = {.type = EW_EV_UDP_COUNT, .size = sizeof(u)}};
+
+		u.key.cookie = 99;
+		memcpy(u.key.raddr, a, 16);
+		u.key.raddr[14] = (uint8_t)(i >> 8);
+		u.key.raddr[15] = (uint8_t)i;
+		u.key.rport = 53;
+		u.val.bytes_out = i % 7 + 1;
+		u.val.last_ns = 2 * S;
+		u.h.ts_ns = 2 * S;
+		ew_flows_udp_count(ft, &u);
+		want += (uint64_t)i * (i % 7 + 1);
+	}
+	cr_assert_eq(ew_flows_stats(ft)->created, N - 1, "counters found their flows");
+	ew_flows_tick(ft, 40 * S);
+	cr_assert_eq(pc->emitted, N - 1);
+	cr_assert_eq(pc->freed, N - 1);
+	cr_assert_eq(ew_flows_stats(ft)->open, 0);
+	cr_assert_eq(pc->bytes, want, "each peer's bytes in its own record");
+	for (uint32_t i = 1; i < N; i++)
+		cr_assert_eq(pc->seen[i], 1, "peer %u ended %u times", i, pc->seen[i]);
+	/* Ended flows left their chains: the same peers make new flows. */
+	for (uint32_t i = 1; i < N; i++) {
+		struct ew_ev_sock_addr s;
+		struct ew_flow *f;
+
+		a[14] = (uint8_t)(i >> 8);
+		a[15] = (uint8_t)i;
+		s = synth_connect(50 * S + i, 99, 7, EW_IPPROTO_UDP, a, 53);
+		s.h.type = EW_EV_UDP_SEND;
+		f = ew_flows_sock_addr(ft, &s, NULL);
+		cr_assert(f && f->start_ns == 50 * S + i && f->bytes_out == 0, "peer %u", i);
+	}
+	cr_assert_eq(ew_flows_stats(ft)->created, 2 * (N - 1));
+	ew_flows_free(ft);
+	free(pc);
+}
+
+/*
+ * Flow ids are in records already written: keying the buckets must not move
+ * them. The values are what the table gave before it was keyed (373721b).
+ */
+Test(flow, flow_ids_do_not_depend_on_the_hash_key)
+{
+	struct ew_ev_sock_addr c = synth_connect(5 * S, 4242, 7, EW_IPPROTO_TCP, peer, 443);
+	struct ew_ev_sock_addr u = synth_connect(6 * S, 4343, 7, EW_IPPROTO_UDP, peer, 53);
+	struct ew_flow *tf, *uf;
+
+	u.h.type = EW_EV_UDP_SEND;
+	for (int k = 0; k < 2; k++) {
+		if (k)
+			cr_assert_eq(ew_hash_key_random(), 0);
+		teardown();
+		setup();
+		tf = ew_flows_sock_addr(t, &c, NULL);
+		uf = ew_flows_sock_addr(t, &u, NULL);
+		cr_assert_eq(ew_flows_id(t, tf), 0xc625a1e89600cdebull, "key %d", k);
+		cr_assert_eq(ew_flows_id(t, uf), 0x11aab03c4e87da1full, "key %d", k);
+	}
+	ew_hash_key_fixed();
 }
