@@ -62,6 +62,14 @@ static __always_inline __u32 netns_of(const struct sock *sk)
 	return sk->__sk_common.skc_net.net->ns.inum;
 }
 
+/* The cookie, not the inode: it is what bpf_get_netns_cookie() gives the
+ * socket hooks and never reused while the host runs (set at netns creation
+ * since 5.12). */
+static __always_inline __u64 netns_cookie_of(const struct sock *sk)
+{
+	return sk->__sk_common.skc_net.net->net_cookie;
+}
+
 /* listen(): the caller owns the socket and everything accepted from it. */
 static __always_inline void on_listen(struct sock *sk)
 {
@@ -116,6 +124,9 @@ static __always_inline void emit_accept(struct sock *sk, const struct tcp_sock *
 	ev->tcp.flags = 0;
 	ev->tcp.bytes_acked = 0;
 	ev->tcp.bytes_received = 0;
+	ev->tcp.netns = netns_cookie_of(sk);
+	ev->tcp.bytes_sent = 0;
+	ev->tcp.bytes_retrans = 0;
 	if (l) {
 		ev->owner = l->task;
 		ev->how = l->how;
@@ -159,6 +170,18 @@ static __always_inline void emit_close(const struct sock *sk, const struct tcp_s
 	ev->newstate = newstate;
 	ev->bytes_acked = tp->bytes_acked;
 	ev->bytes_received = tp->bytes_received;
+	ev->netns = netns_cookie_of(sk);
+	/* What left, acknowledged or not: a reset or an unanswered close_notify
+	 * leaves bytes in flight that bytes_acked never sees. Payload only
+	 * (SYN and FIN are not in it); a retransmission adds to both. */
+	if (bpf_core_field_exists(tp->bytes_sent) && bpf_core_field_exists(tp->bytes_retrans)) {
+		ev->bytes_sent = tp->bytes_sent;
+		ev->bytes_retrans = tp->bytes_retrans;
+		flags |= EW_TCP_F_SENT;
+	} else {
+		ev->bytes_sent = 0;
+		ev->bytes_retrans = 0;
+	}
 	/* SOCK_DONE is set by tcp_fin() when the peer's FIN arrives. */
 	if (sk->__sk_common.skc_flags & (1UL << bpf_core_enum_value(enum sock_flags, SOCK_DONE)))
 		flags |= EW_TCP_F_FIN_IN;
