@@ -98,7 +98,21 @@ static void fill(const struct inet_diag_msg *m, size_t len, struct ew_ev_tcp *ev
 		if (n >=
 		    offsetof(struct tcp_info, tcpi_bytes_received) + sizeof(ti.tcpi_bytes_received))
 			ev->bytes_received = ti.tcpi_bytes_received;
+		/* 4.19 and later: what left, acknowledged or not (ew_tcp_payload). */
+		if (n >=
+		    offsetof(struct tcp_info, tcpi_bytes_retrans) + sizeof(ti.tcpi_bytes_retrans)) {
+			ev->bytes_sent = ti.tcpi_bytes_sent;
+			ev->bytes_retrans = ti.tcpi_bytes_retrans;
+			ev->flags |= EW_TCP_F_SENT;
+		}
 	}
+	/* The state says which FINs the counters hold, as the close event's flags
+	 * do: without them a sweep after the peer's FIN counts it as a byte in. */
+	if (m->idiag_state == ST_CLOSE_WAIT || m->idiag_state == ST_LAST_ACK ||
+	    m->idiag_state == ST_CLOSING)
+		ev->flags |= EW_TCP_F_FIN_IN;
+	if (m->idiag_state == ST_FIN_WAIT2)
+		ev->flags |= EW_TCP_F_FIN_OUT_ACKED;
 }
 
 /* Reads one family's dump to its end; returns sockets reported or -errno. */
