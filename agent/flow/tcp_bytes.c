@@ -22,9 +22,12 @@ void ew_tcp_payload(const struct ew_ev_tcp *ev, bool active_open, uint64_t *out,
 {
 	/* A retransmission is counted in both at once; sub_sat only guards a
 	 * retransmission whose send failed (counted in bytes_retrans alone). */
-	if (ev->flags & EW_TCP_F_SENT)
+	if (ev->flags & EW_TCP_F_SENT) {
 		*out = sub_sat(ev->bytes_sent, ev->bytes_retrans);
-	else
+		/* Held to the sequence space, whose SYN is ours when we opened. */
+		if (ev->flags & EW_TCP_F_SENT_BOUND && active_open)
+			*out = sub_sat(*out, 1);
+	} else
 		*out = acked_payload(ev, active_open);
 	*in = sub_sat(ev->bytes_received, ev->flags & EW_TCP_F_FIN_IN ? 1 : 0);
 }

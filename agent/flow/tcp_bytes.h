@@ -5,7 +5,10 @@
  * Outbound is what left the host, once: bytes_sent counts every payload byte
  * put on the wire, retransmissions again (as bytes_retrans does), so their
  * difference holds what was acknowledged and what was still in flight when a
- * reset or a close ended the socket, with neither SYN nor FIN in it.
+ * reset or a close ended the socket, with neither SYN nor FIN in it. Where
+ * the kernel's bytes_sent counted sends this host dropped itself, the kernel
+ * side holds it to the sequence space acknowledged or in flight
+ * (EW_TCP_F_SENT_BOUND), which holds an active opener's SYN.
  * Events without those counters (ABI 2.0 captures) fall back to bytes_acked,
  * which counts sequence space: the active opener's SYN is acked as one byte,
  * and a FIN is one byte on each side that sent and had it acknowledged

@@ -231,6 +231,34 @@ Test(flow, tcp_sent_interim_records_add_up)
 	cr_assert_eq(in, 30);
 }
 
+/* Held to the sequence space (EW_TCP_F_SENT_BOUND): the flow's direction says
+ * whether the SYN in it is this host's. */
+Test(flow, tcp_bound_syn_by_direction)
+{
+	struct ew_ev_sock_addr c = synth_connect(1 * S, 80, 1234, EW_IPPROTO_TCP, peer, 80);
+	struct ew_ev_tcp a =
+	    synth_tcp(EW_EV_TCP_ACCEPT, 1 * S, 81, local, 8080, peer, 5555, 0, 0, 0);
+	struct ew_ev_tcp xc =
+	    synth_tcp(EW_EV_TCP_CLOSE, 2 * S, 80, local, 40003, peer, 80, 2000066, 69,
+		      EW_TCP_F_FIN_IN | EW_TCP_F_FIN_OUT_ACKED | EW_TCP_F_SENT_BOUND);
+	struct ew_ev_tcp xa =
+	    synth_tcp(EW_EV_TCP_CLOSE, 2 * S, 81, local, 8080, peer, 5555, 2000065, 69,
+		      EW_TCP_F_FIN_IN | EW_TCP_F_FIN_OUT_ACKED | EW_TCP_F_SENT_BOUND);
+
+	with_sent(&xc, 2000064 + 1, 0);
+	with_sent(&xa, 2000064, 0);
+	ew_flows_sock_addr(t, &c, NULL);
+	ew_flows_tcp(t, &a);
+	ew_flows_tcp(t, &xc);
+	ew_flows_tcp(t, &xa);
+	cr_assert_eq(nrec, 2);
+	for (int i = 0; i < 2; i++) {
+		cr_assert_eq(recs[i].dir, recs[i].cookie == 80 ? EW_DIR_EGRESS : EW_DIR_INGRESS);
+		cr_assert_eq(recs[i].bytes_out, 2000064);
+		cr_assert_eq(recs[i].bytes_in, 68);
+	}
+}
+
 /* Without bytes_sent (ABI 2.0 captures) the acknowledged count stays: a
  * reset loses what was in flight, as the 0.1.0 release recorded it. */
 Test(flow, tcp_without_sent_counts_acknowledged)

@@ -110,3 +110,17 @@ Test(tcp_bytes, failed_retransmission_is_not_negative)
 	sent(1000, 1448, 1001, 0, 0, true);
 	cr_assert_eq(out, 0);
 }
+
+/* A send the host dropped itself went again as new data: the kernel held
+ * bytes_sent to the sequence space (EW_TCP_F_SENT_BOUND), which holds the SYN
+ * of an active open and nothing of a passive one. */
+Test(tcp_bytes, bound_takes_out_the_active_syn)
+{
+	sent(2000064 + 1 + 300, 300, 2000066, 69, EW_TCP_F_SENT_BOUND | EW_TCP_F_FIN_IN, true);
+	cr_assert_eq(out, 2000064);
+	cr_assert_eq(in, 68);
+	sent(2000064 + 300, 300, 2000065, 69, EW_TCP_F_SENT_BOUND | EW_TCP_F_FIN_IN, false);
+	cr_assert_eq(out, 2000064);
+	sent(0, 0, 0, 0, EW_TCP_F_SENT_BOUND, true);
+	cr_assert_eq(out, 0, "never negative");
+}

@@ -142,8 +142,10 @@ static void run(int family)
 	cr_assert_eq(f.got[1].bytes_received, N_UP);
 
 	/* What left, once: loopback loses nothing, so all of it was sent once. */
-	for (int i = 0; i < 2; i++)
+	for (int i = 0; i < 2; i++) {
 		cr_assert(f.got[i].flags & EW_TCP_F_SENT, "tcp_info has tcpi_bytes_sent");
+		cr_assert_eq(f.got[i].flags & EW_TCP_F_SENT_BOUND, 0, "nothing dropped here");
+	}
 	cr_assert_eq(f.got[0].bytes_sent - f.got[0].bytes_retrans, N_UP);
 	cr_assert_eq(f.got[1].bytes_sent - f.got[1].bytes_retrans, N_DOWN);
 	cr_assert_eq(f.got[0].flags & (EW_TCP_F_FIN_IN | EW_TCP_F_FIN_OUT_ACKED), 0);
@@ -205,6 +207,9 @@ Test(sockdiag, fin_states_say_which_fin_is_counted)
 	cr_assert_eq(f.got[0].flags & (EW_TCP_F_FIN_IN | EW_TCP_F_FIN_OUT_ACKED),
 		     EW_TCP_F_FIN_OUT_ACKED);
 	cr_assert_eq(f.got[0].bytes_acked, 5 + 2, "SYN and FIN acked");
+	cr_assert_eq(f.got[0].flags & (EW_TCP_F_SENT | EW_TCP_F_SENT_BOUND), EW_TCP_F_SENT,
+		     "the bound (SYN, 5 bytes, FIN out) is above what was sent");
+	cr_assert_eq(f.got[0].bytes_sent, 5);
 	cr_assert_eq(f.got[1].newstate, 8 /* CLOSE_WAIT */);
 	cr_assert_eq(f.got[1].flags & (EW_TCP_F_FIN_IN | EW_TCP_F_FIN_OUT_ACKED), EW_TCP_F_FIN_IN);
 	cr_assert_eq(f.got[1].bytes_received, 5 + 1, "the FIN received");
