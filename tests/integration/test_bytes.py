@@ -5,20 +5,26 @@ byte once. Three clients on this host against servers in a network namespace,
 counted on the wire at the server's side by a sniffer there (bytes_peer.py):
 
   reset   a 1 MB POST to a server that reads 10 KB and resets (close with
-          unread data and SO_LINGER 0): segments that left after the server
-          stopped acknowledging are outbound bytes too;
+          unread data and SO_LINGER 0), its acknowledgements slowed: segments
+          that left after the server stopped acknowledging are outbound bytes
+          too, and one the client retransmitted counts once;
   tls     openssl s_client to a Python TLS server that closes first: the
           client's close_notify, sent after the server's FIN, is answered
           with a reset, never acknowledged;
   upload  a 1 MB upload that completes, spread over several report intervals,
           the client closing a while after the server: the interim records
           (sweeps, one after the server's FIN) and the final one add up to
-          the wire.
+          the wire;
+  shaped  a 2 MB upload through a shaper on this host's side of the veth
+          whose queue overflows: a segment the host drops is sent again as
+          new data, so tcp_sock.bytes_sent counts it twice; only one copy
+          left.
 
 Each egress record's egresswatch.bytes_out_total and source.bytes must equal
 the client's payload on the wire, and bytes_in what the server sent it."""
 import json
 import os
+import re
 import shutil
 import signal
 import sys
@@ -31,7 +37,7 @@ T.require_bpf("the outbound bytes test")
 PY = "/usr/bin/python3"
 PEERS = os.path.join(T.HERE, "bytes_peer.py")
 PEER = os.path.join(T.HERE, "peer.py")
-RESET_PORT, TLS_PORT, UPLOAD_PORT = 8201, 8202, 8203
+RESET_PORT, TLS_PORT, UPLOAD_PORT, SHAPED_PORT = 8201, 8202, 8203, 8204
 MB = 1000000
 TLS_REPLY = 2345
 failures = []
@@ -157,12 +163,15 @@ def main():
         ns.spawn(PY, PEERS, "reset-server", T.PEER4, str(RESET_PORT), "10240")
         ns.spawn(PY, PEERS, "tls-server", T.PEER4, str(TLS_PORT), cert, key, str(TLS_REPLY))
         ns.spawn(PY, PEER, "tcp", T.PEER4, str(UPLOAD_PORT), "--log", upload_log, "--reply", "4321")
+        ns.spawn(PY, PEER, "tcp", T.PEER4, str(SHAPED_PORT), "--log", os.path.join(work, "shaped.log"),
+                 "--reply", "10")
         agent = T.Agent(work, capture=cap).start()
         try:
-            # Acknowledgements queue behind a slow link out of the namespace, so
-            # segments are still in flight when the reset leaves.
-            ns.run("tc", "qdisc", "add", "dev", "eth0", "root", "tbf", "rate", "20kbit", "burst", "200",
-                   "latency", "200ms")
+            # Acknowledgements queue behind a slow link out of the namespace
+            # (about 100 ms each), so segments are still in flight when the
+            # reset leaves, and the client's retransmission timer fires first.
+            ns.run("tc", "qdisc", "add", "dev", "eth0", "root", "tbf", "rate", "5kbit", "burst", "200",
+                   "latency", "2s")
             reset = json.loads(T.sh(PY, "-c", RESET_CLIENT, T.PEER4, str(RESET_PORT), str(MB)).stdout)
             ns.run("tc", "qdisc", "del", "dev", "eth0", "root")
             with open(tls_req) as stdin:
@@ -170,6 +179,12 @@ def main():
                            stdin=stdin, check=False)
             upload = json.loads(T.sh(PY, "-c", UPLOAD_CLIENT, T.PEER4, str(UPLOAD_PORT), str(MB), "10",
                                      "0.4", "1.3").stdout)
+            # A queue of 2 ms at 50 Mbit/s: TCP fills it faster than it drains.
+            T.sh("tc", "qdisc", "add", "dev", ns.veth, "root", "tbf", "rate", "50mbit", "burst", "20k",
+                 "latency", "2ms")
+            T.sh(PY, "-c", UPLOAD_CLIENT, T.PEER4, str(SHAPED_PORT), str(2 * MB), "1", "0", "0")
+            shaper = T.sh("tc", "-s", "qdisc", "show", "dev", ns.veth).stdout
+            T.sh("tc", "qdisc", "del", "dev", ns.veth, "root")
             time.sleep(1.5)  # a poll interval for the closes, and the server's side
         finally:
             rc = agent.stop()
@@ -192,6 +207,8 @@ def main():
         check("reset: the server reset the connection", wire.get("in", {}).get("rst"), wire.get("in"))
         check("reset: the client sent more than the server acknowledged (the case this covers)",
               wire["out"]["acked"] is not None and wire["out"]["acked"] < wire["out"]["unique"], wire["out"])
+        check("reset: a segment left twice (a retransmission counts once)",
+              wire["out"]["wire"] > wire["out"]["unique"], wire["out"])
         expect(records, "reset", port, RESET_PORT, wire)
     # (b) TLS, server closes first, the client's close_notify answered by a reset
     port, wire = by_server_port(conns, TLS_PORT)
@@ -207,6 +224,15 @@ def main():
         check("upload: the client read the whole reply", upload["recv"] == wire.get("in", {}).get("unique"),
               (upload, wire.get("in")))
         expect(records, "upload", port, UPLOAD_PORT, wire, interim=True)
+
+    # (d) local drops
+    port, wire = by_server_port(conns, SHAPED_PORT)
+    if wire:
+        dropped = re.search(r"dropped (\d+)", shaper)
+        check("shaped: the host dropped segments (the case this covers)", dropped and int(dropped.group(1)) > 0,
+              shaper)
+        check("shaped: the wire has the whole POST", wire["out"]["unique"] > 2 * MB, wire["out"])
+        expect(records, "shaped", port, SHAPED_PORT, wire)
 
     # The capture replays to the same records.
     out = os.path.join(work, "replay")
