@@ -134,6 +134,11 @@ struct ew_ev_sock_addr {
 #define EW_TCP_F_FIN_IN	       0x1 /* the peer's FIN was received (counted in bytes_received) */
 #define EW_TCP_F_FIN_OUT_ACKED 0x2 /* our FIN was acked (counted in bytes_acked) */
 #define EW_TCP_F_SENT	       0x4 /* bytes_sent and bytes_retrans are set (2.1) */
+/* (2.1) The kernel's bytes_sent was more than can have left: it counts again a
+ * send the host dropped itself (a full qdisc), which goes again as new data.
+ * bytes_sent is then bytes_retrans plus the sequence space acknowledged or in
+ * flight, FIN out, which holds an active opener's SYN. */
+#define EW_TCP_F_SENT_BOUND 0x8
 
 /* EW_EV_TCP_ACCEPT, EW_EV_TCP_CLOSE, EW_EV_TCP_COUNT: a TCP socket's state.
  * bytes_* are the kernel's tcp_sock counters, sequence space (SYN/FIN count

@@ -50,6 +50,7 @@ static __always_inline void emit(struct bpf_sock_addr *ctx, __u16 type, __u8 pro
 	ev->proto = proto;
 	ev->family = ctx->family == EW_AF_INET6_K ? EW_AF_INET6 : EW_AF_INET;
 	ev->_pad = 0;
+	ev->netns = bpf_get_netns_cookie(ctx);
 	ew_submit(ev);
 }
 

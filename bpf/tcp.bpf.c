@@ -62,6 +62,14 @@ static __always_inline __u32 netns_of(const struct sock *sk)
 	return sk->__sk_common.skc_net.net->ns.inum;
 }
 
+/* The cookie, not the inode: it is what bpf_get_netns_cookie() gives the
+ * socket hooks and never reused while the host runs (set at netns creation
+ * since 5.12). */
+static __always_inline __u64 netns_cookie_of(const struct sock *sk)
+{
+	return sk->__sk_common.skc_net.net->net_cookie;
+}
+
 /* listen(): the caller owns the socket and everything accepted from it. */
 static __always_inline void on_listen(struct sock *sk)
 {
@@ -116,6 +124,9 @@ static __always_inline void emit_accept(struct sock *sk, const struct tcp_sock *
 	ev->tcp.flags = 0;
 	ev->tcp.bytes_acked = 0;
 	ev->tcp.bytes_received = 0;
+	ev->tcp.netns = netns_cookie_of(sk);
+	ev->tcp.bytes_sent = 0;
+	ev->tcp.bytes_retrans = 0;
 	if (l) {
 		ev->owner = l->task;
 		ev->how = l->how;
@@ -142,6 +153,45 @@ static __always_inline void on_user_close(struct sock *sk)
 	emit_owner(cookie, &task, EW_OWNER_CLOSER);
 }
 
+/* tcp_close() and tcp_shutdown() queue our FIN on the way into these. */
+static __always_inline bool fin_queued(int state)
+{
+	return state == TCP_FIN_WAIT1 || state == TCP_FIN_WAIT2 || state == TCP_CLOSING ||
+	       state == TCP_LAST_ACK;
+}
+
+/*
+ * tcp_sock.bytes_sent grows before a segment is handed to IP; when this host's
+ * own qdisc refuses it, TCP sends the same data again as new data, counted
+ * again and not as a retransmission (measured behind a 2 ms tbf queue:
+ * bytes_sent - bytes_retrans 5,521,600 for 2,000,064 bytes on the wire).
+ * snd_nxt only moves past a send that worked, so nothing left beyond the
+ * sequence space acknowledged or in flight, FIN out: bytes_sent is held to
+ * that plus what was retransmitted. That space holds an active opener's SYN,
+ * which the agent takes out (EW_TCP_F_SENT_BOUND).
+ */
+static __always_inline __u8 read_sent(struct ew_ev_tcp *ev, const struct tcp_sock *tp, int oldstate)
+{
+	__u64 bound;
+
+	if (!bpf_core_field_exists(tp->bytes_sent) || !bpf_core_field_exists(tp->bytes_retrans)) {
+		ev->bytes_sent = 0;
+		ev->bytes_retrans = 0;
+		return 0;
+	}
+	bound = tp->bytes_retrans + tp->bytes_acked + (__u32)(tp->snd_nxt - tp->snd_una);
+	/* A FIN is last in sequence: sent once snd_nxt reached write_seq. */
+	if (fin_queued(oldstate) && tp->snd_nxt == tp->write_seq && bound)
+		bound--;
+	ev->bytes_retrans = tp->bytes_retrans;
+	ev->bytes_sent = tp->bytes_sent;
+	if (ev->bytes_sent > bound) {
+		ev->bytes_sent = bound;
+		return EW_TCP_F_SENT | EW_TCP_F_SENT_BOUND;
+	}
+	return EW_TCP_F_SENT;
+}
+
 static __always_inline void emit_close(const struct sock *sk, const struct tcp_sock *tp,
 				       __u16 family, int oldstate, int newstate)
 {
@@ -159,14 +209,17 @@ static __always_inline void emit_close(const struct sock *sk, const struct tcp_s
 	ev->newstate = newstate;
 	ev->bytes_acked = tp->bytes_acked;
 	ev->bytes_received = tp->bytes_received;
+	ev->netns = netns_cookie_of(sk);
+	/* What left, acknowledged or not: a reset or an unanswered close_notify
+	 * leaves bytes in flight that bytes_acked never sees. Payload only
+	 * (SYN and FIN are not in it); a retransmission adds to both. */
+	flags |= read_sent(ev, tp, oldstate);
 	/* SOCK_DONE is set by tcp_fin() when the peer's FIN arrives. */
 	if (sk->__sk_common.skc_flags & (1UL << bpf_core_enum_value(enum sock_flags, SOCK_DONE)))
 		flags |= EW_TCP_F_FIN_IN;
 	/* tcp_send_fin() advances write_seq past the FIN, so snd_una reaching
 	 * write_seq in a FIN state means our FIN was acked. */
-	if ((oldstate == TCP_FIN_WAIT1 || oldstate == TCP_FIN_WAIT2 || oldstate == TCP_CLOSING ||
-	     oldstate == TCP_LAST_ACK) &&
-	    tp->snd_una == tp->write_seq)
+	if (fin_queued(oldstate) && tp->snd_una == tp->write_seq)
 		flags |= EW_TCP_F_FIN_OUT_ACKED;
 	ev->flags = flags;
 	ew_submit(ev);

@@ -497,10 +497,10 @@ static void tcp_counters(struct ew_flow *f, const struct ew_ev_tcp *ev)
 {
 	uint64_t out, in;
 
-	ew_tcp_payload(ev->bytes_acked, ev->bytes_received,
-		       ev->h.type == EW_EV_TCP_CLOSE ? ev->flags : 0, f->dir != EW_DIR_INGRESS,
-		       &out, &in);
-	/* Counters only grow; a smaller value is a reading from before the last one. */
+	ew_tcp_payload(ev, f->dir != EW_DIR_INGRESS, &out, &in);
+	/* Counters only grow; a smaller value is a reading from before the last one.
+	 * Sweeps and the close count alike (sent, or acked in ABI 2.0 captures),
+	 * so the interim records and the final one add up to the close's count. */
 	if (out > f->bytes_out)
 		f->bytes_out = out;
 	if (in > f->bytes_in)

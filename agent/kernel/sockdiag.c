@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <errno.h>
 #include <sched.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <string.h>
 #include <unistd.h>
@@ -71,6 +72,37 @@ static void set_addr(uint8_t out[16], uint8_t family, const __be32 a[4])
 	}
 }
 
+static bool fin_queued(uint8_t state)
+{
+	return state == ST_FIN_WAIT1 || state == ST_FIN_WAIT2 || state == ST_CLOSING ||
+	       state == ST_LAST_ACK;
+}
+
+/*
+ * As the close event does (tcp.bpf.c, read_sent): tcpi_bytes_sent also counts
+ * sends the host dropped itself, so it is held to what was retransmitted plus
+ * the sequence space acknowledged or in flight. In flight is idiag_wqueue
+ * (write_seq - snd_una) less tcpi_notsent_bytes (write_seq - snd_nxt); the
+ * two are read a moment apart, which can only make the bound a little loose.
+ */
+static void read_sent(const struct inet_diag_msg *m, const struct tcp_info *ti,
+		      struct ew_ev_tcp *ev)
+{
+	uint64_t flight =
+	    m->idiag_wqueue > ti->tcpi_notsent_bytes ? m->idiag_wqueue - ti->tcpi_notsent_bytes : 0;
+	uint64_t bound = ti->tcpi_bytes_retrans + ti->tcpi_bytes_acked + flight;
+
+	if (fin_queued(m->idiag_state) && ti->tcpi_notsent_bytes == 0 && bound)
+		bound--;
+	ev->bytes_sent = ti->tcpi_bytes_sent;
+	ev->bytes_retrans = ti->tcpi_bytes_retrans;
+	ev->flags |= EW_TCP_F_SENT;
+	if (ev->bytes_sent > bound) {
+		ev->bytes_sent = bound;
+		ev->flags |= EW_TCP_F_SENT_BOUND;
+	}
+}
+
 static void fill(const struct inet_diag_msg *m, size_t len, struct ew_ev_tcp *ev)
 {
 	const struct rtattr *rta = (const struct rtattr *)(m + 1);
@@ -99,7 +131,18 @@ static void fill(const struct inet_diag_msg *m, size_t len, struct ew_ev_tcp *ev
 		if (n >=
 		    offsetof(struct tcp_info, tcpi_bytes_received) + sizeof(ti.tcpi_bytes_received))
 			ev->bytes_received = ti.tcpi_bytes_received;
+		/* 4.19 and later: what left, acknowledged or not (ew_tcp_payload). */
+		if (n >=
+		    offsetof(struct tcp_info, tcpi_bytes_retrans) + sizeof(ti.tcpi_bytes_retrans))
+			read_sent(m, &ti, ev);
 	}
+	/* The state says which FINs the counters hold, as the close event's flags
+	 * do: without them a sweep after the peer's FIN counts it as a byte in. */
+	if (m->idiag_state == ST_CLOSE_WAIT || m->idiag_state == ST_LAST_ACK ||
+	    m->idiag_state == ST_CLOSING)
+		ev->flags |= EW_TCP_F_FIN_IN;
+	if (m->idiag_state == ST_FIN_WAIT2)
+		ev->flags |= EW_TCP_F_FIN_OUT_ACKED;
 }
 
 /* Reads one family's dump to its end; returns sockets reported or -errno. */

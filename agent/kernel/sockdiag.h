@@ -5,7 +5,8 @@
  *
  * The kernel reports counters at close; a long-lived connection would show
  * nothing until then. A periodic sweep reads the same tcp_sock counters
- * (tcpi_bytes_acked, tcpi_bytes_received) for every open socket so interim
+ * (tcpi_bytes_acked, tcpi_bytes_received, tcpi_bytes_sent,
+ * tcpi_bytes_retrans) for every open socket so interim
  * records can say how much has left so far. Sockets are keyed by the same
  * cookie the BPF programs use. A sock_diag socket sees its own network
  * namespace only: ew_sockdiag_socket() makes one in the namespace asked for.
@@ -33,7 +34,11 @@ int ew_sockdiag_socket(int nsfd, int home_nsfd, uint64_t *netns);
  *	h.size set; h.ts_ns 0): cookie, laddr/raddr (IPv4 as ::ffff:a.b.c.d),
  *	lport/rport host order, family (EW_AF_* of the socket: an IPv6 socket
  *	talking IPv4 is EW_AF_INET6 with mapped addresses), newstate (the TCP
- *	state), bytes_acked, bytes_received; a non-zero return stops the sweep
+ *	state), bytes_acked, bytes_received, and where tcp_info has them
+ *	(4.19) bytes_sent and bytes_retrans with EW_TCP_F_SENT; flags also say
+ *	which FINs the counters hold, from the state (EW_TCP_F_FIN_IN in
+ *	CLOSE_WAIT, LAST_ACK, CLOSING; EW_TCP_F_FIN_OUT_ACKED in FIN_WAIT2);
+ *	netns 0; a non-zero return stops the sweep
  * @arg: passed to @fn
  *
  * Listening sockets, TIME_WAIT and CLOSE are skipped, as are request

@@ -170,6 +170,112 @@ Test(flow, long_tcp_flow_interim_records_carry_deltas)
 	cr_assert_eq(rec_id[2], rec_id[0]);
 }
 
+static void with_sent(struct ew_ev_tcp *ev, uint64_t sent, uint64_t retrans)
+{
+	ev->bytes_sent = sent;
+	ev->bytes_retrans = retrans;
+	ev->flags |= EW_TCP_F_SENT;
+}
+
+/* The server read 10 KB and reset: what was in flight left the host too. */
+Test(flow, tcp_reset_counts_bytes_in_flight)
+{
+	struct ew_ev_sock_addr c = synth_connect(1 * S, 78, 1234, EW_IPPROTO_TCP, peer, 80);
+	struct ew_ev_tcp x =
+	    synth_tcp(EW_EV_TCP_CLOSE, 2 * S, 78, local, 40001, peer, 80, 100446, 0, 0);
+
+	with_sent(&x, 131229, 0);
+	ew_flows_sock_addr(t, &c, NULL);
+	ew_flows_tcp(t, &x);
+	cr_assert_eq(nrec, 1);
+	cr_assert_eq(recs[0].bytes_out, 131229, "not the 100,445 acknowledged");
+	cr_assert_eq(recs[0].bytes_in, 0);
+}
+
+/*
+ * Sweeps (TCP_COUNT) and the close count alike: the interim records and the
+ * final one add up to the close's bytes_sent - bytes_retrans, and a sweep
+ * after the peer's FIN (CLOSE_WAIT) does not count the FIN as a byte in.
+ */
+Test(flow, tcp_sent_interim_records_add_up)
+{
+	struct ew_ev_sock_addr c = synth_connect(0, 6, 1, EW_IPPROTO_TCP, peer, 443);
+	struct ew_ev_tcp n1 =
+	    synth_tcp(EW_EV_TCP_COUNT, 59 * S, 6, local, 2, peer, 443, 1001, 10, 0);
+	struct ew_ev_tcp n2 =
+	    synth_tcp(EW_EV_TCP_COUNT, 119 * S, 6, local, 2, peer, 443, 15001, 31, EW_TCP_F_FIN_IN);
+	struct ew_ev_tcp x =
+	    synth_tcp(EW_EV_TCP_CLOSE, 130 * S, 6, local, 2, peer, 443, 20001, 31, EW_TCP_F_FIN_IN);
+	uint64_t out = 0, in = 0;
+
+	with_sent(&n1, 5000, 0);
+	with_sent(&n2, 21500, 1500);
+	with_sent(&x, 31500, 1500);
+	ew_flows_sock_addr(t, &c, NULL);
+	ew_flows_tcp(t, &n1);
+	ew_flows_tick(t, 60 * S);
+	ew_flows_tcp(t, &n2);
+	ew_flows_tick(t, 120 * S);
+	ew_flows_tcp(t, &x);
+	cr_assert_eq(nrec, 3);
+	cr_assert_eq(recs[0].bytes_out - recs[0].rep_out, 5000);
+	cr_assert_eq(recs[1].bytes_out - recs[1].rep_out, 15000);
+	cr_assert_eq(recs[1].bytes_in - recs[1].rep_in, 20, "the FIN is not a byte in");
+	cr_assert_eq(recs[2].end, EW_END_CLOSED);
+	cr_assert_eq(recs[2].bytes_out - recs[2].rep_out, 10000);
+	cr_assert_eq(recs[2].bytes_in - recs[2].rep_in, 0);
+	for (int i = 0; i < nrec; i++) {
+		out += recs[i].bytes_out - recs[i].rep_out;
+		in += recs[i].bytes_in - recs[i].rep_in;
+	}
+	cr_assert_eq(out, 30000);
+	cr_assert_eq(recs[2].bytes_out, 30000);
+	cr_assert_eq(in, 30);
+}
+
+/* Held to the sequence space (EW_TCP_F_SENT_BOUND): the flow's direction says
+ * whether the SYN in it is this host's. */
+Test(flow, tcp_bound_syn_by_direction)
+{
+	struct ew_ev_sock_addr c = synth_connect(1 * S, 80, 1234, EW_IPPROTO_TCP, peer, 80);
+	struct ew_ev_tcp a =
+	    synth_tcp(EW_EV_TCP_ACCEPT, 1 * S, 81, local, 8080, peer, 5555, 0, 0, 0);
+	struct ew_ev_tcp xc =
+	    synth_tcp(EW_EV_TCP_CLOSE, 2 * S, 80, local, 40003, peer, 80, 2000066, 69,
+		      EW_TCP_F_FIN_IN | EW_TCP_F_FIN_OUT_ACKED | EW_TCP_F_SENT_BOUND);
+	struct ew_ev_tcp xa =
+	    synth_tcp(EW_EV_TCP_CLOSE, 2 * S, 81, local, 8080, peer, 5555, 2000065, 69,
+		      EW_TCP_F_FIN_IN | EW_TCP_F_FIN_OUT_ACKED | EW_TCP_F_SENT_BOUND);
+
+	with_sent(&xc, 2000064 + 1, 0);
+	with_sent(&xa, 2000064, 0);
+	ew_flows_sock_addr(t, &c, NULL);
+	ew_flows_tcp(t, &a);
+	ew_flows_tcp(t, &xc);
+	ew_flows_tcp(t, &xa);
+	cr_assert_eq(nrec, 2);
+	for (int i = 0; i < 2; i++) {
+		cr_assert_eq(recs[i].dir, recs[i].cookie == 80 ? EW_DIR_EGRESS : EW_DIR_INGRESS);
+		cr_assert_eq(recs[i].bytes_out, 2000064);
+		cr_assert_eq(recs[i].bytes_in, 68);
+	}
+}
+
+/* Without bytes_sent (ABI 2.0 captures) the acknowledged count stays: a
+ * reset loses what was in flight, as the 0.1.0 release recorded it. */
+Test(flow, tcp_without_sent_counts_acknowledged)
+{
+	struct ew_ev_sock_addr c = synth_connect(1 * S, 79, 1234, EW_IPPROTO_TCP, peer, 80);
+	struct ew_ev_tcp x =
+	    synth_tcp(EW_EV_TCP_CLOSE, 2 * S, 79, local, 40002, peer, 80, 100446, 0, 0);
+
+	x.bytes_sent = 131229; /* ignored without EW_TCP_F_SENT */
+	ew_flows_sock_addr(t, &c, NULL);
+	ew_flows_tcp(t, &x);
+	cr_assert_eq(nrec, 1);
+	cr_assert_eq(recs[0].bytes_out, 100445);
+}
+
 Test(flow, udp_counts_idle_end_and_reset)
 {
 	struct ew_ev_sock_addr s = synth_connect(1 * S, 11, 7, EW_IPPROTO_UDP, peer, 53);

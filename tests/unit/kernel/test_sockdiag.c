@@ -143,6 +143,16 @@ static void run(int family)
 	cr_assert_eq(f.got[1].bytes_acked, N_DOWN);
 	cr_assert_eq(f.got[1].bytes_received, N_UP);
 
+	/* What left, once: loopback loses nothing, so all of it was sent once. */
+	for (int i = 0; i < 2; i++) {
+		cr_assert(f.got[i].flags & EW_TCP_F_SENT, "tcp_info has tcpi_bytes_sent");
+		cr_assert_eq(f.got[i].flags & EW_TCP_F_SENT_BOUND, 0, "nothing dropped here");
+	}
+	cr_assert_eq(f.got[0].bytes_sent - f.got[0].bytes_retrans, N_UP);
+	cr_assert_eq(f.got[1].bytes_sent - f.got[1].bytes_retrans, N_DOWN);
+	cr_assert_eq(f.got[0].flags & (EW_TCP_F_FIN_IN | EW_TCP_F_FIN_OUT_ACKED), 0);
+	cr_assert_eq(f.got[0].netns, 0, "the sweep does not say its namespace");
+
 	cr_assert_eq(f.got[0].rport, port);
 	cr_assert_eq(f.got[1].lport, port);
 	cr_assert_eq(f.got[0].lport, f.got[1].rport);
@@ -177,6 +187,50 @@ Test(sockdiag, ipv4_loopback_pair)
 Test(sockdiag, ipv6_loopback_pair)
 {
 	run(AF_INET6);
+}
+
+/* A half close: the side that shut down is in FIN_WAIT2 (its FIN acked, in
+ * bytes_acked), the other in CLOSE_WAIT (the FIN in bytes_received). */
+Test(sockdiag, fin_states_say_which_fin_is_counted)
+{
+	int lfd = socket(AF_INET, SOCK_STREAM, 0), cfd = socket(AF_INET, SOCK_STREAM, 0), sfd;
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t sl = sizeof(a);
+	struct find f = {0};
+	char buf[16];
+
+	cr_assert_eq(bind(lfd, (struct sockaddr *)&a, sl), 0);
+	cr_assert_eq(listen(lfd, 4), 0);
+	cr_assert_eq(getsockname(lfd, (struct sockaddr *)&a, &sl), 0);
+	cr_assert_eq(connect(cfd, (struct sockaddr *)&a, sl), 0);
+	sfd = accept(lfd, NULL, NULL);
+	cr_assert_geq(sfd, 0);
+	cr_assert_eq(send(cfd, "hello", 5, 0), 5);
+	cr_assert_eq(shutdown(cfd, SHUT_WR), 0);
+	cr_assert_eq(recv(sfd, buf, sizeof(buf), 0), 5);
+	cr_assert_eq(recv(sfd, buf, sizeof(buf), 0), 0, "the FIN arrived");
+	f.cookie[0] = cookie_of(cfd);
+	f.cookie[1] = cookie_of(sfd);
+	for (int tries = 0; tries < 100; tries++) {
+		memset(f.found, 0, sizeof(f.found));
+		cr_assert_geq(ew_sockdiag_sweep(collect, &f), 2);
+		if (f.got[0].newstate == 5 /* FIN_WAIT2 */)
+			break;
+		usleep(10000);
+	}
+	cr_assert_eq(f.got[0].newstate, 5);
+	cr_assert_eq(f.got[0].flags & (EW_TCP_F_FIN_IN | EW_TCP_F_FIN_OUT_ACKED),
+		     EW_TCP_F_FIN_OUT_ACKED);
+	cr_assert_eq(f.got[0].bytes_acked, 5 + 2, "SYN and FIN acked");
+	cr_assert_eq(f.got[0].flags & (EW_TCP_F_SENT | EW_TCP_F_SENT_BOUND), EW_TCP_F_SENT,
+		     "the bound (SYN, 5 bytes, FIN out) is above what was sent");
+	cr_assert_eq(f.got[0].bytes_sent, 5);
+	cr_assert_eq(f.got[1].newstate, 8 /* CLOSE_WAIT */);
+	cr_assert_eq(f.got[1].flags & (EW_TCP_F_FIN_IN | EW_TCP_F_FIN_OUT_ACKED), EW_TCP_F_FIN_IN);
+	cr_assert_eq(f.got[1].bytes_received, 5 + 1, "the FIN received");
+	close(cfd);
+	close(sfd);
+	close(lfd);
 }
 
 static int stop_at_first(const struct ew_ev_tcp *ev, void *arg)
