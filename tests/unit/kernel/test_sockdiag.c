@@ -213,7 +213,7 @@ Test(sockdiag, fin_states_say_which_fin_is_counted)
 	f.cookie[1] = cookie_of(sfd);
 	for (int tries = 0; tries < 100; tries++) {
 		memset(f.found, 0, sizeof(f.found));
-		cr_assert_geq(ew_sockdiag_sweep(collect, &f), 2);
+		cr_assert_geq(sweep(collect, &f), 2);
 		if (f.got[0].newstate == 5 /* FIN_WAIT2 */)
 			break;
 		usleep(10000);
