@@ -111,6 +111,8 @@ static int apply_geo_db(struct ew_jc *jc, const cJSON *arr, struct ew_config *c)
 			return ew_jc_fail(jc, path,
 					  "expected the absolute path of a libloc or MaxMind DB "
 					  "file, like \"/usr/share/GeoIP/GeoLite2-Country.mmdb\"");
+		if (ew_jc_has_control(v->valuestring))
+			return ew_jc_fail(jc, path, "control character in \"%s\"", v->valuestring);
 		snprintf(c->geo_db[i++], sizeof(c->geo_db[0]), "%s", v->valuestring);
 	}
 	c->n_geo_db = i;

@@ -10,6 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "util/regfile.h"
+
 static void file_id_set(struct ew_file_id *id, const struct stat *st)
 {
 	memset(id, 0, sizeof(*id));
@@ -57,19 +59,20 @@ int ew_file_snapshot(const char *path, struct ew_file_id *id, char *err, size_t 
 	int in, mfd, rc;
 	off_t done;
 
-	/* O_NONBLOCK: a FIFO given by mistake must not hang the agent. */
-	in = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-	if (in < 0 || fstat(in, &before)) {
-		rc = -errno;
-		if (in >= 0)
-			close(in);
-		snprintf(err, len, "%s: cannot open: %s", path, strerror(-rc));
-		return rc;
+	in = ew_regfile_open(path, &before);
+	if (in == -EINVAL) {
+		snprintf(err, len,
+			 "%s: is %s, not a regular file: give the path of a database file", path,
+			 ew_regfile_kind(before.st_mode));
+		return in;
 	}
-	if (!S_ISREG(before.st_mode) || before.st_size == 0) {
+	if (in < 0) {
+		snprintf(err, len, "%s: cannot open: %s", path, strerror(-in));
+		return in;
+	}
+	if (before.st_size == 0) {
 		close(in);
-		snprintf(err, len, "%s: %s", path,
-			 S_ISREG(before.st_mode) ? "empty file" : "not a regular file");
+		snprintf(err, len, "%s: empty file", path);
 		return -EINVAL;
 	}
 	mfd = memfd_create("egresswatch-geo", MFD_CLOEXEC);

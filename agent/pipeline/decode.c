@@ -34,6 +34,25 @@ static void terminate(char *s, size_t n)
 	s[n - 1] = '\0';
 }
 
+/*
+ * A string of @used bytes in a buffer of @size: what lies past its length
+ * is zeroed (the kernel reserves ring-buffer space without clearing it, and
+ * a capture may hold anything there), and the buffer ends with a NUL
+ * whatever the length says, so a reader may take it as a C string or by its
+ * length and get the same bytes.
+ */
+static void bound(char *s, size_t size, size_t used)
+{
+	if (used < size)
+		memset(s + used, 0, size - used);
+	terminate(s, size);
+}
+
+static void bound_comm(struct ew_task *t)
+{
+	bound(t->comm, sizeof(t->comm), strnlen(t->comm, sizeof(t->comm)));
+}
+
 static int check_family(unsigned int family)
 {
 	return family == EW_AF_INET || family == EW_AF_INET6 ? EW_DEC_OK : EW_DEC_FIELD;
@@ -54,6 +73,24 @@ static int check_name(char *name, size_t size, unsigned int len, unsigned int re
 		      c == '_' || c == ':'))
 			return EW_DEC_FIELD;
 	}
+	/* Checked against its length first: zeroing first would cut a longer name to fit. */
+	bound(name, size, len);
+	return EW_DEC_OK;
+}
+
+/*
+ * The command line is argv joined by NULs and read by its length only: it
+ * may fill its buffer without a NUL (a truncated command line does).
+ */
+static int sanitize_exec(struct ew_ev_exec *x)
+{
+	bound_comm(&x->task);
+	bound(x->exe, sizeof(x->exe), x->exe_len);
+	if (x->args_len < sizeof(x->args))
+		memset(x->args + x->args_len, 0, sizeof(x->args) - x->args_len);
+	bound(x->cgroup, sizeof(x->cgroup), x->cgroup_len);
+	if (x->exe_len > EW_PATH_LEN || x->args_len > EW_ARGS_LEN || x->cgroup_len > EW_CGROUP_LEN)
+		return EW_DEC_FIELD;
 	return EW_DEC_OK;
 }
 
@@ -62,24 +99,16 @@ static int sanitize(union ew_event *e)
 	switch (e->h.type) {
 	case EW_EV_EXEC:
 	case EW_EV_PROC:
-		terminate(e->exec.task.comm, sizeof(e->exec.task.comm));
-		/* The kernel ends every component inside the buffer; a capture
-		 * need not, and these reach strcmp() and strdup(). */
-		terminate(e->exec.exe, sizeof(e->exec.exe));
-		terminate(e->exec.cgroup, sizeof(e->exec.cgroup));
-		if (e->exec.exe_len > EW_PATH_LEN || e->exec.args_len > EW_ARGS_LEN ||
-		    e->exec.cgroup_len > EW_CGROUP_LEN)
-			return EW_DEC_FIELD;
-		return EW_DEC_OK;
+		return sanitize_exec(&e->exec);
 	case EW_EV_CONNECT:
 	case EW_EV_UDP_SEND:
 	case EW_EV_UDP_RECV:
-		terminate(e->sa.task.comm, sizeof(e->sa.task.comm));
+		bound_comm(&e->sa.task);
 		if (e->sa.proto != EW_IPPROTO_TCP && e->sa.proto != EW_IPPROTO_UDP)
 			return EW_DEC_FIELD;
 		return check_family(e->sa.family);
 	case EW_EV_TCP_ACCEPT:
-		terminate(e->acc.owner.comm, sizeof(e->acc.owner.comm));
+		bound_comm(&e->acc.owner);
 		if (e->acc.how >= EW_OWNER_HOW_MAX)
 			return EW_DEC_FIELD;
 		return check_family(e->tcp.family);
@@ -87,6 +116,9 @@ static int sanitize(union ew_event *e)
 	case EW_EV_TCP_COUNT:
 		return check_family(e->tcp.family);
 	case EW_EV_UDP_COUNT:
+		/* Its last_ns becomes a flow's end time. */
+		if (e->udp.val.last_ns >= EW_TIME_MAX)
+			return EW_DEC_FIELD;
 		return check_family(e->udp.val.family);
 	case EW_EV_PEER_NAME:
 		if (e->name.source != EW_NAME_SNI && e->name.source != EW_NAME_HTTP_HOST)
@@ -99,11 +131,13 @@ static int sanitize(union ew_event *e)
 		return check_name(e->query.name, sizeof(e->query.name), e->query.name_len,
 				  e->query.result);
 	case EW_EV_ACCEPT_OWNER:
-		terminate(e->ao.task.comm, sizeof(e->ao.task.comm));
+		bound_comm(&e->ao.task);
 		return e->ao.how < EW_OWNER_HOW_MAX ? EW_DEC_OK : EW_DEC_FIELD;
 	case EW_EV_CGROUP:
-		terminate(e->cg.path, sizeof(e->cg.path));
+		bound(e->cg.path, sizeof(e->cg.path), e->cg.path_len);
 		return e->cg.path_len > EW_CGROUP_LEN ? EW_DEC_FIELD : EW_DEC_OK;
+	case EW_EV_TICK:
+		return e->tick.realtime_ns < EW_TIME_MAX ? EW_DEC_OK : EW_DEC_FIELD;
 	default:
 		return EW_DEC_OK;
 	}
@@ -127,6 +161,7 @@ int ew_decode(const void *data, size_t len, union ew_event *out)
 	const struct ew_event_hdr *h = data;
 	const struct ew_event_desc *d;
 	size_t n;
+	int rc;
 
 	if (len < sizeof(*h))
 		return EW_DEC_SHORT;
@@ -150,7 +185,12 @@ int ew_decode(const void *data, size_t len, union ew_event *out)
 	out->h.size = (__u16)d->size;
 	if (out->h.type == EW_EV_KSTATS_V0)
 		kstats_from_v0(out);
-	return sanitize(out);
+	rc = sanitize(out);
+	/* Times are added to and subtracted from each other as signed 64-bit
+	 * nanoseconds; no clock gives one this large. */
+	if (rc == EW_DEC_OK && out->h.ts_ns >= EW_TIME_MAX)
+		rc = EW_DEC_FIELD;
+	return rc;
 }
 
 const char *ew_decode_err_name(int err)

@@ -31,6 +31,14 @@ union ew_event {
 	struct ew_ev_dns_query query;
 };
 
+/*
+ * Every time an event carries that the pipeline computes with (h.ts_ns,
+ * a tick's realtime_ns, a UDP count's last_ns) is below this: 2^62 ns is
+ * 146 years of uptime, or wall time up to the year 2116, and two such
+ * times add or subtract within a signed 64-bit nanosecond count.
+ */
+#define EW_TIME_MAX (1ull << 62)
+
 enum ew_decode_err {
 	EW_DEC_OK,
 	EW_DEC_SHORT, /* shorter than a header */
@@ -65,9 +73,16 @@ size_t ew_event_size(unsigned int type);
  * tail this release does not know; one of an older minor (shorter, but at
  * least its first layout) gets the missing tail zeroed. Either way @out
  * holds this release's layout, out->h.size its size. An ABI 2.0 kernel
- * counter snapshot (EW_EV_KSTATS_V0) comes out as EW_EV_KSTATS. Strings are
- * NUL-terminated within their buffers and lengths clamped, so later stages
- * may trust them.
+ * counter snapshot (EW_EV_KSTATS_V0) comes out as EW_EV_KSTATS.
+ *
+ * What later stages may trust of an event that decoded: every string buffer
+ * (comm, exe, cgroup, the cgroup event's path, names) ends with a NUL, and
+ * every byte past its length field is zero, so a string reads the same by
+ * strlen() as by its length; exec args are read by args_len only (a
+ * truncated command line fills its buffer) and are zero past it; lengths are
+ * within their buffers; names are at most 253 of [a-z0-9.-_:], name_len
+ * long; enums are in range; times are below EW_TIME_MAX. An event that fails still has its
+ * strings terminated in @out.
  * Return: EW_DEC_OK or the class of the problem (counted by the caller).
  */
 int ew_decode(const void *data, size_t len, union ew_event *out);

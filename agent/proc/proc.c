@@ -325,11 +325,16 @@ void ew_procs_cgroup(struct ew_procs *t, uint64_t id, const char *path)
 {
 	struct ew_cgroup *c = (struct ew_cgroup *)ew_procs_cgroup_get(t, id);
 	struct ew_cgroup **head;
+	char *copy;
 
+	/* Ids are never reused while the cgroup exists, but a rename is possible. */
+	if (c && strcmp(c->path, path) == 0)
+		return;
+	/* Without memory the entry keeps its old path, or is not made: never a NULL path. */
+	copy = strdup(path);
+	if (!copy)
+		return;
 	if (c) {
-		/* Ids are never reused while the cgroup exists, but a rename is possible. */
-		if (strcmp(c->path, path) == 0)
-			return;
 		free(c->path);
 	} else {
 		if (t->cg_count >= t->max_cgroups && t->cg_oldest) {
@@ -337,8 +342,10 @@ void ew_procs_cgroup(struct ew_procs *t, uint64_t id, const char *path)
 			drop_cgroup(t, t->cg_oldest);
 		}
 		c = calloc(1, sizeof(*c));
-		if (!c)
+		if (!c) {
+			free(copy);
 			return;
+		}
 		c->id = id;
 		head = cg_slot(t, id);
 		c->next = *head;
@@ -351,8 +358,8 @@ void ew_procs_cgroup(struct ew_procs *t, uint64_t id, const char *path)
 		t->cg_newest = c;
 		t->cg_count++;
 	}
-	c->path = strdup(path);
-	ew_cgroup_parse(c->path ? c->path : "", &c->info);
+	c->path = copy;
+	ew_cgroup_parse(c->path, &c->info);
 }
 
 const char *ew_procs_user(struct ew_procs *t, uint32_t uid)

@@ -61,7 +61,11 @@ struct ew_procs_stats {
 struct ew_procs *ew_procs_new(const char *boot_id, uint32_t max_procs, uint32_t max_cgroups);
 void ew_procs_free(struct ew_procs *t);
 
-/** ew_procs_exec() - an EW_EV_EXEC or EW_EV_PROC event: (re)name a process. */
+/**
+ * ew_procs_exec() - an EW_EV_EXEC or EW_EV_PROC event: (re)name a process.
+ * @ev: as ew_decode() leaves it: exe, args and cgroup are read by their
+ *      lengths (leaf-first components when EW_F_REVPATH), comm as a string
+ */
 void ew_procs_exec(struct ew_procs *t, const struct ew_ev_exec *ev);
 void ew_procs_fork(struct ew_procs *t, const struct ew_ev_fork *ev);
 void ew_procs_exit(struct ew_procs *t, const struct ew_ev_exit *ev);

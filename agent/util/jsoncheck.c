@@ -6,20 +6,36 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include "util/escape.h"
+#include "util/regfile.h"
 
 #define MAX_FILE_BYTES (4u << 20)
 
-int ew_jc_fail(struct ew_jc *jc, const char *path, const char *fmt, ...)
+static void set_err(struct ew_jc *jc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void set_err(struct ew_jc *jc, const char *fmt, ...)
 {
-	size_t off;
+	char raw[2048];
 	va_list ap;
 
-	off = (size_t)snprintf(jc->err, jc->errlen, "%s: %s: ", jc->file, path);
-	if (off < jc->errlen) {
-		va_start(ap, fmt);
-		vsnprintf(jc->err + off, jc->errlen - off, fmt, ap);
-		va_end(ap);
-	}
+	va_start(ap, fmt);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
+	va_end(ap);
+	/* Keys and values quoted from the file go to a terminal. */
+	ew_escape_ctl(jc->err, jc->errlen, raw);
+}
+
+int ew_jc_fail(struct ew_jc *jc, const char *path, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	set_err(jc, "%s: %s: %s", jc->file, path, msg);
 	return -EINVAL;
 }
 
@@ -84,6 +100,9 @@ static int apply_one(struct ew_jc *jc, const cJSON *v, const char *path,
 		if (!cJSON_IsString(v) || !v->valuestring[0])
 			return ew_jc_fail(jc, path, "expected a non-empty string, got %s",
 					  type_name(v));
+		/* They name files and end up in messages of every module. */
+		if (ew_jc_has_control(v->valuestring))
+			return ew_jc_fail(jc, path, "control character in \"%s\"", v->valuestring);
 		if (strlen(v->valuestring) >= f->max)
 			return ew_jc_fail(jc, path, "string longer than %llu bytes",
 					  (unsigned long long)f->max - 1);
@@ -169,8 +188,7 @@ cJSON *ew_jc_parse_text(struct ew_jc *jc, const char *text)
 	doc = cJSON_ParseWithOpts(text, &end, 1);
 	if (!doc) {
 		line_col(text, end ? end : text, &line, &col);
-		snprintf(jc->err, jc->errlen, "%s:%d:%d: not valid JSON near here", jc->file, line,
-			 col);
+		set_err(jc, "%s:%d:%d: not valid JSON near here", jc->file, line, col);
 	}
 	return doc;
 }
@@ -180,12 +198,22 @@ cJSON *ew_jc_parse_file(struct ew_jc *jc, const char *path, int *rc)
 	char *text = NULL;
 	size_t len = 0;
 	cJSON *doc = NULL;
+	struct stat st;
 	FILE *f;
+	int fd;
 
-	f = fopen(path, "re");
-	if (!f) {
-		*rc = -errno;
-		snprintf(jc->err, jc->errlen, "%s: cannot open: %s", path, strerror(errno));
+	fd = ew_regfile_open(path, &st);
+	if (fd == -EINVAL) {
+		*rc = fd;
+		set_err(jc, "%s: is %s, not a regular file: give the path of a JSON file", path,
+			ew_regfile_kind(st.st_mode));
+		return NULL;
+	}
+	if (fd < 0 || !(f = fdopen(fd, "r"))) {
+		*rc = fd < 0 ? fd : -errno;
+		if (fd >= 0)
+			close(fd);
+		set_err(jc, "%s: cannot open: %s", path, strerror(-*rc));
 		return NULL;
 	}
 	text = malloc(MAX_FILE_BYTES + 1);
@@ -196,19 +224,18 @@ cJSON *ew_jc_parse_file(struct ew_jc *jc, const char *path, int *rc)
 	len = fread(text, 1, MAX_FILE_BYTES + 1, f);
 	if (ferror(f)) {
 		*rc = -EIO;
-		snprintf(jc->err, jc->errlen, "%s: read error", path);
+		set_err(jc, "%s: read error", path);
 		goto out;
 	}
 	if (len > MAX_FILE_BYTES) {
 		*rc = -EFBIG;
-		snprintf(jc->err, jc->errlen, "%s: larger than %u bytes", path, MAX_FILE_BYTES);
+		set_err(jc, "%s: larger than %u bytes", path, MAX_FILE_BYTES);
 		goto out;
 	}
 	text[len] = '\0';
 	if (strlen(text) != len) {
 		*rc = -EINVAL;
-		snprintf(jc->err, jc->errlen, "%s: contains a NUL byte: not a JSON text file",
-			 path);
+		set_err(jc, "%s: contains a NUL byte: not a JSON text file", path);
 		goto out;
 	}
 	doc = ew_jc_parse_text(jc, text);
@@ -217,6 +244,14 @@ out:
 	free(text);
 	fclose(f);
 	return doc;
+}
+
+bool ew_jc_has_control(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return true;
+	return false;
 }
 
 int ew_jc_load(const char *name, const char *text,

@@ -29,9 +29,20 @@ struct ew_jc {
 	size_t errlen;
 };
 
-/** ew_jc_fail() - format "FILE: PATH: message" into the error buffer; returns -EINVAL. */
+/**
+ * ew_jc_fail() - format "FILE: PATH: message" into the error buffer; returns -EINVAL.
+ * Control characters in the message (keys and values quoted from the file)
+ * come out as \xNN, so that printing it cannot drive the terminal.
+ */
 int ew_jc_fail(struct ew_jc *jc, const char *path, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/**
+ * ew_jc_has_control() - whether @s holds an ASCII control character (or DEL).
+ * Strings that name files are refused with one: every message quoting them
+ * would carry it.
+ */
+bool ew_jc_has_control(const char *s);
 
 /**
  * ew_jc_apply() - check every member of @obj against @fields and store it.
@@ -46,6 +57,8 @@ int ew_jc_apply(struct ew_jc *jc, const cJSON *obj, const char *path,
 
 /**
  * ew_jc_parse_file() - read @path and parse it as JSON.
+ * Only a regular file is read: a FIFO, a device or a directory is refused
+ * (-EINVAL, the message says what it is) without blocking.
  * Return: the document, or NULL with the error set (and *rc = -errno).
  */
 cJSON *ew_jc_parse_file(struct ew_jc *jc, const char *path, int *rc);

@@ -62,6 +62,24 @@ def usage_and_config(work):
     expect("invalid policy", run("run", "--policy", pol), 2,
            "$.domestic_countries[0]: expected an ISO 3166-1 alpha-2 code")
     expect("missing geo db", run("run", "--geo-db", "/nonexistent/geo.mmdb"), 2, "/nonexistent/geo.mmdb")
+    # Inputs are regular files: a FIFO without a writer is refused at once, not waited on.
+    fifo = os.path.join(work, "fifo.json")
+    os.mkfifo(fifo)
+    for opt in ("--config", "--policy", "--geo-db"):
+        try:
+            r = run("run", opt, fifo, timeout=20)
+        except subprocess.TimeoutExpired:
+            check("%s that is a FIFO: refused at once" % opt, False, "still waiting after 20 s")
+            continue
+        expect("%s that is a FIFO" % opt, r, 2, fifo + ": is a FIFO, not a regular file")
+    expect("config that is a directory", run("run", "--config", work), 2,
+           work + ": is a directory, not a regular file")
+    # A key that is an escape sequence reaches the terminal escaped.
+    with open(bad, "w") as f:
+        f.write('{"\\u001b[31mred": 1, "report_interval": 5}')
+    r = run("run", "--config", bad)
+    expect("escape sequence in a config key", r, 2, bad + ": $.\\x1b[31mred: unknown key")
+    check("escape sequence in a config key: no ESC printed", "\x1b" not in r.stderr + r.stdout, repr(r.stderr))
     cap = os.path.join(work, "not-a-capture")
     with open(cap, "w") as f:
         f.write("hello\n")

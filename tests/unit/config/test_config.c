@@ -3,6 +3,8 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "config/config.h"
 #include "util/log.h"
@@ -107,6 +109,109 @@ Test(config, missing_file)
 	cr_assert_eq(ew_config_load("/nonexistent/egresswatch.json", &c, err, sizeof(err)),
 		     -ENOENT);
 	cr_assert(strstr(err, "/nonexistent/egresswatch.json: cannot open"), "%s", err);
+}
+
+static char tmpdir[64];
+
+static void mk_tmpdir(void)
+{
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/ew-test-config-XXXXXX");
+	cr_assert_not_null(mkdtemp(tmpdir));
+}
+
+static void rm_tmpdir(void)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
+	cr_assert_eq(system(cmd), 0);
+}
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	cr_assert_not_null(f);
+	cr_assert_geq(fputs(text, f), 0);
+	cr_assert_eq(fclose(f), 0);
+}
+
+/* A FIFO without a writer would block open() and read() for ever: the
+ * timeout fails the test if it does. */
+Test(config, fifo_is_refused_without_blocking, .init = mk_tmpdir, .fini = rm_tmpdir, .timeout = 10)
+{
+	struct ew_policy p;
+	char path[128];
+
+	snprintf(path, sizeof(path), "%s/egresswatch.json", tmpdir);
+	cr_assert_eq(mkfifo(path, 0600), 0);
+	cr_assert_eq(ew_config_load(path, &c, err, sizeof(err)), -EINVAL);
+	cr_assert(strstr(err, "egresswatch.json: is a FIFO, not a regular file"), "%s", err);
+	cr_assert_eq(ew_policy_load(path, &p, err, sizeof(err)), -EINVAL);
+	cr_assert(strstr(err, "egresswatch.json: is a FIFO, not a regular file"), "%s", err);
+}
+
+Test(config, directory_and_device_are_refused, .init = mk_tmpdir, .fini = rm_tmpdir)
+{
+	cr_assert_eq(ew_config_load(tmpdir, &c, err, sizeof(err)), -EINVAL);
+	cr_assert(strstr(err, ": is a directory, not a regular file"), "%s", err);
+	cr_assert_eq(ew_config_load("/dev/null", &c, err, sizeof(err)), -EINVAL);
+	cr_assert(strstr(err, "/dev/null: is a character device, not a regular file"), "%s", err);
+}
+
+/* No control character from a file reaches the message as itself. */
+static void assert_no_controls(const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		cr_assert(*p >= 0x20 && *p != 0x7f &&
+			      !(p[0] == 0xc2 && p[1] >= 0x80 && p[1] < 0xa0),
+			  "control byte 0x%02x at %zu in \"%s\"", *p,
+			  (size_t)(p - (const unsigned char *)s), s);
+}
+
+Test(config, escape_sequences_in_keys_and_values_are_escaped, .init = mk_tmpdir, .fini = rm_tmpdir)
+{
+	static const struct bad cases[] = {
+	    /* a key: ESC [ 3 1 m turns the terminal red */
+	    {"{\"\\u001b[31mred\": 1}", "t.json: $.\\x1b[31mred: unknown key"},
+	    {"{\"hooks\": {\"\\u001b]0;owned\\u0007\": true}}",
+	     "$.hooks.\\x1b]0;owned\\x07: unknown key"},
+	    /* C1 CSI as UTF-8, and as a lone byte that is no UTF-8 */
+	    {"{\"\\u009b2J\": 1}", "$.\\xc2\\x9b2J: unknown key"},
+	    {"{\"\x9b"
+	     "2J\": 1}",
+	     "$.\\x9b2J: unknown key"},
+	    /* UTF-8 that is not a control stays as it is */
+	    {"{\"\u4e2d\u6587\": 1}", "$.\u4e2d\u6587: unknown key"},
+	    /* values: refused, and quoted escaped */
+	    {"{\"data_dir\": \"/var/\\u001b[2J\"}",
+	     "$.data_dir: control character in \"/var/\\x1b[2J\""},
+	    {"{\"geo_db\": [\"/srv/\\u001b[2J.mmdb\"]}",
+	     "$.geo_db[0]: control character in \"/srv/\\x1b[2J.mmdb\""},
+	    {"{\"log\": {\"level\": \"\\u001b[31m\"}}", "$.log.level: expected one of"},
+	};
+	struct ew_policy p;
+	char path[128];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		err[0] = '\0';
+		cr_assert_eq(ew_config_parse("t.json", cases[i].text, &c, err, sizeof(err)),
+			     -EINVAL, "case %zu accepted", i);
+		cr_assert(strstr(err, cases[i].want), "case %zu: \"%s\" lacks \"%s\"", i, err,
+			  cases[i].want);
+		assert_no_controls(err);
+	}
+	/* The same from a file, and from a policy. */
+	snprintf(path, sizeof(path), "%s/c.json", tmpdir);
+	write_file(path, "{\"\\u001b[31mred\": 1}");
+	cr_assert_eq(ew_config_load(path, &c, err, sizeof(err)), -EINVAL);
+	cr_assert(strstr(err, "c.json: $.\\x1b[31mred: unknown key"), "%s", err);
+	assert_no_controls(err);
+	write_file(path, "{\"version\": 1, \"networks\": [{\"cidr\": \"10.0.0.0/8\", "
+			 "\"country\": \"CN\", \"\\u001b[31m\": 1}]}");
+	cr_assert_eq(ew_policy_load(path, &p, err, sizeof(err)), -EINVAL);
+	cr_assert(strstr(err, "unknown key \"\\x1b[31m\""), "%s", err);
+	assert_no_controls(err);
 }
 
 Test(policy, defaults_and_values)

@@ -3,12 +3,14 @@
  * libloc database, a libloc database and MaxMind DBs written by the test. */
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <libloc/libloc.h>
 #include <libloc/network.h>
 #include <libloc/writer.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "geo/border.h"
@@ -379,6 +381,22 @@ Test(geo, empty_file_is_refused)
 	write_bytes(path, "", 0);
 	cr_assert_lt(ew_geo_open(paths, 1, &g, err, sizeof(err)), 0);
 	cr_assert(strstr(err, "empty.mmdb: empty file"), "%s", err);
+}
+
+/* A FIFO without a writer would block the open for ever: the timeout fails the test if it does. */
+Test(geo, fifo_and_directory_are_refused, .timeout = 10)
+{
+	char path[160];
+	const char *paths[] = {path};
+	struct ew_geo *g;
+
+	snprintf(path, sizeof(path), "%s/fifo.mmdb", dir);
+	cr_assert_eq(mkfifo(path, 0600), 0);
+	cr_assert_eq(ew_geo_open(paths, 1, &g, err, sizeof(err)), -EINVAL);
+	cr_assert(strstr(err, "fifo.mmdb: is a FIFO, not a regular file"), "%s", err);
+	paths[0] = dir;
+	cr_assert_eq(ew_geo_open(paths, 1, &g, err, sizeof(err)), -EINVAL);
+	cr_assert(strstr(err, ": is a directory, not a regular file"), "%s", err);
 }
 
 Test(geo, uncached_lookups_give_the_same_answers)

@@ -283,3 +283,88 @@ Test(decode, raw_payloads_are_not_events)
 	cr_assert_eq(ew_decode(ev, sizeof(*ev), &out), EW_DEC_TYPE);
 	free(ev);
 }
+
+static bool all_zero(const void *p, size_t n)
+{
+	const unsigned char *b = p;
+
+	for (size_t i = 0; i < n; i++)
+		if (b[i])
+			return false;
+	return true;
+}
+
+/* What follows a string's length is zero in the copy: strlen() and the
+ * length field agree, and no stale ring-buffer bytes travel on. */
+Test(decode, strings_are_zero_past_their_length)
+{
+	struct ew_ev_exec *x = calloc(1, sizeof(*x));
+	struct ew_ev_cgroup cg = {.h = {.type = EW_EV_CGROUP, .size = sizeof(cg)}};
+	struct ew_ev_peer_name p = peer_name(EW_NAME_SNI, EW_PARSE_OK, "a.example.de");
+
+	cr_assert_not_null(x);
+	x->h.type = EW_EV_EXEC;
+	x->h.size = sizeof(*x);
+	memset(x->task.comm, 'z', sizeof(x->task.comm));
+	memcpy(x->task.comm, "curl", 5);
+	memset(x->exe, 'z', sizeof(x->exe));
+	memcpy(x->exe, "/usr/bin/curl", 13); /* no NUL: the length ends it */
+	x->exe_len = 13;
+	memset(x->args, 'z', sizeof(x->args));
+	memcpy(x->args, "curl\0-s", 8);
+	x->args_len = 8;
+	memset(x->cgroup, 'z', sizeof(x->cgroup));
+	memcpy(x->cgroup, "/system.slice/a.service", 23);
+	x->cgroup_len = 23;
+	cr_assert_eq(ew_decode(x, sizeof(*x), &out), EW_DEC_OK);
+	cr_assert_str_eq(out.exec.task.comm, "curl");
+	cr_assert(all_zero(out.exec.task.comm + 4, EW_COMM_LEN - 4));
+	cr_assert_str_eq(out.exec.exe, "/usr/bin/curl");
+	cr_assert(all_zero(out.exec.exe + 13, EW_PATH_LEN - 13));
+	cr_assert_eq(memcmp(out.exec.args, "curl\0-s", 8), 0);
+	cr_assert(all_zero(out.exec.args + 8, EW_ARGS_LEN - 8));
+	cr_assert_str_eq(out.exec.cgroup, "/system.slice/a.service");
+	cr_assert(all_zero(out.exec.cgroup + 23, EW_CGROUP_LEN - 23));
+
+	/* A command line cut by the kernel fills its buffer: read by its length, kept whole. */
+	memset(x->args, 'a', sizeof(x->args));
+	x->args_len = EW_ARGS_LEN;
+	x->flags = EW_F_ARGS_TRUNC;
+	cr_assert_eq(ew_decode(x, sizeof(*x), &out), EW_DEC_OK);
+	cr_assert_eq(out.exec.args[EW_ARGS_LEN - 1], 'a');
+
+	memset(cg.path, 'z', sizeof(cg.path));
+	memcpy(cg.path, "/system.slice/ssh.service", 25);
+	cg.path_len = 25;
+	cr_assert_eq(ew_decode(&cg, sizeof(cg), &out), EW_DEC_OK);
+	cr_assert_str_eq(out.cg.path, "/system.slice/ssh.service");
+	cr_assert(all_zero(out.cg.path + 25, EW_CGROUP_LEN - 25));
+
+	memset(p.name + 13, 'z', sizeof(p.name) - 13); /* past the NUL after the name */
+	cr_assert_eq(ew_decode(&p, sizeof(p), &out), EW_DEC_OK);
+	cr_assert_str_eq(out.name.name, "a.example.de");
+	cr_assert(all_zero(out.name.name + 12, EW_NAME_LEN - 12));
+	free(x);
+}
+
+/* Times are added and subtracted as signed nanoseconds downstream. */
+Test(decode, times_no_clock_gives_are_refused)
+{
+	struct ew_ev_tick t = {.h = {.type = EW_EV_TICK, .size = sizeof(t)}};
+	struct ew_ev_udp_count u = {.h = {.type = EW_EV_UDP_COUNT, .size = sizeof(u)}};
+
+	t.h.ts_ns = t.realtime_ns = EW_TIME_MAX - 1;
+	cr_assert_eq(ew_decode(&t, sizeof(t), &out), EW_DEC_OK);
+	t.h.ts_ns = EW_TIME_MAX;
+	cr_assert_eq(ew_decode(&t, sizeof(t), &out), EW_DEC_FIELD);
+	t.h.ts_ns = UINT64_MAX;
+	cr_assert_eq(ew_decode(&t, sizeof(t), &out), EW_DEC_FIELD);
+	t.h.ts_ns = 1;
+	t.realtime_ns = EW_TIME_MAX;
+	cr_assert_eq(ew_decode(&t, sizeof(t), &out), EW_DEC_FIELD);
+	u.val.family = EW_AF_INET;
+	u.val.last_ns = EW_TIME_MAX - 1;
+	cr_assert_eq(ew_decode(&u, sizeof(u), &out), EW_DEC_OK);
+	u.val.last_ns = UINT64_MAX;
+	cr_assert_eq(ew_decode(&u, sizeof(u), &out), EW_DEC_FIELD);
+}

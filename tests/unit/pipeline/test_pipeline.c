@@ -1235,3 +1235,199 @@ Test(pipeline, dns_matching_replays)
 	free(ra);
 	free(rb);
 }
+
+/*
+ * Hostile events: what a capture (or a kernel bug) can put in an event's
+ * buffers. Under ASan and UBSan (build-san) a read past a buffer or an
+ * overflowing time would end the test; here the records say what was kept.
+ */
+
+/* A connect and close by @tgid in cgroup @cg at @ts, one record; the
+ * connect's task.comm is @comm's EW_COMM_LEN bytes (NULL: "synth"). */
+static void one_flow(struct ew_pipeline *p, uint64_t ts, uint32_t tgid, uint64_t cg,
+		     const char *comm)
+{
+	uint8_t peer[16], local[16];
+	struct ew_ev_sock_addr c;
+	struct ew_ev_tcp cl;
+
+	synth_v4(peer, 198, 18, 0, 9);
+	synth_v4(local, 198, 18, 0, 1);
+	c = synth_connect(ts, 1234, tgid, EW_IPPROTO_TCP, peer, 443);
+	c.task.cgroup_id = cg;
+	if (comm)
+		memcpy(c.task.comm, comm, sizeof(c.task.comm));
+	feed(p, &c, sizeof(c));
+	cl = synth_tcp(EW_EV_TCP_CLOSE, ts + S / 2, 1234, local, 40000, peer, 443, 12, 11, 0);
+	feed(p, &cl, sizeof(cl));
+}
+
+static cJSON *only_record(const char *sub)
+{
+	char path[128], *text, *line;
+	cJSON *r;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, sub);
+	text = read_records(path);
+	line = strtok(text, "\n");
+	cr_assert_not_null(line, "no records written");
+	r = cJSON_Parse(line);
+	cr_assert_not_null(r, "record is not JSON: %s", line);
+	free(text);
+	return r;
+}
+
+static const char *rec_str(cJSON *r, const char *obj, const char *key)
+{
+	const char *s = cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(r, obj), key));
+
+	cr_assert_not_null(s, "no %s.%s", obj, key);
+	return s;
+}
+
+Test(pipeline, unterminated_process_strings_stay_in_their_buffers)
+{
+	struct ew_pipeline *p = open_pipe("h");
+	struct ew_ev_exec *x = calloc(1, sizeof(*x));
+	struct ew_ev_tick t0 = synth_tick(100 * S, REALTIME0 * S);
+	char want[EW_PATH_LEN];
+	const char *cmd;
+	cJSON *r, *ew;
+
+	cr_assert_not_null(x);
+	feed(p, &t0, sizeof(t0));
+	x->h.type = EW_EV_EXEC;
+	x->h.size = sizeof(*x);
+	x->h.ts_ns = 100 * S + 1;
+	x->task.tgid = x->task.tid = 77;
+	x->task.cgroup_id = 9;
+	/* Not one buffer holds a NUL, and every length says "all of it". */
+	memset(x->task.comm, 'C', sizeof(x->task.comm));
+	memset(x->exe, 'A', sizeof(x->exe));
+	x->exe_len = EW_PATH_LEN;
+	memset(x->args, 'a', sizeof(x->args));
+	x->args_len = EW_ARGS_LEN;
+	x->flags = EW_F_ARGS_TRUNC;
+	memset(x->cgroup, 'B', sizeof(x->cgroup));
+	x->cgroup_len = EW_CGROUP_LEN;
+	feed(p, x, sizeof(*x));
+	one_flow(p, 100 * S + 2, 77, 9, "DDDDDDDDDDDDDDDD");
+	cr_assert_eq(ew_pipeline_finish(p), 0);
+	ew_pipeline_free(p);
+
+	r = only_record("h");
+	memset(want, 'D', EW_COMM_LEN - 1);
+	want[EW_COMM_LEN - 1] = '\0';
+	cr_assert_str_eq(rec_str(r, "process", "name"), want);
+	memset(want, 'A', EW_PATH_LEN - 1);
+	want[EW_PATH_LEN - 1] = '\0';
+	cr_assert_str_eq(rec_str(r, "process", "executable"), want);
+	cmd = rec_str(r, "process", "command_line");
+	cr_assert_eq(strlen(cmd), EW_ARGS_LEN + 3, "%zu", strlen(cmd));
+	cr_assert_eq(strcmp(cmd + EW_ARGS_LEN, "..."), 0);
+	ew = cJSON_GetObjectItem(cJSON_GetObjectItem(r, "egresswatch"), "process");
+	memset(want, 'B', EW_CGROUP_LEN - 1);
+	want[EW_CGROUP_LEN - 1] = '\0';
+	cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(ew, "cgroup")), want);
+	cJSON_Delete(r);
+	free(x);
+}
+
+/* The kernel reserves ring-buffer space without clearing it: a path is its
+ * length, not what happens to follow it. */
+Test(pipeline, bytes_past_a_length_are_not_the_path)
+{
+	struct ew_pipeline *p = open_pipe("l");
+	struct ew_ev_cgroup cg = {.h = {.type = EW_EV_CGROUP, .size = sizeof(cg)}};
+	struct ew_ev_tick t0 = synth_tick(100 * S, REALTIME0 * S);
+	cJSON *r, *ew;
+
+	feed(p, &t0, sizeof(t0));
+	cg.h.ts_ns = 100 * S + 1;
+	cg.cgroup_id = 10;
+	memset(cg.path, 'Z', sizeof(cg.path));
+	memcpy(cg.path, "/system.slice/ssh.service", 25);
+	cg.path_len = 25;
+	feed(p, &cg, sizeof(cg));
+	one_flow(p, 100 * S + 2, 78, 10, NULL);
+	cr_assert_eq(ew_pipeline_finish(p), 0);
+	ew_pipeline_free(p);
+
+	r = only_record("l");
+	ew = cJSON_GetObjectItem(cJSON_GetObjectItem(r, "egresswatch"), "process");
+	cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(ew, "cgroup")),
+			 "/system.slice/ssh.service");
+	cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(ew, "systemd_unit")),
+			 "ssh.service");
+	cJSON_Delete(r);
+}
+
+/* Times near 2^63 would overflow the signed sums that place a record in
+ * wall time: refused and counted, and the flows after them are recorded. */
+Test(pipeline, times_no_clock_gives_are_counted_not_used)
+{
+	struct ew_pipeline *p = open_pipe("t");
+	struct ew_ev_tick bad = synth_tick(100 * S, UINT64_MAX - 5);
+	struct ew_ev_tick t0 = synth_tick(100 * S, REALTIME0 * S);
+	struct ew_ev_sock_addr c;
+	uint8_t peer[16];
+	cJSON *r;
+
+	synth_v4(peer, 198, 18, 0, 9);
+	c = synth_connect(INT64_MAX, 55, 79, EW_IPPROTO_TCP, peer, 443);
+	cr_assert_eq(ew_pipeline_feed(p, &bad, sizeof(bad)), -EINVAL);
+	cr_assert_eq(ew_pipeline_feed(p, &c, sizeof(c)), -EINVAL);
+	bad = synth_tick(UINT64_MAX, REALTIME0 * S);
+	cr_assert_eq(ew_pipeline_feed(p, &bad, sizeof(bad)), -EINVAL);
+	feed(p, &t0, sizeof(t0));
+	one_flow(p, 100 * S + 2, 79, 0, NULL);
+	cr_assert_eq(metric(p, "decode_errors_total", "bad_field", NULL), 3);
+	cr_assert_eq(ew_pipeline_finish(p), 0);
+	ew_pipeline_free(p);
+
+	r = only_record("t");
+	cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(r, "@timestamp")),
+			 "2026-11-18T19:06:40.500+08:00");
+	cJSON_Delete(r);
+}
+
+/* --print writes to a terminal: a process's name and path come out escaped. */
+Test(pipeline, print_escapes_process_names)
+{
+	static const char *const argv[] = {"x", NULL};
+	struct ew_pipeline_opts o = {.boot_id = "c0ffee00-1234"};
+	struct ew_ev_tick t0 = synth_tick(100 * S, REALTIME0 * S);
+	struct ew_ev_exec *x = calloc(1, sizeof(*x));
+	struct ew_pipeline *p;
+	char path[128], *out = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	cr_assert_not_null(x);
+	f = open_memstream(&out, &len);
+	cr_assert_not_null(f);
+	ew_config_defaults(&cfg);
+	ew_policy_defaults(&pol);
+	snprintf(path, sizeof(path), "%s/print", dir);
+	o.env.cfg = &cfg;
+	o.env.policy = &pol;
+	o.env.data_dir = path;
+	o.env.hostname = "unit-host";
+	o.env.geo = &no_geo;
+	o.env.print = f;
+	cr_assert_eq(ew_pipeline_new(&o, &p), 0);
+	feed(p, &t0, sizeof(t0));
+	synth_exec(x, EW_EV_EXEC, 100 * S + 1, 80, 1, "/tmp/\x1b[31mred", argv, NULL, 0);
+	feed(p, x, sizeof(*x));
+	one_flow(p, 100 * S + 2, 80, 0, "\x1b]0;own\x07\x1b[2J\0\0\0");
+	cr_assert_eq(ew_pipeline_finish(p), 0);
+	ew_pipeline_free(p);
+	cr_assert_eq(fclose(f), 0);
+
+	cr_assert(strstr(out, " \\x1b]0;own\\x07\\x1b[2J[80] /tmp/\\x1b[31mred "), "%s", out);
+	for (size_t i = 0; i < len; i++)
+		cr_assert(out[i] == '\n' || (unsigned char)out[i] >= 0x20,
+			  "control byte 0x%02x at %zu", (unsigned char)out[i], i);
+	free(out);
+	free(x);
+}
