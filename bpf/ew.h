@@ -24,7 +24,7 @@
 #endif
 
 #define EW_ABI_MAJOR 2
-#define EW_ABI_MINOR 1
+#define EW_ABI_MINOR 2
 
 #define EW_COMM_LEN 16
 /* Path buffers hold components leaf-first (see EW_F_REVPATH); the kernel
@@ -62,6 +62,9 @@
 	  "a DNS response received (kernel; raw bytes, never fed)")                                \
 	X(DNS_QUERY_PAYLOAD, 12, ew_ev_payload, 0, 1, "dns_query_payload",                         \
 	  "a DNS query sent (kernel; raw bytes, never fed)")                                       \
+	X(CONTENT_CHUNK, 13, ew_ev_chunk, 0, 2, "content_chunk",                                   \
+	  "bytes a TCP socket sent, at their offset in its stream (kernel; raw bytes, never "      \
+	  "fed)")                                                                                  \
 	X(PROC, 32, ew_ev_exec, 1616, 0, "proc", "a process read from /proc (userspace)")          \
 	X(UDP_COUNT, 33, ew_ev_udp_count, 112, 0, "udp_count",                                     \
 	  "cumulative counters of one UDP (socket, peer) (userspace, from a map)")                 \
@@ -82,13 +85,19 @@
 	  "the kernel's drop counters, with their count (userspace, from a map)")                  \
 	X(DNS_QUERY, 42, ew_ev_dns_query, 304, 1, "dns_query",                                     \
 	  "a DNS query this host sent, so that only answers to it are believed (derived "          \
-	  "from dns_query_payload)")
+	  "from dns_query_payload)")                                                               \
+	X(CONTENT_HITS, 43, ew_ev_content_hits, 128, 2, "content_hits",                            \
+	  "validated matches of one data category in a flow's bytes, with the people they name "   \
+	  "as keyed hashes (derived from content_chunk)")                                          \
+	X(CONTENT_STATUS, 44, ew_ev_content_status, 40, 2, "content_status",                       \
+	  "how much of a flow's stream was inspected, and why not all (derived from "              \
+	  "content_chunk)")
 
 enum ew_event_type {
 #define EW_X(name, num, st, min, minor, label, doc) EW_EV_##name = num,
 	EW_EVENT_TYPES(EW_X)
 #undef EW_X
-	    EW_EV_TYPE_MAX = 43 /* one past the highest number above */
+	    EW_EV_TYPE_MAX = 45 /* one past the highest number above */
 };
 
 /* ew_event_hdr.ts_ns is CLOCK_BOOTTIME (bpf_ktime_get_boot_ns). */
@@ -317,6 +326,92 @@ struct ew_ev_payload {
 };
 #define EW_PAYLOAD_HDR 56 /* offsetof(struct ew_ev_payload, data) */
 
+/*
+ * EW_EV_CONTENT_CHUNK: up to EW_CHUNK_MAX bytes of the payload a TCP socket
+ * sent, at their offset in its stream. Raw: only the content engine reads
+ * them; what it derives (content_hits, content_status) goes on. The only
+ * other variable-size event: h.size = EW_CHUNK_HDR + len.
+ */
+#define EW_CHUNK_MAX 4096
+#define EW_DIR_OUT   0 /* this host sent the bytes */
+#define EW_DIR_IN    1 /* this host received them */
+struct ew_ev_chunk {
+	struct ew_event_hdr h;
+	__u64 cookie;
+	__u32 offset; /* of data[0], in payload bytes after the stream's first, mod 2^32 */
+	__u16 len;    /* bytes in data */
+	__u8 dir;     /* EW_DIR_* */
+	__u8 flags;   /* EW_CHUNK_F_* */
+	__u8 data[EW_CHUNK_MAX];
+};
+#define EW_CHUNK_HDR 32 /* offsetof(struct ew_ev_chunk, data) */
+
+/* How much of one direction of a flow the content engine saw. */
+enum ew_inspection {
+	EW_INSPECT_NONE,      /* nothing was inspected */
+	EW_INSPECT_COMPLETE,  /* every byte the flow sent, decoded as the application meant it */
+	EW_INSPECT_TRUNCATED, /* a part was: reason says why the rest was not */
+	EW_INSPECT_ENCRYPTED, /* TLS: its plaintext is the TLS stage's */
+	EW_INSPECT_MAX
+};
+
+/* Why a flow was not inspected in full; each has a counter. */
+#define EW_INSPECT_REASONS(X)                                                                      \
+	X(NONE, "none", "inspected in full")                                                       \
+	X(FLOW_BYTES, "flow_bytes", "the flow sent more than content.flow_bytes")                  \
+	X(MAX_STREAMS, "max_streams", "content.max_streams flows were being inspected already")    \
+	X(GAP, "gap", "bytes of the stream never reached the agent (ring buffer full)")            \
+	X(STARTED_BEFORE, "started_before", "the flow sent data before the agent saw it start")    \
+	X(SKIPPED, "skipped", "the peer is in a network the policy does not inspect")              \
+	X(DECODE_LIMIT, "decode_limit", "a decoded body passed its bound (content.decoded_bytes)") \
+	X(DECODE_ERROR, "decode_error", "a body's encoding was corrupt (gzip, chunked)")           \
+	X(DISABLED, "disabled", "content inspection is switched off")
+
+enum ew_inspect_reason {
+#define EW_X(name, label, help) EW_REASON_##name,
+	EW_INSPECT_REASONS(EW_X)
+#undef EW_X
+	    EW_REASON_MAX
+};
+
+/* How a flow came to carry a category (egresswatch.categories[].via). */
+enum ew_via {
+	EW_VIA_CONTENT = 1,	/* recognised in its bytes */
+	EW_VIA_WORKLOAD = 2,	/* the policy labels its process */
+	EW_VIA_DESTINATION = 3, /* the policy labels its peer */
+};
+
+/*
+ * EW_EV_CONTENT_HITS: validated matches of one category in a flow since the
+ * previous such event for it, and up to EW_HIT_SUBJECTS people they name
+ * (keyed hashes, distinct within the event: more people, more events).
+ * Never a raw value.
+ */
+#define EW_CATEGORY_LEN 32
+#define EW_HIT_SUBJECTS 8
+struct ew_ev_content_hits {
+	struct ew_event_hdr h;
+	__u64 cookie;
+	char category[EW_CATEGORY_LEN]; /* taxonomy id, NUL-terminated */
+	__u32 matches;
+	__u8 dir; /* EW_DIR_* */
+	__u8 via; /* enum ew_via */
+	__u8 n_subjects;
+	__u8 _pad;
+	__u64 subjects[EW_HIT_SUBJECTS]; /* [0, n_subjects): HMAC-SHA-256, first 8 bytes */
+};
+
+/* EW_EV_CONTENT_STATUS: one direction of a flow, as inspected so far. */
+struct ew_ev_content_status {
+	struct ew_event_hdr h;
+	__u64 cookie;
+	__u64 bytes; /* stream bytes the engine inspected */
+	__u8 dir;    /* EW_DIR_* */
+	__u8 status; /* enum ew_inspection */
+	__u8 reason; /* enum ew_inspect_reason */
+	__u8 _pad[5];
+};
+
 /* Where a peer's name came from, weakest first: a stronger source wins. */
 enum ew_name_source {
 	EW_NAME_NONE,
@@ -502,6 +597,12 @@ EW_PIN_SIZE(ew_ev_kstats_v0, 16 + 8 * EW_KSTATS_V0_COUNT);
 EW_PIN_OFF(ew_ev_kstats, counters, 24);
 EW_PIN_SIZE(ew_ev_kstats, 24 + 8 * EW_KSTAT_MAX);
 EW_PIN_OFF(ew_ev_payload, data, EW_PAYLOAD_HDR);
+EW_PIN_OFF(ew_ev_chunk, data, EW_CHUNK_HDR);
+EW_PIN_SIZE(ew_ev_content_hits, 128);
+EW_PIN_OFF(ew_ev_content_hits, matches, 56);
+EW_PIN_OFF(ew_ev_content_hits, subjects, 64);
+EW_PIN_SIZE(ew_ev_content_status, 40);
+EW_PIN_OFF(ew_ev_content_status, status, 33);
 EW_PIN_SIZE(ew_ev_peer_name, 32 + EW_NAME_LEN);
 EW_PIN_OFF(ew_ev_peer_name, name, 32);
 EW_PIN_SIZE(ew_ev_dns_answer, 40 + EW_NAME_LEN + 24);
