@@ -374,6 +374,13 @@ enum ew_inspect_reason {
 	    EW_REASON_MAX
 };
 
+/* A category's class, which decides the route its export needs (REGULATION.md). */
+enum ew_class {
+	EW_CLASS_PI = 1,
+	EW_CLASS_SENSITIVE_PI = 2,
+	EW_CLASS_IMPORTANT_DATA = 3,
+};
+
 /* How a flow came to carry a category (egresswatch.categories[].via). */
 enum ew_via {
 	EW_VIA_CONTENT = 1,	/* recognised in its bytes */
@@ -397,7 +404,7 @@ struct ew_ev_content_hits {
 	__u8 dir; /* EW_DIR_* */
 	__u8 via; /* enum ew_via */
 	__u8 n_subjects;
-	__u8 _pad;
+	__u8 cls;			 /* enum ew_class of the category, as the taxonomy had it */
 	__u64 subjects[EW_HIT_SUBJECTS]; /* [0, n_subjects): HMAC-SHA-256, first 8 bytes */
 };
 
