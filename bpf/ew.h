@@ -365,7 +365,9 @@ enum ew_inspection {
 	X(SKIPPED, "skipped", "the peer is in a network the policy does not inspect")              \
 	X(DECODE_LIMIT, "decode_limit", "a decoded body passed its bound (content.decoded_bytes)") \
 	X(DECODE_ERROR, "decode_error", "a body's encoding was corrupt (gzip, chunked)")           \
-	X(DISABLED, "disabled", "content inspection is switched off")
+	X(DISABLED, "disabled", "content inspection is switched off")                              \
+	X(UDP, "udp", "UDP payloads are not inspected")                                            \
+	X(PENDING, "pending", "the flow is open: its bytes are still being inspected")
 
 enum ew_inspect_reason {
 #define EW_X(name, label, help) EW_REASON_##name,
