@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "content/labels.h"
 #include "util/addr.h"
 #include "util/str.h"
 #include "out/community_id.h"
@@ -184,6 +185,36 @@ static void put_process_extra(struct ew_jsonw *w, const struct ew_owner *o)
 	ew_jsonw_obj_end(w);
 }
 
+/* Counts only: the values that named people never leave the content engine. */
+static void put_content(struct ew_jsonw *w, const struct ew_eval *e)
+{
+	ew_jsonw_obj_begin(w, "inspection");
+	ew_jsonw_str(w, "status", ew_inspection_name(e->inspection.status));
+	if (e->inspection.reason != EW_REASON_NONE)
+		ew_jsonw_str(w, "reason", ew_reason_name(e->inspection.reason));
+	ew_jsonw_u64(w, "bytes", e->inspection.bytes);
+	ew_jsonw_obj_end(w);
+	if (!e->n_categories)
+		return;
+	ew_jsonw_arr_begin(w, "categories");
+	for (uint32_t i = 0; i < e->n_categories; i++) {
+		const struct ew_eval_category *c = &e->categories[i];
+
+		ew_jsonw_obj_begin(w, NULL);
+		ew_jsonw_str(w, "id", c->id);
+		ew_jsonw_str(w, "class", ew_class_name(c->cls));
+		ew_jsonw_str(w, "via", ew_via_name(c->via));
+		ew_jsonw_u64(w, "matches", c->matches);
+		ew_jsonw_u64(w, "subjects", c->subjects);
+		ew_jsonw_u64(w, "matches_total", c->matches_total);
+		ew_jsonw_u64(w, "subjects_total", c->subjects_total);
+		if (c->subjects_capped)
+			ew_jsonw_bool(w, "subjects_capped", true);
+		ew_jsonw_obj_end(w);
+	}
+	ew_jsonw_arr_end(w);
+}
+
 void ew_record_flow(struct ew_jsonw *w, const char *hostname, const struct ew_flow *f,
 		    const struct ew_eval *e)
 {
@@ -298,6 +329,7 @@ void ew_record_flow(struct ew_jsonw *w, const char *hostname, const struct ew_fl
 	}
 	if (e->owner.known)
 		put_process_extra(w, &e->owner);
+	put_content(w, e);
 	ew_jsonw_obj_end(w);
 
 	ew_jsonw_obj_end(w);

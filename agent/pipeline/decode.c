@@ -94,6 +94,28 @@ static int sanitize_exec(struct ew_ev_exec *x)
 	return EW_DEC_OK;
 }
 
+/* Category ids reach records and metric labels: the taxonomy's charset. */
+static int check_hits(struct ew_ev_content_hits *h)
+{
+	size_t n;
+
+	terminate(h->category, sizeof(h->category));
+	n = strlen(h->category);
+	if (!n || h->n_subjects > EW_HIT_SUBJECTS || h->dir > EW_DIR_IN || !h->via ||
+	    h->via > EW_VIA_DESTINATION || !h->cls || h->cls > EW_CLASS_IMPORTANT_DATA)
+		return EW_DEC_FIELD;
+	for (size_t i = 0; i < n; i++) {
+		char c = h->category[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'))
+			return EW_DEC_FIELD;
+	}
+	bound(h->category, sizeof(h->category), n);
+	/* Unused subject slots are zero, so two equal events compare equal. */
+	memset(h->subjects + h->n_subjects, 0, (EW_HIT_SUBJECTS - h->n_subjects) * 8);
+	return EW_DEC_OK;
+}
+
 static int sanitize(union ew_event *e)
 {
 	switch (e->h.type) {
@@ -138,6 +160,13 @@ static int sanitize(union ew_event *e)
 		return e->cg.path_len > EW_CGROUP_LEN ? EW_DEC_FIELD : EW_DEC_OK;
 	case EW_EV_TICK:
 		return e->tick.realtime_ns < EW_TIME_MAX ? EW_DEC_OK : EW_DEC_FIELD;
+	case EW_EV_CONTENT_HITS:
+		return check_hits(&e->hits);
+	case EW_EV_CONTENT_STATUS:
+		return e->cstatus.dir <= EW_DIR_IN && e->cstatus.status < EW_INSPECT_MAX &&
+			       e->cstatus.reason < EW_REASON_MAX
+			   ? EW_DEC_OK
+			   : EW_DEC_FIELD;
 	default:
 		return EW_DEC_OK;
 	}

@@ -29,6 +29,8 @@ union ew_event {
 	struct ew_ev_peer_name name;
 	struct ew_ev_dns_answer dns;
 	struct ew_ev_dns_query query;
+	struct ew_ev_content_hits hits;
+	struct ew_ev_content_status cstatus;
 };
 
 /*

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "ew.h"
 #include "geo/border.h"
 #include "proc/proc.h"
 
@@ -37,6 +38,23 @@ struct ew_owner {
 	const struct ew_cgroup *cgroup; /* path, container, unit; or NULL */
 };
 
+/* One data category a record carries (egresswatch.categories). */
+struct ew_eval_category {
+	const char *id;
+	uint8_t cls;	      /* enum ew_class */
+	uint8_t via;	      /* enum ew_via */
+	bool subjects_capped; /* more people than the flow holds: subjects_total is a lower bound */
+	uint64_t matches, matches_total;   /* this record's interval, and the flow's */
+	uint64_t subjects, subjects_total; /* distinct people first named in the interval; all */
+};
+
+/* How much of the flow's outbound stream was inspected (egresswatch.inspection). */
+struct ew_eval_inspection {
+	uint8_t status; /* enum ew_inspection */
+	uint8_t reason; /* enum ew_inspect_reason */
+	uint64_t bytes;
+};
+
 struct ew_eval {
 	/* the pipeline */
 	uint64_t now_ns; /* the record's time (boottime) */
@@ -48,6 +66,10 @@ struct ew_eval {
 	uint8_t name_source; /* enum ew_name_source */
 	/* place */
 	struct ew_place place;
+	/* content */
+	struct ew_eval_inspection inspection;
+	const struct ew_eval_category *categories;
+	uint32_t n_categories;
 };
 
 #endif

@@ -5,6 +5,7 @@
  */
 #include "pipeline/stage.h"
 
+#include "content/content_stage.h"
 #include "geo/place.h"
 #include "names/names_stage.h"
 #include "out/print.h"
@@ -14,6 +15,7 @@
 const struct ew_stage_def *const ew_enrichers[] = {
     &ew_names_stage,
     &ew_place_stage,
+    &ew_content_stage,
     NULL,
 };
 

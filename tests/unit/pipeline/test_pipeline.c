@@ -14,6 +14,7 @@
 
 #include "inspect/payload.h"
 #include "names/dns_cache.h"
+#include "content/content_stage.h"
 #include "pipeline/capture.h"
 #include "pipeline/pipeline.h"
 #include "synth.h"
@@ -1430,4 +1431,155 @@ Test(pipeline, print_escapes_process_names)
 			  "control byte 0x%02x at %zu", (unsigned char)out[i], i);
 	free(out);
 	free(x);
+}
+
+/* The content engine's derived events, as events.c feeds them. */
+static void feed_hits(struct ew_pipeline *p, uint64_t ts, uint64_t cookie, const char *cat,
+		      uint8_t cls, uint32_t matches, const uint64_t *subjects, int n)
+{
+	struct ew_ev_content_hits h = {.h = {.type = EW_EV_CONTENT_HITS, .size = sizeof(h)}};
+
+	h.h.ts_ns = ts;
+	h.cookie = cookie;
+	snprintf(h.category, sizeof(h.category), "%s", cat);
+	h.matches = matches;
+	h.via = EW_VIA_CONTENT;
+	h.cls = cls;
+	h.n_subjects = (uint8_t)n;
+	memcpy(h.subjects, subjects, (size_t)n * 8);
+	feed(p, &h, sizeof(h));
+}
+
+static void feed_status(struct ew_pipeline *p, uint64_t ts, uint64_t cookie, uint8_t status,
+			uint8_t reason, uint64_t bytes)
+{
+	struct ew_ev_content_status st = {.h = {.type = EW_EV_CONTENT_STATUS, .size = sizeof(st)}};
+
+	st.h.ts_ns = ts;
+	st.cookie = cookie;
+	st.dir = EW_DIR_OUT;
+	st.status = status;
+	st.reason = reason;
+	st.bytes = bytes;
+	feed(p, &st, sizeof(st));
+}
+
+static cJSON *category(cJSON *r, const char *id)
+{
+	cJSON *c;
+
+	cJSON_ArrayForEach(c, at(r, "egresswatch.categories")) if (!strcmp(cJSON_GetStringValue(
+									       cJSON_GetObjectItem(
+										   c, "id")),
+									   id)) return c;
+	return NULL;
+}
+
+/* Categories on the record: counts per interval and in total, people counted once. */
+Test(pipeline, content_categories_on_records)
+{
+	struct ew_pipeline *p = open_named("content");
+	uint64_t a[] = {11, 12, 13}, b[] = {12, 14};
+	struct ew_ev_tick t;
+	cJSON *fin, *inter = NULL, *c;
+	struct recs rs;
+	uint8_t peer[16];
+
+	synth_v4(peer, 203, 0, 113, 9);
+	feed_connect(p, T0, 5, EW_IPPROTO_TCP, peer, 80);
+	feed_hits(p, T0 + 1, 5, "vin", EW_CLASS_PI, 3, a, 3);
+	t = synth_tick(T0 + 61 * S, (REALTIME0 + 161) * S);
+	feed(p, &t, sizeof(t));
+	feed_hits(p, T0 + 62 * S, 5, "vin", EW_CLASS_PI, 2, b, 2);
+	feed_hits(p, T0 + 62 * S, 5, "id_number", EW_CLASS_SENSITIVE_PI, 1, b, 1);
+	feed_status(p, T0 + 63 * S, 5, EW_INSPECT_COMPLETE, EW_REASON_NONE, 100);
+	feed_close(p, T0 + 63 * S, 5, peer, 80);
+	finish_and_read(p, "content", &rs);
+
+	fin = flow_to(&rs, 80);
+	for (int i = 0; i < rs.nflow; i++)
+		if (!cJSON_IsTrue(at(rs.flow[i], "egresswatch.final")))
+			inter = rs.flow[i];
+	cr_assert_not_null(inter, "no interim record");
+	expect_str(inter, "egresswatch.inspection.status", "none");
+	expect_str(inter, "egresswatch.inspection.reason", "pending");
+	c = category(inter, "vin");
+	cr_assert_not_null(c);
+	expect_num(c, "matches", 3);
+	expect_num(c, "subjects", 3);
+	expect_str(c, "class", "pi");
+	expect_str(c, "via", "content");
+
+	expect_str(fin, "egresswatch.inspection.status", "complete");
+	expect_absent(fin, "egresswatch.inspection.reason");
+	expect_num(fin, "egresswatch.inspection.bytes", 100);
+	c = category(fin, "vin");
+	cr_assert_not_null(c);
+	expect_num(c, "matches", 2);
+	expect_num(c, "subjects", 1); /* 12 was named in the first interval */
+	expect_num(c, "matches_total", 5);
+	expect_num(c, "subjects_total", 4);
+	c = category(fin, "id_number");
+	cr_assert_not_null(c);
+	expect_str(c, "class", "sensitive_pi");
+	expect_num(c, "subjects_total", 1);
+	METRIC(&rs, "content_matches_total.vin", 5);
+	METRIC(&rs, "flows_categorised_total.id_number", 1);
+	free_recs(&rs);
+}
+
+/* Content of a socket with no flow is counted; a bad category id is a decode error. */
+Test(pipeline, content_events_unmatched_and_refused)
+{
+	struct ew_pipeline *p = open_named("content-bad");
+	struct ew_ev_content_hits h = {.h = {.type = EW_EV_CONTENT_HITS, .size = sizeof(h)}};
+	uint64_t one = 1;
+
+	feed_hits(p, T0, 77, "vin", EW_CLASS_PI, 1, &one, 1);
+	cr_assert_eq(metric(p, "content_events_unmatched_total", NULL, NULL), 1);
+	h.h.ts_ns = T0;
+	h.via = EW_VIA_CONTENT;
+	h.cls = EW_CLASS_PI;
+	memcpy(h.category, "VIN\"", 4);
+	cr_assert_neq(ew_pipeline_feed(p, &h, sizeof(h)), 0);
+	cr_assert_eq(metric(p, "decode_errors_total", "bad_field", NULL), 1);
+	h.category[0] = 'v';
+	h.category[1] = '\0';
+	h.n_subjects = EW_HIT_SUBJECTS + 1;
+	cr_assert_neq(ew_pipeline_feed(p, &h, sizeof(h)), 0);
+	cr_assert_eq(metric(p, "decode_errors_total", "bad_field", NULL), 2);
+	ew_pipeline_free(p);
+}
+
+/* A UDP flow says why it was not inspected; one past the bound of people is a lower bound. */
+Test(pipeline, content_udp_and_subject_cap)
+{
+	struct ew_pipeline *p = open_named("content-cap");
+	uint64_t s[EW_HIT_SUBJECTS];
+	struct recs rs;
+	uint8_t peer[16];
+	cJSON *c;
+
+	synth_v4(peer, 203, 0, 113, 10);
+	feed_connect(p, T0, 6, EW_IPPROTO_TCP, peer, 81);
+	for (uint64_t i = 0; i <= EW_CONTENT_SUBJECTS_MAX / EW_HIT_SUBJECTS; i++) {
+		for (int k = 0; k < EW_HIT_SUBJECTS; k++)
+			s[k] = 1 + i * EW_HIT_SUBJECTS + (uint64_t)k;
+		feed_hits(p, T0 + 1 + i, 6, "mobile_number", EW_CLASS_PI, EW_HIT_SUBJECTS, s,
+			  EW_HIT_SUBJECTS);
+	}
+	feed_close(p, T0 + 2 * S, 6, peer, 81);
+	feed_connect(p, T0 + 3 * S, 7, EW_IPPROTO_UDP, peer, 53);
+	finish_and_read(p, "content-cap", &rs);
+	c = category(flow_to(&rs, 81), "mobile_number");
+	cr_assert_not_null(c);
+	expect_num(c, "subjects_total", EW_CONTENT_SUBJECTS_MAX);
+	expect_num(c, "matches_total", EW_CONTENT_SUBJECTS_MAX + EW_HIT_SUBJECTS);
+	cr_assert(cJSON_IsTrue(cJSON_GetObjectItem(c, "subjects_capped")));
+	expect_str(flow_to(&rs, 81), "egresswatch.inspection.reason", "disabled");
+	for (int i = 0; i < rs.nflow; i++)
+		if (!strcmp(cJSON_GetStringValue(at(rs.flow[i], "network.transport")), "udp"))
+			expect_str(rs.flow[i], "egresswatch.inspection.reason", "udp");
+	METRIC(&rs, "content_subjects_capped_total", 1);
+	free_recs(&rs);
 }

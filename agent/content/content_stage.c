@@ -1,0 +1,299 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * content_stage.c - per flow, the categories the content engine recognised
+ * (matches and the distinct people they name, as keyed hashes) and how far
+ * its inspection got. Records carry counts for their interval, like bytes,
+ * and the flow's totals; the hashes stay in memory for the policy stage.
+ */
+#include "content/content_stage.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "content/labels.h"
+#include "content/subject_set.h"
+
+/* Categories are few (the taxonomy's): their ids are interned once. */
+#define IDS_MAX 256
+
+struct tally {
+	uint16_t id; /* index into ids */
+	uint8_t cls, via;
+	uint64_t matches, matches_rep;
+	uint32_t subjects_rep;
+	struct ew_subject_set set;
+};
+
+/* A flow's content, allocated at its first content event. */
+struct flow_content {
+	uint8_t status, reason; /* of the outbound stream, as last said */
+	bool said;		/* a content_status came */
+	uint64_t bytes;
+	uint32_t n, cap;
+	struct tally *t;
+};
+
+struct content_stage {
+	struct ew_flows *flows;
+	char *ids[IDS_MAX];
+	uint32_t n_ids;
+	struct ew_eval_category *out; /* one record's categories */
+	uint32_t out_cap;
+	uint64_t unmatched, ids_full, capped, no_memory;
+	uint64_t matches[IDS_MAX], flows_with[IDS_MAX];
+	uint64_t status[EW_INSPECT_MAX][EW_REASON_MAX];
+};
+
+static struct flow_content *get(const struct ew_stage *s, const struct ew_flow *f)
+{
+	struct flow_content *fc;
+
+	memcpy(&fc, ew_stage_slot(s, f), sizeof(fc));
+	return fc;
+}
+
+static struct flow_content *get_or_new(struct ew_stage *s, struct ew_flow *f)
+{
+	struct flow_content *fc = get(s, f);
+
+	if (!fc && (fc = calloc(1, sizeof(*fc))))
+		memcpy(ew_stage_slot(s, f), &fc, sizeof(fc));
+	return fc;
+}
+
+static int init(struct ew_stage *s, const struct ew_stage_env *env)
+{
+	struct content_stage *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return -ENOMEM;
+	c->flows = env->flows;
+	s->state = c;
+	return 0;
+}
+
+/* The index of @id (NUL-terminated within EW_CATEGORY_LEN), interned; -1 when full. */
+static int intern(struct content_stage *c, const char *id)
+{
+	for (uint32_t i = 0; i < c->n_ids; i++)
+		if (!strcmp(c->ids[i], id))
+			return (int)i;
+	if (c->n_ids == IDS_MAX || !(c->ids[c->n_ids] = strdup(id))) {
+		c->ids_full++;
+		return -1;
+	}
+	return (int)c->n_ids++;
+}
+
+static struct tally *tally_of(struct content_stage *c, struct flow_content *fc, const char *id,
+			      uint8_t cls, uint8_t via)
+{
+	int k = intern(c, id);
+
+	if (k < 0)
+		return NULL;
+	for (uint32_t i = 0; i < fc->n; i++)
+		if (fc->t[i].id == k && fc->t[i].via == via)
+			return &fc->t[i];
+	if (fc->n == fc->cap) {
+		uint32_t cap = fc->cap ? fc->cap * 2 : 4;
+		struct tally *t = realloc(fc->t, cap * sizeof(*t));
+
+		if (!t)
+			return NULL;
+		fc->t = t;
+		fc->cap = cap;
+	}
+	fc->t[fc->n] = (struct tally){.id = (uint16_t)k, .cls = cls, .via = via};
+	ew_subject_set_init(&fc->t[fc->n].set, EW_CONTENT_SUBJECTS_MAX);
+	c->flows_with[k]++;
+	return &fc->t[fc->n++];
+}
+
+static void on_hits(struct ew_stage *s, struct ew_flow *f, const struct ew_ev_content_hits *ev)
+{
+	struct content_stage *c = s->state;
+	struct flow_content *fc = get_or_new(s, f);
+	struct tally *t;
+
+	if (!fc || !(t = tally_of(c, fc, ev->category, ev->cls, ev->via))) {
+		c->no_memory += !fc;
+		return;
+	}
+	t->matches += ev->matches;
+	c->matches[t->id] += ev->matches;
+	for (int i = 0; i < ev->n_subjects && i < EW_HIT_SUBJECTS; i++)
+		if (ew_subject_set_add(&t->set, ev->subjects[i]) < 0 && t->set.over == 1)
+			c->capped++;
+}
+
+static void on_status(struct ew_stage *s, struct ew_flow *f, const struct ew_ev_content_status *ev)
+{
+	struct content_stage *c = s->state;
+	struct flow_content *fc;
+
+	/* Only the outbound stream is inspected today (content.inbound is not built). */
+	if (ev->dir != EW_DIR_OUT)
+		return;
+	fc = get_or_new(s, f);
+	if (!fc) {
+		c->no_memory++;
+		return;
+	}
+	fc->said = true;
+	fc->status = ev->status < EW_INSPECT_MAX ? ev->status : EW_INSPECT_NONE;
+	fc->reason = ev->reason < EW_REASON_MAX ? ev->reason : EW_REASON_NONE;
+	fc->bytes = ev->bytes;
+}
+
+static void event(struct ew_stage *s, const union ew_event *ev, struct ew_flow *f)
+{
+	struct content_stage *c = s->state;
+	uint64_t cookie = ev->h.type == EW_EV_CONTENT_HITS ? ev->hits.cookie : ev->cstatus.cookie;
+
+	/* The engine feeds a flow's content before its close, so the flow is open. */
+	f = ew_flows_find_tcp(c->flows, cookie);
+	if (!f) {
+		c->unmatched++;
+		return;
+	}
+	if (ev->h.type == EW_EV_CONTENT_HITS)
+		on_hits(s, f, &ev->hits);
+	else
+		on_status(s, f, &ev->cstatus);
+}
+
+static struct ew_eval_category *out_slot(struct content_stage *c, uint32_t n)
+{
+	if (n >= c->out_cap) {
+		uint32_t cap = c->out_cap ? c->out_cap * 2 : 16;
+		struct ew_eval_category *o = realloc(c->out, cap * sizeof(*o));
+
+		if (!o)
+			return NULL;
+		c->out = o;
+		c->out_cap = cap;
+	}
+	return &c->out[n];
+}
+
+static void inspection(const struct flow_content *fc, const struct ew_flow *f,
+		       struct ew_eval_inspection *in)
+{
+	*in = (struct ew_eval_inspection){.status = EW_INSPECT_NONE};
+	if (f->proto != EW_IPPROTO_TCP) {
+		in->reason = EW_REASON_UDP;
+	} else if (fc && fc->said) {
+		in->status = fc->status;
+		in->reason = fc->reason;
+		in->bytes = fc->bytes;
+	} else {
+		/* An open flow's bytes are being inspected; a closed one the engine never
+		 * spoke of was not (a capture older than content inspection). */
+		in->reason = f->end == EW_END_NONE ? EW_REASON_PENDING : EW_REASON_DISABLED;
+	}
+}
+
+static void enrich(struct ew_stage *s, const struct ew_flow *f, struct ew_eval *e)
+{
+	struct content_stage *c = s->state;
+	struct flow_content *fc = get(s, f);
+	uint32_t n = 0;
+
+	inspection(fc, f, &e->inspection);
+	if (f->end != EW_END_NONE && fc)
+		c->status[e->inspection.status][e->inspection.reason]++;
+	for (uint32_t i = 0; fc && i < fc->n; i++) {
+		struct tally *t = &fc->t[i];
+		struct ew_eval_category *o = out_slot(c, n);
+
+		if (!o)
+			break;
+		*o = (struct ew_eval_category){
+		    .id = c->ids[t->id],
+		    .cls = t->cls,
+		    .via = t->via,
+		    .subjects_capped = t->set.over > 0,
+		    .matches = t->matches - t->matches_rep,
+		    .matches_total = t->matches,
+		    .subjects = t->set.count - t->subjects_rep,
+		    .subjects_total = t->set.count,
+		};
+		/* Each record reports its interval: the next starts here. */
+		t->matches_rep = t->matches;
+		t->subjects_rep = t->set.count;
+		n++;
+	}
+	e->categories = n ? c->out : NULL;
+	e->n_categories = n;
+}
+
+static void flow_free(struct ew_stage *s, struct ew_flow *f)
+{
+	struct flow_content *fc = get(s, f), *none = NULL;
+
+	if (!fc)
+		return;
+	for (uint32_t i = 0; i < fc->n; i++)
+		ew_subject_set_free(&fc->t[i].set);
+	free(fc->t);
+	free(fc);
+	memcpy(ew_stage_slot(s, f), &none, sizeof(none));
+}
+
+static void metrics(struct ew_stage *s, struct ew_metrics *m)
+{
+	struct content_stage *c = s->state;
+
+	ew_metrics_add(m, "content_events_unmatched_total",
+		       "Content results for a socket that had no open flow.", 0, c->unmatched);
+	ew_metrics_add(m, "content_subjects_capped_total",
+		       "Flow categories that named more people than a flow holds "
+		       "(their subject counts are lower bounds).",
+		       0, c->capped);
+	ew_metrics_add(m, "content_categories_unheld_total",
+		       "Content results dropped: no memory, or more distinct categories than "
+		       "the stage holds.",
+		       EW_M_LOSS, c->no_memory + c->ids_full);
+	/* A family's members are added together. */
+	for (uint32_t i = 0; i < c->n_ids; i++)
+		ew_metrics_add1(m, "content_matches_total",
+				"Validated matches in flows' bytes, by category.", 0, "category",
+				c->ids[i], c->matches[i]);
+	for (uint32_t i = 0; i < c->n_ids; i++)
+		ew_metrics_add1(m, "flows_categorised_total", "Flows that carried a category.", 0,
+				"category", c->ids[i], c->flows_with[i]);
+	for (int st = 0; st < EW_INSPECT_MAX; st++)
+		for (int r = 0; r < EW_REASON_MAX; r++)
+			if (c->status[st][r])
+				ew_metrics_add2(
+				    m, "flows_inspected_total",
+				    "Closed flows by how much of their stream was inspected.", 0,
+				    "status", ew_inspection_name(st), "reason", ew_reason_name(r),
+				    c->status[st][r]);
+}
+
+static void stage_free(struct ew_stage *s)
+{
+	struct content_stage *c = s->state;
+
+	if (!c)
+		return;
+	for (uint32_t i = 0; i < c->n_ids; i++)
+		free(c->ids[i]);
+	free(c->out);
+	free(c);
+}
+
+const struct ew_stage_def ew_content_stage = {
+    .name = "content",
+    .flow_slot = sizeof(struct flow_content *),
+    .event_mask = EW_STAGE_EV(EW_EV_CONTENT_HITS) | EW_STAGE_EV(EW_EV_CONTENT_STATUS),
+    .init = init,
+    .event = event,
+    .enrich = enrich,
+    .flow_free = flow_free,
+    .metrics = metrics,
+    .free = stage_free,
+};

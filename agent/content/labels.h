@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * labels.h - the names records, metrics and the classify command give the
+ * content ABI's enums (ew.h): one table each, so they cannot drift apart.
+ */
+#ifndef EW_LABELS_H
+#define EW_LABELS_H
+
+#include "ew.h"
+
+/* Each returns "unknown" for a value outside its enum. */
+const char *ew_inspection_name(unsigned int status); /* enum ew_inspection */
+const char *ew_reason_name(unsigned int reason);     /* enum ew_inspect_reason */
+const char *ew_class_name(unsigned int cls);	     /* enum ew_class */
+const char *ew_via_name(unsigned int via);	     /* enum ew_via */
+
+/** ew_class_parse() - the enum ew_class named @s, or 0. */
+unsigned int ew_class_parse(const char *s);
+
+#endif
