@@ -197,7 +197,13 @@ static size_t identifier(enum ew_validator v, const uint8_t *w, size_t n, char *
 
 	if (v == EW_VALID_LICENCE_PLATE) {
 		for (size_t l = 9; l <= 17 && l <= n; l++) {
-			size_t r = ew_valid_licence_plate(w + n - l, l, canon, EW_VALID_CANON_MAX);
+			uint8_t c = w[n - l];
+			size_t r;
+
+			/* a province: a UTF-8 CJK lead byte or a \u escape */
+			if (c != '\\' && (c < 0xe3 || c > 0xe9))
+				continue;
+			r = ew_valid_licence_plate(w + n - l, l, canon, EW_VALID_CANON_MAX);
 
 			if (r)
 				return r;

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "content/validate.h"
 
-#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -54,23 +53,16 @@ static size_t put(const char *s, size_t n, char *canon, size_t cap)
 	return n;
 }
 
-/* GB 16735 transliteration of a VIN character; -1 for I, O, Q and others. */
-static int vin_value(uint8_t c)
-{
-	static const char letters[] = "ABCDEFGHJKLMNPRSTUVWXYZ";
-	static const int8_t values[] = {1, 2, 3, 4, 5, 6, 7, 8, 1, 2, 3, 4,
-					5, 7, 9, 2, 3, 4, 5, 6, 7, 8, 9};
-	const char *at;
-
-	if (is_digit(c))
-		return c - '0';
-	if (c >= 'a' && c <= 'z')
-		c = (uint8_t)(c - 'a' + 'A');
-	if (c < 'A' || c > 'Z')
-		return -1;
-	at = strchr(letters, c);
-	return at ? values[at - letters] : -1;
-}
+/* GB 16735 transliteration of VIN characters, plus one; 0 for I, O, Q and others. */
+static const uint8_t vin_values[256] = {
+    ['0'] = 1,	['1'] = 2,  ['2'] = 3, ['3'] = 4, ['4'] = 5, ['5'] = 6, ['6'] = 7, ['7'] = 8,
+    ['8'] = 9,	['9'] = 10, ['A'] = 2, ['B'] = 3, ['C'] = 4, ['D'] = 5, ['E'] = 6, ['F'] = 7,
+    ['G'] = 8,	['H'] = 9,  ['J'] = 2, ['K'] = 3, ['L'] = 4, ['M'] = 5, ['N'] = 6, ['P'] = 8,
+    ['R'] = 10, ['S'] = 3,  ['T'] = 4, ['U'] = 5, ['V'] = 6, ['W'] = 7, ['X'] = 8, ['Y'] = 9,
+    ['Z'] = 10, ['a'] = 2,  ['b'] = 3, ['c'] = 4, ['d'] = 5, ['e'] = 6, ['f'] = 7, ['g'] = 8,
+    ['h'] = 9,	['j'] = 2,  ['k'] = 3, ['l'] = 4, ['m'] = 5, ['n'] = 6, ['p'] = 8, ['r'] = 10,
+    ['s'] = 3,	['t'] = 4,  ['u'] = 5, ['v'] = 6, ['w'] = 7, ['x'] = 8, ['y'] = 9, ['z'] = 10,
+};
 
 size_t ew_valid_vin(const uint8_t *p, size_t n, char *canon, size_t cap)
 {
@@ -82,7 +74,7 @@ size_t ew_valid_vin(const uint8_t *p, size_t n, char *canon, size_t cap)
 	if (n != 17)
 		return 0;
 	for (size_t i = 0; i < 17; i++) {
-		int v = vin_value(p[i]);
+		int v = vin_values[p[i]] - 1;
 
 		if (v < 0)
 			return 0;
@@ -124,14 +116,22 @@ static int num(const uint8_t *p, int n)
 	return v;
 }
 
+/* Looked up once a day per thread: gmtime_r() would cost more than the check. */
 static int this_year(void)
 {
+	static _Thread_local time_t until;
+	static _Thread_local int year;
 	time_t now = time(NULL);
 	struct tm tm;
 
-	if (!gmtime_r(&now, &tm))
-		return 2100;
-	return tm.tm_year + 1900;
+	if (now >= until || now < until - 86400) {
+		if (!gmtime_r(&now, &tm))
+			return 2100;
+		/* Asia/Shanghai is ahead of UTC: a birth on its 1 January is this year. */
+		year = tm.tm_year + 1900 + (tm.tm_mon == 11 && tm.tm_mday == 31);
+		until = now + 86400 - now % 86400;
+	}
+	return year;
 }
 
 static bool real_date(int y, int m, int d)
@@ -289,6 +289,26 @@ size_t ew_valid_licence_plate(const uint8_t *p, size_t n, char *canon, size_t ca
 	return put(out, len, canon, cap);
 }
 
+/*
+ * [-]digits.digits, already checked; strtod() would cost more than the rest
+ * of a match. Digits past the 15th decimal are dropped (1e-15 degrees).
+ */
+static double parse_decimal(const char *s)
+{
+	static const double pow10[] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,	 1e6,  1e7,
+				       1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+	bool neg = *s == '-';
+	uint64_t m = 0;
+	int decs = 0;
+
+	s += neg;
+	for (; *s != '.'; s++)
+		m = m * 10 + (uint64_t)(*s - '0');
+	for (s++; *s && decs < 15; s++, decs++)
+		m = m * 10 + (uint64_t)(*s - '0');
+	return (neg ? -(double)m : (double)m) / pow10[decs];
+}
+
 /* [-]digits.digits, optionally in quotes: the value of a JSON coordinate key. */
 static bool coord(const uint8_t *p, size_t n, double lim, double *out)
 {
@@ -315,7 +335,7 @@ static bool coord(const uint8_t *p, size_t n, double lim, double *out)
 		return false;
 	memcpy(buf, p, n);
 	buf[n] = '\0';
-	v = strtod(buf, NULL);
+	v = parse_decimal(buf);
 	if (v < -lim || v > lim)
 		return false;
 	*out = v;
