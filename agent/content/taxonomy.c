@@ -127,6 +127,18 @@ static int check_pattern(struct ew_jc *jc, const char *path, const char *pattern
 	return rc;
 }
 
+/* The shortest value each validator accepts: a pattern narrower never hits. */
+static unsigned min_width(enum ew_validator v)
+{
+	static const unsigned w[EW_VALID_COUNT] = {
+	    [EW_VALID_NONE] = 1,	   [EW_VALID_VIN] = 17,	      [EW_VALID_LICENCE_PLATE] = 9,
+	    [EW_VALID_MOBILE_NUMBER] = 11, [EW_VALID_ID_NUMBER] = 18, [EW_VALID_LATITUDE] = 6,
+	    [EW_VALID_LONGITUDE] = 6,
+	};
+
+	return w[v];
+}
+
 static int load_recognisers(struct ew_jc *jc, const cJSON *arr, const char *cpath,
 			    struct ew_category *c)
 {
@@ -162,6 +174,14 @@ static int load_recognisers(struct ew_jc *jc, const cJSON *arr, const char *cpat
 		if (rc)
 			return rc;
 		recs[i].validator = (enum ew_validator)raw.validator;
+		if (recs[i].max_width < min_width(recs[i].validator))
+			return ew_jc_fail(
+			    jc, path,
+			    "pattern \"%s\" matches at most %u bytes: too few to hold "
+			    "what validator \"%s\" checks (%u bytes or more), which "
+			    "must end the match",
+			    raw.pattern, recs[i].max_width, ew_validator_name(recs[i].validator),
+			    min_width(recs[i].validator));
 		recs[i].pattern = strdup(raw.pattern);
 		c->n_recognisers = ++i;
 		if (!recs[i - 1].pattern)

@@ -100,7 +100,7 @@ Test(taxonomy, errors_name_the_path_and_what_was_expected)
 		"$.categories[0]: missing \"name_zh\"");
 	refused("{\"version\":1,\"categories\":[" CAT("a", "pi") "}," CAT(
 		    "b", "pi") ",\"recognisers\":[{"
-			       "\"pattern\":\"x\",\"validator\":\"vin\"},{\"pattern\":\"y\","
+			       "\"pattern\":\"x\",\"validator\":\"none\"},{\"pattern\":\"y\","
 			       "\"validator\":\"isbn\"}]}]}",
 		"$.categories[1].recognisers[1].validator: expected one of \"none\", \"vin\"");
 	refused("{\"version\":1,\"categories\":[" CAT(
@@ -118,6 +118,11 @@ Test(taxonomy, errors_name_the_path_and_what_was_expected)
 	refused("{\"version\":1,\"categories\":[" CAT("a", "pi") ",\"recognisers\":[{"
 								 "\"validator\":\"none\"}]}]}",
 		"$.categories[0].recognisers[0]: missing \"pattern\"");
+	refused("{\"version\":1,\"categories\":[" CAT(
+		    "a", "pi") ",\"recognisers\":[{"
+			       "\"pattern\":\"[0-9]{11}\",\"validator\":\"vin\"}]}]}",
+		"$.categories[0].recognisers[0].pattern: pattern \"[0-9]{11}\" matches at most 11 "
+		"bytes: too few to hold what validator \"vin\" checks");
 	refused("{\"version\":1,\"categories\":{}}", "$.categories: expected an array");
 	refused("{\"version\":1,", "tax.json:1:");
 }
