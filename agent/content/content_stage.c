@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "content/labels.h"
+#include "content/enums.h"
 #include "content/subject_set.h"
 
 /* Categories are few (the taxonomy's): their ids are interned once. */

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "content/labels.h"
+#include "content/enums.h"
 #include "util/addr.h"
 #include "util/str.h"
 #include "out/community_id.h"

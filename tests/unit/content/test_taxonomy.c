@@ -8,7 +8,7 @@
 
 #include <criterion/criterion.h>
 
-#include "content/labels.h"
+#include "content/enums.h"
 #include "content/taxonomy.h"
 
 static char err[1024];

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * labels.h - the names records, metrics and the classify command give the
+ * enums.h - the names records, metrics and the classify command give the
  * content ABI's enums (ew.h): one table each, so they cannot drift apart.
  */
-#ifndef EW_LABELS_H
-#define EW_LABELS_H
+#ifndef EW_ENUMS_H
+#define EW_ENUMS_H
 
 #include "ew.h"
 

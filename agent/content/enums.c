@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-#include "content/labels.h"
+#include "content/enums.h"
 
 #include <string.h>
 
