@@ -124,7 +124,7 @@ static int parse_name(struct ew_jc *jc, const cJSON *v, const char *path, char *
 	    strlen(n->valuestring) >= EW_LABELS_NAME_LEN || ew_jc_has_control(n->valuestring))
 		return ew_jc_fail(jc, path,
 				  "\"name\" must be a string of 1 to %d bytes without control "
-				  "characters: it is the label records name",
+				  "characters: records carry it",
 				  EW_LABELS_NAME_LEN - 1);
 	snprintf(name, EW_LABELS_NAME_LEN, "%s", n->valuestring);
 	return 0;
@@ -187,6 +187,8 @@ static int parse_workload(struct ew_jc *jc, struct ew_labels *l, const cJSON *v,
 	{
 		int s;
 
+		if (cJSON_GetObjectItemCaseSensitive(v, m->string) != m)
+			return ew_jc_fail(jc, path, "key \"%s\" given twice", m->string);
 		if (!strcmp(m->string, "name") || !strcmp(m->string, "categories"))
 			continue;
 		for (s = 0; s < EW_SEL_MAX; s++)
@@ -356,6 +358,8 @@ static int parse_dest(struct ew_jc *jc, struct ew_labels *l, const cJSON *v, int
 				  "and/or domains");
 	cJSON_ArrayForEach(m, v)
 	{
+		if (cJSON_GetObjectItemCaseSensitive(v, m->string) != m)
+			return ew_jc_fail(jc, path, "key \"%s\" given twice", m->string);
 		if (strcmp(m->string, "name") && strcmp(m->string, "categories") &&
 		    strcmp(m->string, "networks") && strcmp(m->string, "domains"))
 			return ew_jc_fail(jc, path,

@@ -87,6 +87,8 @@ Test(config, errors_name_file_path_and_fix)
 	    {"{\"report_interval\": \"60\"}", "t.json: $.report_interval: expected an integer"},
 	    {"{\"report_interval\": 0}", "from 1 to 86400"},
 	    {"{\"report_interval\": 1.5}", "$.report_interval"},
+	    {"{\"report_interval\": -1}", "$.report_interval: expected an integer from 1 to 86400"},
+	    {"{\"report_interval\": 1e300}", "$.report_interval: expected an integer from 1"},
 	    {"{\"reprot_interval\": 5}", "$.reprot_interval: unknown key (known keys: data_dir"},
 	    {"{\"hooks\": {\"tls\": true}}", "$.hooks.tls: unknown key"},
 	    {"{\"hooks\": []}", "$.hooks: expected an object, got an array"},

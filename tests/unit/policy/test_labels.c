@@ -323,6 +323,12 @@ Test(labels, bad_policies)
 	     "{\"name\":\"d\",\"domains\":[\"b.com\"],\"categories\":[\"x\"]}]",
 	     "$.destinations[1]: name \"d\" is already $.destinations[0]'s"},
 	    {"\"destinations\":[7]", "$.destinations[0]: expected an object"},
+	    {"\"workloads\":[{\"name\":\"a\",\"executable\":\"/a\",\"executable\":\"/b\","
+	     "\"categories\":[\"vin\"]}]",
+	     "$.workloads[0]: key \"executable\" given twice"},
+	    {"\"destinations\":[{\"name\":\"d\",\"domains\":[\"a.com\"],\"domains\":[\"b.com\"],"
+	     "\"categories\":[\"x\"]}]",
+	     "$.destinations[0]: key \"domains\" given twice"},
 	};
 	char text[4096];
 
