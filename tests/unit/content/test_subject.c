@@ -277,12 +277,12 @@ Test(subject, cost_per_hash)
 	double ns;
 
 	key_0_31(&k);
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
 	for (int i = 0; i < n; i++)
 		x ^= ew_subject_hash(&k, "vin", "LSVAB4BR0EN123456", 17);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t1);
 	ns = ((double)(t1.tv_sec - t0.tv_sec) * 1e9 + (double)(t1.tv_nsec - t0.tv_nsec)) / n;
-	fprintf(stderr, "subject: %.0f ns per hash\n", ns);
+	fprintf(stderr, "subject: %.0f ns CPU per hash\n", ns);
 	cr_assert_eq(x, 0, "an even number of the same hash");
 	cr_assert_lt(ns, 20000);
 	ew_subject_key_free(&k);

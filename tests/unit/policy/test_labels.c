@@ -440,19 +440,19 @@ Test(labels, cost_per_record, .fini = fini)
 	cr_assert_eq(ew_policy_parse("p.json", text, &p, err, sizeof(err)), 0, "%s", err);
 	cr_assert_eq(ew_addr_parse("203.0.113.9", a), 0);
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
 	for (int i = 0; i < n; i++)
 		ew_labels_workload(&p.labels, &v, count, &hits);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t1);
 	ns_w = ((double)(t1.tv_sec - t0.tv_sec) * 1e9 + (double)(t1.tv_nsec - t0.tv_nsec)) / n;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
 	for (int i = 0; i < n; i++)
 		ew_labels_destination(&p.labels, a, "api.tiles.vendor.example.net", count, &hits);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t1);
 	ns_d = ((double)(t1.tv_sec - t0.tv_sec) * 1e9 + (double)(t1.tv_nsec - t0.tv_nsec)) / n;
 	cr_assert_eq(hits, 0);
 	fprintf(stderr,
-		"labels: %.0f ns per record for 48 workload labels (no match), %.0f ns "
+		"labels: %.0f ns CPU per record for 48 workload labels (no match), %.0f ns "
 		"for 16 destinations of 8 networks and 4 domains\n",
 		ns_w, ns_d);
 	/* a generous bound: the point is no per-record allocation or reparse */
