@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "content/subject.h"
 #include "util/jsoncheck.h"
 #include "util/log.h"
 
@@ -29,6 +30,7 @@ void ew_config_defaults(struct ew_config *c)
 	c->log_level = EW_LOG_INFO;
 	c->log_syslog = false;
 	c->print_records = false;
+	snprintf(c->subject_key, sizeof(c->subject_key), "%s", EW_DEFAULT_SUBJECT_KEY);
 }
 
 static const char *const log_levels[] = {"error", "warning", "info", "debug", NULL};
@@ -61,6 +63,7 @@ static const struct ew_jc_field top_fields[] = {
     F("hooks", EW_JC_OBJECT, c, 0, 0),
     F("log", EW_JC_OBJECT, c, 0, 0),
     F("print_records", EW_JC_BOOL, c.print_records, 0, 0),
+    F("content", EW_JC_OBJECT, c, 0, 0),
     F("$schema", EW_JC_STRING, schema, 0, sizeof(((struct raw_config *)0)->schema)),
 };
 
@@ -74,6 +77,10 @@ static const struct ew_jc_field hook_fields[] = {
 static const struct ew_jc_field log_fields[] = {
     {"level", EW_JC_ENUM, offsetof(struct raw_config, log_level_index), 0, 0, log_levels},
     F("syslog", EW_JC_BOOL, c.log_syslog, 0, 0),
+};
+
+static const struct ew_jc_field content_fields[] = {
+    F("subject_key", EW_JC_STRING, c.subject_key, 0, sizeof(((struct ew_config *)0)->subject_key)),
 };
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
@@ -91,6 +98,11 @@ static int check_relations(struct ew_jc *jc, const struct ew_config *c)
 	if (c->data_dir[0] != '/')
 		return ew_jc_fail(jc, "$.data_dir", "must be an absolute path, got \"%s\"",
 				  c->data_dir);
+	if (c->subject_key[0] != '/')
+		return ew_jc_fail(jc, "$.content.subject_key",
+				  "must be an absolute path (the secret file is relative to "
+				  "nothing), like \"%s\", got \"%s\"",
+				  EW_DEFAULT_SUBJECT_KEY, c->subject_key);
 	return 0;
 }
 
@@ -138,6 +150,10 @@ static int apply_fields(struct ew_jc *jc, const cJSON *doc, struct ew_config *c)
 		return rc;
 	sub = cJSON_GetObjectItemCaseSensitive(doc, "log");
 	if (sub && (rc = ew_jc_apply(jc, sub, "$.log", log_fields, N(log_fields), &raw)))
+		return rc;
+	sub = cJSON_GetObjectItemCaseSensitive(doc, "content");
+	if (sub &&
+	    (rc = ew_jc_apply(jc, sub, "$.content", content_fields, N(content_fields), &raw)))
 		return rc;
 	sub = cJSON_GetObjectItemCaseSensitive(doc, "geo_db");
 	if (sub && (rc = apply_geo_db(jc, sub, &raw.c)))

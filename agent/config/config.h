@@ -38,6 +38,8 @@ struct ew_config {
 	int log_level;	 /* enum ew_log_level */
 	bool log_syslog;
 	bool print_records; /* one line per record on stdout */
+	/* content.subject_key: the legal entity's secret for subject hashes */
+	char subject_key[512];
 };
 
 /** ew_config_defaults() - the values used for every key a file leaves out. */

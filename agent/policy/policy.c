@@ -17,6 +17,7 @@ void ew_policy_free(struct ew_policy *p)
 	free(p->nets);
 	p->nets = NULL;
 	p->n_nets = 0;
+	ew_labels_free(&p->labels);
 }
 
 void ew_policy_defaults(struct ew_policy *p)
@@ -38,6 +39,8 @@ static const struct ew_jc_field fields[] = {
     {"legal_entity", EW_JC_STRING, offsetof(struct raw_policy, legal_entity), 0, 128, NULL},
     {"domestic_countries", EW_JC_ARRAY, 0, 0, 0, NULL},
     {"networks", EW_JC_ARRAY, 0, 0, 0, NULL},
+    {"workloads", EW_JC_ARRAY, 0, 0, 0, NULL},
+    {"destinations", EW_JC_ARRAY, 0, 0, 0, NULL},
     {"$schema", EW_JC_STRING, offsetof(struct raw_policy, schema), 0, 1024, NULL},
 };
 
@@ -122,6 +125,10 @@ static int apply_fields(struct ew_jc *jc, const cJSON *doc, struct ew_policy *p)
 	memcpy(p->legal_entity, raw.legal_entity, sizeof(p->legal_entity));
 	arr = cJSON_GetObjectItemCaseSensitive(doc, "networks");
 	if (arr && (rc = apply_networks(jc, arr, p)))
+		return rc;
+	rc = ew_labels_parse(jc, cJSON_GetObjectItemCaseSensitive(doc, "workloads"),
+			     cJSON_GetObjectItemCaseSensitive(doc, "destinations"), &p->labels);
+	if (rc)
 		return rc;
 	arr = cJSON_GetObjectItemCaseSensitive(doc, "domestic_countries");
 	if (!arr)

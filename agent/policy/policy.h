@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "policy/labels.h"
+
 #define EW_DEFAULT_POLICY "/etc/egresswatch/policy.json"
 
 #define EW_POLICY_MAX_COUNTRIES 32
@@ -31,6 +33,7 @@ struct ew_policy {
 	int n_domestic;
 	struct ew_policy_net *nets; /* owned */
 	int n_nets;
+	struct ew_labels labels; /* "workloads" and "destinations": categories by label */
 };
 
 /** ew_policy_domestic() - whether country @cc (alpha-2) is in the domestic set. */

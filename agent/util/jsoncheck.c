@@ -82,8 +82,9 @@ static int apply_one(struct ew_jc *jc, const cJSON *v, const char *path,
 	case EW_JC_U32: {
 		double d = v->valuedouble;
 
-		if (!cJSON_IsNumber(v) || d != (double)(uint64_t)d || d < (double)f->min ||
-		    d > (double)f->max)
+		/* In range first: converting a negative or huge double is undefined. */
+		if (!cJSON_IsNumber(v) || !(d >= (double)f->min && d <= (double)f->max) ||
+		    d != (double)(uint64_t)d)
 			return ew_jc_fail(jc, path, "expected an integer from %llu to %llu, got %s",
 					  (unsigned long long)f->min, (unsigned long long)f->max,
 					  cJSON_IsNumber(v) ? "a number out of range"

@@ -51,6 +51,17 @@ Test(config, values_and_nested)
 	cr_assert_eq(c.log_level, EW_LOG_DEBUG);
 }
 
+Test(config, subject_key)
+{
+	cr_assert_eq(ew_config_parse("t.json", "{}", &c, err, sizeof(err)), 0);
+	cr_assert_str_eq(c.subject_key, "/etc/egresswatch/subject.key");
+	cr_assert_eq(ew_config_parse("t.json",
+				     "{\"content\": {\"subject_key\": \"/srv/k/acme.key\"}}", &c,
+				     err, sizeof(err)),
+		     0, "%s", err);
+	cr_assert_str_eq(c.subject_key, "/srv/k/acme.key");
+}
+
 Test(config, geo_db_list)
 {
 	cr_assert_eq(ew_config_parse("t.json", "{}", &c, err, sizeof(err)), 0);
@@ -76,6 +87,8 @@ Test(config, errors_name_file_path_and_fix)
 	    {"{\"report_interval\": \"60\"}", "t.json: $.report_interval: expected an integer"},
 	    {"{\"report_interval\": 0}", "from 1 to 86400"},
 	    {"{\"report_interval\": 1.5}", "$.report_interval"},
+	    {"{\"report_interval\": -1}", "$.report_interval: expected an integer from 1 to 86400"},
+	    {"{\"report_interval\": 1e300}", "$.report_interval: expected an integer from 1"},
 	    {"{\"reprot_interval\": 5}", "$.reprot_interval: unknown key (known keys: data_dir"},
 	    {"{\"hooks\": {\"tls\": true}}", "$.hooks.tls: unknown key"},
 	    {"{\"hooks\": []}", "$.hooks: expected an object, got an array"},
@@ -90,6 +103,14 @@ Test(config, errors_name_file_path_and_fix)
 	    {"{\"geo_db\": [\"/a\", 7]}", "$.geo_db[1]: expected the absolute path"},
 	    {"{\"geo_db\": [\"/1\",\"/2\",\"/3\",\"/4\",\"/5\",\"/6\",\"/7\",\"/8\",\"/9\"]}",
 	     "$.geo_db: expected at most 8 database files, got 9"},
+	    {"{\"content\": {\"subject_key\": \"subject.key\"}}",
+	     "t.json: $.content.subject_key: must be an absolute path (the secret file is relative "
+	     "to nothing), like \"/etc/egresswatch/subject.key\", got \"subject.key\""},
+	    {"{\"content\": {\"subject_key\": \"\"}}",
+	     "$.content.subject_key: expected a non-empty string"},
+	    {"{\"content\": {\"subject_key\": 1}}", "$.content.subject_key: expected a non-empty"},
+	    {"{\"content\": {\"subject_keys\": \"/k\"}}", "$.content.subject_keys: unknown key"},
+	    {"{\"content\": \"/k\"}", "$.content: expected an object"},
 	    {"[1,2]", "$: expected an object, got an array"},
 	    {"{\"a\":\n  1,,}", "t.json:2:"},
 	    {"", "t.json:1:1: not valid JSON"},
