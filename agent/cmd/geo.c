@@ -84,7 +84,7 @@ int ew_cmd_geo(int argc, char **argv)
 	    {"config", required_argument, NULL, 'c'}, {"json", no_argument, NULL, 'j'},
 	    {"help", no_argument, NULL, 'h'},	      {0},
 	};
-	struct ew_input_args a = {.cmd = "geo", .geo_required = true};
+	struct ew_input_args a = {.cmd = "geo", .geo_required = true, .skip_taxonomy = true};
 	struct ew_inputs in;
 	bool json = false;
 	int c, rc;

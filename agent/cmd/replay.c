@@ -151,6 +151,7 @@ int ew_cmd_replay(int argc, char **argv)
 			file, meta.abi_major, meta.abi_minor, EW_ABI_MAJOR, EW_ABI_MINOR);
 	po.env.cfg = &in.cfg;
 	po.env.policy = &in.pol;
+	po.env.taxonomy = in.taxonomy;
 	po.env.data_dir = in.cfg.data_dir;
 	po.env.hostname = meta.hostname;
 	po.env.print = print ? stdout : NULL;

@@ -31,6 +31,7 @@ void ew_config_defaults(struct ew_config *c)
 	c->log_syslog = false;
 	c->print_records = false;
 	snprintf(c->subject_key, sizeof(c->subject_key), "%s", EW_DEFAULT_SUBJECT_KEY);
+	snprintf(c->taxonomy, sizeof(c->taxonomy), "%s", EW_DEFAULT_TAXONOMY);
 }
 
 static const char *const log_levels[] = {"error", "warning", "info", "debug", NULL};
@@ -81,6 +82,7 @@ static const struct ew_jc_field log_fields[] = {
 
 static const struct ew_jc_field content_fields[] = {
     F("subject_key", EW_JC_STRING, c.subject_key, 0, sizeof(((struct ew_config *)0)->subject_key)),
+    F("taxonomy", EW_JC_STRING, c.taxonomy, 0, sizeof(((struct ew_config *)0)->taxonomy)),
 };
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))

@@ -7,6 +7,8 @@
 #ifndef EW_CONFIG_H
 #define EW_CONFIG_H
 
+#define EW_DEFAULT_TAXONOMY "/etc/egresswatch/taxonomy.json"
+
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -40,6 +42,8 @@ struct ew_config {
 	bool print_records; /* one line per record on stdout */
 	/* content.subject_key: the legal entity's secret for subject hashes */
 	char subject_key[512];
+	/* content.taxonomy: the data categories and their recognisers */
+	char taxonomy[512];
 };
 
 /** ew_config_defaults() - the values used for every key a file leaves out. */

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "content/taxonomy.h"
 #include "geo/geo.h"
 #include "util/log.h"
 
@@ -44,6 +45,46 @@ static int load_policy(const struct ew_input_args *a, struct ew_inputs *in)
 	if (rc == 1)
 		ew_debug("%s not found: using the default policy (domestic = CN)",
 			 EW_DEFAULT_POLICY);
+	return 0;
+}
+
+static bool known_category(void *arg, const char *id)
+{
+	return ew_taxonomy_find(arg, id) != NULL;
+}
+
+/*
+ * The taxonomy named by --taxonomy or the config must load; the default may
+ * be absent, and then nothing is recognised, which the policy's labels
+ * cannot live with (their classes are the taxonomy's).
+ */
+static int load_taxonomy(const struct ew_input_args *a, struct ew_inputs *in)
+{
+	const char *path = a->taxonomy ? a->taxonomy : in->cfg.taxonomy;
+	bool named = a->taxonomy || strcmp(path, EW_DEFAULT_TAXONOMY);
+	bool labels = in->pol.labels.n_workloads || in->pol.labels.n_dests;
+	char err[1024];
+
+	if (!named && access(path, F_OK) && errno == ENOENT) {
+		if (labels) {
+			ew_err("%s not found: the policy's workload and destination labels need "
+			       "the taxonomy of data categories (install deploy/taxonomy.json "
+			       "there, or set content.taxonomy in the config)",
+			       path);
+			return -EINVAL;
+		}
+		ew_warn("%s not found: no data categories are recognised (install "
+			"deploy/taxonomy.json there, or set content.taxonomy in the config)",
+			path);
+		return 0;
+	}
+	if (ew_taxonomy_load(path, &in->taxonomy, err, sizeof(err)) ||
+	    ew_labels_check_categories(&in->pol.labels, known_category, in->taxonomy, err,
+				       sizeof(err))) {
+		ew_err("%s", err);
+		return -EINVAL;
+	}
+	ew_debug("data categories: %d from %s", ew_taxonomy_count(in->taxonomy), path);
 	return 0;
 }
 
@@ -106,6 +147,8 @@ int ew_inputs_load(const struct ew_input_args *a, struct ew_inputs *in)
 		goto fail;
 	if (a->data_dir)
 		snprintf(in->cfg.data_dir, sizeof(in->cfg.data_dir), "%s", a->data_dir);
+	if (!a->skip_taxonomy && (rc = load_taxonomy(a, in)))
+		goto fail;
 	if (!a->skip_geo && (rc = open_geo(a, in)))
 		goto fail;
 	return 0;
@@ -118,6 +161,8 @@ void ew_inputs_free(struct ew_inputs *in)
 {
 	ew_geo_close(in->geo);
 	in->geo = NULL;
+	ew_taxonomy_free(in->taxonomy);
+	in->taxonomy = NULL;
 	if (in->policy_loaded)
 		ew_policy_free(&in->pol);
 	in->policy_loaded = false;

@@ -2,7 +2,8 @@
 /*
  * inputs.h - what every command reads before it works, in one order and
  * with one set of defaults: the config file, then the policy, then the
- * geolocation databases. `run`, `replay` and `geo` all come through here,
+ * geolocation databases and the taxonomy of data categories. `run`,
+ * `replay` and `geo` all come through here,
  * so the same files give the same decisions live, in a replay and at the
  * command line.
  *
@@ -21,6 +22,7 @@
 #include "policy/policy.h"
 
 struct ew_geo;
+struct ew_taxonomy;
 
 struct ew_input_args {
 	const char *cmd;    /* "run": names the command in messages */
@@ -31,6 +33,8 @@ struct ew_input_args {
 	const char *data_dir; /* --data-dir: overrides the config's */
 	bool geo_required;    /* the command is useless without a database */
 	bool skip_geo;	      /* the command opens no database */
+	const char *taxonomy; /* --taxonomy; NULL: the config's */
+	bool skip_taxonomy;   /* the command recognises no data categories */
 };
 
 struct ew_inputs {
@@ -40,6 +44,7 @@ struct ew_inputs {
 	const char *geo_db[EW_CONFIG_MAX_GEO_DB]; /* the files geo came from; none: the default */
 	int n_geo;
 	bool policy_loaded;
+	struct ew_taxonomy *taxonomy; /* NULL: the default file is absent (a warning said so) */
 };
 
 /**

@@ -13,6 +13,8 @@
 
 #include "content/enums.h"
 #include "content/subject_set.h"
+#include "content/taxonomy.h"
+#include "policy/labels.h"
 
 /* Categories are few (the taxonomy's): their ids are interned once. */
 #define IDS_MAX 256
@@ -36,6 +38,8 @@ struct flow_content {
 
 struct content_stage {
 	struct ew_flows *flows;
+	const struct ew_labels *labels;	    /* the policy's workload and destination labels */
+	const struct ew_taxonomy *taxonomy; /* their classes */
 	char *ids[IDS_MAX];
 	uint32_t n_ids;
 	struct ew_eval_category *out; /* one record's categories */
@@ -69,6 +73,8 @@ static int init(struct ew_stage *s, const struct ew_stage_env *env)
 	if (!c)
 		return -ENOMEM;
 	c->flows = env->flows;
+	c->labels = &env->policy->labels;
+	c->taxonomy = env->taxonomy;
 	s->state = c;
 	return 0;
 }
@@ -195,6 +201,47 @@ static void inspection(const struct flow_content *fc, const struct ew_flow *f,
 	}
 }
 
+struct label_ctx {
+	struct content_stage *c;
+	struct ew_eval *e;
+	uint8_t via;
+};
+
+/* A category the policy gives the flow's process or peer: once per record and via. */
+static void on_label(void *arg, unsigned int idx, const char *category, const char *label)
+{
+	struct label_ctx *x = arg;
+	const struct ew_category *cat = ew_taxonomy_find(x->c->taxonomy, category);
+	struct ew_eval_category *o;
+	int k = intern(x->c, category);
+
+	(void)idx;
+	(void)label;
+	if (!cat || k < 0)
+		return;
+	for (uint32_t i = 0; i < x->e->n_categories; i++)
+		if (x->c->out[i].id == x->c->ids[k] && x->c->out[i].via == x->via)
+			return;
+	o = out_slot(x->c, x->e->n_categories);
+	if (!o)
+		return;
+	*o = (struct ew_eval_category){.id = x->c->ids[k], .cls = (uint8_t)cat->cls, .via = x->via};
+	x->e->n_categories++;
+}
+
+/* The policy's labels: a workload's own, and its destination's. */
+static void labelled(struct content_stage *c, const struct ew_flow *f, struct ew_eval *e)
+{
+	struct label_ctx x = {.c = c, .e = e, .via = EW_VIA_WORKLOAD};
+
+	if (!c->taxonomy || (!c->labels->n_workloads && !c->labels->n_dests))
+		return;
+	if (e->owner.known)
+		ew_labels_owner(c->labels, &e->owner, on_label, &x);
+	x.via = EW_VIA_DESTINATION;
+	ew_labels_destination(c->labels, f->peer, e->domain, on_label, &x);
+}
+
 static void enrich(struct ew_stage *s, const struct ew_flow *f, struct ew_eval *e)
 {
 	struct content_stage *c = s->state;
@@ -225,8 +272,9 @@ static void enrich(struct ew_stage *s, const struct ew_flow *f, struct ew_eval *
 		t->subjects_rep = t->set.count;
 		n++;
 	}
-	e->categories = n ? c->out : NULL;
 	e->n_categories = n;
+	labelled(c, f, e);
+	e->categories = e->n_categories ? c->out : NULL;
 }
 
 static void flow_free(struct ew_stage *s, struct ew_flow *f)

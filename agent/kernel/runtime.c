@@ -218,6 +218,7 @@ static int start(const struct ew_runtime_opts *o, struct live *l)
 	gethostname(meta->hostname, sizeof(meta->hostname) - 1);
 	po.env.cfg = &in->cfg;
 	po.env.policy = &in->pol;
+	po.env.taxonomy = in->taxonomy;
 	po.env.data_dir = in->cfg.data_dir;
 	po.env.hostname = meta->hostname;
 	po.env.print = o->print ? stdout : NULL;

@@ -30,6 +30,7 @@
 #include "policy/policy.h"
 
 struct ew_geo;
+struct ew_taxonomy;
 
 /* What a stage is given when it starts; valid for the pipeline's life. */
 struct ew_stage_env {
@@ -41,8 +42,9 @@ struct ew_stage_env {
 	struct ew_geo **geo;	   /* opened by the command; the place stage takes it (sets NULL) */
 	const char *const *geo_db; /* the files it came from (reloads), n_geo_db of them */
 	int n_geo_db;
-	struct ew_flows *flows; /* to find a flow by its socket */
-	bool replay;		/* fed from a capture: wait rather than drop */
+	const struct ew_taxonomy *taxonomy; /* the data categories; NULL: none installed */
+	struct ew_flows *flows;		    /* to find a flow by its socket */
+	bool replay;			    /* fed from a capture: wait rather than drop */
 };
 
 struct ew_stage;
