@@ -31,6 +31,8 @@ static const char usage[] =
     "                        " EW_DEFAULT_CONFIG " when it exists, as for `run`)\n"
     "  -p, --policy FILE     compliance policy (default " EW_DEFAULT_POLICY "\n"
     "                        when it exists, else domestic = CN)\n"
+    "  -T, --taxonomy FILE   data categories and their recognisers (default: the\n"
+    "                        config's content.taxonomy, " EW_DEFAULT_TAXONOMY ")\n"
     "  -g, --geo-db FILE     geolocation database, libloc or MaxMind DB\n"
     "                        (repeatable; default: the config's geo_db, else\n"
     "                        " EW_GEO_DEFAULT_DB ")\n"
@@ -46,6 +48,7 @@ static int parse_args(int argc, char **argv, struct ew_input_args *in, bool *pri
 	    {"data-dir", required_argument, NULL, 'd'},
 	    {"config", required_argument, NULL, 'c'},
 	    {"policy", required_argument, NULL, 'p'},
+	    {"taxonomy", required_argument, NULL, 'T'},
 	    {"geo-db", required_argument, NULL, 'g'},
 	    {"print", no_argument, NULL, 'P'},
 	    {"help", no_argument, NULL, 'h'},
@@ -55,7 +58,7 @@ static int parse_args(int argc, char **argv, struct ew_input_args *in, bool *pri
 
 	in->data_dir = "egresswatch-replay";
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "d:c:g:p:h", longs, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:c:g:p:T:h", longs, NULL)) != -1) {
 		switch (c) {
 		case 'g':
 			if (ew_input_args_geo_db(in, optarg))
@@ -63,6 +66,9 @@ static int parse_args(int argc, char **argv, struct ew_input_args *in, bool *pri
 			break;
 		case 'p':
 			in->policy = optarg;
+			break;
+		case 'T':
+			in->taxonomy = optarg;
 			break;
 		case 'd':
 			in->data_dir = optarg;

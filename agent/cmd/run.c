@@ -30,6 +30,8 @@ static const char usage[] =
     "  -c, --config FILE     agent configuration (default " EW_DEFAULT_CONFIG ";\n"
     "                        built-in defaults when that file does not exist)\n"
     "  -p, --policy FILE     compliance policy (default " EW_DEFAULT_POLICY ")\n"
+    "  -T, --taxonomy FILE   data categories and their recognisers (default: the\n"
+    "                        config's content.taxonomy, " EW_DEFAULT_TAXONOMY ")\n"
     "  -g, --geo-db FILE     geolocation database, libloc or MaxMind DB\n"
     "                        (repeatable; default: the config's geo_db, else\n"
     "                        " EW_GEO_DEFAULT_DB ")\n"
@@ -61,6 +63,7 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 	static const struct option longs[] = {
 	    {"config", required_argument, NULL, 'c'},
 	    {"policy", required_argument, NULL, 'p'},
+	    {"taxonomy", required_argument, NULL, 'T'},
 	    {"geo-db", required_argument, NULL, 'g'},
 	    {"data-dir", required_argument, NULL, 'd'},
 	    {"duration", required_argument, NULL, 't'},
@@ -78,13 +81,16 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 	o->in.cmd = "run";
 	o->print = -1;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "c:p:g:d:t:w:qvh", longs, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:p:T:g:d:t:w:qvh", longs, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			o->in.config = optarg;
 			break;
 		case 'p':
 			o->in.policy = optarg;
+			break;
+		case 'T':
+			o->in.taxonomy = optarg;
 			break;
 		case 'g':
 			if (ew_input_args_geo_db(&o->in, optarg))

@@ -15,6 +15,7 @@
 #include "inspect/payload.h"
 #include "names/dns_cache.h"
 #include "content/content_stage.h"
+#include "content/taxonomy.h"
 #include "pipeline/capture.h"
 #include "pipeline/pipeline.h"
 #include "synth.h"
@@ -1582,4 +1583,49 @@ Test(pipeline, content_udp_and_subject_cap)
 			expect_str(rs.flow[i], "egresswatch.inspection.reason", "udp");
 	METRIC(&rs, "content_subjects_capped_total", 1);
 	free_recs(&rs);
+}
+
+/* The policy's labels: a workload's categories and a destination's, with the taxonomy's class. */
+Test(pipeline, labels_on_records)
+{
+	static const char policy[] =
+	    "{\"version\": 1, \"domestic_countries\": [\"CN\"],"
+	    " \"workloads\": [{\"name\": \"uploader\", \"executable\": \"/usr/bin/cu*\","
+	    "   \"categories\": [\"adas_model\", \"cabin_media\"]}],"
+	    " \"destinations\": [{\"name\": \"maps\", \"networks\": [\"198.18.0.0/24\"],"
+	    "   \"categories\": [\"hd_map\"]}]}";
+	struct ew_pipeline_opts o = {.boot_id = "c0ffee00-1234"};
+	struct ew_taxonomy *tax;
+	struct ew_pipeline *p;
+	char err[512], path[600];
+	struct recs rs;
+	cJSON *r, *c;
+
+	snprintf(path, sizeof(path), "%s/deploy/taxonomy.json", getenv("EW_SOURCE_ROOT"));
+	cr_assert_eq(ew_taxonomy_load(path, &tax, err, sizeof(err)), 0, "%s", err);
+	ew_config_defaults(&cfg);
+	cr_assert_eq(ew_policy_parse("p.json", policy, &pol, err, sizeof(err)), 0, "%s", err);
+	snprintf(path, sizeof(path), "%s/labels", dir);
+	o.env.cfg = &cfg;
+	o.env.policy = &pol;
+	o.env.taxonomy = tax;
+	o.env.data_dir = path;
+	o.env.geo = &no_geo;
+	cr_assert_eq(ew_pipeline_new(&o, &p), 0);
+	scenario(p); /* /usr/bin/curl to 198.18.0.2:8080 */
+	finish_and_read(p, "labels", &rs);
+	r = flow_to(&rs, 8080);
+	c = category(r, "adas_model");
+	cr_assert_not_null(c);
+	expect_str(c, "via", "workload");
+	expect_str(c, "class", "important_data");
+	expect_num(c, "matches", 0);
+	cr_assert_not_null(category(r, "cabin_media"));
+	c = category(r, "hd_map");
+	cr_assert_not_null(c);
+	expect_str(c, "via", "destination");
+	cr_assert_null(category(r, "vin"));
+	free_recs(&rs);
+	ew_policy_free(&pol);
+	ew_taxonomy_free(tax);
 }
