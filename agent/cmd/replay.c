@@ -45,14 +45,10 @@ static const char usage[] =
 static int parse_args(int argc, char **argv, struct ew_input_args *in, bool *print)
 {
 	static const struct option longs[] = {
-	    {"data-dir", required_argument, NULL, 'd'},
-	    {"config", required_argument, NULL, 'c'},
-	    {"policy", required_argument, NULL, 'p'},
-	    {"taxonomy", required_argument, NULL, 'T'},
-	    {"geo-db", required_argument, NULL, 'g'},
-	    {"print", no_argument, NULL, 'P'},
-	    {"help", no_argument, NULL, 'h'},
-	    {0},
+	    {"data-dir", required_argument, NULL, 'd'}, {"config", required_argument, NULL, 'c'},
+	    {"policy", required_argument, NULL, 'p'},	{"taxonomy", required_argument, NULL, 'T'},
+	    {"geo-db", required_argument, NULL, 'g'},	{"print", no_argument, NULL, 'P'},
+	    {"help", no_argument, NULL, 'h'},		{0},
 	};
 	int c;
 

@@ -61,18 +61,12 @@ struct run_opts {
 static int parse_args(int argc, char **argv, struct run_opts *o)
 {
 	static const struct option longs[] = {
-	    {"config", required_argument, NULL, 'c'},
-	    {"policy", required_argument, NULL, 'p'},
-	    {"taxonomy", required_argument, NULL, 'T'},
-	    {"geo-db", required_argument, NULL, 'g'},
-	    {"data-dir", required_argument, NULL, 'd'},
-	    {"duration", required_argument, NULL, 't'},
-	    {"capture", required_argument, NULL, 'w'},
-	    {"print", no_argument, NULL, 'P'},
-	    {"quiet", no_argument, NULL, 'q'},
-	    {"verbose", no_argument, NULL, 'v'},
-	    {"help", no_argument, NULL, 'h'},
-	    {0},
+	    {"config", required_argument, NULL, 'c'},	{"policy", required_argument, NULL, 'p'},
+	    {"taxonomy", required_argument, NULL, 'T'}, {"geo-db", required_argument, NULL, 'g'},
+	    {"data-dir", required_argument, NULL, 'd'}, {"duration", required_argument, NULL, 't'},
+	    {"capture", required_argument, NULL, 'w'},	{"print", no_argument, NULL, 'P'},
+	    {"quiet", no_argument, NULL, 'q'},		{"verbose", no_argument, NULL, 'v'},
+	    {"help", no_argument, NULL, 'h'},		{0},
 	};
 	char *end;
 	int c;
