@@ -48,6 +48,20 @@ static void put(struct ew_http_body *b, uint8_t c)
 	b->out[b->nout++] = c;
 }
 
+static void put_run(struct ew_http_body *b, const uint8_t *p, size_t n)
+{
+	if (n >= sizeof(b->out)) {
+		ew_http_body_flush(b);
+		if (b->sink)
+			b->sink(b->arg, p, n);
+		return;
+	}
+	if (n > sizeof(b->out) - b->nout)
+		ew_http_body_flush(b);
+	memcpy(b->out + b->nout, p, n);
+	b->nout += n;
+}
+
 static void put_utf8(struct ew_http_body *b, uint32_t cp)
 {
 	if (cp < 0x80) {
@@ -248,10 +262,21 @@ static void text(struct ew_http_body *b, const uint8_t *p, size_t n)
 		return;
 	}
 	for (size_t i = 0; i < n; i++) {
-		if (b->text == EW_HTTP_TEXT_JSON)
+		if (b->text == EW_HTTP_TEXT_JSON) {
+			/* Most JSON holds no escape: pass runs between backslashes on whole. */
+			if (b->tstate == T_NORM) {
+				const uint8_t *bs = memchr(p + i, '\\', n - i);
+				size_t run = bs ? (size_t)(bs - p) - i : n - i;
+
+				put_run(b, p + i, run);
+				i += run;
+				if (i == n)
+					return;
+			}
 			json_byte(b, p[i]);
-		else
+		} else {
 			form_byte(b, p[i]);
+		}
 	}
 }
 

@@ -415,3 +415,52 @@ Test(http_req, state_is_bounded)
 	cr_assert_lt(ew_http_req_state_size(), 64 * 1024);
 	cr_assert_gt(ew_http_req_state_size(), EW_HTTP_LINE_MAX + EW_HTTP_ZLIB_MAX);
 }
+
+static size_t slurp(const char *name, uint8_t *buf, size_t cap)
+{
+	char path[4096];
+	const char *root = getenv("EW_SOURCE_ROOT");
+	FILE *fp;
+	size_t n;
+
+	cr_assert(root);
+	snprintf(path, sizeof(path), "%s/tests/data/http-req/%s", root, name);
+	fp = fopen(path, "rb");
+	cr_assert(fp, "%s", path);
+	n = fread(buf, 1, cap, fp);
+	fclose(fp);
+	cr_assert_lt(n, cap);
+	return n;
+}
+
+/* What curl 7.88 sent for --data-binary @body.json.gz with gzip and chunked headers. */
+Test(http_req, recorded_curl_gzip_chunked)
+{
+	static uint8_t in[4096], body[4096];
+	static char want[8192];
+	size_t n = slurp("curl-json-gzip-chunked.bin", in, sizeof(in));
+	size_t bn = slurp("curl-json-gzip-chunked.expect", body, sizeof(body));
+	size_t wn = (size_t)sprintf(want, "<POST /v1/track|application/json|gzip|>");
+
+	/* The body had the plate as \u4eac: it comes out as UTF-8. */
+	cr_assert(memmem(body, bn,
+			 "\xe4\xba\xac"
+			 "A12345",
+			 9));
+	memcpy(want + wn, body, bn);
+	wn += bn;
+	memcpy(want + wn, "<END>", 5);
+	check(in, n, 1 << 20, want, wn + 5, 0);
+}
+
+/* curl --data-urlencode 'plate=京A12345' ... */
+Test(http_req, recorded_curl_form)
+{
+	uint8_t in[1024];
+	size_t n = slurp("curl-form.bin", in, sizeof(in));
+	const char *want = "<POST /f|application/x-www-form-urlencoded||>"
+			   "plate=\xe4\xba\xac"
+			   "A12345&vin=LSVAU218XN2183294&lat=39.904211&lon=116.407395<END>";
+
+	check(in, n, 1 << 20, want, strlen(want), 0);
+}
