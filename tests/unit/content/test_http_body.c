@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
+#include <stdio.h>
 #include <string.h>
 #include <zlib.h>
 
@@ -109,4 +110,72 @@ Test(http_body, deflate_header_split_and_one_byte_body)
 	/* No bytes: an empty body. */
 	ew_http_body_start(&b, EW_HTTP_CODING_GZIP, EW_HTTP_TEXT_NONE);
 	cr_assert_eq(ew_http_body_finish(&b), 0);
+}
+
+static size_t utf8(uint32_t cp, char *o)
+{
+	if (cp < 0x80) {
+		o[0] = (char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		o[0] = (char)(0xc0 | cp >> 6);
+		o[1] = (char)(0x80 | (cp & 0x3f));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		o[0] = (char)(0xe0 | cp >> 12);
+		o[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		o[2] = (char)(0x80 | (cp & 0x3f));
+		return 3;
+	}
+	o[0] = (char)(0xf0 | cp >> 18);
+	o[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
+	o[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
+	o[3] = (char)(0x80 | (cp & 0x3f));
+	return 4;
+}
+
+/* Random code points written as a JSON encoder would (escaped or raw UTF-8) come back. */
+Test(http_body, json_random_round_trip)
+{
+	static char in[16384], want[16384];
+	unsigned seed = 12345;
+
+	for (int round = 0; round < 200; round++) {
+		size_t n = 0, wn = 0;
+
+		for (int k = 0; k < 300; k++) {
+			uint32_t cp;
+
+			seed = seed * 1103515245 + 12345;
+			switch ((seed >> 16) % 4) {
+			case 0:
+				cp = 0x20 + (seed >> 8) % 0x5f;
+				break;
+			case 1:
+				cp = (seed >> 4) % 0x800;
+				break;
+			case 2:
+				cp = 0x800 + (seed >> 4) % 0xf000;
+				break;
+			default:
+				cp = 0x10000 + (seed >> 4) % 0xfffff;
+				break;
+			}
+			if (cp >= 0xd800 && cp <= 0xdfff)
+				cp = 0x4eac;
+			wn += utf8(cp, want + wn);
+			if (cp >= 0x10000)
+				n += (size_t)sprintf(in + n, "\\u%04X\\u%04x",
+						     0xd800 + ((cp - 0x10000) >> 10),
+						     0xdc00 + ((cp - 0x10000) & 0x3ff));
+			else if (cp == '"' || cp == '\\' || cp < 0x20 || (seed & 0x100))
+				n += (size_t)sprintf(in + n, "\\u%04x", cp);
+			else
+				n += utf8(cp, in + n);
+		}
+		in[n] = '\0';
+		text_body(EW_HTTP_TEXT_JSON, in, 1 + seed % 97, want, wn);
+	}
 }
