@@ -16,6 +16,7 @@ static const char usage[] =
     "  replay    feed a capture file through the pipeline again\n"
     "  probe     show which kernel hooks work here and whether `run` can\n"
     "  geo       where an address is, and whether it is across the border\n"
+    "  classify  which data categories files hold, as the agent would see them\n"
     "\n"
     "`egresswatch COMMAND --help` describes each; man egresswatch(8) has the rest.\n";
 
@@ -25,10 +26,8 @@ int main(int argc, char **argv)
 		const char *name;
 		int (*fn)(int, char **);
 	} cmds[] = {
-	    {"run", ew_cmd_run},
-	    {"replay", ew_cmd_replay},
-	    {"probe", ew_cmd_probe},
-	    {"geo", ew_cmd_geo},
+	    {"run", ew_cmd_run}, {"replay", ew_cmd_replay},	{"probe", ew_cmd_probe},
+	    {"geo", ew_cmd_geo}, {"classify", ew_cmd_classify},
 	};
 
 	if (argc < 2) {

@@ -22,5 +22,6 @@ int ew_cmd_run(int argc, char **argv);
 int ew_cmd_replay(int argc, char **argv);
 int ew_cmd_probe(int argc, char **argv);
 int ew_cmd_geo(int argc, char **argv);
+int ew_cmd_classify(int argc, char **argv);
 
 #endif
