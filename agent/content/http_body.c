@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "content/http_body.h"
+#include "util/str.h"
 #include "content/http_req.h"
 
 /* Text stage states. */
@@ -22,17 +23,6 @@ enum {
 	T_HI_U,	 /* JSON: high surrogate done, want 'u' */
 	T_LO,	 /* JSON: in the hex digits of the low half */
 };
-
-static int hexval(uint8_t c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 void ew_http_body_flush(struct ew_http_body *b)
 {
@@ -95,7 +85,7 @@ static uint32_t digits(const struct ew_http_body *b)
 	uint32_t v = 0;
 
 	for (int i = 0; i < 4; i++)
-		v = v << 4 | (uint32_t)hexval((uint8_t)b->dig[i]);
+		v = v << 4 | (uint32_t)ew_hexval((uint8_t)b->dig[i]);
 	return v;
 }
 
@@ -140,7 +130,7 @@ static void json_byte(struct ew_http_body *b, uint8_t c)
 			return;
 		case T_U:
 		case T_LO:
-			if (hexval(c) < 0) {
+			if (ew_hexval(c) < 0) {
 				if (b->tstate == T_LO)
 					put_utf8(b, 0xfffd);
 				put_raw_u(b);
@@ -194,7 +184,7 @@ static void form_byte(struct ew_http_body *b, uint8_t c)
 	for (;;) {
 		switch (b->tstate) {
 		case T_PCT1:
-			if (hexval(c) >= 0) {
+			if (ew_hexval(c) >= 0) {
 				b->dig[0] = (char)c;
 				b->tstate = T_PCT2;
 				return;
@@ -204,8 +194,9 @@ static void form_byte(struct ew_http_body *b, uint8_t c)
 			continue;
 		case T_PCT2:
 			b->tstate = T_NORM;
-			if (hexval(c) >= 0) {
-				put(b, (uint8_t)(hexval((uint8_t)b->dig[0]) << 4 | hexval(c)));
+			if (ew_hexval(c) >= 0) {
+				put(b,
+				    (uint8_t)(ew_hexval((uint8_t)b->dig[0]) << 4 | ew_hexval(c)));
 				return;
 			}
 			put(b, '%');

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "content/http_head.h"
+#include "util/str.h"
 #include "content/http_req.h"
 
 static int tchar(uint8_t c)
@@ -14,17 +15,6 @@ static int tchar(uint8_t c)
 	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
 		return 1;
 	return c && strchr("!#$%&'*+-.^_`|~", c) != NULL;
-}
-
-static int hexval(uint8_t c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 static int lower(int c)
@@ -60,10 +50,10 @@ static void url_decode(const char *src, size_t n, char *dst, size_t cap)
 
 		if (c == '?')
 			query = 1;
-		if (c == '%' && i + 2 < n && hexval((uint8_t)src[i + 1]) >= 0 &&
-		    hexval((uint8_t)src[i + 2]) >= 0) {
-			c = (uint8_t)(hexval((uint8_t)src[i + 1]) << 4 |
-				      hexval((uint8_t)src[i + 2]));
+		if (c == '%' && i + 2 < n && ew_hexval((uint8_t)src[i + 1]) >= 0 &&
+		    ew_hexval((uint8_t)src[i + 2]) >= 0) {
+			c = (uint8_t)(ew_hexval((uint8_t)src[i + 1]) << 4 |
+				      ew_hexval((uint8_t)src[i + 2]));
 			i += 2;
 			if (!c)
 				continue; /* the info strings are C strings */

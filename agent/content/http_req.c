@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "content/http_body.h"
+#include "util/str.h"
 #include "content/http_head.h"
 #include "content/http_req.h"
 
@@ -32,17 +33,6 @@ struct ew_http_req {
 	struct ew_http_body body;
 	char line[EW_HTTP_LINE_MAX];
 };
-
-static int hexval(uint8_t c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 static int message_end(struct ew_http_req *h)
 {
@@ -138,7 +128,7 @@ static int chunk_size_done(struct ew_http_req *h)
 /* One byte of a chunk-size line or of a chunk's closing CRLF. */
 static int chunk_byte(struct ew_http_req *h, uint8_t c)
 {
-	int v = hexval(c);
+	int v = ew_hexval(c);
 
 	switch (h->state) {
 	case ST_CSIZE:

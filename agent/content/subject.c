@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "content/subject.h"
+#include "util/str.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -77,17 +78,6 @@ uint64_t ew_subject_truncate(const uint8_t mac[32])
 	return h ? h : 1;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* @text of @n bytes → @key; the messages never quote the text. */
 static int parse_hex(const char *path, const char *text, size_t n, uint8_t *key, size_t *len,
 		     char *err, size_t errlen)
@@ -99,7 +89,7 @@ static int parse_hex(const char *path, const char *text, size_t n, uint8_t *key,
 		     text[n - 1] == '\t'))
 		n--;
 	for (i = 0; i < n; i++) {
-		if (hexval(text[i]) < 0) {
+		if (ew_hexval(text[i]) < 0) {
 			snprintf(err, errlen,
 				 "%s: byte %zu is not a hex digit: the file holds 64 to 128 hex "
 				 "digits and a newline, nothing else (make one with `openssl rand "
@@ -118,7 +108,7 @@ static int parse_hex(const char *path, const char *text, size_t n, uint8_t *key,
 		return -EINVAL;
 	}
 	for (i = 0; i < digits / 2; i++) {
-		key[i] = (uint8_t)(hexval(text[2 * i]) << 4 | hexval(text[2 * i + 1]));
+		key[i] = (uint8_t)(ew_hexval(text[2 * i]) << 4 | ew_hexval(text[2 * i + 1]));
 		same &= key[i] == key[0];
 	}
 	if (same) {

@@ -65,21 +65,10 @@ static const struct ew_jc_field cat_fields[] = {
     F(raw_cat, "recognisers", EW_JC_ARRAY, id, 0, 0),
 };
 
-static const char *const validator_names[EW_VALID_COUNT + 1] = {
-    [EW_VALID_NONE] = "none",
-    [EW_VALID_VIN] = "vin",
-    [EW_VALID_LICENCE_PLATE] = "licence_plate",
-    [EW_VALID_MOBILE_NUMBER] = "mobile_number",
-    [EW_VALID_ID_NUMBER] = "id_number",
-    [EW_VALID_LATITUDE] = "latitude",
-    [EW_VALID_LONGITUDE] = "longitude",
-    [EW_VALID_COUNT] = NULL,
-};
-
 static const struct ew_jc_field rec_fields[] = {
     F(raw_rec, "pattern", EW_JC_STRING, pattern, 0, SZ(raw_rec, pattern)),
     F(raw_rec, "description", EW_JC_STRING, description, 0, SZ(raw_rec, description)),
-    {"validator", EW_JC_ENUM, offsetof(struct raw_rec, validator), 0, 0, validator_names},
+    {"validator", EW_JC_ENUM, offsetof(struct raw_rec, validator), 0, 0, ew_validator_table},
 };
 
 static int require(struct ew_jc *jc, const cJSON *obj, const char *path, const char *const *keys)

@@ -4,7 +4,10 @@
 #include <string.h>
 #include <time.h>
 
-static const char *const names[EW_VALID_COUNT] = {
+#include "util/str.h"
+
+/* NULL-terminated, as the taxonomy loader's enum field wants it. */
+const char *const ew_validator_table[EW_VALID_COUNT + 1] = {
     [EW_VALID_NONE] = "none",
     [EW_VALID_VIN] = "vin",
     [EW_VALID_LICENCE_PLATE] = "licence_plate",
@@ -12,19 +15,20 @@ static const char *const names[EW_VALID_COUNT] = {
     [EW_VALID_ID_NUMBER] = "id_number",
     [EW_VALID_LATITUDE] = "latitude",
     [EW_VALID_LONGITUDE] = "longitude",
+    [EW_VALID_COUNT] = NULL,
 };
 
 int ew_validator_lookup(const char *name)
 {
 	for (int i = 0; i < EW_VALID_COUNT; i++)
-		if (strcmp(names[i], name) == 0)
+		if (strcmp(ew_validator_table[i], name) == 0)
 			return i;
 	return -1;
 }
 
 const char *ew_validator_name(enum ew_validator v)
 {
-	return (unsigned)v < EW_VALID_COUNT ? names[v] : "?";
+	return (unsigned)v < EW_VALID_COUNT ? ew_validator_table[v] : "?";
 }
 
 const char *ew_validator_names(void)
@@ -173,17 +177,6 @@ struct plate_char {
 	size_t len; /* bytes consumed */
 };
 
-static int hexval(uint8_t c)
-{
-	if (is_digit(c))
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static bool next_char(const uint8_t *p, size_t n, struct plate_char *c)
 {
 	if (n >= 1 && p[0] < 0x80 && p[0] != '\\') {
@@ -200,7 +193,7 @@ static bool next_char(const uint8_t *p, size_t n, struct plate_char *c)
 	if (n >= 6 && p[0] == '\\' && p[1] == 'u') {
 		c->cp = 0;
 		for (int i = 2; i < 6; i++) {
-			int h = hexval(p[i]);
+			int h = ew_hexval(p[i]);
 
 			if (h < 0)
 				return false;

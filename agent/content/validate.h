@@ -37,6 +37,9 @@ enum ew_validator {
 	EW_VALID_COUNT
 };
 
+/* Each validator's name, by enum ew_validator, then NULL. */
+extern const char *const ew_validator_table[EW_VALID_COUNT + 1];
+
 /** ew_validator_lookup() - the validator called @name ("vin", ...); -1 if none. */
 int ew_validator_lookup(const char *name);
 

@@ -4,6 +4,7 @@
 #define EW_STR_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 
 /**
@@ -22,6 +23,18 @@ static inline size_t ew_strlcpy(char *dst, const char *src, size_t size)
 		dst[c] = '\0';
 	}
 	return n;
+}
+
+/** ew_hexval() - the value of hex digit @c (either case), or -1. */
+static inline int ew_hexval(uint8_t c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
 }
 
 #endif
