@@ -26,6 +26,10 @@ void ew_config_defaults(struct ew_config *c)
 	c->dns_cache_entries = 65536;
 	c->proc_table_max = 65536;
 	c->cgroup_table_max = 16384;
+	c->content_enabled = true;
+	c->content_flow_bytes = 256u << 10;
+	c->content_max_streams = 4096;
+	c->content_ringbuf_bytes = 16u << 20;
 	c->log_level = EW_LOG_INFO;
 	c->log_syslog = false;
 	c->print_records = false;
@@ -60,6 +64,7 @@ static const struct ew_jc_field top_fields[] = {
     F("cgroup_table_max", EW_JC_U32, c.cgroup_table_max, 256, 16u << 20),
     F("hooks", EW_JC_OBJECT, c, 0, 0),
     F("log", EW_JC_OBJECT, c, 0, 0),
+    F("content", EW_JC_OBJECT, c, 0, 0),
     F("print_records", EW_JC_BOOL, c.print_records, 0, 0),
     F("$schema", EW_JC_STRING, schema, 0, sizeof(((struct raw_config *)0)->schema)),
 };
@@ -69,6 +74,14 @@ static const struct ew_jc_field hook_fields[] = {
     F("accept", EW_JC_BOOL, c.hook_accept, 0, 0),
     F("proc", EW_JC_BOOL, c.hook_proc, 0, 0),
     F("names", EW_JC_BOOL, c.hook_names, 0, 0),
+};
+
+/* Offsets in a stream are 32-bit in the kernel: 1 GiB keeps far from the wrap. */
+static const struct ew_jc_field content_fields[] = {
+    F("enabled", EW_JC_BOOL, c.content_enabled, 0, 0),
+    F("flow_bytes", EW_JC_U32, c.content_flow_bytes, 1024, 1u << 30),
+    F("max_streams", EW_JC_U32, c.content_max_streams, 1, 1u << 20),
+    F("ringbuf_bytes", EW_JC_U32, c.content_ringbuf_bytes, 65536, 1u << 30),
 };
 
 static const struct ew_jc_field log_fields[] = {
@@ -88,6 +101,10 @@ static int check_relations(struct ew_jc *jc, const struct ew_config *c)
 		return ew_jc_fail(jc, "$.ringbuf_wakeup_bytes",
 				  "must be at most ringbuf_bytes (%u), got %u", c->ringbuf_bytes,
 				  c->ringbuf_wakeup_bytes);
+	if (c->content_ringbuf_bytes & (c->content_ringbuf_bytes - 1))
+		return ew_jc_fail(jc, "$.content.ringbuf_bytes",
+				  "must be a power of two (e.g. 16777216), got %u",
+				  c->content_ringbuf_bytes);
 	if (c->data_dir[0] != '/')
 		return ew_jc_fail(jc, "$.data_dir", "must be an absolute path, got \"%s\"",
 				  c->data_dir);
@@ -135,6 +152,10 @@ static int apply_fields(struct ew_jc *jc, const cJSON *doc, struct ew_config *c)
 		return rc;
 	sub = cJSON_GetObjectItemCaseSensitive(doc, "hooks");
 	if (sub && (rc = ew_jc_apply(jc, sub, "$.hooks", hook_fields, N(hook_fields), &raw)))
+		return rc;
+	sub = cJSON_GetObjectItemCaseSensitive(doc, "content");
+	if (sub &&
+	    (rc = ew_jc_apply(jc, sub, "$.content", content_fields, N(content_fields), &raw)))
 		return rc;
 	sub = cJSON_GetObjectItemCaseSensitive(doc, "log");
 	if (sub && (rc = ew_jc_apply(jc, sub, "$.log", log_fields, N(log_fields), &raw)))

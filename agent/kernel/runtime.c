@@ -57,6 +57,7 @@ static void housekeeping(struct live *l, bool final)
 
 	ew_events_drain(l->events);
 	now = ew_events_now();
+	ew_events_content_tick(l->events, now);
 	ew_udp_poll_run(l->udp, now);
 	if (ew_loader_read_kstats(l->loader, kstats) == 0)
 		ew_events_feed_kstats(l->events, kstats);
@@ -127,11 +128,12 @@ static int loop(struct live *l, double duration)
 	uint64_t start = ew_events_now(), next_tick = start + NS;
 	uint64_t deadline = duration > 0 ? start + (uint64_t)(duration * 1e9) : UINT64_MAX;
 	struct epoll_event ev = {.events = EPOLLIN};
-	int ep, sfd, rb_fd;
+	int ep, sfd, rb_fd, content_fd;
 
 	sfd = make_signalfd();
 	ep = epoll_create1(EPOLL_CLOEXEC);
 	rb_fd = ew_events_epoll_fd(l->events);
+	content_fd = ew_events_content_epoll_fd(l->events);
 	if (sfd < 0 || ep < 0)
 		return -errno;
 	ev.data.fd = sfd;
@@ -139,6 +141,10 @@ static int loop(struct live *l, double duration)
 	if (rb_fd >= 0) {
 		ev.data.fd = rb_fd;
 		epoll_ctl(ep, EPOLL_CTL_ADD, rb_fd, &ev);
+	}
+	if (content_fd >= 0) {
+		ev.data.fd = content_fd;
+		epoll_ctl(ep, EPOLL_CTL_ADD, content_fd, &ev);
 	}
 	for (;;) {
 		struct epoll_event got[4];
@@ -180,6 +186,11 @@ static int load_kernel(const struct ew_inputs *in, struct live *l)
 	lo.enable_accept = in->cfg.hook_accept;
 	lo.enable_proc = in->cfg.hook_proc;
 	lo.enable_names = in->cfg.hook_names;
+	lo.enable_content = in->cfg.content_enabled;
+	lo.content_flow_bytes = in->cfg.content_flow_bytes;
+	lo.content_ringbuf_bytes = in->cfg.content_ringbuf_bytes;
+	/* As the main ring's default: a wake-up per 1/32 of the ring. */
+	lo.content_wakeup_bytes = in->cfg.content_ringbuf_bytes / 32;
 	lo.policy = &in->pol;
 	return ew_loader_open(&lo, &l->loader);
 }
@@ -241,6 +252,14 @@ static int start(const struct ew_runtime_opts *o, struct live *l)
 	if (!rc)
 		rc = ew_events_open(ew_loader_ringbuf_fd(l->loader), l->pipe,
 				    ew_loader_cgroup2_path(l->loader), &l->events);
+	if (!rc && ew_loader_content_fd(l->loader) >= 0) {
+		struct ew_content_opts co = {
+		    .flow_bytes = in->cfg.content_flow_bytes,
+		    .max_streams = in->cfg.content_max_streams,
+		};
+
+		rc = ew_events_content(l->events, ew_loader_content_fd(l->loader), &co);
+	}
 	if (rc) {
 		ew_err("cannot consume the ring buffer: %s", strerror(-rc));
 		return -1;
@@ -294,8 +313,9 @@ static int finish(struct live *l, int status)
 		ew_err("capture file incomplete: %s", strerror(-rc));
 		status = 1;
 	}
-	ew_events_close(l->events);
+	/* The pipeline first: freeing its flows calls into the content engine. */
 	ew_pipeline_free(l->pipe);
+	ew_events_close(l->events);
 	ew_udp_poll_free(l->udp);
 	ew_loader_close(l->loader);
 	ew_datadir_close(l->datadir);
