@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pipeline/stage.h"
 #include "util/siphash.h"
 
 /* Flows whose outcome is remembered (skipped, refused, parked) besides the
@@ -400,7 +401,39 @@ const struct ew_content_stats *ew_content_stats(const struct ew_content *c)
 	return &c->st;
 }
 
-void ew_content_metrics(const struct ew_content *c, struct ew_metrics *m)
+/*
+ * The pipeline's side: the statuses the engine emitted, counted from the
+ * events themselves (they are in the capture; the chunks are not), so a
+ * replay's metric records are the live run's.
+ */
+struct status_counts {
+	uint64_t by_status[EW_INSPECT_MAX];
+	uint64_t by_reason[EW_REASON_MAX];
+	uint64_t bytes;
+};
+
+static int status_init(struct ew_stage *s, const struct ew_stage_env *env)
+{
+	(void)env;
+	s->state = calloc(1, sizeof(struct status_counts));
+	return s->state ? 0 : -ENOMEM;
+}
+
+static void status_event(struct ew_stage *s, const union ew_event *ev, struct ew_flow *f)
+{
+	const struct ew_ev_content_status *st = (const void *)ev;
+	struct status_counts *n = s->state;
+
+	(void)f;
+	if (st->status >= EW_INSPECT_MAX || st->reason >= EW_REASON_MAX)
+		return;
+	n->by_status[st->status]++;
+	if (st->status != EW_INSPECT_COMPLETE)
+		n->by_reason[st->reason]++;
+	n->bytes += st->bytes;
+}
+
+static void status_metrics(struct ew_stage *s, struct ew_metrics *m)
 {
 	static const char *const st_label[EW_INSPECT_MAX] = {"none", "complete", "truncated",
 							     "encrypted"};
@@ -409,44 +442,44 @@ void ew_content_metrics(const struct ew_content *c, struct ew_metrics *m)
 	    EW_INSPECT_REASONS(EW_X)
 #undef EW_X
 	};
-	const struct ew_content_stats *s = &c->st;
+	const struct status_counts *n = s->state;
+	uint64_t total = 0;
 
-	ew_metrics_add(m, "content_streams_active", "Flows being inspected now (with sink state).",
-		       EW_M_GAUGE, s->streams_active);
-	ew_metrics_add(m, "content_streams_opened_total", "Flows whose bytes were inspected.", 0,
-		       s->streams_opened);
+	for (int i = 0; i < EW_INSPECT_MAX; i++) {
+		ew_metrics_add1(
+		    m, "content_status_total",
+		    "Flows' inspection outcomes (one per flow that sent data), by status.", 0,
+		    "status", st_label[i], n->by_status[i]);
+		total += n->by_status[i];
+	}
+	ew_metrics_add(m, "content_streams_total", "Flows whose inspection was stated.", 0, total);
 	ew_metrics_add(m, "content_streams_refused_total",
 		       "Flows not inspected: content.max_streams were being inspected already.", 0,
-		       s->streams_refused);
+		       n->by_reason[EW_REASON_MAX_STREAMS]);
 	ew_metrics_add(m, "content_streams_skipped_total",
 		       "Flows not inspected: the peer is in a skip network.", 0,
-		       s->streams_skipped);
-	ew_metrics_add(m, "content_streams_untracked_total",
-		       "Flows whose inspection could not even be remembered (stream table full): "
-		       "stated as none, gap.",
-		       0, s->streams_untracked);
-	ew_metrics_add(m, "content_streams_idle_total",
-		       "Streams that handed their inspection state back after idling.", 0,
-		       s->streams_idle);
-	for (int i = 0; i < EW_INSPECT_MAX; i++)
-		ew_metrics_add1(m, "content_status_total", "Flows' inspection outcomes, by status.",
-				0, "status", st_label[i], s->by_status[i]);
+		       n->by_reason[EW_REASON_SKIPPED]);
 	for (int i = 1; i < EW_REASON_MAX; i++)
 		ew_metrics_add1(m, "content_truncated_total",
-				"Flows not inspected in full, by reason.", 0, "reason",
-				reason_label[i], s->by_reason[i]);
-	ew_metrics_add(m, "content_bytes_inspected_total", "Bytes inspected, in stream order.", 0,
-		       s->bytes_inspected);
-	ew_metrics_add(m, "content_bytes_duplicate_total",
-		       "Captured bytes dropped as retransmissions.", 0, s->bytes_duplicate);
-	ew_metrics_add(m, "content_bytes_gap_total",
-		       "Bytes inside content.flow_bytes that never reached the engine.", 0,
-		       s->bytes_gap);
-	ew_metrics_add(m, "content_chunks_total", "Content chunks taken from the kernel.", 0,
-		       s->chunks);
-	ew_metrics_add(m, "content_chunks_bad_total", "Malformed content chunks dropped.", 0,
-		       s->chunks_bad);
+				"Flows not inspected in full (status not complete), by reason.", 0,
+				"reason", reason_label[i], n->by_reason[i]);
+	ew_metrics_add(m, "content_bytes_inspected_total",
+		       "Bytes inspected, in stream order, of flows that ended.", 0, n->bytes);
 }
+
+static void status_free(struct ew_stage *s)
+{
+	free(s->state);
+}
+
+const struct ew_stage_def ew_content_status_stage = {
+    .name = "content_status",
+    .event_mask = EW_STAGE_EV(EW_EV_CONTENT_STATUS),
+    .init = status_init,
+    .event = status_event,
+    .metrics = status_metrics,
+    .free = status_free,
+};
 
 void ew_content_free(struct ew_content *c)
 {

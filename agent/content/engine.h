@@ -26,7 +26,6 @@
 #include <stdint.h>
 
 #include "ew.h"
-#include "pipeline/metrics.h"
 
 /*
  * Where in-order bytes go: one state per stream (direction of a flow).
@@ -106,11 +105,16 @@ void ew_content_emit(struct ew_content *c, const void *ev, size_t len);
 
 const struct ew_content_stats *ew_content_stats(const struct ew_content *c);
 
-/**
- * ew_content_metrics() - content_streams_*, content_truncated_total{reason},
- * content_bytes_inspected_total and friends.
+/*
+ * The pipeline stage that counts the statuses (content_status_total{status},
+ * content_truncated_total{reason}, content_bytes_inspected_total,
+ * content_streams_*) from the CONTENT_STATUS events themselves: they are in
+ * captures, so a replay reports what the live run did. The engine's own
+ * counters (ew_content_stats(): chunks, retransmitted and missing bytes)
+ * see the chunks, which no capture holds, and are logged when it stops.
  */
-void ew_content_metrics(const struct ew_content *c, struct ew_metrics *m);
+struct ew_stage_def;
+extern const struct ew_stage_def ew_content_status_stage;
 
 /** ew_content_free() - closes every open stream's sink (no statuses). NULL is fine. */
 void ew_content_free(struct ew_content *c);

@@ -196,7 +196,9 @@ static void emit_derived(void *arg, const void *ev, size_t len)
 	ew_pipeline_feed(arg, ev, len);
 }
 
-/* The flow table let a TCP flow go without its close (evicted, vanished, the end). */
+/* The flow table let a TCP flow go without its close (evicted, vanished, the end).
+ * Live only: a replay has no engine, and this upkeep exports no counters, so
+ * the records and metric records are the same either way. */
 static void content_flow_free(struct ew_stage *s, struct ew_flow *f)
 {
 	struct ew_events *e = s->state;
@@ -205,17 +207,9 @@ static void content_flow_free(struct ew_stage *s, struct ew_flow *f)
 		ew_content_forget(e->content, f->cookie);
 }
 
-static void content_metrics(struct ew_stage *s, struct ew_metrics *m)
-{
-	struct ew_events *e = s->state;
-
-	ew_content_metrics(e->content, m);
-}
-
 static const struct ew_stage_def content_upkeep = {
     .name = "content_engine",
     .flow_free = content_flow_free,
-    .metrics = content_metrics,
 };
 
 int ew_events_content(struct ew_events *e, int content_fd, const struct ew_content_opts *o)
@@ -265,6 +259,16 @@ void ew_events_close(struct ew_events *e)
 		return;
 	ring_buffer__free(e->rb);
 	ring_buffer__free(e->content_rb);
+	if (e->content) {
+		const struct ew_content_stats *st = ew_content_stats(e->content);
+
+		ew_info("content: %llu chunks, %llu flows inspected, %llu bytes inspected, %llu "
+			"retransmitted, %llu never arrived, %llu flows past max_streams",
+			(unsigned long long)st->chunks, (unsigned long long)st->streams_opened,
+			(unsigned long long)st->bytes_inspected,
+			(unsigned long long)st->bytes_duplicate, (unsigned long long)st->bytes_gap,
+			(unsigned long long)st->streams_refused);
+	}
 	ew_content_free(e->content);
 	if (e->home_nsfd >= 0)
 		close(e->home_nsfd);

@@ -5,6 +5,7 @@
  */
 #include "pipeline/stage.h"
 
+#include "content/engine.h"
 #include "geo/place.h"
 #include "names/names_stage.h"
 #include "out/print.h"
@@ -19,6 +20,7 @@ const struct ew_stage_def *const ew_enrichers[] = {
 
 /* Each receives every record with its evaluation, in this order. */
 const struct ew_stage_def *const ew_subscribers[] = {
+    &ew_content_status_stage,
     &ew_records_stage,
     &ew_print_stage,
     NULL,

@@ -267,6 +267,17 @@ def main():
               prom.get("egresswatch_content_bytes_uncaptured_total", -1) == 0,
               prom.get("egresswatch_content_bytes_uncaptured_total"))
 
+        # The statuses are in the capture, the content is not: a replay writes the same records.
+        out = os.path.join(work, "replay")
+        rep = T.sh(T.egresswatch(), "replay", cap, "--data-dir", out, "--config", agent.config,
+                   "--policy", policy, check=False)
+        check("replay exits 0", rep.returncode == 0, rep.stderr)
+        check("replay writes the same records, metric records included",
+              sorted(T.read_lines(agent.dir)) == sorted(T.read_lines(out)))
+        with open(cap, "rb") as f:
+            raw_cap = f.read()
+        check("no captured byte of content reaches the capture file", b"a" * 64 not in raw_cap)
+
         # Switched off: nothing captured, nothing stated.
         off_dir = os.path.join(work, "off")
         os.makedirs(off_dir)

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "content/engine.h"
+#include "pipeline/stage.h"
 
 /* What the engine emitted, and what the recording sink was fed. */
 struct rec {
@@ -291,18 +292,32 @@ Test(engine, table_full_and_malformed)
 	ew_content_free(c);
 }
 
-Test(engine, metrics_exported)
+Test(engine, status_stage_counts_from_events)
 {
 	struct ew_content *c = engine(0, 0);
 	struct ew_metrics *m = ew_metrics_new();
+	struct ew_stage st = {.def = &ew_content_status_stage};
+	union ew_event ev;
 
 	chunk(c, 50, 0, "hello", 5, EW_CHUNK_F_START);
 	close_flow(c, 50, 9, false);
-	ew_content_metrics(c, m);
-	cr_assert_eq(ew_metrics_get(m, "content_bytes_inspected_total", NULL, NULL), 5);
+	chunk(c, 51, 0, "hello", 5, EW_CHUNK_F_START);
+	close_flow(c, 51, 5, false);
+	cr_assert_eq(ew_content_status_stage.init(&st, NULL), 0);
+	for (int i = 0; i < R.n_st; i++) {
+		memcpy(&ev, &R.st[i], sizeof(R.st[i]));
+		ew_content_status_stage.event(&st, &ev, NULL);
+	}
+	R.st[0].status = 200; /* out of range: not counted, no crash */
+	memcpy(&ev, &R.st[0], sizeof(R.st[0]));
+	ew_content_status_stage.event(&st, &ev, NULL);
+	ew_content_status_stage.metrics(&st, m);
+	cr_assert_eq(ew_metrics_get(m, "content_bytes_inspected_total", NULL, NULL), 10);
 	cr_assert_eq(ew_metrics_get(m, "content_truncated_total", "gap", NULL), 1);
 	cr_assert_eq(ew_metrics_get(m, "content_status_total", "truncated", NULL), 1);
-	cr_assert_eq(ew_metrics_get(m, "content_streams_opened_total", NULL, NULL), 1);
+	cr_assert_eq(ew_metrics_get(m, "content_status_total", "complete", NULL), 1);
+	cr_assert_eq(ew_metrics_get(m, "content_streams_total", NULL, NULL), 2);
+	ew_content_status_stage.free(&st);
 	ew_metrics_free(m);
 	ew_content_free(c);
 }
