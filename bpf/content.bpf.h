@@ -3,11 +3,13 @@
  * content.bpf.h - bounded capture of what TCP sockets send, for the content
  * engine (agent/content/engine.c), included by skb.bpf.c.
  *
- * A socket is captured when this hook saw its first data segment (so its
- * stream start is known) and its peer is not in a skip network: that
- * segment's sequence number goes into the socket's storage, and every later
- * segment whose bytes fall inside the first ew_content_flow_bytes of the
- * stream is copied, at its offset, in chunks of up to EW_CHUNK_MAX bytes.
+ * Every segment a TCP socket sends whose bytes fall inside the first
+ * ew_content_flow_bytes of its stream is copied, at its offset, in chunks of
+ * up to EW_CHUNK_MAX bytes, unless the peer is in a skip network. The first
+ * data segment starts the stream (offset 0, EW_CHUNK_F_START); a socket
+ * that sends a second one gets socket storage holding its stream's base
+ * (or that its peer is skipped), so a one-segment connection allocates
+ * nothing.
  * Retransmissions are copied again; the engine keeps the first copy.
  * Whatever inside the window does not reach the ring is counted here and
  * shows as a gap on its flow.
@@ -114,46 +116,100 @@ static __always_inline __u32 ew_content_clip(__u32 soff, __u32 len)
 	return len < ew_content_flow_bytes - soff ? len : ew_content_flow_bytes - soff;
 }
 
-/* The socket's first data segment, at payload offset @poff of @skb. */
+/*
+ * The socket's first data segment, at payload offset @poff of @skb. Most
+ * connections send one (a request, a small upload): they get no storage.
+ * Without the accepted-socket map (hooks.accept off) the stream's base
+ * cannot be derived later, so it is kept now.
+ */
 static __always_inline void ew_content_start(struct __sk_buff *skb, struct bpf_tcp_sock *tp,
 					     __u64 cookie, __u32 seq, __u32 poff)
 {
 	struct ew_content_sk *st;
 
-	st = bpf_sk_storage_get(&ew_content_sk, tp, 0, BPF_SK_STORAGE_GET_F_CREATE);
-	if (st)
-		st->base = seq;
-	else
-		ew_kstat_inc(EW_KSTAT_CONTENT_NO_STORAGE);
+	if (!ew_track_owners) {
+		st = bpf_sk_storage_get(&ew_content_sk, tp, 0, BPF_SK_STORAGE_GET_F_CREATE);
+		if (st)
+			st->base = seq;
+		else
+			ew_kstat_inc(EW_KSTAT_CONTENT_NO_STORAGE);
+	}
 	ew_content_copy(skb, cookie, poff, ew_content_clip(0, skb->len - poff), 0,
 			EW_CHUNK_F_START);
 }
 
 /*
- * Any later packet of a socket that may still be inside its window. The
- * caller has checked that something of the stream is not acknowledged yet
- * below the window's end; a socket without storage leaves after one lookup.
+ * A socket without storage sends a data segment that is not its first:
+ * keep its stream's base from now on. bytes_acked is sequence space, so
+ * snd_una - bytes_acked stays the ISN, plus one on an accepted socket
+ * (its SYN-ACK is accounted before the socket exists); the first payload
+ * byte is ISN + 1. Read under the socket's lock, the two agree. The peer
+ * is checked once, here.
+ */
+static __always_inline struct ew_content_sk *
+ew_content_adopt(struct __sk_buff *skb, struct bpf_tcp_sock *tp, __u64 cookie, const __u8 daddr[16])
+{
+	struct ew_lpm_key key = {.prefixlen = 128};
+	struct ew_content_sk *st;
+	__u8 *skip;
+
+	st = bpf_sk_storage_get(&ew_content_sk, tp, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	if (!st) {
+		ew_kstat_inc(EW_KSTAT_CONTENT_NO_STORAGE);
+		return NULL;
+	}
+	__builtin_memcpy(key.addr, daddr, 16);
+	skip = bpf_map_lookup_elem(&ew_skip_nets, &key);
+	if (skip && *skip) {
+		st->skip = 1;
+		return st;
+	}
+	st->base = tp->snd_una - (__u32)tp->bytes_acked +
+		   (bpf_map_lookup_elem(&ew_accepted, &cookie) ? 0 : 1);
+	return st;
+}
+
+/*
+ * Any later packet of a socket that may still be inside its window (the
+ * caller checked that some of the window is not acknowledged yet). A
+ * skipped socket leaves after one storage lookup; an ACK or a FIN after
+ * reading its headers.
  */
 static __always_inline void ew_content_more(struct __sk_buff *skb, struct bpf_tcp_sock *tp,
-					    __u32 l4off)
+					    __u32 l4off, __u32 daddr_off, __u32 daddr_len)
 {
 	struct ew_content_sk *st;
-	struct tcphdr tcp;
+	__u8 daddr[16] = {};
 	__u32 soff, poff, len;
+	struct tcphdr tcp;
+	__u64 cookie;
 
 	st = bpf_sk_storage_get(&ew_content_sk, tp, 0, 0);
-	if (!st)
+	if (st ? st->skip : !ew_track_owners)
 		return;
 	if (bpf_skb_load_bytes(skb, l4off, &tcp, sizeof(tcp)))
 		return;
 	poff = l4off + tcp.doff * 4;
 	if (skb->len <= poff)
 		return; /* an ACK, a FIN: no payload */
+	cookie = bpf_get_socket_cookie(skb);
+	if (!st) {
+		if (daddr_len == 4) {
+			if (bpf_skb_load_bytes(skb, daddr_off, daddr + 12, 4))
+				return;
+			daddr[10] = daddr[11] = 0xff;
+		} else if (bpf_skb_load_bytes(skb, daddr_off, daddr, 16)) {
+			return;
+		}
+		st = ew_content_adopt(skb, tp, cookie, daddr);
+		if (!st || st->skip)
+			return;
+	}
 	/* Before the base (a SYN's data) wraps to a huge offset: outside. */
 	soff = bpf_ntohl(tcp.seq) - st->base;
 	len = ew_content_clip(soff, skb->len - poff);
 	if (len)
-		ew_content_copy(skb, bpf_get_socket_cookie(skb), poff, len, soff, 0);
+		ew_content_copy(skb, cookie, poff, len, soff, 0);
 }
 
 #endif /* EW_CONTENT_BPF_H */

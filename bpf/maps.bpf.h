@@ -118,12 +118,13 @@ struct {
 	__uint(max_entries, 1 << 24);
 } ew_content SEC(".maps") __weak;
 
-/* Per socket whose stream start this host saw: the sequence number of its
- * first payload byte. Created at that segment only, so a connection that
- * sends nothing, or only to skip networks, never allocates. */
+/* Per socket that sent more than one data segment (content.bpf.h): the
+ * sequence number of its first payload byte, or that its peer is skipped.
+ * A connection that sends one segment or nothing never allocates. */
 struct ew_content_sk {
 	__u32 base;
-	__u32 _pad;
+	__u8 skip;
+	__u8 _pad[3];
 };
 
 struct {

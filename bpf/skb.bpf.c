@@ -165,18 +165,24 @@ static __always_inline void first_payload(struct __sk_buff *skb, struct bpf_tcp_
 		ew_content_start(skb, tp, cookie, bpf_ntohl(tcp.seq), off);
 }
 
-/* Where the TCP header starts: one byte read for IPv4, none for IPv6. */
-static __always_inline bool l4_offset(struct __sk_buff *skb, __u32 *off)
+/* Where the TCP header starts (one byte read for IPv4, none for IPv6), and
+ * where the destination address is, and its length. */
+static __always_inline bool l4_offset(struct __sk_buff *skb, __u32 *off, __u32 *daddr_off,
+				      __u32 *daddr_len)
 {
 	__u8 vihl;
 
 	if (skb->protocol == bpf_htons(ETH_P_IPV6_K)) {
 		*off = sizeof(struct ipv6hdr); /* extension headers: not followed */
+		*daddr_off = offsetof(struct ipv6hdr, daddr);
+		*daddr_len = 16;
 		return true;
 	}
 	if (skb->protocol != bpf_htons(ETH_P_IP_K) || bpf_skb_load_bytes(skb, 0, &vihl, 1))
 		return false;
 	*off = (vihl & 0xf) * 4;
+	*daddr_off = offsetof(struct iphdr, daddr);
+	*daddr_len = 4;
 	return true;
 }
 
@@ -188,7 +194,7 @@ static __always_inline bool l4_offset(struct __sk_buff *skb, __u32 *off)
  */
 static __always_inline void on_tcp(struct __sk_buff *skb, struct bpf_tcp_sock *tp)
 {
-	__u32 l4off;
+	__u32 l4off, daddr_off, daddr_len;
 
 	if (first_data_segment(skb, tp)) {
 		first_payload(skb, tp);
@@ -197,8 +203,8 @@ static __always_inline void on_tcp(struct __sk_buff *skb, struct bpf_tcp_sock *t
 	if (!ew_content_on || tp->bytes_acked > (__u64)ew_content_flow_bytes + 1 ||
 	    !tp->data_segs_out)
 		return;
-	if (l4_offset(skb, &l4off))
-		ew_content_more(skb, tp, l4off);
+	if (l4_offset(skb, &l4off, &daddr_off, &daddr_len))
+		ew_content_more(skb, tp, l4off, daddr_off, daddr_len);
 }
 
 /* A datagram whose bytes have nowhere to go: counted, so records plus losses add up. */

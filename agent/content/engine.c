@@ -33,7 +33,8 @@ struct stream {
 	bool stopped;	/* nothing more is fed: encrypted, the sink said stop, flow_bytes */
 	bool encrypted;
 	bool gap;
-	bool started; /* the first TLS_HEAD bytes were looked at */
+	bool no_start; /* its first bytes never came: lost, or sent before the agent */
+	bool started;  /* the first TLS_HEAD bytes were looked at */
 	uint8_t head_n;
 	uint8_t head[TLS_HEAD];
 };
@@ -253,10 +254,10 @@ static struct stream *first_chunk(struct ew_content *c, const struct ew_ev_chunk
 		return NULL;
 	c->st.streams_opened++;
 	ensure_open(c, s);
-	/* Its start never arrived (the ring was full): the kernel only
-	 * captures streams it saw start, so this is a loss, not an old flow. */
+	/* Its start never arrived: lost (the ring was full), or the socket sent
+	 * it before the agent ran; the close tells which. */
 	if (!(ev->flags & EW_CHUNK_F_START) || ev->offset) {
-		s->gap = true;
+		s->gap = s->no_start = true;
 		c->st.bytes_gap += ev->offset;
 		s->next = ev->offset;
 		s->started = true; /* mid-stream bytes tell nothing of TLS */
@@ -335,10 +336,13 @@ static void status(struct ew_content *c, const struct ew_ev_tcp *tcp, uint64_t b
 }
 
 /* Why a stream that did not inspect all its flow sent stopped short. */
-static enum ew_inspect_reason short_reason(const struct ew_content *c, const struct stream *s)
+static enum ew_inspect_reason short_reason(const struct ew_content *c, const struct stream *s,
+					   bool old)
 {
 	if (s->reason != EW_REASON_NONE)
 		return s->reason;
+	if (s->no_start && old)
+		return EW_REASON_STARTED_BEFORE;
 	if (s->gap)
 		return EW_REASON_GAP;
 	if (s->next >= c->o.flow_bytes)
@@ -371,7 +375,7 @@ void ew_content_close(struct ew_content *c, const struct ew_ev_tcp *ev, uint64_t
 		else if (s->inspected >= sent && s->reason == EW_REASON_NONE)
 			status(c, ev, s->inspected, EW_INSPECT_COMPLETE, EW_REASON_NONE);
 		else
-			status(c, ev, s->inspected, EW_INSPECT_TRUNCATED, short_reason(c, s));
+			status(c, ev, s->inspected, EW_INSPECT_TRUNCATED, short_reason(c, s, old));
 	}
 	drop(c, s);
 }

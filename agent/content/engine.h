@@ -88,7 +88,8 @@ void ew_content_chunk(struct ew_content *c, const void *data, size_t len);
  * ew_content_close() - the flow of @ev (a TCP_CLOSE) ended: end its stream
  * and emit its CONTENT_STATUS, before the close itself goes on.
  * @sent: payload bytes the flow sent (ew_tcp_payload()'s out)
- * @old: the flow was open before the engine started
+ * @old: the flow was open before the agent saw it start (a sweep found it):
+ *	a stream whose start never came is started_before, not a gap
  *
  * A flow that sent nothing and left no stream emits nothing.
  */

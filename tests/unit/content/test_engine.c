@@ -237,6 +237,19 @@ Test(engine, lost_start_is_a_gap)
 	ew_content_free(c);
 }
 
+Test(engine, mid_stream_of_an_old_flow_is_started_before)
+{
+	struct ew_content *c = engine(0, 0);
+	const uint8_t *t = text(2000);
+
+	chunk(c, 21, 1000, t + 1000, 1000, 0);
+	close_flow(c, 21, 2000, true);
+	cr_assert_eq(R.st[0].status, EW_INSPECT_TRUNCATED);
+	cr_assert_eq(R.st[0].reason, EW_REASON_STARTED_BEFORE);
+	cr_assert_eq(R.st[0].bytes, 1000);
+	ew_content_free(c);
+}
+
 Test(engine, sink_stop_reason)
 {
 	struct ew_content *c = engine(0, 0);
