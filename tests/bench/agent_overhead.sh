@@ -13,7 +13,8 @@
 #   connections go to 198.18.9.1, added to lo for the run, because loopback
 #   addresses are never inspected),
 #   CONTENT_ABC (1: rounds of A no agent, B agent with content.enabled false,
-#   C agent with content capture on, A..., ROUNDS of them (5); each B and C
+#   C agent with content capture on (B and C in turns first), A..., ROUNDS of
+#   them (5); each B and C
 #   over the mean of the A runs around it, medians printed: the cost of
 #   content capture is C over B),
 #   PEER (lo: client and server on loopback; veth: the server runs in a network
@@ -239,15 +240,20 @@ if [ "$CONTENT_ABC" = 1 ]; then
 	run_bench "A0 no agent"
 	a_prev=$rate
 	off_r=() on_r=() onoff_r=()
+	# B and C swap places every round, so neither always runs first.
 	for ((r = 1; r <= ROUNDS; r++)); do
-		start_agent "" "$work/nocontent.json"
-		run_bench "B$r agent, content off"
-		b=$rate
-		stop_agent
-		start_agent
-		run_bench "C$r agent, content on"
-		c=$rate
-		stop_agent
+		for which in $([ $((r % 2)) = 1 ] && echo "off on" || echo "on off"); do
+			if [ "$which" = off ]; then
+				start_agent "" "$work/nocontent.json"
+				run_bench "B$r agent, content off"
+				b=$rate
+			else
+				start_agent
+				run_bench "C$r agent, content on"
+				c=$rate
+			fi
+			stop_agent
+		done
 		run_bench "A$r no agent"
 		a=$rate
 		off_r+=("$(pair_ratio "$b" "$a_prev" "$a")")
