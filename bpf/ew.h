@@ -345,6 +345,9 @@ struct ew_ev_chunk {
 	__u8 data[EW_CHUNK_MAX];
 };
 #define EW_CHUNK_HDR 32 /* offsetof(struct ew_ev_chunk, data) */
+/* ew_ev_chunk.flags */
+#define EW_CHUNK_F_START   0x1 /* from the socket's first data segment: the stream starts here */
+#define EW_CHUNK_F_SKIPPED 0x2 /* no data: the peer is in a skip network, nothing will follow */
 
 /* How much of one direction of a flow the content engine saw. */
 enum ew_inspection {
@@ -505,6 +508,11 @@ struct ew_lpm_key {
  * would count one loss twice, in two units. ABI 2.0 and early 2.1 captures
  * have no UDP_BYTES_LOST: their datagrams without room are in
  * udp_map_full_total only.
+ *
+ * Content bytes that never reached the engine (RB_FULL_CONTENT,
+ * CONTENT_BYTES_LOST) are not losses in lost_total's sense: no record and
+ * no byte of a record is missing for them. Each one is stated where it
+ * matters, on its flow: inspection truncated, reason gap.
  */
 #define EW_KSTATS(X)                                                                               \
 	X(RB_FULL_EXEC, "ringbuf_full_exec", 1, "exec events lost: ring buffer full")              \
@@ -528,7 +536,15 @@ struct ew_lpm_key {
 	X(ACCEPTED_MAP_FULL, "accepted_map_full", 0,                                               \
 	  "accepted sockets whose closer cannot be told: they keep the listener's owner")          \
 	X(UDP_BYTES_LOST, "udp_bytes_lost", 1,                                                     \
-	  "UDP payload bytes not counted: no room in the (socket, peer) map")
+	  "UDP payload bytes not counted: no room in the (socket, peer) map")                      \
+	X(RB_FULL_CONTENT, "ringbuf_full_content", 0,                                              \
+	  "content chunks not delivered: the content ring buffer was full (their flows say gap)")  \
+	X(CONTENT_BYTES_LOST, "content_bytes_uncaptured", 0,                                       \
+	  "payload bytes inside content.flow_bytes that did not reach the content engine (ring "   \
+	  "full, packet past the per-packet chunk bound): their flows say gap")                    \
+	X(CONTENT_NO_STORAGE, "content_no_storage", 0,                                             \
+	  "TCP sockets whose stream offset could not be kept (socket storage): only their first "  \
+	  "segment was captured")
 
 enum ew_kstat {
 #define EW_X(name, label, loss, help) EW_KSTAT_##name,

@@ -109,6 +109,40 @@ struct {
 	__type(value, struct ew_ev_payload);
 } ew_scratch SEC(".maps") __weak;
 
+/*
+ * Content capture (skb.bpf.c): bulk bytes get a ring of their own, so a
+ * burst of uploads never crowds flow events out of ew_events.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 24);
+} ew_content SEC(".maps") __weak;
+
+/* Per socket that sent more than one data segment (content.bpf.h): the
+ * sequence number of its first payload byte, or that its peer is skipped.
+ * A connection that sends one segment or nothing never allocates. */
+struct ew_content_sk {
+	__u32 base;
+	__u8 skip;
+	__u8 _pad[3];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct ew_content_sk);
+} ew_content_sk SEC(".maps") __weak;
+
+/* A chunk is too big for the stack, and bpf_ringbuf_output takes a
+ * variable length (reserve does not): one slot per CPU. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ew_ev_chunk);
+} ew_chunk_scratch SEC(".maps") __weak;
+
 /* Set by the loader before load. */
 const volatile __u32 ew_self_tgid __weak = 0;
 /* What the cgroup_skb programs do: count UDP, take names from payloads. */
@@ -118,6 +152,10 @@ const volatile bool ew_capture_names __weak = true;
 const volatile bool ew_track_owners __weak = true;
 /* Wake the consumer once this much is queued; below it, its timeout drains. */
 const volatile __u32 ew_wakeup_bytes __weak = 0;
+/* Content capture: off, nothing more runs per packet than without it. */
+const volatile bool ew_content_on __weak = false;
+const volatile __u32 ew_content_flow_bytes __weak = 262144;
+const volatile __u32 ew_content_wakeup_bytes __weak = 0;
 
 /* Kernel constants that vmlinux.h (enums only) does not carry. */
 #define EW_EEXIST     17

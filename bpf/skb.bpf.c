@@ -9,9 +9,12 @@
  *
  * Every packet of the host passes here, so a TCP packet that is not a
  * socket's first data segment leaves after two field reads of the socket
- * (bpf_tcp_sock): no byte loads, no map lookups.
+ * (bpf_tcp_sock): no byte loads, no map lookups. Content capture
+ * (content.bpf.h) adds a socket-storage lookup for packets of sockets
+ * whose stream is still inside the capture window, and nothing past it.
  */
 #include "maps.bpf.h"
+#include "content.bpf.h"
 
 #define ETH_P_IP_K   0x0800
 #define ETH_P_IPV6_K 0x86DD
@@ -126,28 +129,82 @@ static __always_inline bool skipped(const __u8 daddr[16])
 	return false;
 }
 
+/*
+ * A socket's first data segment: a connect()ed socket's names its peer (an
+ * accepted socket's is the server's answer: no peer name in it), and either
+ * kind's starts the stream the content engine reads.
+ */
 static __always_inline void first_payload(struct __sk_buff *skb, struct bpf_tcp_sock *tp)
 {
 	struct tcphdr tcp;
 	__u64 cookie;
 	struct pkt p;
+	bool names;
 	__u32 off;
 
-	if (!first_data_segment(skb, tp))
-		return;
-	/* An accepted socket's first data is the server's answer: no peer name in it. */
 	cookie = bpf_get_socket_cookie(skb);
-	if (bpf_map_lookup_elem(&ew_accepted, &cookie))
+	names = ew_capture_names && !bpf_map_lookup_elem(&ew_accepted, &cookie);
+	if (!names && !ew_content_on)
 		return;
 	if (!load_ip(skb, &p) || p.proto != IPPROTO_TCP)
 		return;
 	if (bpf_skb_load_bytes(skb, p.l4off, &tcp, sizeof(tcp)))
 		return;
 	off = p.l4off + tcp.doff * 4;
-	if (skb->len <= off || skipped(p.daddr))
+	if (skb->len <= off)
 		return;
-	capture(skb, EW_EV_TCP_PAYLOAD, off, skb->len - off, EW_PAYLOAD_MAX, p.daddr,
-		bpf_ntohs(tcp.dest), bpf_ntohs(tcp.source));
+	if (skipped(p.daddr)) {
+		if (ew_content_on)
+			ew_content_skipped(cookie);
+		return;
+	}
+	if (names)
+		capture(skb, EW_EV_TCP_PAYLOAD, off, skb->len - off, EW_PAYLOAD_MAX, p.daddr,
+			bpf_ntohs(tcp.dest), bpf_ntohs(tcp.source));
+	if (ew_content_on)
+		ew_content_start(skb, tp, cookie, bpf_ntohl(tcp.seq), off);
+}
+
+/* Where the TCP header starts (one byte read for IPv4, none for IPv6), and
+ * where the destination address is, and its length. */
+static __always_inline bool l4_offset(struct __sk_buff *skb, __u32 *off, __u32 *daddr_off,
+				      __u32 *daddr_len)
+{
+	__u8 vihl;
+
+	if (skb->protocol == bpf_htons(ETH_P_IPV6_K)) {
+		*off = sizeof(struct ipv6hdr); /* extension headers: not followed */
+		*daddr_off = offsetof(struct ipv6hdr, daddr);
+		*daddr_len = 16;
+		return true;
+	}
+	if (skb->protocol != bpf_htons(ETH_P_IP_K) || bpf_skb_load_bytes(skb, 0, &vihl, 1))
+		return false;
+	*off = (vihl & 0xf) * 4;
+	*daddr_off = offsetof(struct iphdr, daddr);
+	*daddr_len = 4;
+	return true;
+}
+
+/*
+ * Every TCP packet but a socket's first data segment leaves after reading
+ * two counters of the socket, unless content capture is on and some of the
+ * socket's stream inside the window is not acknowledged yet: bytes_acked is
+ * sequence space, whose SYN an active opener counts as one byte.
+ */
+static __always_inline void on_tcp(struct __sk_buff *skb, struct bpf_tcp_sock *tp)
+{
+	__u32 l4off, daddr_off, daddr_len;
+
+	if (first_data_segment(skb, tp)) {
+		first_payload(skb, tp);
+		return;
+	}
+	if (!ew_content_on || tp->bytes_acked > (__u64)ew_content_flow_bytes + 1 ||
+	    !tp->data_segs_out)
+		return;
+	if (l4_offset(skb, &l4off, &daddr_off, &daddr_len))
+		ew_content_more(skb, tp, l4off, daddr_off, daddr_len);
 }
 
 /* A datagram whose bytes have nowhere to go: counted, so records plus losses add up. */
@@ -246,8 +303,8 @@ int ew_skb_egress(struct __sk_buff *skb)
 	/* One helper call decides a TCP packet: most packets are. */
 	tp = bpf_tcp_sock(sk);
 	if (tp) {
-		if (ew_capture_names)
-			first_payload(skb, tp);
+		if (ew_capture_names || ew_content_on)
+			on_tcp(skb, tp);
 		return 1;
 	}
 	sk = bpf_sk_fullsock(sk);

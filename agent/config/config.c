@@ -27,6 +27,10 @@ void ew_config_defaults(struct ew_config *c)
 	c->dns_cache_entries = 65536;
 	c->proc_table_max = 65536;
 	c->cgroup_table_max = 16384;
+	c->content_enabled = true;
+	c->content_flow_bytes = 256u << 10;
+	c->content_max_streams = 4096;
+	c->content_ringbuf_bytes = 16u << 20;
 	c->log_level = EW_LOG_INFO;
 	c->log_syslog = false;
 	c->print_records = false;
@@ -75,14 +79,19 @@ static const struct ew_jc_field hook_fields[] = {
     F("names", EW_JC_BOOL, c.hook_names, 0, 0),
 };
 
+/* Offsets in a stream are 32-bit in the kernel: 1 GiB keeps far from the wrap. */
+static const struct ew_jc_field content_fields[] = {
+    F("enabled", EW_JC_BOOL, c.content_enabled, 0, 0),
+    F("flow_bytes", EW_JC_U32, c.content_flow_bytes, 1024, 1u << 30),
+    F("max_streams", EW_JC_U32, c.content_max_streams, 1, 1u << 20),
+    F("ringbuf_bytes", EW_JC_U32, c.content_ringbuf_bytes, 65536, 1u << 30),
+    F("subject_key", EW_JC_STRING, c.subject_key, 0, sizeof(((struct ew_config *)0)->subject_key)),
+    F("taxonomy", EW_JC_STRING, c.taxonomy, 0, sizeof(((struct ew_config *)0)->taxonomy)),
+};
+
 static const struct ew_jc_field log_fields[] = {
     {"level", EW_JC_ENUM, offsetof(struct raw_config, log_level_index), 0, 0, log_levels},
     F("syslog", EW_JC_BOOL, c.log_syslog, 0, 0),
-};
-
-static const struct ew_jc_field content_fields[] = {
-    F("subject_key", EW_JC_STRING, c.subject_key, 0, sizeof(((struct ew_config *)0)->subject_key)),
-    F("taxonomy", EW_JC_STRING, c.taxonomy, 0, sizeof(((struct ew_config *)0)->taxonomy)),
 };
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
@@ -97,6 +106,10 @@ static int check_relations(struct ew_jc *jc, const struct ew_config *c)
 		return ew_jc_fail(jc, "$.ringbuf_wakeup_bytes",
 				  "must be at most ringbuf_bytes (%u), got %u", c->ringbuf_bytes,
 				  c->ringbuf_wakeup_bytes);
+	if (c->content_ringbuf_bytes & (c->content_ringbuf_bytes - 1))
+		return ew_jc_fail(jc, "$.content.ringbuf_bytes",
+				  "must be a power of two (e.g. 16777216), got %u",
+				  c->content_ringbuf_bytes);
 	if (c->data_dir[0] != '/')
 		return ew_jc_fail(jc, "$.data_dir", "must be an absolute path, got \"%s\"",
 				  c->data_dir);
@@ -150,12 +163,12 @@ static int apply_fields(struct ew_jc *jc, const cJSON *doc, struct ew_config *c)
 	sub = cJSON_GetObjectItemCaseSensitive(doc, "hooks");
 	if (sub && (rc = ew_jc_apply(jc, sub, "$.hooks", hook_fields, N(hook_fields), &raw)))
 		return rc;
-	sub = cJSON_GetObjectItemCaseSensitive(doc, "log");
-	if (sub && (rc = ew_jc_apply(jc, sub, "$.log", log_fields, N(log_fields), &raw)))
-		return rc;
 	sub = cJSON_GetObjectItemCaseSensitive(doc, "content");
 	if (sub &&
 	    (rc = ew_jc_apply(jc, sub, "$.content", content_fields, N(content_fields), &raw)))
+		return rc;
+	sub = cJSON_GetObjectItemCaseSensitive(doc, "log");
+	if (sub && (rc = ew_jc_apply(jc, sub, "$.log", log_fields, N(log_fields), &raw)))
 		return rc;
 	sub = cJSON_GetObjectItemCaseSensitive(doc, "geo_db");
 	if (sub && (rc = apply_geo_db(jc, sub, &raw.c)))

@@ -37,7 +37,12 @@ struct ew_config {
 	bool hook_accept;
 	bool hook_proc;
 	bool hook_names; /* peer names from TLS SNI, HTTP Host and DNS answers */
-	int log_level;	 /* enum ew_log_level */
+	/* content capture: what TCP flows send, for the content engine */
+	bool content_enabled;
+	uint32_t content_flow_bytes;	/* bytes inspected per flow and direction */
+	uint32_t content_max_streams;	/* streams inspected at once; past it: truncated */
+	uint32_t content_ringbuf_bytes; /* the kernel's content ring, a power of two */
+	int log_level;			/* enum ew_log_level */
 	bool log_syslog;
 	bool print_records; /* one line per record on stdout */
 	/* content.subject_key: the legal entity's secret for subject hashes */

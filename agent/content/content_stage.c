@@ -46,7 +46,9 @@ struct content_stage {
 	uint32_t out_cap;
 	uint64_t unmatched, ids_full, capped, no_memory;
 	uint64_t matches[IDS_MAX], flows_with[IDS_MAX];
-	uint64_t status[EW_INSPECT_MAX][EW_REASON_MAX];
+	/* Counted from the content_status events, which captures keep: a replay's
+	 * metric records are the live run's. */
+	uint64_t by_status[EW_INSPECT_MAX], by_reason[EW_REASON_MAX], bytes;
 };
 
 static struct flow_content *get(const struct ew_stage *s, const struct ew_flow *f)
@@ -158,6 +160,12 @@ static void event(struct ew_stage *s, const union ew_event *ev, struct ew_flow *
 	struct content_stage *c = s->state;
 	uint64_t cookie = ev->h.type == EW_EV_CONTENT_HITS ? ev->hits.cookie : ev->cstatus.cookie;
 
+	if (ev->h.type == EW_EV_CONTENT_STATUS) {
+		c->by_status[ev->cstatus.status]++;
+		if (ev->cstatus.status != EW_INSPECT_COMPLETE)
+			c->by_reason[ev->cstatus.reason]++;
+		c->bytes += ev->cstatus.bytes;
+	}
 	/* The engine feeds a flow's content before its close, so the flow is open. */
 	f = ew_flows_find_tcp(c->flows, cookie);
 	if (!f) {
@@ -249,8 +257,6 @@ static void enrich(struct ew_stage *s, const struct ew_flow *f, struct ew_eval *
 	uint32_t n = 0;
 
 	inspection(fc, f, &e->inspection);
-	if (f->end != EW_END_NONE && fc)
-		c->status[e->inspection.status][e->inspection.reason]++;
 	for (uint32_t i = 0; fc && i < fc->n; i++) {
 		struct tally *t = &fc->t[i];
 		struct ew_eval_category *o = out_slot(c, n);
@@ -293,6 +299,7 @@ static void flow_free(struct ew_stage *s, struct ew_flow *f)
 static void metrics(struct ew_stage *s, struct ew_metrics *m)
 {
 	struct content_stage *c = s->state;
+	uint64_t total = 0;
 
 	ew_metrics_add(m, "content_events_unmatched_total",
 		       "Content results for a socket that had no open flow.", 0, c->unmatched);
@@ -312,14 +319,26 @@ static void metrics(struct ew_stage *s, struct ew_metrics *m)
 	for (uint32_t i = 0; i < c->n_ids; i++)
 		ew_metrics_add1(m, "flows_categorised_total", "Flows that carried a category.", 0,
 				"category", c->ids[i], c->flows_with[i]);
-	for (int st = 0; st < EW_INSPECT_MAX; st++)
-		for (int r = 0; r < EW_REASON_MAX; r++)
-			if (c->status[st][r])
-				ew_metrics_add2(
-				    m, "flows_inspected_total",
-				    "Closed flows by how much of their stream was inspected.", 0,
-				    "status", ew_inspection_name(st), "reason", ew_reason_name(r),
-				    c->status[st][r]);
+	for (int i = 0; i < EW_INSPECT_MAX; i++) {
+		ew_metrics_add1(
+		    m, "content_status_total",
+		    "Flows' inspection outcomes (one per flow that sent data), by status.", 0,
+		    "status", ew_inspection_name(i), c->by_status[i]);
+		total += c->by_status[i];
+	}
+	ew_metrics_add(m, "content_streams_total", "Flows whose inspection was stated.", 0, total);
+	ew_metrics_add(m, "content_streams_refused_total",
+		       "Flows not inspected: content.max_streams were being inspected already.", 0,
+		       c->by_reason[EW_REASON_MAX_STREAMS]);
+	ew_metrics_add(m, "content_streams_skipped_total",
+		       "Flows not inspected: the peer is in a skip network.", 0,
+		       c->by_reason[EW_REASON_SKIPPED]);
+	for (int i = 1; i < EW_REASON_MAX; i++)
+		ew_metrics_add1(m, "content_truncated_total",
+				"Flows not inspected in full (status not complete), by reason.", 0,
+				"reason", ew_reason_name(i), c->by_reason[i]);
+	ew_metrics_add(m, "content_bytes_inspected_total",
+		       "Bytes inspected, in stream order, of flows that ended.", 0, c->bytes);
 }
 
 static void stage_free(struct ew_stage *s)

@@ -368,3 +368,16 @@ void ew_stream_close(struct ew_stream *s, uint64_t ts)
 	flush(s);
 	free(s);
 }
+
+size_t ew_stream_size(const struct ew_stream_env *env)
+{
+	size_t dec = ew_http_req_state_size();
+
+	if (ew_gbt32960_state_size() > dec)
+		dec = ew_gbt32960_state_size();
+	if (ew_jtt808_state_size() > dec)
+		dec = ew_jtt808_state_size();
+	return sizeof(struct ew_stream) +
+	       (size_t)ew_taxonomy_count(env->taxonomy) * sizeof(struct pending) +
+	       ew_scanner_stream_size(env->scanner) + dec;
+}

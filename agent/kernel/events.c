@@ -13,6 +13,8 @@
 #include <unistd.h>
 
 #include "ew.h"
+#include "content/engine.h"
+#include "flow/tcp_bytes.h"
 #include "util/log.h"
 #include "inspect/payload.h"
 #include "proc/procfs.h"
@@ -20,6 +22,8 @@
 
 struct ew_events {
 	struct ring_buffer *rb;
+	struct ring_buffer *content_rb; /* ew_content: chunks, drained on its own */
+	struct ew_content *content;
 	struct ew_pipeline *p;
 	int home_nsfd; /* this thread's network namespace, to come back to after a sweep */
 	char cgroup2[PATH_MAX];
@@ -94,10 +98,31 @@ static void feed_answer(const struct ew_ev_dns_answer *a, void *arg)
 	ew_pipeline_feed(arg, a, sizeof(*a));
 }
 
+/*
+ * A flow's chunks were committed in the kernel before its socket reached
+ * CLOSE, so draining the content ring now hands the engine all of them;
+ * the engine's status for the flow then goes into the pipeline before the
+ * close does, and the flow's record can carry it.
+ */
+static void content_close(struct ew_events *e, const struct ew_ev_tcp *ev)
+{
+	uint64_t out, in;
+	int dir;
+
+	ring_buffer__consume(e->content_rb);
+	dir = ew_pipeline_tcp_dir(e->p, ev->cookie);
+	ew_tcp_payload(ev, dir != EW_DIR_INGRESS, &out, &in);
+	ew_content_close(e->content, ev, out, dir < 0 || dir == EW_DIR_UNKNOWN);
+}
+
 static int on_sample(void *ctx, void *data, size_t len)
 {
 	struct ew_events *e = ctx;
 	const struct ew_event_hdr *h = data;
+
+	if (e->content && len == sizeof(struct ew_ev_tcp) && h->type == EW_EV_TCP_CLOSE &&
+	    h->size == len)
+		content_close(e, data);
 
 	/* Raw payloads end here: only what was parsed from them goes on. */
 	if (len >= sizeof(*h) && h->type == EW_EV_TCP_PAYLOAD) {
@@ -160,16 +185,72 @@ int ew_events_open(int ringbuf_fd, struct ew_pipeline *p, const char *cgroup2,
 	return 0;
 }
 
+static int on_chunk(void *ctx, void *data, size_t len)
+{
+	ew_content_chunk(ctx, data, len);
+	return 0;
+}
+
+static void emit_derived(void *arg, const void *ev, size_t len)
+{
+	ew_pipeline_feed(arg, ev, len);
+}
+
+/* The flow table let a TCP flow go without its close (evicted, vanished, the end).
+ * Live only: a replay has no engine, and this upkeep exports no counters, so
+ * the records and metric records are the same either way. */
+static void content_flow_free(struct ew_stage *s, struct ew_flow *f)
+{
+	struct ew_events *e = s->state;
+
+	if (f->proto == EW_IPPROTO_TCP)
+		ew_content_forget(e->content, f->cookie);
+}
+
+static const struct ew_stage_def content_upkeep = {
+    .name = "content_engine",
+    .flow_free = content_flow_free,
+};
+
+int ew_events_content(struct ew_events *e, int content_fd, const struct ew_content_opts *o)
+{
+	struct ew_content_opts co = *o;
+	int rc;
+
+	co.emit = emit_derived;
+	co.emit_arg = e->p;
+	rc = ew_content_new(&co, &e->content);
+	if (rc)
+		return rc;
+	e->content_rb = ring_buffer__new(content_fd, on_chunk, e->content, NULL);
+	if (!e->content_rb)
+		return -errno;
+	return ew_pipeline_subscribe(e->p, &content_upkeep, e);
+}
+
 int ew_events_epoll_fd(struct ew_events *e)
 {
 	return e->rb ? ring_buffer__epoll_fd(e->rb) : -1;
+}
+
+int ew_events_content_epoll_fd(struct ew_events *e)
+{
+	return e->content_rb ? ring_buffer__epoll_fd(e->content_rb) : -1;
 }
 
 int ew_events_drain(struct ew_events *e)
 {
 	/* Wake-ups are batched in the kernel (BPF_RB_NO_WAKEUP below a size),
 	 * so the consumer must not rely on poll() alone. */
+	if (e->content_rb)
+		ring_buffer__consume(e->content_rb);
 	return e->rb ? ring_buffer__consume(e->rb) : 0;
+}
+
+void ew_events_content_tick(struct ew_events *e, uint64_t now)
+{
+	if (e->content)
+		ew_content_tick(e->content, now);
 }
 
 void ew_events_close(struct ew_events *e)
@@ -177,6 +258,18 @@ void ew_events_close(struct ew_events *e)
 	if (!e)
 		return;
 	ring_buffer__free(e->rb);
+	ring_buffer__free(e->content_rb);
+	if (e->content) {
+		const struct ew_content_stats *st = ew_content_stats(e->content);
+
+		ew_info("content: %llu chunks, %llu flows inspected, %llu bytes inspected, %llu "
+			"retransmitted, %llu never arrived, %llu flows past max_streams",
+			(unsigned long long)st->chunks, (unsigned long long)st->streams_opened,
+			(unsigned long long)st->bytes_inspected,
+			(unsigned long long)st->bytes_duplicate, (unsigned long long)st->bytes_gap,
+			(unsigned long long)st->streams_refused);
+	}
+	ew_content_free(e->content);
 	if (e->home_nsfd >= 0)
 		close(e->home_nsfd);
 	free(e);

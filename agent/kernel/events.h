@@ -10,6 +10,7 @@
 
 #include <stdint.h>
 
+#include "content/engine.h"
 #include "pipeline/pipeline.h"
 
 struct ew_events;
@@ -20,8 +21,20 @@ struct ew_events;
  */
 int ew_events_open(int ringbuf_fd, struct ew_pipeline *p, const char *cgroup2,
 		   struct ew_events **out);
+/**
+ * ew_events_content() - also consume the content ring @content_fd into a
+ * content engine made with @o (its emit goes to the pipeline), whose
+ * statuses reach the pipeline before each flow's TCP_CLOSE; the engine's
+ * counters join the pipeline's metrics. The pipeline must be freed before
+ * ew_events_close(). Return: 0 or -errno.
+ */
+int ew_events_content(struct ew_events *e, int content_fd, const struct ew_content_opts *o);
 /** ew_events_epoll_fd() - readable when the kernel woke the consumer. */
 int ew_events_epoll_fd(struct ew_events *e);
+/** ew_events_content_epoll_fd() - the same for the content ring; -1 without one. */
+int ew_events_content_epoll_fd(struct ew_events *e);
+/** ew_events_content_tick() - once a second: idle content streams give their state back. */
+void ew_events_content_tick(struct ew_events *e, uint64_t now);
 /** ew_events_drain() - consume everything pending, wake-up or not. Return: events or -errno. */
 int ew_events_drain(struct ew_events *e);
 void ew_events_close(struct ew_events *e);

@@ -31,6 +31,7 @@ struct ew_loader {
 	char cgroup2[256];
 	const char *degraded[MAX_HOOKS];
 	int n_degraded;
+	bool content;
 };
 
 static bool wanted(const struct ew_hook_desc *h, const struct ew_loader_opts *o)
@@ -40,7 +41,7 @@ static bool wanted(const struct ew_hook_desc *h, const struct ew_loader_opts *o)
 		return o->enable_udp;
 	case EW_HOOK_SKB:
 		/* ingress also tells accepts which listener they came from */
-		return o->enable_udp || o->enable_names || o->enable_accept;
+		return o->enable_udp || o->enable_names || o->enable_accept || o->enable_content;
 	case EW_HOOK_PROC:
 		return o->enable_proc;
 	default:
@@ -48,16 +49,33 @@ static bool wanted(const struct ew_hook_desc *h, const struct ew_loader_opts *o)
 	}
 }
 
-static int check_sizes(const struct ew_loader_opts *o, __u32 *rb, __u32 *udp)
+static bool ring_size_ok(__u32 rb)
+{
+	long page = sysconf(_SC_PAGESIZE);
+
+	return rb >= 4096 && !(rb & (rb - 1)) && (page <= 0 || rb >= (__u32)page);
+}
+
+static int check_sizes(const struct ew_loader_opts *o, __u32 *rb, __u32 *udp, __u32 *crb)
 {
 	long page = sysconf(_SC_PAGESIZE);
 
 	*rb = o->ringbuf_bytes ? o->ringbuf_bytes : 8u << 20;
 	*udp = o->udp_map_entries ? o->udp_map_entries : 65536;
-	if (*rb < 4096 || (*rb & (*rb - 1)) || (page > 0 && *rb < (__u32)page)) {
+	/* Off, the content ring still exists (the program names it): keep it small. */
+	*crb = !o->enable_content	  ? (page > 4096 ? (__u32)page : 4096)
+	       : o->content_ringbuf_bytes ? o->content_ringbuf_bytes
+					  : 16u << 20;
+	if (!ring_size_ok(*rb)) {
 		ew_err("ring buffer size %u is not a power of two of at least %ld bytes: "
 		       "set ringbuf_bytes to e.g. 8388608",
 		       *rb, page > 4096 ? page : 4096);
+		return -EINVAL;
+	}
+	if (!ring_size_ok(*crb)) {
+		ew_err("content ring buffer size %u is not a power of two of at least %ld bytes: "
+		       "set content.ringbuf_bytes to e.g. 16777216",
+		       *crb, page > 4096 ? page : 4096);
 		return -EINVAL;
 	}
 	return 0;
@@ -146,12 +164,12 @@ int ew_loader_open(const struct ew_loader_opts *o, struct ew_loader **out)
 	struct rlimit unlimited = {RLIM_INFINITY, RLIM_INFINITY};
 	bool on[MAX_HOOKS] = {0};
 	struct ew_loader *l;
-	__u32 rb, udp;
+	__u32 rb, udp, crb;
 	char why[192];
 	int rc;
 
 	*out = NULL;
-	if ((rc = check_sizes(o, &rb, &udp)))
+	if ((rc = check_sizes(o, &rb, &udp, &crb)))
 		return rc;
 	ew_probe_libbpf_logging();
 	/* Memory is charged to the cgroup since 5.11; older kernels need this. */
@@ -201,7 +219,13 @@ int ew_loader_open(const struct ew_loader_opts *o, struct ew_loader **out)
 	l->skel->rodata->ew_count_udp = o->enable_udp;
 	l->skel->rodata->ew_capture_names = o->enable_names;
 	l->skel->rodata->ew_track_owners = o->enable_accept;
+	l->skel->rodata->ew_content_on = o->enable_content;
+	l->skel->rodata->ew_content_flow_bytes =
+	    o->content_flow_bytes ? o->content_flow_bytes : 262144;
+	l->skel->rodata->ew_content_wakeup_bytes = o->content_wakeup_bytes;
+	l->content = o->enable_content;
 	if ((rc = bpf_map__set_max_entries(l->skel->maps.ew_events, rb)) ||
+	    (rc = bpf_map__set_max_entries(l->skel->maps.ew_content, crb)) ||
 	    (rc = bpf_map__set_max_entries(l->skel->maps.ew_udp_flows, udp)) ||
 	    (rc = bpf_map__set_max_entries(l->skel->maps.ew_udp_seen, udp))) {
 		ew_err("cannot size the BPF maps: %s", strerror(-rc));
@@ -215,7 +239,7 @@ int ew_loader_open(const struct ew_loader_opts *o, struct ew_loader **out)
 		       strerror(-rc), rb, udp);
 		goto fail;
 	}
-	if (o->enable_names && (rc = fill_skip_nets(l, o->policy)))
+	if ((o->enable_names || o->enable_content) && (rc = fill_skip_nets(l, o->policy)))
 		goto fail;
 	for (int i = 0; i < ew_n_hooks && i < MAX_HOOKS; i++) {
 		const struct ew_hook_desc *h = &ew_hooks[i];
@@ -250,6 +274,11 @@ fail:
 int ew_loader_ringbuf_fd(const struct ew_loader *l)
 {
 	return bpf_map__fd(l->skel->maps.ew_events);
+}
+
+int ew_loader_content_fd(const struct ew_loader *l)
+{
+	return l->content ? bpf_map__fd(l->skel->maps.ew_content) : -1;
 }
 
 int ew_loader_listeners_map_fd(const struct ew_loader *l)

@@ -24,6 +24,10 @@ struct ew_loader_opts {
 	bool enable_accept;	  /* owners of accepted sockets (listen, close) */
 	bool enable_proc;	  /* exec/fork/exit */
 	bool enable_names;	  /* first TCP payload and DNS responses, for peer names */
+	bool enable_content;	  /* what TCP sockets send, into the content ring */
+	__u32 content_flow_bytes; /* bytes captured per stream; 0: 262144 */
+	__u32 content_ringbuf_bytes; /* power of two >= 4096; 0: 16 MiB */
+	__u32 content_wakeup_bytes;  /* as wakeup_bytes, for the content ring */
 	/* Payloads to peers in loopback and the policy's domestic networks are
 	 * not taken; NULL: loopback only. */
 	const struct ew_policy *policy;
@@ -41,6 +45,8 @@ struct ew_loader;
 int ew_loader_open(const struct ew_loader_opts *o, struct ew_loader **out);
 
 int ew_loader_ringbuf_fd(const struct ew_loader *l);
+/* The content ring (EW_EV_CONTENT_CHUNK events); -1 when capture is off. */
+int ew_loader_content_fd(const struct ew_loader *l);
 int ew_loader_udp_map_fd(const struct ew_loader *l);
 /* Owners of listening sockets (struct ew_listener), by socket cookie. */
 int ew_loader_listeners_map_fd(const struct ew_loader *l);

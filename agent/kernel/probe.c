@@ -141,6 +141,7 @@ int ew_probe_hook(const struct ew_hook_desc *h, int cgroup_fd, char *reason, siz
 	}
 	/* Small maps: the probe only needs them to exist. */
 	bpf_map__set_max_entries(skel->maps.ew_events, 4096);
+	bpf_map__set_max_entries(skel->maps.ew_content, 4096);
 	bpf_map__set_max_entries(skel->maps.ew_udp_flows, 64);
 	bpf_map__set_max_entries(skel->maps.ew_udp_seen, 64);
 	bpf_map__set_max_entries(skel->maps.ew_listeners, 64);
@@ -308,6 +309,8 @@ int ew_probe_run(struct ew_probe_report *r)
 	if (r->cgroup2[0])
 		cgfd = open(r->cgroup2, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	r->run_possible = r->root && r->btf && bpf_ok;
+	/* Content capture keeps each stream's start there; the skb programs need it. */
+	r->sk_storage = bpf_ok ? libbpf_probe_bpf_map_type(BPF_MAP_TYPE_SK_STORAGE, NULL) > 0 : -1;
 	for (int i = 0; i < ew_n_hooks && i < (int)N(r->items); i++) {
 		const struct ew_hook_desc *h = &ew_hooks[i];
 		struct ew_probe_item *it = &r->items[r->n_items++];
@@ -350,6 +353,10 @@ void ew_probe_print(FILE *f, const struct ew_probe_report *r)
 	fprintf(f, "%-10s %s\n", "bpffs", r->bpffs ? "mounted" : "not mounted (not needed)");
 	fprintf(f, "%-10s %s\n", "tracefs",
 		r->tracefs ? "mounted" : "not mounted (not needed: tp_btf)");
+	fprintf(f, "%-10s %s\n", "sk_storage",
+		r->sk_storage > 0    ? "yes (content capture)"
+		: r->sk_storage == 0 ? "no (content capture and the skb hooks cannot load)"
+				     : "not probed");
 	fputc('\n', f);
 	for (int i = 0; i < r->n_items; i++) {
 		int n = (int)strlen(r->items[i].name);
@@ -398,8 +405,11 @@ void ew_probe_print_json(FILE *f, const struct ew_probe_report *r)
 		json_str(f, r->cgroup2);
 	else
 		fputs("null", f);
-	fprintf(f, ",\"bpffs\":%s,\"tracefs\":%s,\"hooks\":[", r->bpffs ? "true" : "false",
-		r->tracefs ? "true" : "false");
+	fprintf(f, ",\"bpffs\":%s,\"tracefs\":%s,\"sk_storage\":%s,\"hooks\":[",
+		r->bpffs ? "true" : "false", r->tracefs ? "true" : "false",
+		r->sk_storage > 0    ? "true"
+		: r->sk_storage == 0 ? "false"
+				     : "null");
 	for (int i = 0; i < r->n_items; i++) {
 		const struct ew_probe_item *it = &r->items[i];
 

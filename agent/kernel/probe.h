@@ -48,6 +48,7 @@ struct ew_probe_report {
 	char cgroup2[256]; /* mount point, empty when none is mounted */
 	bool bpffs;
 	bool tracefs;
+	int sk_storage; /* socket-local storage (content capture): 1 yes, 0 no, <0 not probed */
 	struct ew_probe_item items[24];
 	int n_items;
 	bool run_possible;

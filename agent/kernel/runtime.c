@@ -13,6 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "content/inspector.h"
+#include "content/taxonomy.h"
 #include "kernel/events.h"
 #include "kernel/listeners.h"
 #include "kernel/loader.h"
@@ -24,6 +26,8 @@
 #include "util/siphash.h"
 
 #define NS 1000000000ull
+/* Decoded HTTP body bytes inspected per stream: gzip may expand what was captured. */
+#define DECODED_LIMIT (4u << 20)
 
 struct live {
 	const struct ew_config *cfg;
@@ -34,8 +38,14 @@ struct live {
 	struct ew_events *events;
 	struct ew_capture *capture;
 	struct ew_udp_poll *udp;
+	struct ew_inspector *inspector; /* the content engine's sink; NULL: no taxonomy */
 	uint64_t last_sweep;
 };
+
+static void feed_derived(void *arg, const void *ev, size_t len)
+{
+	ew_pipeline_feed(arg, ev, len);
+}
 
 static void read_line_file(const char *path, char *buf, size_t len)
 {
@@ -57,6 +67,7 @@ static void housekeeping(struct live *l, bool final)
 
 	ew_events_drain(l->events);
 	now = ew_events_now();
+	ew_events_content_tick(l->events, now);
 	ew_udp_poll_run(l->udp, now);
 	if (ew_loader_read_kstats(l->loader, kstats) == 0)
 		ew_events_feed_kstats(l->events, kstats);
@@ -127,11 +138,12 @@ static int loop(struct live *l, double duration)
 	uint64_t start = ew_events_now(), next_tick = start + NS;
 	uint64_t deadline = duration > 0 ? start + (uint64_t)(duration * 1e9) : UINT64_MAX;
 	struct epoll_event ev = {.events = EPOLLIN};
-	int ep, sfd, rb_fd;
+	int ep, sfd, rb_fd, content_fd;
 
 	sfd = make_signalfd();
 	ep = epoll_create1(EPOLL_CLOEXEC);
 	rb_fd = ew_events_epoll_fd(l->events);
+	content_fd = ew_events_content_epoll_fd(l->events);
 	if (sfd < 0 || ep < 0)
 		return -errno;
 	ev.data.fd = sfd;
@@ -139,6 +151,10 @@ static int loop(struct live *l, double duration)
 	if (rb_fd >= 0) {
 		ev.data.fd = rb_fd;
 		epoll_ctl(ep, EPOLL_CTL_ADD, rb_fd, &ev);
+	}
+	if (content_fd >= 0) {
+		ev.data.fd = content_fd;
+		epoll_ctl(ep, EPOLL_CTL_ADD, content_fd, &ev);
 	}
 	for (;;) {
 		struct epoll_event got[4];
@@ -180,6 +196,11 @@ static int load_kernel(const struct ew_inputs *in, struct live *l)
 	lo.enable_accept = in->cfg.hook_accept;
 	lo.enable_proc = in->cfg.hook_proc;
 	lo.enable_names = in->cfg.hook_names;
+	lo.enable_content = in->cfg.content_enabled;
+	lo.content_flow_bytes = in->cfg.content_flow_bytes;
+	lo.content_ringbuf_bytes = in->cfg.content_ringbuf_bytes;
+	/* As the main ring's default: a wake-up per 1/32 of the ring. */
+	lo.content_wakeup_bytes = in->cfg.content_ringbuf_bytes / 32;
 	lo.policy = &in->pol;
 	return ew_loader_open(&lo, &l->loader);
 }
@@ -242,6 +263,26 @@ static int start(const struct ew_runtime_opts *o, struct live *l)
 	if (!rc)
 		rc = ew_events_open(ew_loader_ringbuf_fd(l->loader), l->pipe,
 				    ew_loader_cgroup2_path(l->loader), &l->events);
+	if (!rc && ew_loader_content_fd(l->loader) >= 0) {
+		struct ew_content_opts co = {
+		    .flow_bytes = in->cfg.content_flow_bytes,
+		    .max_streams = in->cfg.content_max_streams,
+		};
+
+		/* Without a taxonomy the bytes are still read, for the inspection status. */
+		if (in->taxonomy) {
+			if (ew_inspector_new(in->taxonomy, in->cfg.subject_key, DECODED_LIMIT,
+					     feed_derived, l->pipe, &l->inspector))
+				return -1;
+			co.sink = &ew_inspector_sink;
+			co.sink_ctx = l->inspector;
+			ew_info(
+			    "content: %d data categories, %zu bytes per inspected stream at most",
+			    ew_taxonomy_count(in->taxonomy),
+			    ew_inspector_stream_size(l->inspector));
+		}
+		rc = ew_events_content(l->events, ew_loader_content_fd(l->loader), &co);
+	}
 	if (rc) {
 		ew_err("cannot consume the ring buffer: %s", strerror(-rc));
 		return -1;
@@ -295,8 +336,13 @@ static int finish(struct live *l, int status)
 		ew_err("capture file incomplete: %s", strerror(-rc));
 		status = 1;
 	}
-	ew_events_close(l->events);
+	/* The pipeline first: freeing its flows calls into the content engine. */
+	/* Streams still open end with the engine, after the pipeline: their last
+	 * hits have nowhere to go (the flows' final records are written). */
+	ew_inspector_detach(l->inspector);
 	ew_pipeline_free(l->pipe);
+	ew_events_close(l->events);
+	ew_inspector_free(l->inspector);
 	ew_udp_poll_free(l->udp);
 	ew_loader_close(l->loader);
 	ew_datadir_close(l->datadir);

@@ -292,6 +292,13 @@ bool ew_pipeline_knows_cgroup(struct ew_pipeline *p, uint64_t cgroup_id)
 	return ew_procs_cgroup_get(p->procs, cgroup_id) != NULL;
 }
 
+int ew_pipeline_tcp_dir(struct ew_pipeline *p, uint64_t cookie)
+{
+	const struct ew_flow *f = ew_flows_find_tcp(p->flows, cookie);
+
+	return f ? f->dir : -ENOENT;
+}
+
 uint64_t ew_pipeline_open_tcp(const struct ew_pipeline *p)
 {
 	return ew_flows_stats(p->flows)->open_tcp;

@@ -48,6 +48,12 @@ int ew_pipeline_feed(struct ew_pipeline *p, const void *data, size_t len);
 bool ew_pipeline_knows_proc(struct ew_pipeline *p, uint32_t tgid);
 /** ew_pipeline_knows_cgroup() - whether the process table has cgroup @cgroup_id. */
 bool ew_pipeline_knows_cgroup(struct ew_pipeline *p, uint64_t cgroup_id);
+/**
+ * ew_pipeline_tcp_dir() - how TCP socket @cookie's open flow began: enum
+ * ew_flow_dir (EW_DIR_UNKNOWN: a sweep found it, it predates the agent), or
+ * -ENOENT when it has none.
+ */
+int ew_pipeline_tcp_dir(struct ew_pipeline *p, uint64_t cookie);
 /** ew_pipeline_open_tcp() - TCP flows open (the live side sweeps only when some are). */
 uint64_t ew_pipeline_open_tcp(const struct ew_pipeline *p);
 

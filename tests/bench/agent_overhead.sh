@@ -12,6 +12,11 @@
 #   agent, so B/A is the cost of taking each connection's first payload; the
 #   connections go to 198.18.9.1, added to lo for the run, because loopback
 #   addresses are never inspected),
+#   CONTENT_ABC (1: rounds of A no agent, B agent with content.enabled false,
+#   C agent with content capture on (B and C in turns first), A..., ROUNDS of
+#   them (5); each B and C
+#   over the mean of the A runs around it, medians printed: the cost of
+#   content capture is C over B),
 #   PEER (lo: client and server on loopback; veth: the server runs in a network
 #   namespace reached over a veth pair, host 198.18.200.1/24, peer
 #   198.18.200.2/24, so the connections cross a link and the agent sees both
@@ -29,6 +34,8 @@ RUN_SECONDS=${RUN_SECONDS:-5}
 BENCH_CPU=${BENCH_CPU:-1}
 SAME_CORE=${SAME_CORE:-1}
 NAMES_AB=${NAMES_AB:-0}
+CONTENT_ABC=${CONTENT_ABC:-0}
+ROUNDS=${ROUNDS:-5}
 PEER=${PEER:-lo}
 ADDR=127.0.0.1
 LO_ADDR=
@@ -90,6 +97,7 @@ trap 'exit 130' INT TERM
 
 printf '{"report_interval": 60}\n' >"$work/config.json"
 printf '{"report_interval": 60, "hooks": {"names": false}}\n' >"$work/nonames.json"
+printf '{"report_interval": 60, "content": {"enabled": false}}\n' >"$work/nocontent.json"
 if [ -n "$LO_ADDR" ] && ! ip addr add "$LO_ADDR/32" dev lo; then
 	echo "agent_overhead: cannot add $LO_ADDR to lo" >&2
 	exit 1
@@ -222,6 +230,45 @@ if [ "$PEER" = veth ]; then
 else
 	echo "bench_connect: ${RUN_SECONDS}s per run to $ADDR, client and server on CPU $BENCH_CPU"
 fi
+# median of the arguments
+median() {
+	printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END {
+		printf "%.3f", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+if [ "$CONTENT_ABC" = 1 ]; then
+	run_bench "A0 no agent"
+	a_prev=$rate
+	off_r=() on_r=() onoff_r=()
+	# B and C swap places every round, so neither always runs first.
+	for ((r = 1; r <= ROUNDS; r++)); do
+		for which in $([ $((r % 2)) = 1 ] && echo "off on" || echo "on off"); do
+			if [ "$which" = off ]; then
+				start_agent "" "$work/nocontent.json"
+				run_bench "B$r agent, content off"
+				b=$rate
+			else
+				start_agent
+				run_bench "C$r agent, content on"
+				c=$rate
+			fi
+			stop_agent
+		done
+		run_bench "A$r no agent"
+		a=$rate
+		off_r+=("$(pair_ratio "$b" "$a_prev" "$a")")
+		on_r+=("$(pair_ratio "$c" "$a_prev" "$a")")
+		onoff_r+=("$(awk -v c="$c" -v b="$b" 'BEGIN { printf "%.3f", c / b }')")
+		echo "  round $r: off/none ${off_r[-1]}, on/none ${on_r[-1]}, on/off ${onoff_r[-1]}"
+		a_prev=$a
+	done
+	echo "RESULT content_off_ratio_median=$(median "${off_r[@]}")" \
+		"content_on_ratio_median=$(median "${on_r[@]}")" \
+		"on_over_off_median=$(median "${onoff_r[@]}")" \
+		"off=${off_r[*]// /,} on=${on_r[*]// /,} rounds=$ROUNDS peer=$PEER"
+	exit 0
+fi
+
 run_a A1
 a1=$rate
 start_agent

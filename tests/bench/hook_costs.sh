@@ -12,11 +12,13 @@
 # bpf_stats adds two clock reads to every run (tens of ns): the figures are
 # upper bounds. The per-syscall cost is syscall_overhead.sh's.
 #
-# Usage: hook_costs.sh [EGRESSWATCH [BENCH_CONNECT]]; RUN_SECONDS (3). Needs root.
+# Usage: hook_costs.sh [EGRESSWATCH [BENCH_CONNECT]]; RUN_SECONDS (3), CONTENT (1:
+# content capture on, as by default; 0: content.enabled false). Needs root.
 set -u
 EW=${1:-${EGRESSWATCH:-build/agent/egresswatch}}
 BC=${2:-${BENCH_CONNECT:-build/tests/bench/bench_connect}}
 RUN_SECONDS=${RUN_SECONDS:-3}
+CONTENT=${CONTENT:-1}
 NET=198.18.202
 if [ "$(id -u)" != 0 ]; then
 	echo "hook_costs: needs root (loads eBPF programs, reads their statistics); skipped"
@@ -64,7 +66,11 @@ while True:
 udp_pid=$!
 sleep 0.5
 
-printf '{"report_interval": 60}\n' >"$work/config.json"
+if [ "$CONTENT" = 1 ]; then
+	printf '{"report_interval": 60}\n' >"$work/config.json"
+else
+	printf '{"report_interval": 60, "content": {"enabled": false}}\n' >"$work/config.json"
+fi
 "$EW" run --quiet --config "$work/config.json" --data-dir "$work/data" 2>"$work/agent.err" &
 agent_pid=$!
 for ((i = 0; i < 300; i++)); do

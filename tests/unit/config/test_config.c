@@ -296,3 +296,36 @@ Test(policy, errors)
 			  cases[i].want);
 	}
 }
+
+Test(config, content_keys)
+{
+	static const struct {
+		const char *text, *want;
+	} bad[] = {
+	    {"{\"content\":{\"ringbuf_bytes\":100000}}",
+	     "$.content.ringbuf_bytes: must be a power of two"},
+	    {"{\"content\":{\"flow_bytes\":10}}", "$.content.flow_bytes"},
+	    {"{\"content\":{\"max_streams\":0}}", "$.content.max_streams"},
+	    {"{\"content\":{\"enabled\":1}}", "$.content.enabled"},
+	    {"{\"content\":{\"inbound\":true}}", "$.content.inbound"},
+	};
+
+	cr_assert_eq(ew_config_parse("t.json", "{}", &c, err, sizeof(err)), 0);
+	cr_assert(c.content_enabled);
+	cr_assert_eq(c.content_flow_bytes, 262144);
+	cr_assert_eq(c.content_max_streams, 4096);
+	cr_assert_eq(c.content_ringbuf_bytes, 16u << 20);
+	cr_assert_eq(ew_config_parse("t.json",
+				     "{\"content\":{\"enabled\":false,\"flow_bytes\":65536,"
+				     "\"max_streams\":10,\"ringbuf_bytes\":1048576}}",
+				     &c, err, sizeof(err)),
+		     0, "%s", err);
+	cr_assert(!c.content_enabled);
+	cr_assert_eq(c.content_flow_bytes, 65536);
+	cr_assert_eq(c.content_max_streams, 10);
+	cr_assert_eq(c.content_ringbuf_bytes, 1048576);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		cr_assert_neq(ew_config_parse("t.json", bad[i].text, &c, err, sizeof(err)), 0);
+		cr_assert(strstr(err, bad[i].want), "%s: got %s", bad[i].text, err);
+	}
+}

@@ -1526,6 +1526,8 @@ Test(pipeline, content_categories_on_records)
 	expect_num(c, "subjects_total", 1);
 	METRIC(&rs, "content_matches_total.vin", 5);
 	METRIC(&rs, "flows_categorised_total.id_number", 1);
+	METRIC(&rs, "content_status_total.complete", 1);
+	METRIC(&rs, "content_bytes_inspected_total", 100);
 	free_recs(&rs);
 }
 
