@@ -14,6 +14,7 @@ struct ew_inspector {
 	struct ew_scanner *scanner;
 	struct ew_subject_key key;
 	ew_content_emit_fn emit;
+	bool (*ready)(void *arg, uint64_t cookie);
 	void *arg;
 };
 
@@ -25,8 +26,16 @@ static void emit_hits(void *arg, const struct ew_ev_content_hits *ev)
 		in->emit(in->arg, ev, sizeof(*ev));
 }
 
+static bool flow_known(void *arg, uint64_t cookie)
+{
+	struct ew_inspector *in = arg;
+
+	return !in->ready || in->ready(in->arg, cookie);
+}
+
 int ew_inspector_new(const struct ew_taxonomy *t, const char *key_path, size_t decoded_limit,
-		     ew_content_emit_fn emit, void *arg, struct ew_inspector **out)
+		     ew_content_emit_fn emit, bool (*ready)(void *arg, uint64_t cookie), void *arg,
+		     struct ew_inspector **out)
 {
 	struct ew_inspector *in = calloc(1, sizeof(*in));
 	char err[1024];
@@ -51,6 +60,7 @@ int ew_inspector_new(const struct ew_taxonomy *t, const char *key_path, size_t d
 			"so that their counts of people merge)",
 			key_path);
 	in->emit = emit;
+	in->ready = ready;
 	in->arg = arg;
 	in->env = (struct ew_stream_env){
 	    .scanner = in->scanner,
@@ -58,6 +68,7 @@ int ew_inspector_new(const struct ew_taxonomy *t, const char *key_path, size_t d
 	    .key = &in->key,
 	    .decoded_limit = decoded_limit,
 	    .emit = emit_hits,
+	    .ready = flow_known,
 	    .arg = in,
 	};
 	*out = in;

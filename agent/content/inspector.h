@@ -9,7 +9,9 @@
 #ifndef EW_INSPECTOR_H
 #define EW_INSPECTOR_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "content/engine.h"
 
@@ -21,10 +23,12 @@ struct ew_inspector;
  * subject key at @key_path.
  * @decoded_limit: bytes of decoded HTTP bodies per stream
  * @emit, @arg: where each content_hits event goes (the pipeline)
+ * @ready: whether the pipeline has the flow of a cookie yet (stream.h)
  * Return: 0; -EINVAL (the reason logged, naming the file); -ENOMEM.
  */
 int ew_inspector_new(const struct ew_taxonomy *t, const char *key_path, size_t decoded_limit,
-		     ew_content_emit_fn emit, void *arg, struct ew_inspector **out);
+		     ew_content_emit_fn emit, bool (*ready)(void *arg, uint64_t cookie), void *arg,
+		     struct ew_inspector **out);
 
 /* The sink ops; their ctx is the inspector. */
 extern const struct ew_content_sink_ops ew_inspector_sink;

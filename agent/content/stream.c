@@ -25,6 +25,10 @@
 
 enum kind { K_UNKNOWN, K_RAW, K_HTTP, K_GBT32960, K_JTT808 };
 
+/* Bytes a stream's start may wait for before it counts as raw: a JT/T 808
+ * location report is about 40, a registration about 60. */
+#define HEAD_MAX 256
+
 /* A category's matches since its last event, and the people they named. */
 struct pending {
 	uint32_t matches;
@@ -46,7 +50,9 @@ struct ew_stream {
 	uint8_t kind;	 /* enum kind */
 	int stopped;	 /* the negative reason it stopped, or 0 */
 	bool body_start; /* the next body bytes are a body's first: look for magic */
-	uint32_t points; /* trajectory points seen */
+	uint16_t head_n;
+	uint8_t head[HEAD_MAX]; /* the first bytes, until they say what the stream is */
+	uint32_t points;	/* trajectory points seen */
 	struct fixed cat;
 	struct ew_scan_stream *scan;
 	struct ew_http_req *http;
@@ -300,54 +306,98 @@ struct ew_stream *ew_stream_open(const struct ew_stream_env *env, uint64_t cooki
 	return s;
 }
 
-/* The first bytes decide what the stream is; raw bytes are scanned as they are. */
-static int start(struct ew_stream *s, const uint8_t *p, size_t n)
+/*
+ * What the first bytes say the stream is: a decoder's kind, K_RAW, or
+ * K_UNKNOWN while too few have come to tell (the engine hands over a TLS
+ * record's length of bytes first; a JT/T 808 sniff wants a whole frame).
+ */
+static enum kind sniff(const uint8_t *p, size_t n, bool last)
 {
-	if (ew_http_req_sniff(p, n)) {
+	if (ew_http_req_sniff(p, n))
+		return K_HTTP;
+	if (ew_gbt32960_sniff(p, n))
+		return K_GBT32960;
+	if (ew_jtt808_sniff(p, n))
+		return K_JTT808;
+	if (last || n >= HEAD_MAX)
+		return K_RAW;
+	/* Only a method's capitals, a 32960 "##" or an 808 flag can still become one. */
+	return (p[0] >= 'A' && p[0] <= 'Z') || p[0] == '#' || p[0] == 0x7e ? K_UNKNOWN : K_RAW;
+}
+
+static int start(struct ew_stream *s, enum kind k)
+{
+	s->kind = (uint8_t)k;
+	switch (k) {
+	case K_HTTP:
 		s->http = ew_http_req_open(s->env->decoded_limit, &http_ops, s);
-		s->kind = K_HTTP;
-	} else if (ew_gbt32960_sniff(p, n)) {
+		break;
+	case K_GBT32960:
 		s->gbt = ew_gbt32960_open(&gbt_ops, s);
-		s->kind = K_GBT32960;
-	} else if (ew_jtt808_sniff(p, n)) {
+		break;
+	case K_JTT808:
 		s->jtt = ew_jtt808_open(&jtt_ops, s);
-		s->kind = K_JTT808;
-	} else {
-		s->kind = K_RAW;
-		media(s, ew_magic_kind(p, n));
+		break;
+	default:
+		media(s, ew_magic_kind(s->head, s->head_n));
 		return 0;
 	}
 	/* No memory for a decoder: this stream goes uninspected, said as a limit. */
 	return s->http || s->gbt || s->jtt ? 0 : -EW_REASON_DECODE_LIMIT;
 }
 
+static int decode(struct ew_stream *s, const uint8_t *p, size_t n)
+{
+	int rc;
+
+	switch (s->kind) {
+	case K_HTTP:
+		rc = ew_http_req_feed(s->http, p, n);
+		return rc < 0 ? http_reason(rc) : 0;
+	case K_GBT32960:
+		/* Frames are binary: their VIN and positions come from the parser. */
+		ew_gbt32960_feed(s->gbt, p, n);
+		return 0;
+	case K_JTT808:
+		ew_jtt808_feed(s->jtt, p, n);
+		return 0;
+	default:
+		scan(s, p, n);
+		return 0;
+	}
+}
+
+/* The first bytes wait in head until they say what the stream is; then they go first. */
+static int take(struct ew_stream *s, const uint8_t *p, size_t n, bool last)
+{
+	size_t room = (size_t)HEAD_MAX - s->head_n, k = n < room ? n : room;
+	enum kind kind;
+	int rc;
+
+	if (k)
+		memcpy(s->head + s->head_n, p, k);
+	s->head_n += (uint16_t)k;
+	kind = s->head_n ? sniff(s->head, s->head_n, last) : K_UNKNOWN;
+	if (kind == K_UNKNOWN)
+		return 0;
+	rc = start(s, kind);
+	if (!rc)
+		rc = decode(s, s->head, s->head_n);
+	if (!rc && n > k)
+		rc = decode(s, p + k, n - k);
+	return rc;
+}
+
 int ew_stream_feed(struct ew_stream *s, const uint8_t *p, size_t n, uint64_t ts)
 {
-	int rc = 0;
+	int rc;
 
 	if (s->stopped || !n)
 		return s->stopped;
 	s->ts = ts;
-	if (s->kind == K_UNKNOWN)
-		rc = start(s, p, n);
-	if (!rc) {
-		switch (s->kind) {
-		case K_HTTP:
-			rc = ew_http_req_feed(s->http, p, n);
-			rc = rc < 0 ? http_reason(rc) : 0;
-			break;
-		case K_GBT32960:
-			/* Frames are binary: their VIN and positions come from the parser. */
-			ew_gbt32960_feed(s->gbt, p, n);
-			break;
-		case K_JTT808:
-			ew_jtt808_feed(s->jtt, p, n);
-			break;
-		default:
-			scan(s, p, n);
-		}
-	}
-	flush(s);
+	rc = s->kind == K_UNKNOWN ? take(s, p, n, false) : decode(s, p, n);
+	if (!s->env->ready || s->env->ready(s->env->arg, s->cookie))
+		flush(s);
 	s->stopped = rc;
 	return rc;
 }
@@ -357,6 +407,9 @@ void ew_stream_close(struct ew_stream *s, uint64_t ts)
 	if (!s)
 		return;
 	s->ts = ts;
+	/* A stream shorter than its sniff: what it is, from what came. */
+	if (s->kind == K_UNKNOWN && !s->stopped && s->head_n)
+		take(s, NULL, 0, true);
 	if (s->scan)
 		ew_scan_close(s->scan, on_hit, s);
 	if (s->http)

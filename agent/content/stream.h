@@ -13,6 +13,7 @@
 #ifndef EW_STREAM_H
 #define EW_STREAM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -31,6 +32,13 @@ struct ew_stream_env {
 	/* Each derived event: a struct ew_ev_content_hits, copied by the callee. */
 	void (*emit)(void *arg, const struct ew_ev_content_hits *ev);
 	void *arg;
+	/*
+	 * Whether the pipeline has @cookie's flow yet: chunks come on a ring of
+	 * their own, so a flow's first bytes can be read before its connect.
+	 * Until then its counts wait in the stream (a batch that fills goes
+	 * anyway); NULL: always.
+	 */
+	bool (*ready)(void *arg, uint64_t cookie);
 	/* classify --show-matches only: each raw value, with its category. NULL in the agent. */
 	void (*show)(void *arg, const char *category, const char *value, size_t n);
 };

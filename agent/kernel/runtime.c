@@ -47,6 +47,11 @@ static void feed_derived(void *arg, const void *ev, size_t len)
 	ew_pipeline_feed(arg, ev, len);
 }
 
+static bool flow_known(void *arg, uint64_t cookie)
+{
+	return ew_pipeline_tcp_dir(arg, cookie) >= 0;
+}
+
 static void read_line_file(const char *path, char *buf, size_t len)
 {
 	FILE *f = fopen(path, "re");
@@ -272,7 +277,7 @@ static int start(const struct ew_runtime_opts *o, struct live *l)
 		/* Without a taxonomy the bytes are still read, for the inspection status. */
 		if (in->taxonomy) {
 			if (ew_inspector_new(in->taxonomy, in->cfg.subject_key, DECODED_LIMIT,
-					     feed_derived, l->pipe, &l->inspector))
+					     feed_derived, flow_known, l->pipe, &l->inspector))
 				return -1;
 			co.sink = &ew_inspector_sink;
 			co.sink_ctx = l->inspector;
