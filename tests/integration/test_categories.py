@@ -84,6 +84,13 @@ def main():
                          content={"taxonomy": taxonomy,
                                   "subject_key": os.path.join(work, "subject.key")})
     capture = os.path.join(work, "capture.ewcap")
+    policy = os.path.join(work, "policy.json")
+    with open(policy, "w") as f:
+        json.dump({"version": 1, "domestic_countries": ["CN"],
+                   "workloads": [{"name": "uploader", "executable": "/usr/bin/curl*",
+                                  "categories": ["cabin_media"]}],
+                   "destinations": [{"name": "maps", "networks": [T.PEER4 + "/32"],
+                                     "categories": ["hd_map"]}]}, f)
     git_root = os.path.join(work, "git")
     os.makedirs(git_root)
     T.sh("git", "init", "-q", "--bare", os.path.join(git_root, "repo.git"))
@@ -94,7 +101,7 @@ def main():
                                    ("json", "gzip", "chunked", "form", "nothing")), []),
                  "--raw", str(PORTS["gbt"]), "--raw", str(PORTS["jtt"]),
                  "--git", str(PORTS["git"]), "--git-root", git_root)
-        agent = T.Agent(work, capture=capture, config=cfg).start()
+        agent = T.Agent(work, capture=capture, config=cfg, extra=["--policy", policy]).start()
         T.check("the agent said it created the subject key",
                 "subject.key" in agent.stderr() and os.stat(os.path.join(work, "subject.key")).st_mode
                 & 0o777 == 0o600, agent.stderr()[-2000:])
@@ -147,8 +154,17 @@ def main():
                 T.field(r, "egresswatch.inspection.status") == "complete" and
                 T.field(r, "egresswatch.inspection.bytes") == r["egresswatch"]["bytes_out_total"],
                 r["egresswatch"].get("inspection"))
+    r = final_to(recs, PORTS["json"]) or {}
+    T.check("json: the policy labels curl's flow cabin_media (via workload)",
+            cats(r).get("cabin_media", {}).get("via") == "workload", cats(r))
+    T.check("json: the policy labels the peer hd_map (via destination, important data)",
+            cats(r).get("hd_map", {}).get("via") == "destination" and
+            cats(r)["hd_map"]["class"] == "important_data", cats(r))
+    r = final_to(recs, PORTS["gbt"]) or {}
+    T.check("gbt: python3 is no labelled workload", "cabin_media" not in cats(r), cats(r))
     r = final_to(recs, PORTS["nothing"])
-    T.check("nothing: no category from near-misses", r is not None and not cats(r), r and cats(r))
+    T.check("nothing: no category from near-misses",
+            r is not None and not [c for c in cats(r).values() if c["via"] == "content"], r and cats(r))
     r = final_to(recs, PORTS["git"]) or {}
     push = [x for x in T.flows(recs, destination__port=PORTS["git"], network__direction="egress")
             if "source_code" in cats(x)]
