@@ -186,7 +186,8 @@ def main():
 
     # Replay gives the same categories: they are in the capture as derived events.
     rep = os.path.join(work, "replay")
-    p = subprocess.run([T.egresswatch(), "replay", capture, "--data-dir", rep, "--config", cfg],
+    p = subprocess.run([T.egresswatch(), "replay", capture, "--data-dir", rep, "--config", cfg,
+                        "--policy", policy],
                        capture_output=True, text=True)
     T.check("replay exits 0", p.returncode == 0, p.stderr[-2000:])
     live = sorted(json.dumps(cats(x), sort_keys=True) for x in T.flows(recs) if x["egresswatch"]["final"])
