@@ -90,13 +90,14 @@ before=$(hwm)
 ulimit -n 8192
 mkfifo "$work/hold"
 python3 "$work/upload.py" "$FLOWS" "$UPLOAD_BYTES" <"$work/hold" >"$work/upload.log" 2>&1 &
+upload_pid=$!
 exec 9>"$work/hold"
 for _ in $(seq 600); do grep -q held "$work/upload.log" && break; sleep 0.1; done
 sleep 3
 held=$(hwm)
 now=$(rss)
 exec 9>&-
-wait
+wait "$upload_pid"
 grep "content:" "$work/agent.log" | head -2
 echo "content_rss: $FLOWS flows each with $UPLOAD_BYTES bytes sent, held open"
 echo "content_rss: VmHWM before ${before} MiB, with the flows ${held} MiB (VmRSS ${now} MiB)"
