@@ -50,6 +50,7 @@ struct ew_stream {
 	uint8_t kind;	 /* enum kind */
 	int stopped;	 /* the negative reason it stopped, or 0 */
 	bool body_start; /* the next body bytes are a body's first: look for magic */
+	bool typed;	 /* this request's Content-Type named media or a model */
 	uint16_t head_n;
 	uint8_t head[HEAD_MAX]; /* the first bytes, until they say what the stream is */
 	uint32_t points;	/* trajectory points seen */
@@ -154,17 +155,20 @@ static void scan(struct ew_stream *s, const uint8_t *p, size_t n)
 		ew_scan_feed(s->scan, p, n, on_hit, s);
 }
 
-/* Media and model files by their first bytes or their declared type. */
-static void media(struct ew_stream *s, const char *kind)
+/* Media and model files by their first bytes or their declared type. Return: one was. */
+static bool media(struct ew_stream *s, const char *kind)
 {
 	if (!kind)
-		return;
+		return false;
 	if (!strcmp(kind, "onnx") || !strcmp(kind, "pytorch") || !strcmp(kind, "tflite"))
 		count(s, s->cat.adas_model, 1, NULL, 0);
 	else if (!strcmp(kind, "audio"))
 		count(s, s->cat.cabin_media, 1, NULL, 0);
 	else if (strcmp(kind, "gzip") && strcmp(kind, "zip"))
 		count(s, s->cat.exterior_media, 1, NULL, 0);
+	else
+		return false;
+	return true;
 }
 
 /* ---- HTTP: what a request says of itself, and its decoded body. */
@@ -177,8 +181,7 @@ static void http_request(void *arg, const struct ew_http_req_info *r)
 		count(s, s->cat.source_code, 1, NULL, 0);
 	if (r->s3_multipart)
 		count(s, s->cat.test_scenario, 1, NULL, 0);
-	if (r->content_type)
-		media(s, ew_content_type_kind(r->content_type));
+	s->typed = r->content_type && media(s, ew_content_type_kind(r->content_type));
 	/* Identifiers travel in query strings too. */
 	if (r->target)
 		scan(s, (const uint8_t *)r->target, strlen(r->target));
@@ -191,8 +194,9 @@ static void http_body(void *arg, const uint8_t *p, size_t n)
 
 	if (s->body_start && n) {
 		s->body_start = false;
-		/* A type declared as media was counted already. */
-		media(s, ew_magic_kind(p, n));
+		/* A body declared as media was counted by its type: once a file. */
+		if (!s->typed)
+			media(s, ew_magic_kind(p, n));
 	}
 	scan(s, p, n);
 }

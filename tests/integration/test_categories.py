@@ -34,7 +34,7 @@ T.require_bpf("the data categories test")
 PEER_PY = os.path.join(T.HERE, "content_peer.py")
 PY = "/usr/bin/python3"
 PORTS = {"json": 8301, "gzip": 8302, "chunked": 8303, "form": 8304, "nothing": 8305,
-         "git": 8306, "gbt": 8307, "jtt": 8308}
+         "git": 8306, "gbt": 8307, "jtt": 8308, "media": 8309}
 
 
 def curl(*args):
@@ -98,7 +98,7 @@ def main():
     body = body_json()
     with T.Netns() as ns:
         ns.spawn(PY, PEER_PY, *sum((["--http", str(PORTS[k])] for k in
-                                   ("json", "gzip", "chunked", "form", "nothing")), []),
+                                   ("json", "gzip", "chunked", "form", "nothing", "media")), []),
                  "--raw", str(PORTS["gbt"]), "--raw", str(PORTS["jtt"]),
                  "--git", str(PORTS["git"]), "--git-root", git_root)
         agent = T.Agent(work, capture=capture, config=cfg, extra=["--policy", policy]).start()
@@ -128,6 +128,22 @@ def main():
                                           url % PORTS["form"]).stdout == "200")
         T.check("nothing: curl posted", curl("--data-binary", near_misses(), url % PORTS["nothing"]).stdout
                 == "200")
+        # One keep-alive connection: a JPEG by its type, a TFLite model by its
+        # bytes, an S3 multipart part: exterior_media, adas_model, test_scenario.
+        jpeg = os.path.join(work, "body.jpg")
+        with open(jpeg, "wb") as f:
+            f.write(b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(2000))
+        model = os.path.join(work, "body.tflite")
+        with open(model, "wb") as f:
+            f.write(b"\x1c\x00\x00\x00TFL3" + bytes(3000))
+        m = url % PORTS["media"]
+        after = ["-sS", "-o", "/dev/null", "-w", "%{http_code}"]  # each --next sets its own
+        r = curl("--data-binary", "@" + jpeg, "-H", "Content-Type: image/jpeg", m, "--next", *after,
+                 "--data-binary", "@" + model, "-H", "Content-Type: application/octet-stream", m,
+                 "--next", *after, "-X", "PUT", "--data-binary", "@" + model,
+                 m + "?partNumber=1&uploadId=abc")
+        T.check("media: curl uploaded an image, a model and a multipart part",
+                r.returncode == 0 and r.stdout == "200200200", (r.stdout, r.stderr))
         g = git_push(work, PORTS["git"])
         T.check("git: pushed over smart HTTP", g.returncode == 0, g.stderr)
         send_raw(PORTS["gbt"], b"".join(gbt32960_realtime(VINS[0], [TRACK[i]]) for i in range(6)))
@@ -162,6 +178,14 @@ def main():
             cats(r)["hd_map"]["class"] == "important_data", cats(r))
     r = final_to(recs, PORTS["gbt"]) or {}
     T.check("gbt: python3 is no labelled workload", "cabin_media" not in cats(r), cats(r))
+    r = final_to(recs, PORTS["media"]) or {}
+    c = cats(r)
+    T.check("media: one image (exterior_media), by its Content-Type",
+            c.get("exterior_media", {}).get("matches_total") == 1, c)
+    T.check("media: two model files (adas_model) by their bytes",
+            c.get("adas_model", {}).get("matches_total") == 2, c)
+    T.check("media: one S3 multipart part (test_scenario)",
+            c.get("test_scenario", {}).get("matches_total") == 1, c)
     r = final_to(recs, PORTS["nothing"])
     T.check("nothing: no category from near-misses",
             r is not None and not [c for c in cats(r).values() if c["via"] == "content"], r and cats(r))
