@@ -314,7 +314,7 @@ Test(config, content_keys)
 	cr_assert(c.content_enabled);
 	cr_assert_eq(c.content_flow_bytes, 262144);
 	cr_assert_eq(c.content_max_streams, 4096);
-	cr_assert_eq(c.content_ringbuf_bytes, 16u << 20);
+	cr_assert_eq(c.content_ringbuf_bytes, 4u << 20);
 	cr_assert_eq(ew_config_parse("t.json",
 				     "{\"content\":{\"enabled\":false,\"flow_bytes\":65536,"
 				     "\"max_streams\":10,\"ringbuf_bytes\":1048576}}",
