@@ -527,9 +527,9 @@ lost:
 	return rc;
 }
 
-int ew_hourly_sync_data(struct ew_hourly *h)
+int ew_hourly_fd(const struct ew_hourly *h)
 {
-	return h->fd >= 0 && fdatasync(h->fd) ? -errno : 0;
+	return h->fd;
 }
 
 const struct ew_hourly_stats *ew_hourly_stats(const struct ew_hourly *h)

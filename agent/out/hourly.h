@@ -66,8 +66,8 @@ int ew_hourly_write(struct ew_hourly *h, int64_t realtime_ns, const char *line, 
  */
 int ew_hourly_flush(struct ew_hourly *h);
 
-/** ew_hourly_sync_data() - fdatasync the open hour. Return: 0 or -errno. */
-int ew_hourly_sync_data(struct ew_hourly *h);
+/** ew_hourly_fd() - the open hour's descriptor, to fdatasync (out/syncer.h); -1: none. */
+int ew_hourly_fd(const struct ew_hourly *h);
 
 /** ew_hourly_stats() - the counters of @h (read by the thread that writes). */
 const struct ew_hourly_stats *ew_hourly_stats(const struct ew_hourly *h);

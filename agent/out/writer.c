@@ -8,11 +8,13 @@
 #include <time.h>
 
 #include "out/hourly.h"
+#include "out/syncer.h"
 #include "util/log.h"
 
 #define BATCH_BYTES   ((size_t)256 * 1024)
 #define BATCH_AGE_NS  200000000ll /* a batch older than this goes at the next put */
 #define SYNC_EVERY_NS 5000000000ll
+#define SYNC_RETRY_NS 100000000ll /* the previous sync still runs: look again */
 
 /* Records as [i64 realtime][u32 length][bytes], each padded to 8. */
 struct batch {
@@ -31,6 +33,7 @@ struct ew_writer {
 	struct ew_writer_opts o;
 	char *dir;		 /* o.records_dir, owned */
 	struct ew_hourly *files; /* the thread's alone once it runs */
+	struct ew_syncer *sync;	 /* its fdatasyncs, on a thread of their own */
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t wake;	   /* the thread: work, or stop */
@@ -129,13 +132,15 @@ static void *run(void *arg)
 				       w->o.records_dir, strerror(-r));
 		}
 		if (dirty && mono_ns() - last_sync >= SYNC_EVERY_NS) {
-			int r = ew_hourly_sync_data(w->files);
-
-			if (!rc)
-				rc = r;
-			last_sync = mono_ns();
-			dirty = false;
+			if (ew_syncer_start(w->sync, ew_hourly_fd(w->files))) {
+				last_sync = mono_ns();
+				dirty = false;
+			} else {
+				last_sync = mono_ns() - SYNC_EVERY_NS + SYNC_RETRY_NS;
+			}
 		}
+		if (!rc)
+			rc = ew_syncer_result(w->sync);
 		if (wrote || rc)
 			report(w, rc, ew_hourly_stats(w->files));
 
@@ -169,11 +174,19 @@ int ew_writer_open(const struct ew_writer_opts *o, struct ew_writer **out)
 		return rc;
 	}
 	w->files_st = *ew_hourly_stats(w->files);
+	rc = ew_syncer_new(&w->sync);
+	if (rc) {
+		ew_hourly_close(w->files, false);
+		free(w->dir);
+		free(w);
+		return rc;
+	}
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->wake, NULL);
 	pthread_cond_init(&w->room, NULL);
 	rc = -pthread_create(&w->thread, NULL, run, w);
 	if (rc) {
+		ew_syncer_free(w->sync);
 		ew_hourly_close(w->files, false);
 		free(w->dir);
 		free(w);
@@ -288,6 +301,9 @@ int ew_writer_close(struct ew_writer *w, bool compress_current, struct ew_writer
 	pthread_cond_broadcast(&w->room);
 	pthread_mutex_unlock(&w->lock);
 	pthread_join(w->thread, NULL);
+	/* A sync in progress ends before the hour's file is closed and fsync'd. */
+	ew_syncer_free(w->sync);
+	w->sync = NULL;
 	/* The thread flushed before it stopped: its counters are final. */
 	if (final)
 		ew_writer_stats(w, final);
