@@ -31,8 +31,9 @@ static __always_inline __u64 ew_content_wakeup(void)
 
 /*
  * One chunk: @n (1..EW_CHUNK_MAX) bytes at packet offset @pos >> 32, stream
- * offset (__u32)@pos (five arguments at most). A global function, so the
- * verifier checks it once, not once per loop iteration and call site.
+ * offset (__u32)@pos (five arguments at most), direction @flags >> 8. A
+ * global function, so the verifier checks it once, not once per loop
+ * iteration and call site.
  * Return: 0, or the bytes lost.
  */
 __noinline int ew_content_chunk_out(struct __sk_buff *skb, __u64 cookie, __u64 pos, __u32 n,
@@ -55,7 +56,7 @@ __noinline int ew_content_chunk_out(struct __sk_buff *skb, __u64 cookie, __u64 p
 	ev->cookie = cookie;
 	ev->offset = soff;
 	ev->len = (__u16)len;
-	ev->dir = EW_DIR_OUT;
+	ev->dir = (__u8)(flags >> 8);
 	ev->flags = (__u8)flags;
 	if (bpf_ringbuf_output(&ew_content, ev, EW_CHUNK_HDR + len, ew_content_wakeup())) {
 		ew_kstat_inc(EW_KSTAT_RB_FULL_CONTENT);
@@ -66,10 +67,11 @@ __noinline int ew_content_chunk_out(struct __sk_buff *skb, __u64 cookie, __u64 p
 
 /*
  * Copies @len payload bytes at packet offset @poff, which sit at stream
- * offset @soff, into chunk events. @flags go on the first chunk only.
+ * offset @soff of direction @dir, into chunk events. @flags go on the first
+ * chunk only.
  */
 static __always_inline void ew_content_copy(struct __sk_buff *skb, __u64 cookie, __u32 poff,
-					    __u32 len, __u32 soff, __u8 flags)
+					    __u32 len, __u32 soff, __u8 flags, __u8 dir)
 {
 	__u32 done = 0, lost = 0;
 
@@ -78,7 +80,7 @@ static __always_inline void ew_content_copy(struct __sk_buff *skb, __u64 cookie,
 
 		lost += ew_content_chunk_out(skb, cookie,
 					     (__u64)(poff + done) << 32 | (__u32)(soff + done), n,
-					     i == 0 ? flags : 0);
+					     (i == 0 ? flags : 0) | (__u32)dir << 8);
 		done += n;
 	}
 	lost += len - done;
@@ -87,7 +89,7 @@ static __always_inline void ew_content_copy(struct __sk_buff *skb, __u64 cookie,
 }
 
 /* The peer is in a skip network: one empty chunk says so, nothing follows. */
-static __always_inline void ew_content_skipped(__u64 cookie)
+static __always_inline void ew_content_skipped(__u64 cookie, __u8 dir)
 {
 	struct ew_ev_chunk *ev;
 
@@ -103,7 +105,7 @@ static __always_inline void ew_content_skipped(__u64 cookie)
 	ev->cookie = cookie;
 	ev->offset = 0;
 	ev->len = 0;
-	ev->dir = EW_DIR_OUT;
+	ev->dir = dir;
 	ev->flags = EW_CHUNK_F_SKIPPED;
 	bpf_ringbuf_submit(ev, ew_content_wakeup());
 }
@@ -134,8 +136,8 @@ static __always_inline void ew_content_start(struct __sk_buff *skb, struct bpf_t
 		else
 			ew_kstat_inc(EW_KSTAT_CONTENT_NO_STORAGE);
 	}
-	ew_content_copy(skb, cookie, poff, ew_content_clip(0, skb->len - poff), 0,
-			EW_CHUNK_F_START);
+	ew_content_copy(skb, cookie, poff, ew_content_clip(0, skb->len - poff), 0, EW_CHUNK_F_START,
+			EW_DIR_OUT);
 }
 
 /*
@@ -209,7 +211,69 @@ static __always_inline void ew_content_more(struct __sk_buff *skb, struct bpf_tc
 	soff = bpf_ntohl(tcp.seq) - st->base;
 	len = ew_content_clip(soff, skb->len - poff);
 	if (len)
-		ew_content_copy(skb, cookie, poff, len, soff, 0);
+		ew_content_copy(skb, cookie, poff, len, soff, 0, EW_DIR_OUT);
+}
+
+/*
+ * What a socket receives (content.inbound), from cgroup_skb/ingress: a data
+ * segment of a synchronised socket whose stream is still inside the window.
+ * The hook runs before TCP takes the segment, so rcv_nxt - bytes_received
+ * is the sequence number of the first payload byte (bytes_received counts
+ * a FIN too, but no data follows one). Nothing is stored per socket: the
+ * two counters are read unlocked, so they are read again to see that no
+ * other CPU moved them in between. The peer (the source) is checked per
+ * packet; a skipped one's first segment says so once.
+ */
+static __always_inline void ew_content_in(struct __sk_buff *skb, struct bpf_tcp_sock *tp,
+					  __u32 state)
+{
+	struct ew_lpm_key key = {.prefixlen = 128};
+	__u32 base, soff, poff, len, l4off;
+	__u64 rcvd, cookie;
+	struct tcphdr tcp;
+	struct iphdr ip;
+	__u8 *skip;
+
+	if (state != BPF_TCP_ESTABLISHED && state != BPF_TCP_FIN_WAIT1 &&
+	    state != BPF_TCP_FIN_WAIT2)
+		return;
+	rcvd = tp->bytes_received;
+	if (rcvd >= ew_content_flow_bytes)
+		return;
+	base = tp->rcv_nxt - (__u32)rcvd;
+	if (tp->bytes_received != rcvd)
+		return; /* moving under us: this segment is retransmitted or lost, no matter */
+	if (skb->protocol == bpf_htons(0x0800)) {
+		if (bpf_skb_load_bytes(skb, 0, &ip, sizeof(ip)))
+			return;
+		l4off = ip.ihl * 4;
+		key.addr[10] = key.addr[11] = 0xff;
+		__builtin_memcpy(key.addr + 12, &ip.saddr, 4);
+	} else if (skb->protocol == bpf_htons(0x86DD)) {
+		l4off = sizeof(struct ipv6hdr); /* extension headers: not followed */
+		if (bpf_skb_load_bytes(skb, offsetof(struct ipv6hdr, saddr), key.addr, 16))
+			return;
+	} else {
+		return;
+	}
+	if (bpf_skb_load_bytes(skb, l4off, &tcp, sizeof(tcp)))
+		return;
+	poff = l4off + tcp.doff * 4;
+	if (skb->len <= poff)
+		return; /* an ACK, a FIN: no payload */
+	/* Before the base (old data) wraps to a huge offset: outside. */
+	soff = bpf_ntohl(tcp.seq) - base;
+	len = ew_content_clip(soff, skb->len - poff);
+	if (!len)
+		return;
+	cookie = bpf_get_socket_cookie(skb);
+	skip = bpf_map_lookup_elem(&ew_skip_nets, &key);
+	if (skip && *skip) {
+		if (!soff)
+			ew_content_skipped(cookie, EW_DIR_IN);
+		return;
+	}
+	ew_content_copy(skb, cookie, poff, len, soff, soff ? 0 : EW_CHUNK_F_START, EW_DIR_IN);
 }
 
 #endif /* EW_CONTENT_BPF_H */

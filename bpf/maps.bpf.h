@@ -154,6 +154,8 @@ const volatile bool ew_track_owners __weak = true;
 const volatile __u32 ew_wakeup_bytes __weak = 0;
 /* Content capture: off, nothing more runs per packet than without it. */
 const volatile bool ew_content_on __weak = false;
+/* content.inbound: also what TCP sockets receive (cgroup_skb/ingress). */
+const volatile bool ew_content_in_on __weak = false;
 const volatile __u32 ew_content_flow_bytes __weak = 262144;
 const volatile __u32 ew_content_wakeup_bytes __weak = 0;
 

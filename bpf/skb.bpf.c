@@ -155,7 +155,7 @@ static __always_inline void first_payload(struct __sk_buff *skb, struct bpf_tcp_
 		return;
 	if (skipped(p.daddr)) {
 		if (ew_content_on)
-			ew_content_skipped(cookie);
+			ew_content_skipped(cookie, EW_DIR_OUT);
 		return;
 	}
 	if (names)
@@ -331,8 +331,14 @@ int ew_skb_ingress(struct __sk_buff *skb)
 	if (!sk)
 		return 1;
 	if (sk->protocol == IPPROTO_TCP) {
-		if (ew_track_owners && sk->state == BPF_TCP_LISTEN)
+		if (ew_track_owners && sk->state == BPF_TCP_LISTEN) {
 			note_listener(skb);
+		} else if (ew_content_in_on) {
+			struct bpf_tcp_sock *tp = bpf_tcp_sock(sk);
+
+			if (tp)
+				ew_content_in(skb, tp, sk->state);
+		}
 	} else if (sk->protocol == IPPROTO_UDP) {
 		on_udp(skb, false);
 	}

@@ -82,6 +82,7 @@ static const struct ew_jc_field hook_fields[] = {
 /* Offsets in a stream are 32-bit in the kernel: 1 GiB keeps far from the wrap. */
 static const struct ew_jc_field content_fields[] = {
     F("enabled", EW_JC_BOOL, c.content_enabled, 0, 0),
+    F("inbound", EW_JC_BOOL, c.content_inbound, 0, 0),
     F("flow_bytes", EW_JC_U32, c.content_flow_bytes, 1024, 1u << 30),
     F("max_streams", EW_JC_U32, c.content_max_streams, 1, 1u << 20),
     F("ringbuf_bytes", EW_JC_U32, c.content_ringbuf_bytes, 65536, 1u << 30),

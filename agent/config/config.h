@@ -39,6 +39,7 @@ struct ew_config {
 	bool hook_names; /* peer names from TLS SNI, HTTP Host and DNS answers */
 	/* content capture: what TCP flows send, for the content engine */
 	bool content_enabled;
+	bool content_inbound;		/* also what TCP flows receive */
 	uint32_t content_flow_bytes;	/* bytes inspected per flow and direction */
 	uint32_t content_max_streams;	/* streams inspected at once; past it: truncated */
 	uint32_t content_ringbuf_bytes; /* the kernel's content ring, a power of two */

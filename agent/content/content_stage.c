@@ -4,6 +4,8 @@
  * (matches and the distinct people they name, as keyed hashes) and how far
  * its inspection got. Records carry counts for their interval, like bytes,
  * and the flow's totals; the hashes stay in memory for the policy stage.
+ * What a flow received (content.inbound) is kept apart: categories_in and
+ * inspection_in, which no export count or metric of matches includes.
  */
 #include "content/content_stage.h"
 
@@ -22,16 +24,23 @@
 struct tally {
 	uint16_t id; /* index into ids */
 	uint8_t cls, via;
+	uint8_t dir; /* EW_DIR_OUT, EW_DIR_IN */
 	uint64_t matches, matches_rep;
 	uint32_t subjects_rep;
 	struct ew_subject_set set;
 };
 
+/* How far one direction's inspection got, as the engine last said. */
+struct said {
+	uint8_t status, reason;
+	bool said; /* a content_status came */
+	uint64_t bytes;
+};
+
 /* A flow's content, allocated at its first content event. */
 struct flow_content {
-	uint8_t status, reason; /* of the outbound stream, as last said */
-	bool said;		/* a content_status came */
-	uint64_t bytes;
+	struct said out, in;
+	bool inbound; /* something of its received stream came: a status or hits */
 	uint32_t n, cap;
 	struct tally *t;
 };
@@ -44,11 +53,14 @@ struct content_stage {
 	uint32_t n_ids;
 	struct ew_eval_category *out; /* one record's categories */
 	uint32_t out_cap;
+	struct ew_eval_category *out_in; /* and those found in what it received */
+	uint32_t out_in_cap;
 	uint64_t unmatched, ids_full, capped, no_memory;
 	uint64_t matches[IDS_MAX], flows_with[IDS_MAX];
 	/* Counted from the content_status events, which captures keep: a replay's
 	 * metric records are the live run's. */
 	uint64_t by_status[EW_INSPECT_MAX], by_reason[EW_REASON_MAX], bytes;
+	uint64_t by_status_in[EW_INSPECT_MAX];
 };
 
 static struct flow_content *get(const struct ew_stage *s, const struct ew_flow *f)
@@ -95,14 +107,14 @@ static int intern(struct content_stage *c, const char *id)
 }
 
 static struct tally *tally_of(struct content_stage *c, struct flow_content *fc, const char *id,
-			      uint8_t cls, uint8_t via)
+			      uint8_t cls, uint8_t via, uint8_t dir)
 {
 	int k = intern(c, id);
 
 	if (k < 0)
 		return NULL;
 	for (uint32_t i = 0; i < fc->n; i++)
-		if (fc->t[i].id == k && fc->t[i].via == via)
+		if (fc->t[i].id == k && fc->t[i].via == via && fc->t[i].dir == dir)
 			return &fc->t[i];
 	if (fc->n == fc->cap) {
 		uint32_t cap = fc->cap ? fc->cap * 2 : 4;
@@ -113,9 +125,10 @@ static struct tally *tally_of(struct content_stage *c, struct flow_content *fc, 
 		fc->t = t;
 		fc->cap = cap;
 	}
-	fc->t[fc->n] = (struct tally){.id = (uint16_t)k, .cls = cls, .via = via};
+	fc->t[fc->n] = (struct tally){.id = (uint16_t)k, .cls = cls, .via = via, .dir = dir};
 	ew_subject_set_init(&fc->t[fc->n].set, EW_CONTENT_SUBJECTS_MAX);
-	c->flows_with[k]++;
+	if (dir == EW_DIR_OUT)
+		c->flows_with[k]++;
 	return &fc->t[fc->n++];
 }
 
@@ -125,12 +138,15 @@ static void on_hits(struct ew_stage *s, struct ew_flow *f, const struct ew_ev_co
 	struct flow_content *fc = get_or_new(s, f);
 	struct tally *t;
 
-	if (!fc || !(t = tally_of(c, fc, ev->category, ev->cls, ev->via))) {
+	if (!fc || !(t = tally_of(c, fc, ev->category, ev->cls, ev->via, ev->dir))) {
 		c->no_memory += !fc;
 		return;
 	}
 	t->matches += ev->matches;
-	c->matches[t->id] += ev->matches;
+	if (ev->dir == EW_DIR_IN)
+		fc->inbound = true;
+	else
+		c->matches[t->id] += ev->matches;
 	for (int i = 0; i < ev->n_subjects && i < EW_HIT_SUBJECTS; i++)
 		if (ew_subject_set_add(&t->set, ev->subjects[i]) < 0 && t->set.over == 1)
 			c->capped++;
@@ -139,20 +155,19 @@ static void on_hits(struct ew_stage *s, struct ew_flow *f, const struct ew_ev_co
 static void on_status(struct ew_stage *s, struct ew_flow *f, const struct ew_ev_content_status *ev)
 {
 	struct content_stage *c = s->state;
-	struct flow_content *fc;
+	struct flow_content *fc = get_or_new(s, f);
+	struct said *d;
 
-	/* Only the outbound stream is inspected today (content.inbound is not built). */
-	if (ev->dir != EW_DIR_OUT)
-		return;
-	fc = get_or_new(s, f);
 	if (!fc) {
 		c->no_memory++;
 		return;
 	}
-	fc->said = true;
-	fc->status = ev->status < EW_INSPECT_MAX ? ev->status : EW_INSPECT_NONE;
-	fc->reason = ev->reason < EW_REASON_MAX ? ev->reason : EW_REASON_NONE;
-	fc->bytes = ev->bytes;
+	d = ev->dir == EW_DIR_IN ? &fc->in : &fc->out;
+	fc->inbound |= ev->dir == EW_DIR_IN;
+	d->said = true;
+	d->status = ev->status < EW_INSPECT_MAX ? ev->status : EW_INSPECT_NONE;
+	d->reason = ev->reason < EW_REASON_MAX ? ev->reason : EW_REASON_NONE;
+	d->bytes = ev->bytes;
 }
 
 static void event(struct ew_stage *s, const union ew_event *ev, struct ew_flow *f)
@@ -160,7 +175,9 @@ static void event(struct ew_stage *s, const union ew_event *ev, struct ew_flow *
 	struct content_stage *c = s->state;
 	uint64_t cookie = ev->h.type == EW_EV_CONTENT_HITS ? ev->hits.cookie : ev->cstatus.cookie;
 
-	if (ev->h.type == EW_EV_CONTENT_STATUS) {
+	if (ev->h.type == EW_EV_CONTENT_STATUS && ev->cstatus.dir == EW_DIR_IN) {
+		c->by_status_in[ev->cstatus.status]++;
+	} else if (ev->h.type == EW_EV_CONTENT_STATUS) {
 		c->by_status[ev->cstatus.status]++;
 		if (ev->cstatus.status != EW_INSPECT_COMPLETE)
 			c->by_reason[ev->cstatus.reason]++;
@@ -178,30 +195,34 @@ static void event(struct ew_stage *s, const union ew_event *ev, struct ew_flow *
 		on_status(s, f, &ev->cstatus);
 }
 
-static struct ew_eval_category *out_slot(struct content_stage *c, uint32_t n)
+static struct ew_eval_category *slot_in(struct ew_eval_category **v, uint32_t *cap, uint32_t n)
 {
-	if (n >= c->out_cap) {
-		uint32_t cap = c->out_cap ? c->out_cap * 2 : 16;
-		struct ew_eval_category *o = realloc(c->out, cap * sizeof(*o));
+	if (n >= *cap) {
+		uint32_t ncap = *cap ? *cap * 2 : 16;
+		struct ew_eval_category *o = realloc(*v, ncap * sizeof(*o));
 
 		if (!o)
 			return NULL;
-		c->out = o;
-		c->out_cap = cap;
+		*v = o;
+		*cap = ncap;
 	}
-	return &c->out[n];
+	return &(*v)[n];
 }
 
-static void inspection(const struct flow_content *fc, const struct ew_flow *f,
-		       struct ew_eval_inspection *in)
+static struct ew_eval_category *out_slot(struct content_stage *c, uint32_t n)
+{
+	return slot_in(&c->out, &c->out_cap, n);
+}
+
+static void inspection(const struct said *d, const struct ew_flow *f, struct ew_eval_inspection *in)
 {
 	*in = (struct ew_eval_inspection){.status = EW_INSPECT_NONE};
 	if (f->proto != EW_IPPROTO_TCP) {
 		in->reason = EW_REASON_UDP;
-	} else if (fc && fc->said) {
-		in->status = fc->status;
-		in->reason = fc->reason;
-		in->bytes = fc->bytes;
+	} else if (d && d->said) {
+		in->status = d->status;
+		in->reason = d->reason;
+		in->bytes = d->bytes;
 	} else {
 		/* An open flow's bytes are being inspected; a closed one the engine never
 		 * spoke of was not (a capture older than content inspection). */
@@ -254,15 +275,21 @@ static void enrich(struct ew_stage *s, const struct ew_flow *f, struct ew_eval *
 {
 	struct content_stage *c = s->state;
 	struct flow_content *fc = get(s, f);
-	uint32_t n = 0;
+	uint32_t n = 0, n_in = 0;
 
-	inspection(fc, f, &e->inspection);
+	inspection(fc ? &fc->out : NULL, f, &e->inspection);
+	if (fc && fc->inbound) {
+		e->inspected_in = true;
+		inspection(&fc->in, f, &e->inspection_in);
+	}
 	for (uint32_t i = 0; fc && i < fc->n; i++) {
 		struct tally *t = &fc->t[i];
-		struct ew_eval_category *o = out_slot(c, n);
+		bool in = t->dir == EW_DIR_IN;
+		struct ew_eval_category *o =
+		    in ? slot_in(&c->out_in, &c->out_in_cap, n_in) : out_slot(c, n);
 
 		if (!o)
-			break;
+			continue;
 		*o = (struct ew_eval_category){
 		    .id = c->ids[t->id],
 		    .cls = t->cls,
@@ -276,9 +303,14 @@ static void enrich(struct ew_stage *s, const struct ew_flow *f, struct ew_eval *
 		/* Each record reports its interval: the next starts here. */
 		t->matches_rep = t->matches;
 		t->subjects_rep = t->set.count;
-		n++;
+		if (in)
+			n_in++;
+		else
+			n++;
 	}
 	e->n_categories = n;
+	e->n_categories_in = n_in;
+	e->categories_in = n_in ? c->out_in : NULL;
 	labelled(c, f, e);
 	e->categories = e->n_categories ? c->out : NULL;
 }
@@ -327,6 +359,12 @@ static void metrics(struct ew_stage *s, struct ew_metrics *m)
 		total += c->by_status[i];
 	}
 	ew_metrics_add(m, "content_streams_total", "Flows whose inspection was stated.", 0, total);
+	for (int i = 0; i < EW_INSPECT_MAX; i++)
+		ew_metrics_add1(
+		    m, "content_in_status_total",
+		    "Flows' inspection outcomes of what they received (content.inbound), "
+		    "by status.",
+		    0, "status", ew_inspection_name(i), c->by_status_in[i]);
 	ew_metrics_add(m, "content_streams_refused_total",
 		       "Flows not inspected: content.max_streams were being inspected already.", 0,
 		       c->by_reason[EW_REASON_MAX_STREAMS]);
@@ -350,6 +388,7 @@ static void stage_free(struct ew_stage *s)
 	for (uint32_t i = 0; i < c->n_ids; i++)
 		free(c->ids[i]);
 	free(c->out);
+	free(c->out_in);
 	free(c);
 }
 

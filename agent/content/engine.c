@@ -28,6 +28,7 @@ struct stream {
 	uint32_t hnext; /* bucket chain (1-based index; 0: end), or the free list */
 	uint32_t next;	/* stream offset of the next byte expected */
 	uint8_t kind;
+	uint8_t dir;	/* EW_DIR_OUT, EW_DIR_IN: a flow has a stream per direction */
 	uint8_t reason; /* enum ew_inspect_reason: why the sink stopped; NONE */
 	bool open;	/* holds sink state (counts against max_streams) */
 	bool stopped;	/* nothing more is fed: encrypted, the sink said stop, flow_bytes */
@@ -115,15 +116,16 @@ static uint32_t *bucket(struct ew_content *c, uint64_t cookie)
 	return &c->buckets[ew_hash_u64(cookie) & c->mask];
 }
 
-static struct stream *find(struct ew_content *c, uint64_t cookie)
+static struct stream *find(struct ew_content *c, uint64_t cookie, uint8_t dir)
 {
 	for (uint32_t i = *bucket(c, cookie); i; i = c->v[i].hnext)
-		if (c->v[i].cookie == cookie)
+		if (c->v[i].cookie == cookie && c->v[i].dir == dir)
 			return &c->v[i];
 	return NULL;
 }
 
-static struct stream *add(struct ew_content *c, uint64_t cookie, enum kind kind, uint64_t now)
+static struct stream *add(struct ew_content *c, uint64_t cookie, uint8_t dir, enum kind kind,
+			  uint64_t now)
 {
 	uint32_t i = c->free_head, *b;
 	struct stream *s;
@@ -136,6 +138,7 @@ static struct stream *add(struct ew_content *c, uint64_t cookie, enum kind kind,
 	c->free_head = s->hnext;
 	memset(s, 0, sizeof(*s));
 	s->cookie = cookie;
+	s->dir = dir;
 	s->kind = (uint8_t)kind;
 	s->last_ns = now;
 	b = bucket(c, cookie);
@@ -149,7 +152,7 @@ static void park(struct ew_content *c, struct stream *s)
 {
 	if (!s->open)
 		return;
-	c->o.sink->close(c->o.sink_ctx, s->sink_st, s->cookie, EW_DIR_OUT, s->last_ns);
+	c->o.sink->close(c->o.sink_ctx, s->sink_st, s->cookie, s->dir, s->last_ns);
 	s->sink_st = NULL;
 	s->open = false;
 	c->st.streams_active--;
@@ -176,7 +179,7 @@ static bool ensure_open(struct ew_content *c, struct stream *s)
 		return true;
 	if (c->st.streams_active >= c->o.max_streams)
 		return false;
-	s->sink_st = c->o.sink->open(c->o.sink_ctx, s->cookie, EW_DIR_OUT);
+	s->sink_st = c->o.sink->open(c->o.sink_ctx, s->cookie, s->dir);
 	s->open = true;
 	c->st.streams_active++;
 	return true;
@@ -229,11 +232,11 @@ static void deliver(struct ew_content *c, struct stream *s, const uint8_t *p, si
 	feed(c, s, p, n);
 }
 
-static bool chunk_ok(const struct ew_ev_chunk *ev, size_t len)
+static bool chunk_ok(const struct ew_content *c, const struct ew_ev_chunk *ev, size_t len)
 {
 	return len >= EW_CHUNK_HDR && ev->h.type == EW_EV_CONTENT_CHUNK && ev->h.size == len &&
 	       ev->len <= EW_CHUNK_MAX && (size_t)EW_CHUNK_HDR + ev->len == len &&
-	       ev->dir == EW_DIR_OUT;
+	       (ev->dir == EW_DIR_OUT || (ev->dir == EW_DIR_IN && c->o.inbound));
 }
 
 /* A stream's first chunk: what kind of entry remembers the flow. */
@@ -243,13 +246,13 @@ static struct stream *first_chunk(struct ew_content *c, const struct ew_ev_chunk
 
 	if (ev->flags & EW_CHUNK_F_SKIPPED) {
 		c->st.streams_skipped++;
-		return add(c, ev->cookie, K_SKIPPED, ev->h.ts_ns);
+		return add(c, ev->cookie, ev->dir, K_SKIPPED, ev->h.ts_ns);
 	}
 	if (c->st.streams_active >= c->o.max_streams) {
 		c->st.streams_refused++;
-		return add(c, ev->cookie, K_REFUSED, ev->h.ts_ns);
+		return add(c, ev->cookie, ev->dir, K_REFUSED, ev->h.ts_ns);
 	}
-	s = add(c, ev->cookie, K_STREAM, ev->h.ts_ns);
+	s = add(c, ev->cookie, ev->dir, K_STREAM, ev->h.ts_ns);
 	if (!s)
 		return NULL;
 	c->st.streams_opened++;
@@ -272,12 +275,12 @@ void ew_content_chunk(struct ew_content *c, const void *data, size_t len)
 	struct stream *s;
 	uint32_t off, n;
 
-	if (!chunk_ok(ev, len)) {
+	if (!chunk_ok(c, ev, len)) {
 		c->st.chunks_bad++;
 		return;
 	}
 	c->st.chunks++;
-	s = find(c, ev->cookie);
+	s = find(c, ev->cookie, ev->dir);
 	if (!s && !(s = first_chunk(c, ev)))
 		return;
 	if (s->kind != K_STREAM || !ev->len)
@@ -313,7 +316,7 @@ void ew_content_emit(struct ew_content *c, const void *ev, size_t len)
 		c->o.emit(c->o.emit_arg, ev, len);
 }
 
-static void status(struct ew_content *c, const struct ew_ev_tcp *tcp, uint64_t bytes,
+static void status(struct ew_content *c, const struct ew_ev_tcp *tcp, uint8_t dir, uint64_t bytes,
 		   enum ew_inspection st, enum ew_inspect_reason why)
 {
 	struct ew_ev_content_status ev;
@@ -325,7 +328,7 @@ static void status(struct ew_content *c, const struct ew_ev_tcp *tcp, uint64_t b
 	ev.h.ts_ns = tcp->h.ts_ns;
 	ev.cookie = tcp->cookie;
 	ev.bytes = bytes;
-	ev.dir = EW_DIR_OUT;
+	ev.dir = dir;
 	ev.status = (uint8_t)st;
 	ev.reason = (uint8_t)why;
 	c->st.statuses++;
@@ -350,20 +353,22 @@ static enum ew_inspect_reason short_reason(const struct ew_content *c, const str
 	return EW_REASON_GAP; /* its tail never arrived */
 }
 
-void ew_content_close(struct ew_content *c, const struct ew_ev_tcp *ev, uint64_t sent, bool old)
+/* One direction of a flow that closed; @sent: payload bytes in it. */
+static void close_dir(struct ew_content *c, const struct ew_ev_tcp *ev, uint8_t dir, uint64_t sent,
+		      bool old)
 {
-	struct stream *s = find(c, ev->cookie);
+	struct stream *s = find(c, ev->cookie, dir);
 
 	if (!s) {
 		if (sent)
-			status(c, ev, 0, EW_INSPECT_NONE,
+			status(c, ev, dir, 0, EW_INSPECT_NONE,
 			       old ? EW_REASON_STARTED_BEFORE : EW_REASON_GAP);
 		return;
 	}
 	if (s->kind == K_SKIPPED) {
-		status(c, ev, 0, EW_INSPECT_NONE, EW_REASON_SKIPPED);
+		status(c, ev, dir, 0, EW_INSPECT_NONE, EW_REASON_SKIPPED);
 	} else if (s->kind == K_REFUSED) {
-		status(c, ev, 0, EW_INSPECT_TRUNCATED, EW_REASON_MAX_STREAMS);
+		status(c, ev, dir, 0, EW_INSPECT_TRUNCATED, EW_REASON_MAX_STREAMS);
 	} else {
 		if (!s->started && s->head_n) {
 			/* fewer bytes than a TLS record header: plaintext */
@@ -371,23 +376,33 @@ void ew_content_close(struct ew_content *c, const struct ew_ev_tcp *ev, uint64_t
 			feed(c, s, s->head, s->head_n);
 		}
 		if (s->encrypted)
-			status(c, ev, s->inspected, EW_INSPECT_ENCRYPTED, EW_REASON_NONE);
+			status(c, ev, dir, s->inspected, EW_INSPECT_ENCRYPTED, EW_REASON_NONE);
 		else if (s->inspected >= sent && s->reason == EW_REASON_NONE)
-			status(c, ev, s->inspected, EW_INSPECT_COMPLETE, EW_REASON_NONE);
+			status(c, ev, dir, s->inspected, EW_INSPECT_COMPLETE, EW_REASON_NONE);
 		else
-			status(c, ev, s->inspected, EW_INSPECT_TRUNCATED, short_reason(c, s, old));
+			status(c, ev, dir, s->inspected, EW_INSPECT_TRUNCATED,
+			       short_reason(c, s, old));
 	}
 	drop(c, s);
 }
 
-void ew_content_forget(struct ew_content *c, uint64_t cookie)
+void ew_content_close(struct ew_content *c, const struct ew_ev_tcp *ev, uint64_t sent,
+		      uint64_t received, bool old)
 {
-	struct stream *s = find(c, cookie);
-
-	if (s)
-		drop(c, s);
+	close_dir(c, ev, EW_DIR_OUT, sent, old);
+	if (c->o.inbound)
+		close_dir(c, ev, EW_DIR_IN, received, old);
 }
 
+void ew_content_forget(struct ew_content *c, uint64_t cookie)
+{
+	struct stream *s;
+
+	if ((s = find(c, cookie, EW_DIR_OUT)))
+		drop(c, s);
+	if ((s = find(c, cookie, EW_DIR_IN)))
+		drop(c, s);
+}
 void ew_content_tick(struct ew_content *c, uint64_t now)
 {
 	for (uint32_t i = 1; i <= c->n_entries; i++) {

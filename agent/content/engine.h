@@ -10,8 +10,9 @@
  * callback, which a live run points at the pipeline, so a replay of the
  * capture writes the same records without ever seeing a byte of content.
  *
- * Streams are keyed by socket cookie (the process's keyed hash buckets
- * them) and bounded: content.max_streams streams hold sink state at once;
+ * Streams are keyed by socket cookie and direction (the process's keyed
+ * hash buckets them by cookie; what a flow receives is captured only with
+ * content.inbound) and bounded: content.max_streams streams hold sink state at once;
  * a flow starting past that is not inspected (truncated, max_streams).
  * Reassembly is by offset: bytes before the next expected one are
  * retransmissions (dropped), a jump forward is a gap (stated, and the
@@ -47,6 +48,7 @@ typedef void (*ew_content_emit_fn)(void *arg, const void *ev, size_t len);
 struct ew_content_opts {
 	uint32_t flow_bytes;  /* bytes inspected per stream; 0: 262144 */
 	uint32_t max_streams; /* streams with sink state at once; 0: 4096 */
+	bool inbound;	      /* take EW_DIR_IN chunks and state received streams */
 	/* a stream without a chunk this long hands its sink state back (the
 	 * sink is closed; later bytes reopen it); 0: 300 s */
 	uint64_t idle_ns;
@@ -86,15 +88,18 @@ int ew_content_new(const struct ew_content_opts *o, struct ew_content **out);
 void ew_content_chunk(struct ew_content *c, const void *data, size_t len);
 
 /**
- * ew_content_close() - the flow of @ev (a TCP_CLOSE) ended: end its stream
- * and emit its CONTENT_STATUS, before the close itself goes on.
+ * ew_content_close() - the flow of @ev (a TCP_CLOSE) ended: end its streams
+ * and emit their CONTENT_STATUS (dir out; then dir in when the engine is
+ * inbound), before the close itself goes on.
  * @sent: payload bytes the flow sent (ew_tcp_payload()'s out)
+ * @received: payload bytes it received (ew_tcp_payload()'s in)
  * @old: the flow was open before the agent saw it start (a sweep found it):
  *	a stream whose start never came is started_before, not a gap
  *
- * A flow that sent nothing and left no stream emits nothing.
+ * A direction that carried nothing and left no stream emits nothing.
  */
-void ew_content_close(struct ew_content *c, const struct ew_ev_tcp *ev, uint64_t sent, bool old);
+void ew_content_close(struct ew_content *c, const struct ew_ev_tcp *ev, uint64_t sent,
+		      uint64_t received, bool old);
 
 /** ew_content_forget() - the flow table let @cookie's flow go (evicted, vanished): free it. */
 void ew_content_forget(struct ew_content *c, uint64_t cookie);

@@ -112,7 +112,7 @@ static void content_close(struct ew_events *e, const struct ew_ev_tcp *ev)
 	ring_buffer__consume(e->content_rb);
 	dir = ew_pipeline_tcp_dir(e->p, ev->cookie);
 	ew_tcp_payload(ev, dir != EW_DIR_INGRESS, &out, &in);
-	ew_content_close(e->content, ev, out, dir < 0 || dir == EW_DIR_UNKNOWN);
+	ew_content_close(e->content, ev, out, in, dir < 0 || dir == EW_DIR_UNKNOWN);
 }
 
 static int on_sample(void *ctx, void *data, size_t len)

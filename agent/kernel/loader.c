@@ -220,6 +220,7 @@ int ew_loader_open(const struct ew_loader_opts *o, struct ew_loader **out)
 	l->skel->rodata->ew_capture_names = o->enable_names;
 	l->skel->rodata->ew_track_owners = o->enable_accept;
 	l->skel->rodata->ew_content_on = o->enable_content;
+	l->skel->rodata->ew_content_in_on = o->enable_content && o->content_inbound;
 	l->skel->rodata->ew_content_flow_bytes =
 	    o->content_flow_bytes ? o->content_flow_bytes : 262144;
 	l->skel->rodata->ew_content_wakeup_bytes = o->content_wakeup_bytes;

@@ -25,6 +25,7 @@ struct ew_loader_opts {
 	bool enable_proc;	  /* exec/fork/exit */
 	bool enable_names;	  /* first TCP payload and DNS responses, for peer names */
 	bool enable_content;	  /* what TCP sockets send, into the content ring */
+	bool content_inbound;	  /* and what they receive */
 	__u32 content_flow_bytes; /* bytes captured per stream; 0: 262144 */
 	__u32 content_ringbuf_bytes; /* power of two >= 4096; 0: 16 MiB */
 	__u32 content_wakeup_bytes;  /* as wakeup_bytes, for the content ring */

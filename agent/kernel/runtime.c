@@ -202,6 +202,7 @@ static int load_kernel(const struct ew_inputs *in, struct live *l)
 	lo.enable_proc = in->cfg.hook_proc;
 	lo.enable_names = in->cfg.hook_names;
 	lo.enable_content = in->cfg.content_enabled;
+	lo.content_inbound = in->cfg.content_inbound;
 	lo.content_flow_bytes = in->cfg.content_flow_bytes;
 	lo.content_ringbuf_bytes = in->cfg.content_ringbuf_bytes;
 	/* As the main ring's default: a wake-up per 1/32 of the ring. */
@@ -272,6 +273,7 @@ static int start(const struct ew_runtime_opts *o, struct live *l)
 		struct ew_content_opts co = {
 		    .flow_bytes = in->cfg.content_flow_bytes,
 		    .max_streams = in->cfg.content_max_streams,
+		    .inbound = in->cfg.content_inbound,
 		};
 
 		/* Without a taxonomy the bytes are still read, for the inspection status. */

@@ -185,20 +185,24 @@ static void put_process_extra(struct ew_jsonw *w, const struct ew_owner *o)
 	ew_jsonw_obj_end(w);
 }
 
-/* Counts only: the values that named people never leave the content engine. */
-static void put_content(struct ew_jsonw *w, const struct ew_eval *e)
+static void put_inspection(struct ew_jsonw *w, const char *key, const struct ew_eval_inspection *in)
 {
-	ew_jsonw_obj_begin(w, "inspection");
-	ew_jsonw_str(w, "status", ew_inspection_name(e->inspection.status));
-	if (e->inspection.reason != EW_REASON_NONE)
-		ew_jsonw_str(w, "reason", ew_reason_name(e->inspection.reason));
-	ew_jsonw_u64(w, "bytes", e->inspection.bytes);
+	ew_jsonw_obj_begin(w, key);
+	ew_jsonw_str(w, "status", ew_inspection_name(in->status));
+	if (in->reason != EW_REASON_NONE)
+		ew_jsonw_str(w, "reason", ew_reason_name(in->reason));
+	ew_jsonw_u64(w, "bytes", in->bytes);
 	ew_jsonw_obj_end(w);
-	if (!e->n_categories)
+}
+
+static void put_categories(struct ew_jsonw *w, const char *key, const struct ew_eval_category *v,
+			   uint32_t n)
+{
+	if (!n)
 		return;
-	ew_jsonw_arr_begin(w, "categories");
-	for (uint32_t i = 0; i < e->n_categories; i++) {
-		const struct ew_eval_category *c = &e->categories[i];
+	ew_jsonw_arr_begin(w, key);
+	for (uint32_t i = 0; i < n; i++) {
+		const struct ew_eval_category *c = &v[i];
 
 		ew_jsonw_obj_begin(w, NULL);
 		ew_jsonw_str(w, "id", c->id);
@@ -213,6 +217,16 @@ static void put_content(struct ew_jsonw *w, const struct ew_eval *e)
 		ew_jsonw_obj_end(w);
 	}
 	ew_jsonw_arr_end(w);
+}
+
+/* Counts only: the values that named people never leave the content engine. */
+static void put_content(struct ew_jsonw *w, const struct ew_eval *e)
+{
+	put_inspection(w, "inspection", &e->inspection);
+	put_categories(w, "categories", e->categories, e->n_categories);
+	if (e->inspected_in)
+		put_inspection(w, "inspection_in", &e->inspection_in);
+	put_categories(w, "categories_in", e->categories_in, e->n_categories_in);
 }
 
 void ew_record_flow(struct ew_jsonw *w, const char *hostname, const struct ew_flow *f,

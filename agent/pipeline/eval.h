@@ -70,6 +70,11 @@ struct ew_eval {
 	struct ew_eval_inspection inspection;
 	const struct ew_eval_category *categories;
 	uint32_t n_categories;
+	/* what the flow received (content.inbound): not exports, the policy ignores it */
+	bool inspected_in; /* its received stream was inspected: inspection_in is set */
+	struct ew_eval_inspection inspection_in;
+	const struct ew_eval_category *categories_in;
+	uint32_t n_categories_in;
 };
 
 #endif

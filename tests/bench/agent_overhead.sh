@@ -17,6 +17,8 @@
 #   them (5); each B and C
 #   over the mean of the A runs around it, medians printed: the cost of
 #   content capture is C over B),
+#   CONTENT_INBOUND (1: every agent with content on also has content.inbound
+#   true, so C is the cost of capturing both directions),
 #   PEER (lo: client and server on loopback; veth: the server runs in a network
 #   namespace reached over a veth pair, host 198.18.200.1/24, peer
 #   198.18.200.2/24, so the connections cross a link and the agent sees both
@@ -95,7 +97,11 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-printf '{"report_interval": 60}\n' >"$work/config.json"
+if [ "${CONTENT_INBOUND:-0}" = 1 ]; then
+	printf '{"report_interval": 60, "content": {"inbound": true}}\n' >"$work/config.json"
+else
+	printf '{"report_interval": 60}\n' >"$work/config.json"
+fi
 printf '{"report_interval": 60, "hooks": {"names": false}}\n' >"$work/nonames.json"
 printf '{"report_interval": 60, "content": {"enabled": false}}\n' >"$work/nocontent.json"
 if [ -n "$LO_ADDR" ] && ! ip addr add "$LO_ADDR/32" dev lo; then

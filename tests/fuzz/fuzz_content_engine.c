@@ -67,7 +67,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static uint8_t buf[EW_CHUNK_HDR + EW_CHUNK_MAX + 16];
 	struct ew_content_opts o = {
-	    .flow_bytes = 65536, .max_streams = 2, .sink = &sink, .emit = emit};
+	    .flow_bytes = 65536, .max_streams = 2, .inbound = true, .sink = &sink, .emit = emit};
 	struct ew_content *c;
 	uint64_t now = 0;
 
@@ -100,13 +100,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			ev->offset = off % 70000; /* near and past flow_bytes */
 			ev->len = (uint16_t)(len >= EW_CHUNK_HDR ? len - EW_CHUNK_HDR : n);
 			ev->flags = (uint8_t)(off >> 24);
-			ev->dir = (off >> 20 & 15) == 15;
+			/* mostly out; in; and a direction that does not exist */
+			ev->dir = (off >> 20 & 7) >= 6 ? (off >> 20 & 7) - 5 : 0;
 			ew_content_chunk(c, buf, len);
 		} else if (op == 1) {
 			struct ew_ev_tcp ev = {.h = {.type = EW_EV_TCP_CLOSE, .size = sizeof(ev)},
 					       .cookie = cookie};
 
-			ew_content_close(c, &ev, off % 80000, n & 1);
+			ew_content_close(c, &ev, off % 80000, off % 70001, n & 1);
 		} else if (op == 2) {
 			ew_content_forget(c, cookie);
 		} else {

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Servers for the content tests, in the peer namespace: an HTTP/1.1 server
-that takes any request body (Content-Length or chunked) and answers 200, a
-raw TCP sink that reads until the client closes, and git's smart-HTTP
+that takes any request body (Content-Length or chunked) and answers 200
+(with 'ok', or with a file's bytes for --download PORT:FILE), a raw TCP
+sink that reads until the client closes, and git's smart-HTTP
 backend (git http-backend as a CGI) for pushes. Prints 'ready'."""
 import argparse
 import os
@@ -71,7 +72,7 @@ def serve(port, handler):
     threading.Thread(target=loop, daemon=True).start()
 
 
-def http_handler(git_root):
+def http_handler(git_root, reply=b"ok"):
     def handle(c):
         f = c.makefile("rb")
         try:
@@ -82,7 +83,7 @@ def http_handler(git_root):
                 if git_root and ("/info/refs" in req[0] or "git-" in req[0]):
                     c.sendall(git_cgi(*req, git_root))
                 else:
-                    c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+                    c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(reply) + reply)
         except (OSError, ValueError):
             pass
         c.close()
@@ -99,11 +100,16 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--http", type=int, action="append", default=[])
     ap.add_argument("--raw", type=int, action="append", default=[])
+    ap.add_argument("--download", action="append", default=[], metavar="PORT:FILE")
     ap.add_argument("--git", type=int)
     ap.add_argument("--git-root")
     a = ap.parse_args()
     for p in a.http:
         serve(p, http_handler(None))
+    for d in a.download:
+        port, _, path = d.partition(":")
+        with open(path, "rb") as f:
+            serve(int(port), http_handler(None, f.read()))
     for p in a.raw:
         serve(p, sink)
     if a.git:

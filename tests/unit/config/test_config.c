@@ -307,20 +307,23 @@ Test(config, content_keys)
 	    {"{\"content\":{\"flow_bytes\":10}}", "$.content.flow_bytes"},
 	    {"{\"content\":{\"max_streams\":0}}", "$.content.max_streams"},
 	    {"{\"content\":{\"enabled\":1}}", "$.content.enabled"},
-	    {"{\"content\":{\"inbound\":true}}", "$.content.inbound"},
+	    {"{\"content\":{\"inbound\":1}}", "$.content.inbound"},
 	};
 
 	cr_assert_eq(ew_config_parse("t.json", "{}", &c, err, sizeof(err)), 0);
 	cr_assert(c.content_enabled);
 	cr_assert_eq(c.content_flow_bytes, 262144);
+	cr_assert(!c.content_inbound);
 	cr_assert_eq(c.content_max_streams, 4096);
 	cr_assert_eq(c.content_ringbuf_bytes, 4u << 20);
-	cr_assert_eq(ew_config_parse("t.json",
-				     "{\"content\":{\"enabled\":false,\"flow_bytes\":65536,"
-				     "\"max_streams\":10,\"ringbuf_bytes\":1048576}}",
-				     &c, err, sizeof(err)),
-		     0, "%s", err);
+	cr_assert_eq(
+	    ew_config_parse("t.json",
+			    "{\"content\":{\"enabled\":false,\"inbound\":true,\"flow_bytes\":65536,"
+			    "\"max_streams\":10,\"ringbuf_bytes\":1048576}}",
+			    &c, err, sizeof(err)),
+	    0, "%s", err);
 	cr_assert(!c.content_enabled);
+	cr_assert(c.content_inbound);
 	cr_assert_eq(c.content_flow_bytes, 65536);
 	cr_assert_eq(c.content_max_streams, 10);
 	cr_assert_eq(c.content_ringbuf_bytes, 1048576);

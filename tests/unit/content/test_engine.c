@@ -89,7 +89,7 @@ static void close_flow(struct ew_content *c, uint64_t cookie, uint64_t sent, boo
 	struct ew_ev_tcp ev = {.h = {.type = EW_EV_TCP_CLOSE, .size = sizeof(ev), .ts_ns = 2000},
 			       .cookie = cookie};
 
-	ew_content_close(c, &ev, sent, old);
+	ew_content_close(c, &ev, sent, 0, old);
 }
 
 static const uint8_t *text(size_t n)
@@ -303,4 +303,52 @@ Test(engine, table_full_and_malformed)
 	ew_content_chunk(c, junk, 3);
 	cr_assert_eq(ew_content_stats(c)->chunks_bad, 2);
 	ew_content_free(c);
+}
+
+/* content.inbound: a flow's received stream is reassembled on its own and stated after the sent
+ * one. */
+Test(engine, inbound_stream_per_direction)
+{
+	struct ew_content_opts o = {
+	    .sink = &sink, .sink_ctx = &R, .inbound = true, .emit = emit, .emit_arg = &R};
+	struct ew_ev_tcp ev = {.h = {.type = EW_EV_TCP_CLOSE, .size = sizeof(ev), .ts_ns = 2000},
+			       .cookie = 9};
+	static struct ew_ev_chunk ch;
+	const uint8_t *t = text(6000);
+	struct ew_content *c, *off;
+
+	memset(&R, 0, sizeof(R));
+	cr_assert_eq(ew_content_new(&o, &c), 0);
+	chunk(c, 9, 0, t, 1000, EW_CHUNK_F_START);
+	memset(&ch, 0, sizeof(ch));
+	ch.h.type = EW_EV_CONTENT_CHUNK;
+	ch.h.size = EW_CHUNK_HDR + 4000;
+	ch.cookie = 9;
+	ch.len = 4000;
+	ch.dir = EW_DIR_IN;
+	ch.flags = EW_CHUNK_F_START;
+	memcpy(ch.data, t, 4000);
+	ew_content_chunk(c, &ch, EW_CHUNK_HDR + 4000);
+	ew_content_close(c, &ev, 1000, 5000, false);
+	cr_assert_eq(R.opens, 2);
+	cr_assert_eq(R.n_fed, 5000);
+	cr_assert_eq(R.n_st, 2);
+	cr_assert_eq(R.st[0].dir, EW_DIR_OUT);
+	cr_assert_eq(R.st[0].status, EW_INSPECT_COMPLETE);
+	cr_assert_eq(R.st[0].bytes, 1000);
+	cr_assert_eq(R.st[1].dir, EW_DIR_IN);
+	cr_assert_eq(R.st[1].status, EW_INSPECT_TRUNCATED, "1000 received bytes never came");
+	cr_assert_eq(R.st[1].reason, EW_REASON_GAP);
+	cr_assert_eq(R.st[1].bytes, 4000);
+	ew_content_free(c);
+
+	/* Off (the default), a received chunk is malformed and no dir-in status is said. */
+	o.inbound = false;
+	memset(&R, 0, sizeof(R));
+	cr_assert_eq(ew_content_new(&o, &off), 0);
+	ew_content_chunk(off, &ch, EW_CHUNK_HDR + 4000);
+	cr_assert_eq(ew_content_stats(off)->chunks_bad, 1);
+	ew_content_close(off, &ev, 0, 5000, false);
+	cr_assert_eq(R.n_st, 0);
+	ew_content_free(off);
 }

@@ -1435,12 +1435,14 @@ Test(pipeline, print_escapes_process_names)
 }
 
 /* The content engine's derived events, as events.c feeds them. */
-static void feed_hits(struct ew_pipeline *p, uint64_t ts, uint64_t cookie, const char *cat,
-		      uint8_t cls, uint32_t matches, const uint64_t *subjects, int n)
+static void feed_hits_dir(struct ew_pipeline *p, uint64_t ts, uint64_t cookie, uint8_t dir,
+			  const char *cat, uint8_t cls, uint32_t matches, const uint64_t *subjects,
+			  int n)
 {
 	struct ew_ev_content_hits h = {.h = {.type = EW_EV_CONTENT_HITS, .size = sizeof(h)}};
 
 	h.h.ts_ns = ts;
+	h.dir = dir;
 	h.cookie = cookie;
 	snprintf(h.category, sizeof(h.category), "%s", cat);
 	h.matches = matches;
@@ -1451,18 +1453,30 @@ static void feed_hits(struct ew_pipeline *p, uint64_t ts, uint64_t cookie, const
 	feed(p, &h, sizeof(h));
 }
 
-static void feed_status(struct ew_pipeline *p, uint64_t ts, uint64_t cookie, uint8_t status,
-			uint8_t reason, uint64_t bytes)
+static void feed_hits(struct ew_pipeline *p, uint64_t ts, uint64_t cookie, const char *cat,
+		      uint8_t cls, uint32_t matches, const uint64_t *subjects, int n)
+{
+	feed_hits_dir(p, ts, cookie, EW_DIR_OUT, cat, cls, matches, subjects, n);
+}
+
+static void feed_status_dir(struct ew_pipeline *p, uint64_t ts, uint64_t cookie, uint8_t dir,
+			    uint8_t status, uint8_t reason, uint64_t bytes)
 {
 	struct ew_ev_content_status st = {.h = {.type = EW_EV_CONTENT_STATUS, .size = sizeof(st)}};
 
 	st.h.ts_ns = ts;
 	st.cookie = cookie;
-	st.dir = EW_DIR_OUT;
+	st.dir = dir;
 	st.status = status;
 	st.reason = reason;
 	st.bytes = bytes;
 	feed(p, &st, sizeof(st));
+}
+
+static void feed_status(struct ew_pipeline *p, uint64_t ts, uint64_t cookie, uint8_t status,
+			uint8_t reason, uint64_t bytes)
+{
+	feed_status_dir(p, ts, cookie, EW_DIR_OUT, status, reason, bytes);
 }
 
 static cJSON *category(cJSON *r, const char *id)
@@ -1528,6 +1542,54 @@ Test(pipeline, content_categories_on_records)
 	METRIC(&rs, "flows_categorised_total.id_number", 1);
 	METRIC(&rs, "content_status_total.complete", 1);
 	METRIC(&rs, "content_bytes_inspected_total", 100);
+	free_recs(&rs);
+}
+
+/* What a flow received (content.inbound) goes in categories_in and inspection_in, never in
+ * categories; a flow whose received stream was not inspected has neither. */
+Test(pipeline, content_inbound_apart)
+{
+	struct ew_pipeline *p = open_named("content-in");
+	uint64_t a[] = {21, 22}, b[] = {31};
+	cJSON *r, *c, *q;
+	struct recs rs;
+	uint8_t peer[16];
+
+	synth_v4(peer, 203, 0, 113, 9);
+	feed_connect(p, T0, 5, EW_IPPROTO_TCP, peer, 80);
+	feed_connect(p, T0, 6, EW_IPPROTO_TCP, peer, 81);
+	feed_hits_dir(p, T0 + 1, 5, EW_DIR_IN, "vin", EW_CLASS_PI, 4, a, 2);
+	feed_hits(p, T0 + 1, 5, "mobile_number", EW_CLASS_PI, 1, b, 1);
+	feed_status(p, T0 + 2, 5, EW_INSPECT_COMPLETE, EW_REASON_NONE, 60);
+	feed_status_dir(p, T0 + 2, 5, EW_DIR_IN, EW_INSPECT_TRUNCATED, EW_REASON_FLOW_BYTES, 4096);
+	feed_close(p, T0 + 2, 5, peer, 80);
+	feed_status(p, T0 + 3, 6, EW_INSPECT_COMPLETE, EW_REASON_NONE, 10);
+	feed_close(p, T0 + 3, 6, peer, 81);
+	finish_and_read(p, "content-in", &rs);
+
+	r = flow_to(&rs, 80);
+	expect_str(r, "egresswatch.inspection.status", "complete");
+	expect_num(r, "egresswatch.inspection.bytes", 60);
+	expect_str(r, "egresswatch.inspection_in.status", "truncated");
+	expect_str(r, "egresswatch.inspection_in.reason", "flow_bytes");
+	expect_num(r, "egresswatch.inspection_in.bytes", 4096);
+	cr_assert_null(category(r, "vin"), "received VINs are not exports");
+	cr_assert_not_null(category(r, "mobile_number"));
+	cr_assert_eq(cJSON_GetArraySize(at(r, "egresswatch.categories")), 1);
+	q = at(r, "egresswatch.categories_in");
+	cr_assert_eq(cJSON_GetArraySize(q), 1);
+	c = cJSON_GetArrayItem(q, 0);
+	expect_str(c, "id", "vin");
+	expect_str(c, "via", "content");
+	expect_num(c, "matches", 4);
+	expect_num(c, "subjects_total", 2);
+
+	r = flow_to(&rs, 81);
+	expect_absent(r, "egresswatch.inspection_in");
+	expect_absent(r, "egresswatch.categories_in");
+	METRIC(&rs, "content_status_total.complete", 2);
+	METRIC(&rs, "content_in_status_total.truncated", 1);
+	METRIC(&rs, "content_matches_total.mobile_number", 1);
 	free_recs(&rs);
 }
 
