@@ -20,6 +20,7 @@
 
 #include "names/dns_cache.h"
 #include "names/names.h"
+#include "util/siphash.h"
 
 #define NS 1000000000ull
 
@@ -120,18 +121,19 @@ static void on_peer_name(struct ew_stage *s, const struct ew_ev_peer_name *ev)
 	ew_names_put(n->names, id);
 }
 
-/* The one place the query table hashes: the pending-query set of @k. */
+/*
+ * The pending-query set of @k. Whoever sends this host DNS traffic picks
+ * the transaction ids and ports, so the set comes from the process's keyed
+ * hash, like every other table fed by the network.
+ */
 static uint64_t query_hash(const struct query_key *k)
 {
-	uint64_t x, y;
-	uint64_t z = k->server_port | (uint64_t)k->client_port << 16 | (uint64_t)k->txid << 32;
+	uint64_t a, b;
 
-	memcpy(&x, k->server, 8);
-	memcpy(&y, k->server + 8, 8);
-	x ^= (y ^ z * 0xbf58476d1ce4e5b9ull) * 0x9e3779b97f4a7c15ull;
-	x ^= x >> 31;
-	x *= 0xbf58476d1ce4e5b9ull;
-	return x ^ (x >> 29);
+	memcpy(&a, k->server, 8);
+	memcpy(&b, k->server + 8, 8);
+	return ew_hash_u64x4(
+	    a, b, k->server_port | (uint64_t)k->client_port << 16 | (uint64_t)k->txid << 32, 0);
 }
 
 static struct query *query_set(struct names_stage *n, const struct query_key *k)
