@@ -66,15 +66,13 @@ struct classify {
 static void on_hits(void *arg, const struct ew_ev_content_hits *ev)
 {
 	struct classify *c = arg;
-	const struct ew_category *cat = ew_taxonomy_find(c->tax, ev->category);
+	int i = ew_taxonomy_index(c->tax, ew_taxonomy_find(c->tax, ev->category));
 
-	for (int i = 0; cat && i < ew_taxonomy_count(c->tax); i++) {
-		if (ew_taxonomy_get(c->tax, i) != cat)
-			continue;
-		c->t[i].matches += ev->matches;
-		for (int k = 0; k < ev->n_subjects; k++)
-			ew_subject_set_add(&c->t[i].people, ev->subjects[k]);
-	}
+	if (i < 0)
+		return;
+	c->t[i].matches += ev->matches;
+	for (int k = 0; k < ev->n_subjects; k++)
+		ew_subject_set_add(&c->t[i].people, ev->subjects[k]);
 }
 
 static void on_show(void *arg, const char *category, const char *value, size_t n)

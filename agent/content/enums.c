@@ -19,11 +19,8 @@ static const char *const reasons[EW_REASON_MAX] = {
 #undef EW_X
 };
 
-static const char *const classes[] = {
-    [EW_CLASS_PI] = "pi",
-    [EW_CLASS_SENSITIVE_PI] = "sensitive_pi",
-    [EW_CLASS_IMPORTANT_DATA] = "important_data",
-};
+/* From EW_CLASS_PI, NULL-terminated: the taxonomy loader parses "class" with it. */
+const char *const ew_class_names[] = {"pi", "sensitive_pi", "important_data", NULL};
 
 static const char *const vias[] = {
     [EW_VIA_CONTENT] = "content",
@@ -43,18 +40,12 @@ const char *ew_reason_name(unsigned int reason)
 
 const char *ew_class_name(unsigned int cls)
 {
-	return NAME_OF(classes, cls);
+	return cls >= EW_CLASS_PI && cls <= EW_CLASS_IMPORTANT_DATA
+		   ? ew_class_names[cls - EW_CLASS_PI]
+		   : "unknown";
 }
 
 const char *ew_via_name(unsigned int via)
 {
 	return NAME_OF(vias, via);
-}
-
-unsigned int ew_class_parse(const char *s)
-{
-	for (unsigned int i = 1; i < sizeof(classes) / sizeof(classes[0]); i++)
-		if (!strcmp(s, classes[i]))
-			return i;
-	return 0;
 }

@@ -14,7 +14,7 @@ const char *ew_reason_name(unsigned int reason);     /* enum ew_inspect_reason *
 const char *ew_class_name(unsigned int cls);	     /* enum ew_class */
 const char *ew_via_name(unsigned int via);	     /* enum ew_via */
 
-/** ew_class_parse() - the enum ew_class named @s, or 0. */
-unsigned int ew_class_parse(const char *s);
+/* The classes' names from EW_CLASS_PI on, then NULL. */
+extern const char *const ew_class_names[];
 
 #endif

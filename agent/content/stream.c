@@ -90,20 +90,11 @@ static void flush(struct ew_stream *s)
 		flush_one(s, i);
 }
 
-/* The taxonomy holds its categories in one array, in file order. */
-static int index_of(const struct ew_stream *s, const struct ew_category *c)
-{
-	const struct ew_category *first = ew_taxonomy_get(s->env->taxonomy, 0);
-	ptrdiff_t i = first ? c - first : -1;
-
-	return i >= 0 && i < s->n_cats ? (int)i : -1;
-}
-
 /* One match of @c; @value (canonical) names a person when the category counts people. */
 static void count(struct ew_stream *s, const struct ew_category *c, uint32_t matches,
 		  const char *value, size_t n)
 {
-	int i = c ? index_of(s, c) : -1;
+	int i = ew_taxonomy_index(s->env->taxonomy, c);
 	struct pending *p;
 	uint64_t h;
 

@@ -3,21 +3,20 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <hs/hs.h>
 
+#include "content/enums.h"
 #include "util/jsoncheck.h"
 
 struct ew_taxonomy {
 	int n;
 	struct ew_category *cats;
 };
-
-/* In the order of enum ew_class, from 1 (labels.c names them for output). */
-static const char *const class_names[] = {"pi", "sensitive_pi", "important_data", NULL};
 
 /* What the JSON holds before it is checked and copied into the taxonomy. */
 struct raw_top {
@@ -59,7 +58,7 @@ static const struct ew_jc_field cat_fields[] = {
     F(raw_cat, "name_zh", EW_JC_STRING, name_zh, 0, SZ(raw_cat, name_zh)),
     F(raw_cat, "name_en", EW_JC_STRING, name_en, 0, SZ(raw_cat, name_en)),
     F(raw_cat, "description", EW_JC_STRING, description, 0, SZ(raw_cat, description)),
-    {"class", EW_JC_ENUM, offsetof(struct raw_cat, cls), 0, 0, class_names},
+    {"class", EW_JC_ENUM, offsetof(struct raw_cat, cls), 0, 0, ew_class_names},
     F(raw_cat, "subjects", EW_JC_BOOL, subjects, 0, 0),
     F(raw_cat, "min_points", EW_JC_U32, min_points, 1, 1000000),
     F(raw_cat, "recognisers", EW_JC_ARRAY, id, 0, 0),
@@ -307,6 +306,13 @@ int ew_taxonomy_count(const struct ew_taxonomy *t)
 const struct ew_category *ew_taxonomy_get(const struct ew_taxonomy *t, int i)
 {
 	return i >= 0 && i < t->n ? &t->cats[i] : NULL;
+}
+
+int ew_taxonomy_index(const struct ew_taxonomy *t, const struct ew_category *c)
+{
+	ptrdiff_t i = c && t->n ? c - t->cats : -1;
+
+	return i >= 0 && i < t->n ? (int)i : -1;
 }
 
 const struct ew_category *ew_taxonomy_find(const struct ew_taxonomy *t, const char *id)

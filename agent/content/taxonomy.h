@@ -75,6 +75,9 @@ int ew_taxonomy_count(const struct ew_taxonomy *t);
 /** ew_taxonomy_get() - the @i-th category; NULL when out of range. */
 const struct ew_category *ew_taxonomy_get(const struct ew_taxonomy *t, int i);
 
+/** ew_taxonomy_index() - the position of @c, one of @t's categories, in file order; -1 if not. */
+int ew_taxonomy_index(const struct ew_taxonomy *t, const struct ew_category *c);
+
 /** ew_taxonomy_find() - the category called @id; NULL if none. */
 const struct ew_category *ew_taxonomy_find(const struct ew_taxonomy *t, const char *id);
 

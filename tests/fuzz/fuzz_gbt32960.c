@@ -7,32 +7,25 @@
 #include <stdlib.h>
 
 #include "content/gbt32960.h"
+#include "split_check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static void mix(uint64_t *h, const void *p, size_t n)
-{
-	const uint8_t *b = p;
-
-	for (size_t i = 0; i < n; i++)
-		*h = (*h ^ b[i]) * 0x100000001b3ULL;
-}
 
 static void on_frame(void *arg, uint8_t cmd, uint8_t ack, const uint8_t vin[17], uint8_t enc)
 {
 	uint8_t f[3] = {cmd, ack, enc};
 
-	mix(arg, f, 3);
-	mix(arg, vin, 17);
+	split_mix(arg, f, 3);
+	split_mix(arg, vin, 17);
 }
 
 static void on_position(void *arg, int32_t lat, int32_t lon, bool fixed)
 {
 	if (lat > 90000000 || lat < -90000000 || lon > 180000000 || lon < -180000000)
 		abort();
-	mix(arg, &lat, 4);
-	mix(arg, &lon, 4);
-	mix(arg, &fixed, 1);
+	split_mix(arg, &lat, 4);
+	split_mix(arg, &lon, 4);
+	split_mix(arg, &fixed, 1);
 }
 
 static const struct ew_gbt32960_ops ops = {on_frame, on_position};
@@ -57,20 +50,7 @@ static uint64_t run(const uint8_t *p, size_t n, size_t cut)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	size_t cut;
-	uint64_t a;
-
-	if (size < 1)
-		return 0;
-	cut = data[0];
-	data++;
-	size--;
-	cut = size ? cut % (size + 1) : 0;
-	a = run(data, size, size);
-	if (run(data, size, cut) != a)
-		abort();
-	if (size <= 1024 && run(data, size, SIZE_MAX) != a)
-		abort();
-	ew_gbt32960_sniff(data, size);
+	if (split_check(&data, &size, run))
+		ew_gbt32960_sniff(data, size);
 	return 0;
 }

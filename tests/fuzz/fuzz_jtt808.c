@@ -8,16 +8,9 @@
 #include <string.h>
 
 #include "content/jtt808.h"
+#include "split_check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static void mix(uint64_t *h, const void *p, size_t n)
-{
-	const uint8_t *b = p;
-
-	for (size_t i = 0; i < n; i++)
-		*h = (*h ^ b[i]) * 0x100000001b3ULL;
-}
 
 static void on_frame(void *arg, uint16_t id, const char *phone)
 {
@@ -25,17 +18,17 @@ static void on_frame(void *arg, uint16_t id, const char *phone)
 
 	if (n >= EW_JTT808_PHONE_LEN || strspn(phone, "0123456789") != n)
 		abort();
-	mix(arg, &id, 2);
-	mix(arg, phone, n + 1);
+	split_mix(arg, &id, 2);
+	split_mix(arg, phone, n + 1);
 }
 
 static void on_position(void *arg, int32_t lat, int32_t lon, bool fixed)
 {
 	if (lat > 90000000 || lat < -90000000 || lon > 180000000 || lon < -180000000)
 		abort();
-	mix(arg, &lat, 4);
-	mix(arg, &lon, 4);
-	mix(arg, &fixed, 1);
+	split_mix(arg, &lat, 4);
+	split_mix(arg, &lon, 4);
+	split_mix(arg, &fixed, 1);
 }
 
 static const struct ew_jtt808_ops ops = {on_frame, on_position};
@@ -60,20 +53,7 @@ static uint64_t run(const uint8_t *p, size_t n, size_t cut)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	size_t cut;
-	uint64_t a;
-
-	if (size < 1)
-		return 0;
-	cut = data[0];
-	data++;
-	size--;
-	cut = size ? cut % (size + 1) : 0;
-	a = run(data, size, size);
-	if (run(data, size, cut) != a)
-		abort();
-	if (size <= 1024 && run(data, size, SIZE_MAX) != a)
-		abort();
-	ew_jtt808_sniff(data, size);
+	if (split_check(&data, &size, run))
+		ew_jtt808_sniff(data, size);
 	return 0;
 }
