@@ -24,7 +24,7 @@
 #endif
 
 #define EW_ABI_MAJOR 2
-#define EW_ABI_MINOR 2
+#define EW_ABI_MINOR 3
 
 #define EW_COMM_LEN 16
 /* Path buffers hold components leaf-first (see EW_F_REVPATH); the kernel
@@ -65,6 +65,9 @@
 	X(CONTENT_CHUNK, 13, ew_ev_chunk, 0, 2, "content_chunk",                                   \
 	  "bytes a TCP socket sent, at their offset in its stream (kernel; raw bytes, never "      \
 	  "fed)")                                                                                  \
+	X(TLS_LINK, 14, ew_ev_tls_link, 48, 3, "tls_link",                                         \
+	  "a TLS session's plaintext was tied to its socket, and which library wrote it "           \
+	  "(kernel)")                                                                              \
 	X(PROC, 32, ew_ev_exec, 1616, 0, "proc", "a process read from /proc (userspace)")          \
 	X(UDP_COUNT, 33, ew_ev_udp_count, 112, 0, "udp_count",                                     \
 	  "cumulative counters of one UDP (socket, peer) (userspace, from a map)")                 \
@@ -348,6 +351,37 @@ struct ew_ev_chunk {
 /* ew_ev_chunk.flags */
 #define EW_CHUNK_F_START   0x1 /* from the socket's first data segment: the stream starts here */
 #define EW_CHUNK_F_SKIPPED 0x2 /* no data: the peer is in a skip network, nothing will follow */
+/* Plaintext a TLS library was handed (tls.bpf.c), not the bytes on the wire:
+ * offsets count plaintext from the first write the agent saw of the session. */
+#define EW_CHUNK_F_TLS 0x4
+/* The write went on past this chunk (content.write_bytes): the bytes up to
+ * the next chunk were left out on purpose, not lost. */
+#define EW_CHUNK_F_CUT 0x8
+
+/*
+ * EW_EV_TLS_LINK: the first write (or read) of a TLS session met its socket,
+ * so its plaintext goes to that flow from now on. Once per session.
+ */
+#define EW_TLS_LIB_LEN 16
+/*
+ * The attach cookie of a TLS probe: the target's index (its library name in
+ * ew_tls_libs) above EW_TLS_COOKIE_SHIFT, and how the function takes its
+ * length: an int (SSL_write, PR_Write) or a size_t; for *_read_ex, the
+ * count comes back through the fourth argument.
+ */
+#define EW_TLS_COOKIE_SHIFT 8
+#define EW_TLS_COOKIE_INT   0x1
+#define EW_TLS_COOKIE_EX    0x2
+#define EW_TLS_TARGETS_MAX  1024
+struct ew_ev_tls_link {
+	struct ew_event_hdr h;
+	__u64 cookie;
+	__u32 tgid;
+	__u8 dir;  /* EW_DIR_* of the call that linked it */
+	__u8 skip; /* the peer is in a skip network: its plaintext is not taken */
+	__u8 _pad[2];
+	char library[EW_TLS_LIB_LEN]; /* "openssl-3.0", "gnutls-3.7", ...: NUL-terminated */
+};
 
 /* How much of one direction of a flow the content engine saw. */
 enum ew_inspection {
@@ -370,7 +404,8 @@ enum ew_inspection {
 	X(DECODE_ERROR, "decode_error", "a body's encoding was corrupt (gzip, chunked)")           \
 	X(DISABLED, "disabled", "content inspection is switched off")                              \
 	X(UDP, "udp", "UDP payloads are not inspected")                                            \
-	X(PENDING, "pending", "the flow is open: its bytes are still being inspected")
+	X(PENDING, "pending", "the flow is open: its bytes are still being inspected")            \
+	X(WRITE_BYTES, "write_bytes", "TLS writes longer than content.write_bytes were taken in part")
 
 enum ew_inspect_reason {
 #define EW_X(name, label, help) EW_REASON_##name,
@@ -544,7 +579,14 @@ struct ew_lpm_key {
 	  "full, packet past the per-packet chunk bound): their flows say gap")                    \
 	X(CONTENT_NO_STORAGE, "content_no_storage", 0,                                             \
 	  "TCP sockets whose stream offset could not be kept (socket storage): only their first "  \
-	  "segment was captured")
+	  "segment was captured")                                                                  \
+	X(TLS_UNLINKED, "tls_unlinked", 0,                                                         \
+	  "TLS writes and reads whose socket could not be told: their plaintext was not taken")    \
+	X(TLS_BYTES_CUT, "tls_bytes_cut", 0,                                                       \
+	  "plaintext bytes of TLS writes past content.write_bytes, left out on purpose")           \
+	X(RB_FULL_TLS, "ringbuf_full_tls", 0,                                                      \
+	  "TLS sessions tied to their socket whose tls_link event found the ring full (their "     \
+	  "records lack egresswatch.tls.library)")
 
 enum ew_kstat {
 #define EW_X(name, label, loss, help) EW_KSTAT_##name,
@@ -628,6 +670,8 @@ EW_PIN_OFF(ew_ev_content_hits, matches, 56);
 EW_PIN_OFF(ew_ev_content_hits, subjects, 64);
 EW_PIN_SIZE(ew_ev_content_status, 40);
 EW_PIN_OFF(ew_ev_content_status, status, 33);
+EW_PIN_SIZE(ew_ev_tls_link, 48);
+EW_PIN_OFF(ew_ev_tls_link, library, 32);
 EW_PIN_SIZE(ew_ev_peer_name, 32 + EW_NAME_LEN);
 EW_PIN_OFF(ew_ev_peer_name, name, 32);
 EW_PIN_SIZE(ew_ev_dns_answer, 40 + EW_NAME_LEN + 24);

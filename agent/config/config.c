@@ -30,6 +30,8 @@ void ew_config_defaults(struct ew_config *c)
 	c->content_enabled = true;
 	c->content_flow_bytes = 256u << 10;
 	c->content_max_streams = 4096;
+	c->content_tls = true;
+	c->content_write_bytes = 16u << 10;
 	c->content_ringbuf_bytes = 4u << 20; /* mapped twice: 8 MiB of the agent's RSS */
 	c->log_level = EW_LOG_INFO;
 	c->log_syslog = false;
@@ -85,6 +87,9 @@ static const struct ew_jc_field content_fields[] = {
     F("inbound", EW_JC_BOOL, c.content_inbound, 0, 0),
     F("flow_bytes", EW_JC_U32, c.content_flow_bytes, 1024, 1u << 30),
     F("max_streams", EW_JC_U32, c.content_max_streams, 1, 1u << 20),
+    /* A write is taken in at most 16 chunks of 4 KiB (tls.bpf.c). */
+    F("tls", EW_JC_BOOL, c.content_tls, 0, 0),
+    F("write_bytes", EW_JC_U32, c.content_write_bytes, 1, 64u << 10),
     F("ringbuf_bytes", EW_JC_U32, c.content_ringbuf_bytes, 65536, 1u << 30),
     F("subject_key", EW_JC_STRING, c.subject_key, 0, sizeof(((struct ew_config *)0)->subject_key)),
     F("taxonomy", EW_JC_STRING, c.taxonomy, 0, sizeof(((struct ew_config *)0)->taxonomy)),

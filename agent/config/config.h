@@ -42,6 +42,8 @@ struct ew_config {
 	bool content_inbound;		/* also what TCP flows receive */
 	uint32_t content_flow_bytes;	/* bytes inspected per flow and direction */
 	uint32_t content_max_streams;	/* streams inspected at once; past it: truncated */
+	bool content_tls;		/* TLS plaintext through uprobes on TLS libraries */
+	uint32_t content_write_bytes;	/* plaintext taken per TLS write (or read) */
 	uint32_t content_ringbuf_bytes; /* the kernel's content ring, a power of two */
 	int log_level;			/* enum ew_log_level */
 	bool log_syslog;

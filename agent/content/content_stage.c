@@ -20,6 +20,8 @@
 
 /* Categories are few (the taxonomy's): their ids are interned once. */
 #define IDS_MAX 256
+/* So are TLS libraries and versions. */
+#define LIBS_MAX 32
 
 struct tally {
 	uint16_t id; /* index into ids */
@@ -41,6 +43,7 @@ struct said {
 struct flow_content {
 	struct said out, in;
 	bool inbound; /* something of its received stream came: a status or hits */
+	int8_t tls_lib; /* index into libs of the TLS library that wrote it, or -1 */
 	uint32_t n, cap;
 	struct tally *t;
 };
@@ -61,6 +64,10 @@ struct content_stage {
 	 * metric records are the live run's. */
 	uint64_t by_status[EW_INSPECT_MAX], by_reason[EW_REASON_MAX], bytes;
 	uint64_t by_status_in[EW_INSPECT_MAX];
+	char libs[LIBS_MAX][EW_TLS_LIB_LEN];
+	uint64_t lib_flows[LIBS_MAX];
+	int n_libs;
+	uint64_t tls_skipped;
 };
 
 static struct flow_content *get(const struct ew_stage *s, const struct ew_flow *f)
@@ -75,8 +82,10 @@ static struct flow_content *get_or_new(struct ew_stage *s, struct ew_flow *f)
 {
 	struct flow_content *fc = get(s, f);
 
-	if (!fc && (fc = calloc(1, sizeof(*fc))))
+	if (!fc && (fc = calloc(1, sizeof(*fc)))) {
+		fc->tls_lib = -1;
 		memcpy(ew_stage_slot(s, f), &fc, sizeof(fc));
+	}
 	return fc;
 }
 
@@ -170,10 +179,47 @@ static void on_status(struct ew_stage *s, struct ew_flow *f, const struct ew_ev_
 	d->bytes = ev->bytes;
 }
 
+/* A flow's TLS session met its socket: which library its plaintext comes from. */
+static void on_tls(struct ew_stage *s, struct ew_flow *f, const struct ew_ev_tls_link *ev)
+{
+	struct content_stage *c = s->state;
+	struct flow_content *fc;
+	int k;
+
+	if (ev->skip) {
+		c->tls_skipped++;
+		return;
+	}
+	if (!ev->library[0] || !(fc = get_or_new(s, f)) || fc->tls_lib >= 0)
+		return;
+	for (k = 0; k < c->n_libs && strcmp(c->libs[k], ev->library); k++)
+		;
+	if (k == c->n_libs) {
+		if (k == LIBS_MAX)
+			return;
+		memcpy(c->libs[k], ev->library, EW_TLS_LIB_LEN);
+		c->n_libs++;
+	}
+	c->lib_flows[k]++;
+	fc->tls_lib = (int8_t)k;
+}
+
+static uint64_t event_cookie(const union ew_event *ev)
+{
+	switch (ev->h.type) {
+	case EW_EV_CONTENT_HITS:
+		return ev->hits.cookie;
+	case EW_EV_TLS_LINK:
+		return ev->tls.cookie;
+	default:
+		return ev->cstatus.cookie;
+	}
+}
+
 static void event(struct ew_stage *s, const union ew_event *ev, struct ew_flow *f)
 {
 	struct content_stage *c = s->state;
-	uint64_t cookie = ev->h.type == EW_EV_CONTENT_HITS ? ev->hits.cookie : ev->cstatus.cookie;
+	uint64_t cookie = event_cookie(ev);
 
 	if (ev->h.type == EW_EV_CONTENT_STATUS && ev->cstatus.dir == EW_DIR_IN) {
 		c->by_status_in[ev->cstatus.status]++;
@@ -191,6 +237,8 @@ static void event(struct ew_stage *s, const union ew_event *ev, struct ew_flow *
 	}
 	if (ev->h.type == EW_EV_CONTENT_HITS)
 		on_hits(s, f, &ev->hits);
+	else if (ev->h.type == EW_EV_TLS_LINK)
+		on_tls(s, f, &ev->tls);
 	else
 		on_status(s, f, &ev->cstatus);
 }
@@ -278,6 +326,7 @@ static void enrich(struct ew_stage *s, const struct ew_flow *f, struct ew_eval *
 	uint32_t n = 0, n_in = 0;
 
 	inspection(fc ? &fc->out : NULL, f, &e->inspection);
+	e->tls_library = fc && fc->tls_lib >= 0 ? c->libs[fc->tls_lib] : NULL;
 	if (fc && fc->inbound) {
 		e->inspected_in = true;
 		inspection(&fc->in, f, &e->inspection_in);
@@ -375,6 +424,13 @@ static void metrics(struct ew_stage *s, struct ew_metrics *m)
 		ew_metrics_add1(m, "content_truncated_total",
 				"Flows not inspected in full (status not complete), by reason.", 0,
 				"reason", ew_reason_name(i), c->by_reason[i]);
+	for (int i = 0; i < c->n_libs; i++)
+		ew_metrics_add1(m, "tls_flows_total",
+				"Flows whose TLS plaintext was tied to them, by library.", 0,
+				"library", c->libs[i], c->lib_flows[i]);
+	ew_metrics_add(m, "tls_flows_skipped_total",
+		       "TLS flows to skip networks (loopback, domestic): plaintext not taken.", 0,
+		       c->tls_skipped);
 	ew_metrics_add(m, "content_bytes_inspected_total",
 		       "Bytes inspected, in stream order, of flows that ended.", 0, c->bytes);
 }
@@ -395,7 +451,8 @@ static void stage_free(struct ew_stage *s)
 const struct ew_stage_def ew_content_stage = {
     .name = "content",
     .flow_slot = sizeof(struct flow_content *),
-    .event_mask = EW_STAGE_EV(EW_EV_CONTENT_HITS) | EW_STAGE_EV(EW_EV_CONTENT_STATUS),
+    .event_mask = EW_STAGE_EV(EW_EV_CONTENT_HITS) | EW_STAGE_EV(EW_EV_CONTENT_STATUS) |
+		  EW_STAGE_EV(EW_EV_TLS_LINK),
     .init = init,
     .event = event,
     .enrich = enrich,

@@ -36,6 +36,9 @@ struct stream {
 	bool gap;
 	bool no_start; /* its first bytes never came: lost, or sent before the agent */
 	bool started;  /* the first TLS_HEAD bytes were looked at */
+	bool tls;      /* fed the plaintext its TLS library was handed, not the wire's bytes */
+	bool cut;      /* TLS writes were taken in part (content.write_bytes) */
+	bool cut_next; /* the latest chunk was cut: a jump to the next one is no gap */
 	uint8_t head_n;
 	uint8_t head[TLS_HEAD];
 };
@@ -268,6 +271,49 @@ static struct stream *first_chunk(struct ew_content *c, const struct ew_ev_chunk
 	return s;
 }
 
+/*
+ * A wire stream that turned out to be TLS gets the plaintext its library
+ * was handed instead: it starts again from the first plaintext chunk.
+ */
+static void tls_takeover(struct ew_content *c, struct stream *s, const struct ew_ev_chunk *ev)
+{
+	park(c, s);
+	s->encrypted = s->stopped = s->gap = s->no_start = false;
+	s->inspected = 0;
+	s->reason = EW_REASON_NONE;
+	s->head_n = 0;
+	s->next = 0;
+	if (!(ev->flags & EW_CHUNK_F_START) || ev->offset) {
+		s->gap = s->no_start = true;
+		c->st.bytes_gap += ev->offset;
+		s->next = ev->offset;
+	}
+	c->st.streams_tls++;
+}
+
+/*
+ * Which chunks a stream takes: a TLS stream only its plaintext, a wire
+ * stream that is TLS switches to its plaintext at the first such chunk,
+ * and a plaintext wire stream (an NSPR socket without TLS, whose PR_Write
+ * carries the same bytes) keeps its wire bytes. False: drop @ev.
+ */
+static bool tls_route(struct ew_content *c, struct stream *s, const struct ew_ev_chunk *ev)
+{
+	bool plain = ev->flags & EW_CHUNK_F_TLS;
+
+	if (s->kind != K_STREAM || s->tls == plain)
+		return true;
+	if (!plain)
+		return false; /* the ciphertext of a stream whose plaintext comes */
+	if (s->started && !s->encrypted) {
+		c->st.chunks_tls_plain++;
+		return false;
+	}
+	tls_takeover(c, s, ev);
+	s->tls = s->started = true;
+	return true;
+}
+
 void ew_content_chunk(struct ew_content *c, const void *data, size_t len)
 {
 	const struct ew_ev_chunk *ev = data;
@@ -281,8 +327,16 @@ void ew_content_chunk(struct ew_content *c, const void *data, size_t len)
 	}
 	c->st.chunks++;
 	s = find(c, ev->cookie, ev->dir);
-	if (!s && !(s = first_chunk(c, ev)))
+	if (!s) {
+		if (!(s = first_chunk(c, ev)))
+			return;
+		if (ev->flags & EW_CHUNK_F_TLS) {
+			s->tls = s->started = true; /* plaintext: no record header to look for */
+			c->st.streams_tls++;
+		}
+	} else if (!tls_route(c, s, ev)) {
 		return;
+	}
 	if (s->kind != K_STREAM || !ev->len)
 		return;
 	s->last_ns = ev->h.ts_ns;
@@ -298,7 +352,9 @@ void ew_content_chunk(struct ew_content *c, const void *data, size_t len)
 		c->st.bytes_duplicate += n;
 		return;
 	}
-	if (off > s->next) {
+	if (off > s->next && s->cut_next) {
+		s->cut = true;
+	} else if (off > s->next) {
 		s->gap = true;
 		c->st.bytes_gap += off - s->next;
 	} else {
@@ -307,6 +363,7 @@ void ew_content_chunk(struct ew_content *c, const void *data, size_t len)
 		n -= s->next - off;
 	}
 	s->next = off + n;
+	s->cut_next = ev->flags & EW_CHUNK_F_CUT;
 	deliver(c, s, p, n);
 }
 
@@ -344,13 +401,25 @@ static enum ew_inspect_reason short_reason(const struct ew_content *c, const str
 {
 	if (s->reason != EW_REASON_NONE)
 		return s->reason;
-	if (s->no_start && old)
+	if ((s->no_start || s->tls) && old)
 		return EW_REASON_STARTED_BEFORE;
 	if (s->gap)
 		return EW_REASON_GAP;
+	if (s->cut)
+		return EW_REASON_WRITE_BYTES;
 	if (s->next >= c->o.flow_bytes)
 		return EW_REASON_FLOW_BYTES;
 	return EW_REASON_GAP; /* its tail never arrived */
+}
+
+/*
+ * The wire's byte count says nothing of a TLS stream's plaintext: it is
+ * whole when nothing was missed, cut, or sent before the agent saw it.
+ */
+static bool tls_whole(const struct ew_content *c, const struct stream *s, bool old)
+{
+	return s->reason == EW_REASON_NONE && !s->gap && !s->cut && !s->no_start && !old &&
+	       s->next < c->o.flow_bytes;
 }
 
 /* One direction of a flow that closed; @sent: payload bytes in it. */
@@ -377,7 +446,8 @@ static void close_dir(struct ew_content *c, const struct ew_ev_tcp *ev, uint8_t 
 		}
 		if (s->encrypted)
 			status(c, ev, dir, s->inspected, EW_INSPECT_ENCRYPTED, EW_REASON_NONE);
-		else if (s->inspected >= sent && s->reason == EW_REASON_NONE)
+		else if (s->tls ? tls_whole(c, s, old)
+				: s->inspected >= sent && s->reason == EW_REASON_NONE)
 			status(c, ev, dir, s->inspected, EW_INSPECT_COMPLETE, EW_REASON_NONE);
 		else
 			status(c, ev, dir, s->inspected, EW_INSPECT_TRUNCATED,

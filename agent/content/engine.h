@@ -72,6 +72,8 @@ struct ew_content_stats {
 	uint64_t bytes_gap;	    /* bytes of streams that never arrived */
 	uint64_t chunks;	    /* chunk events taken */
 	uint64_t chunks_bad;	    /* malformed chunk events */
+	uint64_t streams_tls;	    /* streams fed the plaintext of their TLS library */
+	uint64_t chunks_tls_plain;  /* TLS-library chunks of a plaintext stream: dropped */
 	uint64_t by_status[EW_INSPECT_MAX];
 	uint64_t by_reason[EW_REASON_MAX]; /* of statuses not complete */
 };

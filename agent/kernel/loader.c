@@ -32,6 +32,10 @@ struct ew_loader {
 	const char *degraded[MAX_HOOKS];
 	int n_degraded;
 	bool content;
+	bool tls, tls_in;
+	struct bpf_link **tls_links;
+	int n_tls_links, cap_tls_links;
+	__u32 n_tls_targets;
 };
 
 static bool wanted(const struct ew_hook_desc *h, const struct ew_loader_opts *o)
@@ -44,6 +48,10 @@ static bool wanted(const struct ew_hook_desc *h, const struct ew_loader_opts *o)
 		return o->enable_udp || o->enable_names || o->enable_accept || o->enable_content;
 	case EW_HOOK_PROC:
 		return o->enable_proc;
+	case EW_HOOK_TLS:
+		return o->enable_content && o->enable_tls;
+	case EW_HOOK_TLS_IN:
+		return o->enable_content && o->enable_tls && o->content_inbound;
 	default:
 		return true;
 	}
@@ -159,6 +167,43 @@ static int fill_skip_nets(struct ew_loader *l, const struct ew_policy *pol)
 	return rc;
 }
 
+/* TLS capture needs every one of its hooks: a half is not kept. */
+static bool tls_all(const bool on[], enum ew_hook_group g)
+{
+	for (int i = 0; i < ew_n_hooks && i < MAX_HOOKS; i++)
+		if (ew_hooks[i].group == g && !on[i])
+			return false;
+	return true;
+}
+
+static void tls_setup(struct ew_loader *l, const struct ew_loader_opts *o, bool on[])
+{
+	l->tls = o->enable_content && o->enable_tls && tls_all(on, EW_HOOK_TLS);
+	l->tls_in = l->tls && o->content_inbound && tls_all(on, EW_HOOK_TLS_IN);
+	for (int i = 0; i < ew_n_hooks && i < MAX_HOOKS; i++) {
+		struct bpf_program *p;
+
+		if (ew_hooks[i].group != EW_HOOK_TLS && ew_hooks[i].group != EW_HOOK_TLS_IN)
+			continue;
+		on[i] = ew_hooks[i].group == EW_HOOK_TLS ? l->tls : l->tls_in;
+		p = bpf_object__find_program_by_name(l->skel->obj, ew_hooks[i].prog);
+		if (p)
+			bpf_program__set_autoload(p, on[i]);
+	}
+	l->skel->rodata->ew_tls_on = l->tls;
+	l->skel->rodata->ew_tls_in_on = l->tls_in;
+	l->skel->rodata->ew_tls_write_bytes = o->tls_write_bytes ? o->tls_write_bytes : 16384;
+}
+
+/* A TLS tracepoint that would not attach: no plaintext rather than a guess. */
+static void tls_degraded(struct ew_loader *l, const struct ew_hook_desc *h)
+{
+	if (h->group == EW_HOOK_TLS)
+		l->tls = l->tls_in = false;
+	else if (h->group == EW_HOOK_TLS_IN)
+		l->tls_in = false;
+}
+
 int ew_loader_open(const struct ew_loader_opts *o, struct ew_loader **out)
 {
 	struct rlimit unlimited = {RLIM_INFINITY, RLIM_INFINITY};
@@ -225,6 +270,7 @@ int ew_loader_open(const struct ew_loader_opts *o, struct ew_loader **out)
 	    o->content_flow_bytes ? o->content_flow_bytes : 262144;
 	l->skel->rodata->ew_content_wakeup_bytes = o->content_wakeup_bytes;
 	l->content = o->enable_content;
+	tls_setup(l, o, on);
 	if ((rc = bpf_map__set_max_entries(l->skel->maps.ew_events, rb)) ||
 	    (rc = bpf_map__set_max_entries(l->skel->maps.ew_content, crb)) ||
 	    (rc = bpf_map__set_max_entries(l->skel->maps.ew_udp_flows, udp)) ||
@@ -246,7 +292,7 @@ int ew_loader_open(const struct ew_loader_opts *o, struct ew_loader **out)
 		const struct ew_hook_desc *h = &ew_hooks[i];
 		struct bpf_program *p;
 
-		if (!on[i])
+		if (!on[i] || h->uprobe)
 			continue;
 		p = bpf_object__find_program_by_name(l->skel->obj, h->prog);
 		l->links[i] = h->cgroup ? bpf_program__attach_cgroup(p, l->cgroup_fd)
@@ -261,6 +307,7 @@ int ew_loader_open(const struct ew_loader_opts *o, struct ew_loader **out)
 			goto fail;
 		}
 		degrade(l, h, why);
+		tls_degraded(l, h);
 	}
 	ew_info("BPF programs attached (cgroup v2 root %s, ring buffer %u bytes, %d hooks "
 		"degraded)",
@@ -318,6 +365,94 @@ int ew_loader_read_kstats(const struct ew_loader *l, __u64 out[EW_KSTAT_MAX])
 	return 0;
 }
 
+bool ew_loader_tls_on(const struct ew_loader *l)
+{
+	return l && l->tls;
+}
+
+static int tls_link_keep(struct ew_loader *l, struct bpf_link *link)
+{
+	if (l->n_tls_links == l->cap_tls_links) {
+		int cap = l->cap_tls_links ? l->cap_tls_links * 2 : 64;
+		struct bpf_link **v = realloc(l->tls_links, (size_t)cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		l->tls_links = v;
+		l->cap_tls_links = cap;
+	}
+	l->tls_links[l->n_tls_links++] = link;
+	return 0;
+}
+
+static int tls_attach_one(struct ew_loader *l, const char *path, const struct ew_loader_uprobe *u,
+			  struct bpf_program *p, bool ret, __u64 cookie)
+{
+	LIBBPF_OPTS(bpf_uprobe_opts, uo, .bpf_cookie = cookie, .retprobe = ret);
+	struct bpf_link *link;
+	int rc;
+
+	link = bpf_program__attach_uprobe_opts(p, -1, path, (size_t)u->offset, &uo);
+	if (!link)
+		return -errno ? -errno : -EINVAL;
+	if ((rc = tls_link_keep(l, link)))
+		bpf_link__destroy(link);
+	return rc;
+}
+
+int ew_loader_tls_attach(struct ew_loader *l, const char *path, const char *library,
+			 const struct ew_loader_uprobe *u, int n, char *why, size_t whylen)
+{
+	struct bpf_program *wr = l->skel->progs.ew_tls_write, *fr = l->skel->progs.ew_tls_free;
+	struct bpf_program *rd = l->skel->progs.ew_tls_read, *rr = l->skel->progs.ew_tls_read_ret;
+	char name[EW_TLS_LIB_LEN] = {0};
+	int first = l->n_tls_links, rc = 0, i;
+	__u32 target = l->n_tls_targets;
+	__u64 cookie;
+
+	if (!l->tls) {
+		snprintf(why, whylen, "TLS capture is off");
+		return -ENODEV;
+	}
+	if (target >= EW_TLS_TARGETS_MAX) {
+		snprintf(why, whylen, "more than %d TLS libraries and executables", EW_TLS_TARGETS_MAX);
+		return -ENOSPC;
+	}
+	snprintf(name, sizeof(name), "%s", library);
+	if (bpf_map_update_elem(bpf_map__fd(l->skel->maps.ew_tls_libs), &target, name, BPF_ANY)) {
+		rc = -errno;
+		snprintf(why, whylen, "cannot name the library in ew_tls_libs: %s", strerror(-rc));
+		return rc;
+	}
+	for (i = 0; i < n && !rc; i++) {
+		cookie = (__u64)target << EW_TLS_COOKIE_SHIFT | u[i].flags;
+		switch (u[i].kind) {
+		case EW_LOADER_TLS_WRITE:
+			rc = tls_attach_one(l, path, &u[i], wr, false, cookie);
+			break;
+		case EW_LOADER_TLS_FREE:
+			rc = tls_attach_one(l, path, &u[i], fr, false, cookie);
+			break;
+		case EW_LOADER_TLS_READ:
+			if (!l->tls_in)
+				continue;
+			rc = tls_attach_one(l, path, &u[i], rd, false, cookie);
+			if (!rc)
+				rc = tls_attach_one(l, path, &u[i], rr, true, cookie);
+			break;
+		}
+	}
+	if (rc) {
+		snprintf(why, whylen, "uprobe on %s at 0x%llx: %s", u[i - 1].func,
+			 (unsigned long long)u[i - 1].offset, strerror(-rc));
+		while (l->n_tls_links > first)
+			bpf_link__destroy(l->tls_links[--l->n_tls_links]);
+		return rc;
+	}
+	l->n_tls_targets++;
+	return 0;
+}
+
 const char *ew_loader_cgroup2_path(const struct ew_loader *l)
 {
 	return l->cgroup2;
@@ -336,6 +471,9 @@ void ew_loader_close(struct ew_loader *l)
 		return;
 	for (int i = 0; i < MAX_HOOKS; i++)
 		bpf_link__destroy(l->links[i]);
+	for (int i = 0; i < l->n_tls_links; i++)
+		bpf_link__destroy(l->tls_links[i]);
+	free(l->tls_links);
 	ew__destroy(l->skel);
 	if (l->cgroup_fd >= 0)
 		close(l->cgroup_fd);

@@ -26,6 +26,8 @@ struct ew_loader_opts {
 	bool enable_names;	  /* first TCP payload and DNS responses, for peer names */
 	bool enable_content;	  /* what TCP sockets send, into the content ring */
 	bool content_inbound;	  /* and what they receive */
+	bool enable_tls;	  /* TLS plaintext through uprobes (with enable_content) */
+	__u32 tls_write_bytes;	  /* plaintext taken per TLS write; 0: 16384 */
 	__u32 content_flow_bytes; /* bytes captured per stream; 0: 262144 */
 	__u32 content_ringbuf_bytes; /* power of two >= 4096; 0: 16 MiB */
 	__u32 content_wakeup_bytes;  /* as wakeup_bytes, for the content ring */
@@ -63,6 +65,34 @@ const char *ew_loader_cgroup2_path(const struct ew_loader *l);
  * Return: how many there are (may exceed @max).
  */
 int ew_loader_degraded(const struct ew_loader *l, const char **names, int max);
+
+/* What a TLS probe does at its function (struct ew_loader_uprobe.kind). */
+enum ew_loader_tls_kind {
+	EW_LOADER_TLS_WRITE, /* (session, buf, len): plaintext written */
+	EW_LOADER_TLS_READ,  /* (session, buf, len[, size_t *n]): plaintext read, at return */
+	EW_LOADER_TLS_FREE,  /* (session): the session ends */
+};
+
+/* One function of a TLS library or executable, at its file offset. */
+struct ew_loader_uprobe {
+	const char *func;
+	__u64 offset;
+	enum ew_loader_tls_kind kind;
+	__u32 flags; /* EW_TLS_COOKIE_INT, EW_TLS_COOKIE_EX */
+};
+
+/* Whether TLS probes can be attached (content.tls on and its hooks loaded). */
+bool ew_loader_tls_on(const struct ew_loader *l);
+
+/**
+ * ew_loader_tls_attach() - hook the TLS functions @u[0..@n) of the file at
+ * @path for every process that maps it, now and later; records name the
+ * flows they see @library. All or nothing: on failure nothing of this file
+ * stays attached, and @why says what failed.
+ * Return: 0, -ENODEV when TLS capture is off, or a negative errno.
+ */
+int ew_loader_tls_attach(struct ew_loader *l, const char *path, const char *library,
+			 const struct ew_loader_uprobe *u, int n, char *why, size_t whylen);
 
 /* Detaches everything. NULL is fine. */
 void ew_loader_close(struct ew_loader *l);

@@ -58,6 +58,24 @@ const struct ew_hook_desc ew_hooks[] = {
      "process ancestry from /proc only", EW_HOOK_PROC, false, false},
     {"ew_exit", "tp_btf/sched_process_exit", "end of processes",
      "process entries expire by age, not at exit", EW_HOOK_PROC, false, false},
+    {"ew_tls_write", "uprobe:SSL_write,SSL_write_ex,gnutls_record_send,PR_Write,PR_Send",
+     "TLS plaintext as the program writes it", "TLS flows stay encrypted (not inspected)",
+     EW_HOOK_TLS, false, false, true},
+    {"ew_tls_free", "uprobe:SSL_free,gnutls_deinit,PR_Close",
+     "TLS sessions the library frees are forgotten (their pointers are reused)",
+     "TLS flows stay encrypted (a reused session pointer could not be told)", EW_HOOK_TLS, false,
+     false, true},
+    {"ew_tls_send", "tp_btf/sock_send_length", "the socket a TLS session writes to",
+     "TLS flows stay encrypted (plaintext cannot be tied to its flow)", EW_HOOK_TLS, false,
+     false},
+    {"ew_tls_read", "uprobe:SSL_read,SSL_read_ex,gnutls_record_recv,PR_Read,PR_Recv",
+     "TLS plaintext as the program reads it (content.inbound)",
+     "what TLS flows receive is not inspected", EW_HOOK_TLS_IN, false, false, true},
+    {"ew_tls_read_ret", "uretprobe:SSL_read,SSL_read_ex,gnutls_record_recv,PR_Read,PR_Recv",
+     "how many plaintext bytes a TLS read returned", "what TLS flows receive is not inspected",
+     EW_HOOK_TLS_IN, false, false, true},
+    {"ew_tls_recv", "tp_btf/sock_recv_length", "the socket a TLS session reads from",
+     "what TLS flows receive is not inspected", EW_HOOK_TLS_IN, false, false},
 };
 const int ew_n_hooks = N(ew_hooks);
 
@@ -159,8 +177,8 @@ int ew_probe_hook(const struct ew_hook_desc *h, int cgroup_fd, char *reason, siz
 			 strerror(-err), load_hint(err));
 		goto out;
 	}
-	if (h->cgroup && cgroup_fd < 0)
-		goto out; /* loaded; nothing to attach to yet */
+	if ((h->cgroup && cgroup_fd < 0) || h->uprobe)
+		goto out; /* loaded; nothing to attach to yet (uprobes: per library, at run) */
 	link = h->cgroup ? bpf_program__attach_cgroup(p, cgroup_fd) : bpf_program__attach(p);
 	if (!link) {
 		err = -errno;

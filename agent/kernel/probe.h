@@ -17,6 +17,8 @@ enum ew_hook_group {
 	EW_HOOK_UDP,  /* sendmsg/recvmsg + cgroup_skb */
 	EW_HOOK_PROC, /* exec/fork/exit */
 	EW_HOOK_SKB,  /* cgroup_skb: UDP counters and payloads for names */
+	EW_HOOK_TLS,  /* TLS plaintext written (content.tls) */
+	EW_HOOK_TLS_IN, /* and read (content.tls and content.inbound) */
 };
 
 /* One BPF program of the skeleton and what losing it costs. */
@@ -28,6 +30,7 @@ struct ew_hook_desc {
 	enum ew_hook_group group;
 	bool required; /* `run` refuses to start without it */
 	bool cgroup;   /* attaches to the cgroup v2 root, not to a tracepoint */
+	bool uprobe;   /* attached per TLS library found (agent/tls/): probed by loading only */
 };
 
 extern const struct ew_hook_desc ew_hooks[];

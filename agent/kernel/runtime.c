@@ -2,6 +2,7 @@
 #include "kernel/runtime.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
@@ -204,6 +205,8 @@ static int load_kernel(const struct ew_inputs *in, struct live *l)
 	lo.enable_content = in->cfg.content_enabled;
 	lo.content_inbound = in->cfg.content_inbound;
 	lo.content_flow_bytes = in->cfg.content_flow_bytes;
+	lo.enable_tls = in->cfg.content_tls;
+	lo.tls_write_bytes = in->cfg.content_write_bytes;
 	lo.content_ringbuf_bytes = in->cfg.content_ringbuf_bytes;
 	/* As the main ring's default: a wake-up per 1/32 of the ring. */
 	lo.content_wakeup_bytes = in->cfg.content_ringbuf_bytes / 32;
@@ -241,6 +244,18 @@ static int start(const struct ew_runtime_opts *o, struct live *l)
 	if (load_kernel(in, l))
 		return -1;
 	ndeg = ew_loader_degraded(l->loader, degraded, 32);
+	if (getenv("EW_TLS_HACK")) { /* TEMP */
+		struct ew_loader_uprobe u[] = {
+		    {"SSL_write", 0x35980, EW_LOADER_TLS_WRITE, EW_TLS_COOKIE_INT},
+		    {"SSL_write_ex", 0x35a10, EW_LOADER_TLS_WRITE, 0},
+		    {"SSL_read", 0x35430, EW_LOADER_TLS_READ, EW_TLS_COOKIE_INT},
+		    {"SSL_read_ex", 0x354c0, EW_LOADER_TLS_READ, EW_TLS_COOKIE_EX},
+		    {"SSL_free", 0x3b350, EW_LOADER_TLS_FREE, 0},
+		};
+		char why[256] = "";
+		int r = ew_loader_tls_attach(l->loader, "/usr/lib/x86_64-linux-gnu/libssl.so.3", "openssl-3.0", u, 5, why, sizeof(why));
+		ew_info("TLS HACK attach: %d %s", r, why);
+	}
 	read_line_file("/proc/sys/kernel/random/boot_id", meta->boot_id, sizeof(meta->boot_id));
 	gethostname(meta->hostname, sizeof(meta->hostname) - 1);
 	po.env.cfg = &in->cfg;

@@ -223,6 +223,11 @@ static void put_categories(struct ew_jsonw *w, const char *key, const struct ew_
 static void put_content(struct ew_jsonw *w, const struct ew_eval *e)
 {
 	put_inspection(w, "inspection", &e->inspection);
+	if (e->tls_library) {
+		ew_jsonw_obj_begin(w, "tls");
+		ew_jsonw_str(w, "library", e->tls_library);
+		ew_jsonw_obj_end(w);
+	}
 	put_categories(w, "categories", e->categories, e->n_categories);
 	if (e->inspected_in)
 		put_inspection(w, "inspection_in", &e->inspection_in);

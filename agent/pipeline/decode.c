@@ -116,6 +116,26 @@ static int check_hits(struct ew_ev_content_hits *h)
 	return EW_DEC_OK;
 }
 
+/* The library's name reaches records and metric labels: a short word. */
+static int check_library(struct ew_ev_tls_link *t)
+{
+	size_t n;
+
+	terminate(t->library, sizeof(t->library));
+	n = strlen(t->library);
+	if (t->dir > EW_DIR_IN || t->skip > 1)
+		return EW_DEC_FIELD;
+	for (size_t i = 0; i < n; i++) {
+		char c = t->library[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-'))
+			return EW_DEC_FIELD;
+	}
+	bound(t->library, sizeof(t->library), n);
+	memset(t->_pad, 0, sizeof(t->_pad));
+	return EW_DEC_OK;
+}
+
 static int sanitize(union ew_event *e)
 {
 	switch (e->h.type) {
@@ -162,6 +182,8 @@ static int sanitize(union ew_event *e)
 		return e->tick.realtime_ns < EW_TIME_MAX ? EW_DEC_OK : EW_DEC_FIELD;
 	case EW_EV_CONTENT_HITS:
 		return check_hits(&e->hits);
+	case EW_EV_TLS_LINK:
+		return check_library(&e->tls);
 	case EW_EV_CONTENT_STATUS:
 		return e->cstatus.dir <= EW_DIR_IN && e->cstatus.status < EW_INSPECT_MAX &&
 			       e->cstatus.reason < EW_REASON_MAX

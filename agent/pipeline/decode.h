@@ -31,6 +31,7 @@ union ew_event {
 	struct ew_ev_dns_query query;
 	struct ew_ev_content_hits hits;
 	struct ew_ev_content_status cstatus;
+	struct ew_ev_tls_link tls;
 };
 
 /*

@@ -75,6 +75,7 @@ struct ew_eval {
 	struct ew_eval_inspection inspection_in;
 	const struct ew_eval_category *categories_in;
 	uint32_t n_categories_in;
+	const char *tls_library; /* the TLS library whose plaintext was inspected; NULL: none */
 };
 
 #endif

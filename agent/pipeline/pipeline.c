@@ -22,6 +22,7 @@ struct ew_pipeline {
 	int n_enrichers; /* stages[0..n_enrichers) enrich, the rest subscribe */
 	int n_stages;
 	int64_t realtime_offset_ns;
+	bool clock; /* a tick came: records can say when they happened */
 	uint64_t now_ns;
 	uint64_t last_report_ns;
 	bool have_tick;
@@ -316,6 +317,7 @@ static struct ew_proc *owner_proc(struct ew_pipeline *p, const struct ew_task *t
 static void on_tick(struct ew_pipeline *p, const struct ew_ev_tick *t)
 {
 	p->realtime_offset_ns = (int64_t)t->realtime_ns - (int64_t)t->h.ts_ns;
+	p->clock = true;
 	if (!p->have_tick) {
 		p->have_tick = true;
 		p->last_report_ns = p->now_ns;
@@ -429,7 +431,9 @@ int ew_pipeline_finish(struct ew_pipeline *p)
 		return 0;
 	p->finished = true;
 	ew_flows_flush(p->flows, p->now_ns);
-	report(p);
+	/* Stopped before the clock's first tick (a failed start): a report would be dated 1970. */
+	if (p->clock)
+		report(p);
 	for (int i = 0; i < p->n_stages; i++) {
 		int r = p->stages[i].def->finish ? p->stages[i].def->finish(&p->stages[i]) : 0;
 

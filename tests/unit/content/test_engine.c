@@ -352,3 +352,87 @@ Test(engine, inbound_stream_per_direction)
 	cr_assert_eq(R.n_st, 0);
 	ew_content_free(off);
 }
+
+/* The wire stream is TLS; its library's plaintext then takes over. */
+Test(engine, tls_plaintext_takes_over_the_wire_stream)
+{
+	struct ew_content *c = engine(0, 0);
+	uint8_t hello[] = {0x16, 0x03, 0x01, 0x02, 0x00, 0x01};
+	uint8_t appdata[] = {0x17, 0x03, 0x03, 0x00, 0x20, 0xee};
+	const uint8_t *t = text(6000);
+
+	chunk(c, 9, 0, hello, sizeof(hello), EW_CHUNK_F_START);
+	chunk(c, 9, 6, appdata, sizeof(appdata), 0); /* the record of the write below, encrypted */
+	chunk(c, 9, 0, t, 4096, EW_CHUNK_F_TLS | EW_CHUNK_F_START);
+	chunk(c, 9, 12, appdata, sizeof(appdata), 0); /* later ciphertext: not fed */
+	chunk(c, 9, 4096, t + 4096, 1904, EW_CHUNK_F_TLS);
+	close_flow(c, 9, 6100, false);
+	cr_assert_eq(R.n_st, 1);
+	cr_assert_eq(R.st[0].status, EW_INSPECT_COMPLETE, "status %d", R.st[0].status);
+	cr_assert_eq(R.st[0].bytes, 6000);
+	cr_assert_eq(R.n_fed, 6000);
+	cr_assert(memcmp(R.fed, t, 6000) == 0);
+	cr_assert_eq(ew_content_stats(c)->streams_tls, 1);
+	ew_content_free(c);
+}
+
+/* content.write_bytes cut a write: no gap, but not complete either. */
+Test(engine, tls_cut_write_is_truncated_write_bytes)
+{
+	struct ew_content *c = engine(0, 0);
+	const uint8_t *t = text(40000);
+
+	chunk(c, 10, 0, t, 4096, EW_CHUNK_F_TLS | EW_CHUNK_F_START);
+	chunk(c, 10, 4096, t + 4096, 4096, EW_CHUNK_F_TLS | EW_CHUNK_F_CUT);
+	chunk(c, 10, 30000, t + 30000, 100, EW_CHUNK_F_TLS); /* the next write */
+	close_flow(c, 10, 40000, false);
+	cr_assert_eq(R.st[0].status, EW_INSPECT_TRUNCATED);
+	cr_assert_eq(R.st[0].reason, EW_REASON_WRITE_BYTES, "reason %d", R.st[0].reason);
+	cr_assert_eq(R.n_fed, 8292);
+	cr_assert_eq(ew_content_stats(c)->bytes_gap, 0, "a cut is not a loss");
+	ew_content_free(c);
+}
+
+/* A lost chunk of a TLS stream is a gap, as on the wire. */
+Test(engine, tls_lost_chunk_is_a_gap)
+{
+	struct ew_content *c = engine(0, 0);
+	const uint8_t *t = text(9000);
+
+	chunk(c, 11, 0, t, 4096, EW_CHUNK_F_TLS | EW_CHUNK_F_START);
+	chunk(c, 11, 8192, t + 8192, 808, EW_CHUNK_F_TLS);
+	close_flow(c, 11, 9100, false);
+	cr_assert_eq(R.st[0].status, EW_INSPECT_TRUNCATED);
+	cr_assert_eq(R.st[0].reason, EW_REASON_GAP);
+	ew_content_free(c);
+}
+
+/* An NSPR socket without TLS: PR_Write's bytes are the wire's; the wire wins. */
+Test(engine, tls_chunks_of_a_plaintext_stream_are_dropped)
+{
+	struct ew_content *c = engine(0, 0);
+	const uint8_t *t = text(100);
+
+	chunk(c, 12, 0, t, 100, EW_CHUNK_F_START);
+	chunk(c, 12, 0, t, 100, EW_CHUNK_F_TLS | EW_CHUNK_F_START);
+	close_flow(c, 12, 100, false);
+	cr_assert_eq(R.st[0].status, EW_INSPECT_COMPLETE);
+	cr_assert_eq(R.n_fed, 100);
+	cr_assert_eq(ew_content_stats(c)->chunks_tls_plain, 1);
+	ew_content_free(c);
+}
+
+/* A session opened before the agent: classified from its next write, but
+ * what it wrote before is unknown. */
+Test(engine, tls_session_older_than_the_agent_is_started_before)
+{
+	struct ew_content *c = engine(0, 0);
+	const uint8_t *t = text(500);
+
+	chunk(c, 13, 0, t, 500, EW_CHUNK_F_TLS | EW_CHUNK_F_START);
+	close_flow(c, 13, 9000, true);
+	cr_assert_eq(R.st[0].status, EW_INSPECT_TRUNCATED);
+	cr_assert_eq(R.st[0].reason, EW_REASON_STARTED_BEFORE);
+	cr_assert_eq(R.n_fed, 500);
+	ew_content_free(c);
+}
