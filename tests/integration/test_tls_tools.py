@@ -6,6 +6,7 @@ saved). The agent's TLS tests (test_tls.py) stand on these."""
 import json
 import os
 import queue
+import shutil
 import subprocess
 import sys
 import threading
@@ -161,6 +162,7 @@ def main():
         real_clients(srv, work)
         post_modes(srv, work)
         bench_modes(srv)
+    shutil.rmtree(work, ignore_errors=True)
     return T.finish()
 
 
