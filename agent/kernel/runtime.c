@@ -2,7 +2,6 @@
 #include "kernel/runtime.h"
 
 #include <errno.h>
-#include <stdlib.h>
 #include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
@@ -20,6 +19,7 @@
 #include "kernel/listeners.h"
 #include "kernel/loader.h"
 #include "kernel/probe.h"
+#include "kernel/tls_hooks.h"
 #include "kernel/udp_poll.h"
 #include "out/datadir.h"
 #include "pipeline/pipeline.h"
@@ -40,6 +40,7 @@ struct live {
 	struct ew_capture *capture;
 	struct ew_udp_poll *udp;
 	struct ew_inspector *inspector; /* the content engine's sink; NULL: no taxonomy */
+	struct ew_tls_hooks *tls;	/* NULL: TLS capture off */
 	uint64_t last_sweep;
 };
 
@@ -244,18 +245,6 @@ static int start(const struct ew_runtime_opts *o, struct live *l)
 	if (load_kernel(in, l))
 		return -1;
 	ndeg = ew_loader_degraded(l->loader, degraded, 32);
-	if (getenv("EW_TLS_HACK")) { /* TEMP */
-		struct ew_loader_uprobe u[] = {
-		    {"SSL_write", 0x35980, EW_LOADER_TLS_WRITE, EW_TLS_COOKIE_INT},
-		    {"SSL_write_ex", 0x35a10, EW_LOADER_TLS_WRITE, 0},
-		    {"SSL_read", 0x35430, EW_LOADER_TLS_READ, EW_TLS_COOKIE_INT},
-		    {"SSL_read_ex", 0x354c0, EW_LOADER_TLS_READ, EW_TLS_COOKIE_EX},
-		    {"SSL_free", 0x3b350, EW_LOADER_TLS_FREE, 0},
-		};
-		char why[256] = "";
-		int r = ew_loader_tls_attach(l->loader, "/usr/lib/x86_64-linux-gnu/libssl.so.3", "openssl-3.0", u, 5, why, sizeof(why));
-		ew_info("TLS HACK attach: %d %s", r, why);
-	}
 	read_line_file("/proc/sys/kernel/random/boot_id", meta->boot_id, sizeof(meta->boot_id));
 	gethostname(meta->hostname, sizeof(meta->hostname) - 1);
 	po.env.cfg = &in->cfg;
@@ -307,6 +296,12 @@ static int start(const struct ew_runtime_opts *o, struct live *l)
 	}
 	if (rc) {
 		ew_err("cannot consume the ring buffer: %s", strerror(-rc));
+		return -1;
+	}
+	/* Before the process scan: a program started meanwhile is found at its exec. */
+	rc = ew_tls_hooks_start(l->loader, l->pipe, &l->tls);
+	if (rc) {
+		ew_err("cannot start TLS capture: %s", strerror(-rc));
 		return -1;
 	}
 	/* Programs are attached already, so nothing starting now is missed; the
@@ -363,6 +358,7 @@ static int finish(struct live *l, int status)
 	 * hits have nowhere to go (the flows' final records are written). */
 	ew_inspector_detach(l->inspector);
 	ew_pipeline_free(l->pipe);
+	ew_tls_hooks_free(l->tls);
 	ew_events_close(l->events);
 	ew_inspector_free(l->inspector);
 	ew_udp_poll_free(l->udp);
