@@ -1,15 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* egresswatch probe: which kernel hooks work here, and whether `run` can. */
+/* egresswatch probe: which kernel hooks work here, whether `run` can, and the TLS libraries. */
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "cmd/cmd.h"
 #include "kernel/probe.h"
+#include "tls/report.h"
+#include "tls/targets.h"
 
 static const char usage[] =
     "NAME\n"
-    "    egresswatch probe - show which kernel hooks work on this host\n"
+    "    egresswatch probe - show which kernel hooks and TLS libraries work on this host\n"
     "\n"
     "SYNOPSIS\n"
     "    egresswatch probe [--json]\n"
@@ -30,11 +33,28 @@ static const char usage[] =
     "    would do. Nothing is left attached or mounted. Needs root to probe\n"
     "    hooks; without it only the host facts are shown.\n"
     "\n"
+    "    Then a section \"TLS LIBRARIES\": every file whose TLS plaintext\n"
+    "    can be captured with uprobes, found in the library directories\n"
+    "    (the multiarch ones, /usr/lib64, /lib64, /usr/lib, /usr/local/lib:\n"
+    "    libssl.so*, libgnutls.so*, libnspr4.so*) and in what every running\n"
+    "    process maps (its executable too: OpenSSL linked in statically).\n"
+    "    Each line gives the library and its version (\"openssl-3.0\",\n"
+    "    \"gnutls-3.7\", \"nss-4\"), the result, and the file, with the process\n"
+    "    it was found in; the functions found follow, and a reason when\n"
+    "    there is one. Results: \"hookable\" (the functions are there),\n"
+    "    \"no symbols\" (named like a TLS library but its functions are not\n"
+    "    in it, e.g. stripped) and \"unsupported\" (a Go program: Go's\n"
+    "    crypto/tls is not hooked, its plaintext is not captured). Nothing is\n"
+    "    attached. Without root only the caller's own processes are read.\n"
+    "\n"
     "    Set EW_DEBUG=1 to see libbpf's messages and verifier logs.\n"
     "\n"
     "OPTIONS\n"
     "    --json\n"
-    "        Print one JSON object instead of the table.\n"
+    "        Print one JSON object instead of the tables; the TLS section is\n"
+    "        its members \"tls_libraries\" (an array of {library, family, file,\n"
+    "        path, pid, static, result, why, build_id, functions}) and\n"
+    "        \"go_crypto_tls\": \"unsupported\".\n"
     "    -h, --help\n"
     "        Print this text and exit.\n"
     "\n"
@@ -43,6 +63,35 @@ static const char usage[] =
     "    1   it cannot: a required hook, root, BTF or bpf() is missing.\n"
     "    2   usage error.\n";
 
+/* The hooks' JSON object with the TLS members added before its closing brace. */
+static void print_json(const struct ew_probe_report *r, const struct ew_tls_targets *tls)
+{
+	struct ew_jsonw w;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&buf, &len);
+
+	if (!m)
+		return;
+	ew_probe_print_json(m, r);
+	fclose(m);
+	while (len && buf[len - 1] != '}')
+		len--;
+	ew_jsonw_init(&w);
+	ew_jsonw_obj_begin(&w, NULL);
+	ew_tls_report_json(&w, "tls_libraries", tls, false);
+	ew_jsonw_str(&w, "go_crypto_tls", "unsupported");
+	ew_jsonw_obj_end(&w);
+	if (len && !w.oom && w.len > 1) {
+		fwrite(buf, 1, len - 1, stdout);
+		fputc(',', stdout);
+		fwrite(w.buf + 1, 1, w.len - 1, stdout);
+		fputc('\n', stdout);
+	}
+	ew_jsonw_free(&w);
+	free(buf);
+}
+
 int ew_cmd_probe(int argc, char **argv)
 {
 	static const struct option longs[] = {
@@ -50,6 +99,7 @@ int ew_cmd_probe(int argc, char **argv)
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
+	struct ew_tls_targets *tls = NULL;
 	struct ew_probe_report r;
 	bool json = false;
 	int c;
@@ -79,9 +129,20 @@ int ew_cmd_probe(int argc, char **argv)
 		fputs("egresswatch probe: the checks could not run\n", stderr);
 		return EW_EXIT_FAIL;
 	}
-	if (json)
-		ew_probe_print_json(stdout, &r);
-	else
+	/* Looking only: no attach callback, so nothing is hooked. */
+	if (ew_tls_targets_new(NULL, NULL, &tls)) {
+		fputs("egresswatch probe: out of memory\n", stderr);
+		return EW_EXIT_FAIL;
+	}
+	ew_tls_targets_scan_system(tls);
+	ew_tls_targets_scan_all(tls);
+	if (json) {
+		print_json(&r, tls);
+	} else {
 		ew_probe_print(stdout, &r);
+		fputc('\n', stdout);
+		ew_tls_report_print(stdout, tls, false);
+	}
+	ew_tls_targets_free(tls);
 	return r.run_possible ? EW_EXIT_OK : EW_EXIT_FAIL;
 }
