@@ -372,6 +372,7 @@ struct ew_ev_chunk {
 #define EW_TLS_COOKIE_SHIFT 8
 #define EW_TLS_COOKIE_INT   0x1
 #define EW_TLS_COOKIE_EX    0x2
+#define EW_TLS_COOKIE_NSPR  0x4 /* NSPR I/O: only a layered descriptor (NSS's SSL layer) is TLS */
 #define EW_TLS_TARGETS_MAX  1024
 struct ew_ev_tls_link {
 	struct ew_event_hdr h;

@@ -41,20 +41,35 @@ struct ew_tls_key {
 struct ew_tls_sess {
 	__u64 cookie;
 	__u64 off[2]; /* plaintext bytes seen per EW_DIR_*: the next chunk's offset */
-	__u8 skip;    /* peer in a skip network: nothing is taken */
-	__u8 _pad[7];
+	/* The latest write, to tell a non-blocking retry (the same buffer and
+	 * length again, as the libraries require) from a new write: a new one
+	 * follows a send on the socket big enough to have carried it. */
+	__u64 last_buf, last_len;
+	__u8 sent;
+	__u8 skip; /* peer in a skip network: nothing is taken */
+	__u8 _pad[6];
 };
 
-/* A call waiting for its socket: a write parked, or a read in progress. */
+/*
+ * A thread's TLS call waiting for a send (or a receive): a write parked
+ * until a send names its socket, a write watched until a send carries it,
+ * or a read in progress.
+ */
+enum { EW_TLS_PARKED = 1, EW_TLS_WATCHED };
+
 struct ew_tls_call {
 	__u64 ptr;
 	__u64 buf;
 	__u64 len;    /* writes: bytes; reads: the size_t * of *_ex, or 0 */
-	__u64 cookie; /* reads: the socket sock_recv_length saw, 0 before */
+	__u64 cookie; /* watched writes, reads: the socket, 0 before it is known */
 	__u32 attach; /* the probe's attach cookie */
 	__u8 skip;
-	__u8 _pad[3];
+	__u8 kind; /* writes: EW_TLS_PARKED, EW_TLS_WATCHED */
+	__u8 _pad[2];
 };
+
+/* TLS 1.2/1.3 record overhead at least (header, tag): a smaller send cannot carry a write. */
+#define EW_TLS_RECORD_MIN 21
 
 /* LRU: a session the library never frees (or freed unseen) ages out. */
 struct {
@@ -215,10 +230,37 @@ static __always_inline struct ew_tls_sess *tls_link(const struct ew_tls_call *ca
 	return bpf_map_lookup_elem(&ew_tls_sessions, &key);
 }
 
+/*
+ * NSPR's PR_Write and PR_Read serve files, pipes and plain sockets too; NSS
+ * puts its SSL layer on top of a socket as a layered descriptor. Public,
+ * stable layouts (prio.h): PRFileDesc starts with its methods, and
+ * PRIOMethods with the descriptor's type.
+ */
+#define EW_PR_DESC_LAYERED 4
+
+static __always_inline bool tls_nspr_layered(const void *fd)
+{
+	__u64 methods = 0;
+	__u32 type = 0;
+
+	if (bpf_probe_read_user(&methods, sizeof(methods), fd) || !methods ||
+	    bpf_probe_read_user(&type, sizeof(type), (const void *)methods))
+		return false;
+	return type == EW_PR_DESC_LAYERED;
+}
+
 /* A length argument as the function declares it: int or size_t. */
 static __always_inline __s64 tls_len(__u64 reg, __u32 attach)
 {
 	return attach & EW_TLS_COOKIE_INT ? (__s64)(__s32)reg : (__s64)reg;
+}
+
+/* Could a send of @sent bytes have carried a write of @len plaintext bytes? */
+static __always_inline bool tls_carried(__s64 sent, __u64 len)
+{
+	if (len > 16384)
+		len = 16384; /* one record's worth: the rest may follow in more sends */
+	return sent > 0 && (__u64)sent >= len + EW_TLS_RECORD_MIN;
 }
 
 SEC("uprobe")
@@ -227,31 +269,57 @@ int BPF_KPROBE(ew_tls_write, void *session, const void *buf, __u64 len_reg)
 	__u32 attach = (__u32)bpf_get_attach_cookie(ctx);
 	__u64 id = bpf_get_current_pid_tgid();
 	struct ew_tls_key key = {.ptr = (__u64)session, .tgid = id >> 32};
-	struct ew_tls_call call = {};
+	struct ew_tls_call call = {}, *old;
 	__s64 len = tls_len(len_reg, attach);
 	struct ew_tls_sess *s;
 	__u64 off;
 
 	if (!ew_tls_on || len <= 0 || ew_is_self())
 		return 0;
-	s = bpf_map_lookup_elem(&ew_tls_sessions, &key);
-	if (s) {
-		if (s->skip)
-			return 0;
-		off = __sync_fetch_and_add(&s->off[EW_DIR_OUT], (__u64)len);
-		tls_take(s->cookie, off, (__u64)buf, (__u64)len, EW_DIR_OUT);
+	if ((attach & EW_TLS_COOKIE_NSPR) && !tls_nspr_layered(session))
 		return 0;
-	}
 	call.ptr = key.ptr;
 	call.buf = (__u64)buf;
 	call.len = (__u64)len;
 	call.attach = attach;
-	/* A write parked before on this thread never met a send: it is lost. */
-	if (bpf_map_update_elem(&ew_tls_parked, &id, &call, BPF_NOEXIST)) {
-		ew_kstat_inc(EW_KSTAT_TLS_UNLINKED);
+	s = bpf_map_lookup_elem(&ew_tls_sessions, &key);
+	if (s) {
+		if (s->skip)
+			return 0;
+		if (s->last_buf == call.buf && s->last_len == call.len && !s->sent)
+			return 0; /* a retry: its bytes were taken the first time */
+		s->last_buf = call.buf;
+		s->last_len = call.len;
+		s->sent = 0;
+		off = __sync_fetch_and_add(&s->off[EW_DIR_OUT], (__u64)len);
+		tls_take(s->cookie, off, call.buf, call.len, EW_DIR_OUT);
+		call.kind = EW_TLS_WATCHED;
+		call.cookie = s->cookie;
 		bpf_map_update_elem(&ew_tls_parked, &id, &call, BPF_ANY);
+		return 0;
 	}
+	/* A write parked before on this thread never met a send: it is lost. */
+	old = bpf_map_lookup_elem(&ew_tls_parked, &id);
+	if (old && old->kind == EW_TLS_PARKED &&
+	    !(old->ptr == call.ptr && old->buf == call.buf && old->len == call.len))
+		ew_kstat_inc(EW_KSTAT_TLS_UNLINKED);
+	call.kind = EW_TLS_PARKED;
+	bpf_map_update_elem(&ew_tls_parked, &id, &call, BPF_ANY);
 	return 0;
+}
+
+/* A send of a thread with a watched write: did it carry the write? */
+static __always_inline void tls_watch(struct ew_tls_call *p, __u64 id, struct sock *sk, int ret)
+{
+	struct ew_tls_key key = {.ptr = p->ptr, .tgid = id >> 32};
+	struct ew_tls_sess *s;
+
+	if (!tls_carried(ret, p->len) || bpf_get_socket_cookie(sk) != p->cookie)
+		return;
+	s = bpf_map_lookup_elem(&ew_tls_sessions, &key);
+	if (s && s->last_buf == p->buf && s->last_len == p->len)
+		s->sent = 1;
+	bpf_map_delete_elem(&ew_tls_parked, &id);
 }
 
 SEC("tp_btf/sock_send_length")
@@ -266,23 +334,41 @@ int BPF_PROG(ew_tls_send, struct sock *sk, int ret, int flags)
 	p = bpf_map_lookup_elem(&ew_tls_parked, &id);
 	if (!p)
 		return 0;
-	call = *p;
-	bpf_map_delete_elem(&ew_tls_parked, &id);
 	if (!sk || sk->sk_protocol != IPPROTO_TCP) {
-		ew_kstat_inc(EW_KSTAT_TLS_UNLINKED);
+		if (p->kind == EW_TLS_PARKED) {
+			bpf_map_delete_elem(&ew_tls_parked, &id);
+			ew_kstat_inc(EW_KSTAT_TLS_UNLINKED);
+		}
 		return 0;
 	}
+	if (p->kind == EW_TLS_WATCHED) {
+		tls_watch(p, id, sk, ret);
+		return 0;
+	}
+	call = *p;
 	cookie = bpf_get_socket_cookie(sk);
 	skip = tls_peer_skipped(sk);
 	s = tls_link(&call, cookie, skip, EW_DIR_OUT);
 	if (!s) {
+		bpf_map_delete_elem(&ew_tls_parked, &id);
 		ew_kstat_inc(EW_KSTAT_TLS_UNLINKED);
 		return 0;
 	}
-	if (skip)
+	if (skip) {
+		bpf_map_delete_elem(&ew_tls_parked, &id);
 		return 0;
+	}
+	s->last_buf = call.buf;
+	s->last_len = call.len;
+	s->sent = tls_carried(ret, call.len);
 	__sync_fetch_and_add(&s->off[EW_DIR_OUT], call.len);
 	tls_take(cookie, 0, call.buf, call.len, EW_DIR_OUT);
+	if (s->sent) {
+		bpf_map_delete_elem(&ew_tls_parked, &id);
+	} else {
+		p->kind = EW_TLS_WATCHED; /* the handshake's send linked it: its data comes later */
+		p->cookie = cookie;
+	}
 	return 0;
 }
 
@@ -313,6 +399,8 @@ int BPF_KPROBE(ew_tls_read, void *session, void *buf, __u64 num, void *readbytes
 	struct ew_tls_call call = {};
 
 	if (!ew_tls_in_on || ew_is_self())
+		return 0;
+	if ((attach & EW_TLS_COOKIE_NSPR) && !tls_nspr_layered(session))
 		return 0;
 	call.ptr = (__u64)session;
 	call.buf = (__u64)buf;

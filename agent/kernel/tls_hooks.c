@@ -52,6 +52,8 @@ static int attach(void *ctx, const struct ew_tls_target *t, char *why, size_t wh
 
 		u[n] = (struct ew_loader_uprobe){.func = s->name, .offset = s->offset};
 		u[n].flags = int_length(s->name) ? EW_TLS_COOKIE_INT : 0;
+		if (!strcmp(t->family, "nss"))
+			u[n].flags |= EW_TLS_COOKIE_NSPR;
 		switch (s->role) {
 		case EW_TLS_ROLE_WRITE:
 			u[n].kind = EW_LOADER_TLS_WRITE;
