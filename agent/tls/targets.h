@@ -95,8 +95,10 @@ void ew_tls_targets_free(struct ew_tls_targets *r);
 void ew_tls_targets_scan_system(struct ew_tls_targets *r);
 
 /**
- * ew_tls_targets_scan_pid() - /proc/PID/exe and every executable file
- * mapping of @pid not seen before. A process that is gone is no error.
+ * ew_tls_targets_scan_pid() - every executable file mapping of @pid not
+ * seen before, its program's included (OpenSSL linked in statically).
+ * A file is opened through /proc/PID/root/<path>, or /proc/PID/map_files/
+ * when it was deleted. A process that is gone is no error.
  * Return: how many files were newly examined, or -errno when @pid's maps
  * could not be read (-ENOENT, -ESRCH: it is gone).
  */
