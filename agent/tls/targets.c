@@ -22,6 +22,11 @@ struct file_key {
 	uint64_t dev, ino;
 };
 
+/* Bounds against a host (or a user) that maps ever new files: past them a
+ * file is examined again at each sighting, or its TLS functions not kept. */
+#define MAX_SEEN    (1u << 20)
+#define MAX_TARGETS 4096
+
 struct ew_tls_targets {
 	ew_tls_attach_fn attach;
 	void *ctx;
@@ -88,7 +93,7 @@ static void mark_seen(struct ew_tls_targets *r, struct file_key k)
 		return;
 	if ((r->seen_n + 1) * 2 > r->seen_cap) {
 		size_t cap = r->seen_cap * 2;
-		struct file_key *s = calloc(cap, sizeof(*s));
+		struct file_key *s = cap <= 2 * MAX_SEEN ? calloc(cap, sizeof(*s)) : NULL;
 
 		if (!s)
 			return;
@@ -108,6 +113,10 @@ static struct ew_tls_target *new_target(struct ew_tls_targets *r)
 {
 	struct ew_tls_target *t;
 
+	if (r->n >= MAX_TARGETS) {
+		r->stats.over_limit++;
+		return NULL;
+	}
 	if (r->n == r->cap) {
 		int cap = r->cap ? r->cap * 2 : 16;
 		struct ew_tls_target **v = realloc(r->v, (size_t)cap * sizeof(*v));
@@ -350,6 +359,8 @@ int ew_tls_targets_scan_file(struct ew_tls_targets *r, const char *path)
 
 	if (stat(path, &st))
 		return -errno;
+	if (!S_ISREG(st.st_mode))
+		return -ENOEXEC;
 	c.key = (struct file_key){(uint64_t)st.st_dev, (uint64_t)st.st_ino};
 	if (is_seen(r, c.key)) {
 		r->stats.seen++;
@@ -452,6 +463,9 @@ void ew_tls_targets_metrics(const struct ew_tls_targets *r, struct ew_metrics *m
 	ew_metrics_add(m, "tls_files_examined_total",
 		       "Executable files read to look for TLS library functions.", 0,
 		       r->stats.examined);
+	ew_metrics_add(m, "tls_targets_over_limit_total",
+		       "Files with TLS functions neither kept nor hooked: the registry was full.",
+		       0, r->stats.over_limit);
 	if (!r->n || !(v = malloc((size_t)r->n * sizeof(*v))))
 		return;
 	memcpy(v, r->v, (size_t)r->n * sizeof(*v));

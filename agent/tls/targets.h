@@ -67,11 +67,12 @@ struct ew_tls_target {
 typedef int (*ew_tls_attach_fn)(void *ctx, const struct ew_tls_target *t, char *why, size_t whylen);
 
 struct ew_tls_stats {
-	uint64_t scans;	   /* scan_pid calls */
-	uint64_t examined; /* files opened and read as ELF */
-	uint64_t seen;	   /* mappings skipped because their file was seen before */
-	uint64_t reused;   /* files whose symbols came from a copy with the same build id */
-	uint64_t vanished; /* processes or files gone while being scanned */
+	uint64_t scans;	     /* scan_pid calls */
+	uint64_t examined;   /* files opened and read as ELF */
+	uint64_t seen;	     /* mappings skipped because their file was seen before */
+	uint64_t reused;     /* files whose symbols came from a copy with the same build id */
+	uint64_t vanished;   /* processes or files gone while being scanned */
+	uint64_t over_limit; /* files with TLS functions not kept: 4096 are */
 };
 
 struct ew_tls_targets;
@@ -126,8 +127,8 @@ const char *ew_tls_result_name(enum ew_tls_result res);
 
 /**
  * ew_tls_targets_metrics() - tls_targets_total{library,result}: the counted
- * files, and tls_files_examined_total. Label values point into @r, which
- * must outlive @m's use.
+ * files, tls_files_examined_total and tls_targets_over_limit_total. Label values point into @r,
+ * which must outlive @m's use.
  */
 void ew_tls_targets_metrics(const struct ew_tls_targets *r, struct ew_metrics *m);
 
