@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "pipeline/metrics.h"
+#include "tls/maps.h"
 #include "tls/targets.h"
 #include "util/siphash.h"
 
@@ -20,6 +21,11 @@
 struct file_key {
 	uint64_t dev, ino;
 };
+
+/* Bounds against a host (or a user) that maps ever new files: past them a
+ * file is examined again at each sighting, or its TLS functions not kept. */
+#define MAX_SEEN    (1u << 20)
+#define MAX_TARGETS 4096
 
 struct ew_tls_targets {
 	ew_tls_attach_fn attach;
@@ -29,11 +35,8 @@ struct ew_tls_targets {
 	struct ew_tls_target **v;
 	int n, cap;
 	struct ew_tls_stats stats;
-	char *buf; /* a process's maps */
-	size_t buf_cap;
+	struct ew_maps *maps;
 };
-
-#define MAPS_MAX (64u << 20)
 
 int ew_tls_targets_new(ew_tls_attach_fn attach, void *ctx, struct ew_tls_targets **out)
 {
@@ -44,7 +47,8 @@ int ew_tls_targets_new(ew_tls_attach_fn attach, void *ctx, struct ew_tls_targets
 		return -ENOMEM;
 	r->seen_cap = 256;
 	r->seen = calloc(r->seen_cap, sizeof(*r->seen));
-	if (!r->seen) {
+	if (!r->seen || ew_maps_new(false, &r->maps)) {
+		free(r->seen);
 		free(r);
 		return -ENOMEM;
 	}
@@ -62,7 +66,7 @@ void ew_tls_targets_free(struct ew_tls_targets *r)
 		free(r->v[i]);
 	free(r->v);
 	free(r->seen);
-	free(r->buf);
+	ew_maps_free(r->maps);
 	free(r);
 }
 
@@ -89,7 +93,7 @@ static void mark_seen(struct ew_tls_targets *r, struct file_key k)
 		return;
 	if ((r->seen_n + 1) * 2 > r->seen_cap) {
 		size_t cap = r->seen_cap * 2;
-		struct file_key *s = calloc(cap, sizeof(*s));
+		struct file_key *s = cap <= 2 * MAX_SEEN ? calloc(cap, sizeof(*s)) : NULL;
 
 		if (!s)
 			return;
@@ -109,6 +113,10 @@ static struct ew_tls_target *new_target(struct ew_tls_targets *r)
 {
 	struct ew_tls_target *t;
 
+	if (r->n >= MAX_TARGETS) {
+		r->stats.over_limit++;
+		return NULL;
+	}
 	if (r->n == r->cap) {
 		int cap = r->cap ? r->cap * 2 : 16;
 		struct ew_tls_target **v = realloc(r->v, (size_t)cap * sizeof(*v));
@@ -344,34 +352,6 @@ static bool ends_with(const char *s, size_t n, const char *tail)
 	return n >= t && !memcmp(s + n - t, tail, t);
 }
 
-static void scan_exe(struct ew_tls_targets *r, int pid, int *examined)
-{
-	char exe[64], link[PATH_MAX], path[PATH_MAX + 64];
-	struct candidate c = {.file = link, .pid = pid};
-	struct stat st;
-	ssize_t n;
-
-	snprintf(exe, sizeof(exe), "/proc/%d/exe", pid);
-	if (stat(exe, &st))
-		return;
-	c.key = (struct file_key){(uint64_t)st.st_dev, (uint64_t)st.st_ino};
-	if (is_seen(r, c.key)) {
-		r->stats.seen++;
-		return;
-	}
-	n = readlink(exe, link, sizeof(link) - 1);
-	if (n <= 0 || link[0] != '/')
-		return;
-	link[n] = '\0';
-	if (ends_with(link, (size_t)n, " (deleted)")) {
-		c.path = exe;
-	} else {
-		snprintf(path, sizeof(path), "/proc/%d/root%s", pid, link);
-		c.path = path;
-	}
-	*examined += examine(r, &c) > 0;
-}
-
 int ew_tls_targets_scan_file(struct ew_tls_targets *r, const char *path)
 {
 	struct candidate c = {.path = path, .file = path};
@@ -379,6 +359,8 @@ int ew_tls_targets_scan_file(struct ew_tls_targets *r, const char *path)
 
 	if (stat(path, &st))
 		return -errno;
+	if (!S_ISREG(st.st_mode))
+		return -ENOEXEC;
 	c.key = (struct file_key){(uint64_t)st.st_dev, (uint64_t)st.st_ino};
 	if (is_seen(r, c.key)) {
 		r->stats.seen++;
@@ -387,106 +369,47 @@ int ew_tls_targets_scan_file(struct ew_tls_targets *r, const char *path)
 	return examine(r, &c);
 }
 
-/* One line of /proc/PID/maps: "start-end perms offset maj:min inode   path". */
-static bool parse_maps_line(char *line, uint64_t *start, uint64_t *end, struct file_key *k,
-			    char **name)
-{
-	unsigned long maj, min;
-	char *p = line, *q;
+struct pid_scan {
+	struct ew_tls_targets *r;
+	int pid, examined;
+};
 
-	*start = strtoull(p, &q, 16);
-	if (*q != '-')
-		return false;
-	*end = strtoull(q + 1, &p, 16);
-	if (*p != ' ' || strlen(p) < 6 || p[3] != 'x')
-		return false;
-	p += 6;
-	strtoull(p, &q, 16); /* offset */
-	maj = strtoul(q, &p, 16);
-	if (*p != ':')
-		return false;
-	min = strtoul(p + 1, &q, 16);
-	k->dev = makedev(maj, min);
-	k->ino = strtoull(q, &p, 10);
-	while (*p == ' ')
-		p++;
-	*name = p;
-	return k->ino && **name == '/';
+static bool known(void *ctx, uint64_t dev, uint64_t ino)
+{
+	struct pid_scan *p = ctx;
+
+	return is_seen(p->r, (struct file_key){dev, ino});
 }
 
-/* The whole of /proc/PID/maps in r->buf: each read of it formats from the start of a
- * line again, so few big reads cost less than stdio's 4 KiB ones. */
-static ssize_t read_maps(struct ew_tls_targets *r, int pid)
+static void found_mapping(void *ctx, const struct ew_maps_entry *m)
 {
-	char maps[64];
-	size_t len = 0;
-	ssize_t n;
-	int fd;
+	struct pid_scan *p = ctx;
+	char path[PATH_MAX + 96];
+	struct candidate c = {
+	    .path = path, .file = m->name, .pid = p->pid, .key = {m->dev, m->ino}};
 
-	snprintf(maps, sizeof(maps), "/proc/%d/maps", pid);
-	fd = open(maps, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	for (;;) {
-		if (r->buf_cap - len < 4096) {
-			size_t cap = r->buf_cap ? r->buf_cap * 2 : 65536;
-			char *b = cap <= MAPS_MAX ? realloc(r->buf, cap) : NULL;
-
-			if (!b) {
-				close(fd);
-				return -ENOMEM;
-			}
-			r->buf = b;
-			r->buf_cap = cap;
-		}
-		n = read(fd, r->buf + len, r->buf_cap - len - 1);
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-	}
-	close(fd);
-	if (n < 0)
-		return -errno;
-	r->buf[len] = '\0';
-	return (ssize_t)len;
+	if (ends_with(m->name, strlen(m->name), " (deleted)"))
+		snprintf(path, sizeof(path), "/proc/%d/map_files/%llx-%llx", p->pid,
+			 (unsigned long long)m->start, (unsigned long long)m->end);
+	else
+		snprintf(path, sizeof(path), "/proc/%d/root%s", p->pid, m->name);
+	p->examined += examine(p->r, &c) > 0;
 }
 
 int ew_tls_targets_scan_pid(struct ew_tls_targets *r, int pid)
 {
-	char path[PATH_MAX + 96], *line, *next;
-	int examined = 0;
-	ssize_t len;
+	struct pid_scan p = {.r = r, .pid = pid};
+	int rc;
 
+	/* The executable is one of the mappings: no stat of /proc/PID/exe needed. */
 	r->stats.scans++;
-	scan_exe(r, pid, &examined);
-	len = read_maps(r, pid);
-	if (len < 0) {
-		r->stats.vanished++;
-		return (int)len;
+	rc = ew_maps_each_exec(r->maps, pid, known, found_mapping, &p);
+	if (rc < 0) {
+		r->stats.vanished += rc == -ENOENT || rc == -ESRCH;
+		return rc;
 	}
-	for (line = r->buf; line < r->buf + len; line = next) {
-		struct candidate c = {.path = path, .pid = pid};
-		uint64_t start, end;
-		char *name;
-
-		next = strchr(line, '\n');
-		next = next ? next + 1 : r->buf + len;
-		next[-1] = '\0';
-		if (!parse_maps_line(line, &start, &end, &c.key, &name))
-			continue;
-		if (is_seen(r, c.key)) {
-			r->stats.seen++;
-			continue;
-		}
-		c.file = name;
-		if (ends_with(name, strlen(name), " (deleted)"))
-			snprintf(path, sizeof(path), "/proc/%d/map_files/%llx-%llx", pid,
-				 (unsigned long long)start, (unsigned long long)end);
-		else
-			snprintf(path, sizeof(path), "/proc/%d/root%s", pid, name);
-		examined += examine(r, &c) > 0;
-	}
-	return examined;
+	r->stats.seen += (uint64_t)rc;
+	return p.examined;
 }
 
 void ew_tls_targets_scan_all(struct ew_tls_targets *r)
@@ -540,6 +463,9 @@ void ew_tls_targets_metrics(const struct ew_tls_targets *r, struct ew_metrics *m
 	ew_metrics_add(m, "tls_files_examined_total",
 		       "Executable files read to look for TLS library functions.", 0,
 		       r->stats.examined);
+	ew_metrics_add(m, "tls_targets_over_limit_total",
+		       "Files with TLS functions neither kept nor hooked: the registry was full.",
+		       0, r->stats.over_limit);
 	if (!r->n || !(v = malloc((size_t)r->n * sizeof(*v))))
 		return;
 	memcpy(v, r->v, (size_t)r->n * sizeof(*v));

@@ -67,11 +67,12 @@ struct ew_tls_target {
 typedef int (*ew_tls_attach_fn)(void *ctx, const struct ew_tls_target *t, char *why, size_t whylen);
 
 struct ew_tls_stats {
-	uint64_t scans;	   /* scan_pid calls */
-	uint64_t examined; /* files opened and read as ELF */
-	uint64_t seen;	   /* mappings skipped because their file was seen before */
-	uint64_t reused;   /* files whose symbols came from a copy with the same build id */
-	uint64_t vanished; /* processes or files gone while being scanned */
+	uint64_t scans;	     /* scan_pid calls */
+	uint64_t examined;   /* files opened and read as ELF */
+	uint64_t seen;	     /* mappings skipped because their file was seen before */
+	uint64_t reused;     /* files whose symbols came from a copy with the same build id */
+	uint64_t vanished;   /* processes or files gone while being scanned */
+	uint64_t over_limit; /* files with TLS functions not kept: 4096 are */
 };
 
 struct ew_tls_targets;
@@ -95,8 +96,10 @@ void ew_tls_targets_free(struct ew_tls_targets *r);
 void ew_tls_targets_scan_system(struct ew_tls_targets *r);
 
 /**
- * ew_tls_targets_scan_pid() - /proc/PID/exe and every executable file
- * mapping of @pid not seen before. A process that is gone is no error.
+ * ew_tls_targets_scan_pid() - every executable file mapping of @pid not
+ * seen before, its program's included (OpenSSL linked in statically).
+ * A file is opened through /proc/PID/root/<path>, or /proc/PID/map_files/
+ * when it was deleted. A process that is gone is no error.
  * Return: how many files were newly examined, or -errno when @pid's maps
  * could not be read (-ENOENT, -ESRCH: it is gone).
  */
@@ -124,8 +127,8 @@ const char *ew_tls_result_name(enum ew_tls_result res);
 
 /**
  * ew_tls_targets_metrics() - tls_targets_total{library,result}: the counted
- * files, and tls_files_examined_total. Label values point into @r, which
- * must outlive @m's use.
+ * files, tls_files_examined_total and tls_targets_over_limit_total. Label values point into @r,
+ * which must outlive @m's use.
  */
 void ew_tls_targets_metrics(const struct ew_tls_targets *r, struct ew_metrics *m);
 

@@ -8,7 +8,8 @@
  * ew_tls_targets_scan_pid() on processes already seen (the cost the agent
  * pays at each exec and first connect of a process whose files it knows):
  * this process, and every process in /proc once per round. Prints the
- * median per scan_pid in µs, and how many mappings one scan skipped.
+ * median per scan_pid in µs. Then the mapping walk alone on this process,
+ * with PROCMAP_QUERY (Linux 6.11+) and with the text of /proc/PID/maps.
  *
  *   bench_tls_targets [-r ROUNDS] [-c CPU]
  *
@@ -24,6 +25,7 @@
 #include <unistd.h>
 
 #include "pin.h"
+#include "tls/maps.h"
 #include "tls/targets.h"
 
 static double now_us(void)
@@ -59,6 +61,33 @@ static int pids(int *v, int max)
 	if (dh)
 		closedir(dh);
 	return n;
+}
+
+static bool all_known(void *ctx, uint64_t dev, uint64_t ino)
+{
+	return true;
+}
+
+static void none(void *ctx, const struct ew_maps_entry *m)
+{
+}
+
+/* Median µs of one walk of this process's executable mappings. */
+static double walk_us(bool text_only, double *v, int rounds, bool *query)
+{
+	struct ew_maps *m;
+
+	if (ew_maps_new(text_only, &m))
+		return -1;
+	for (int i = 0; i < rounds; i++) {
+		double t0 = now_us();
+
+		ew_maps_each_exec(m, getpid(), all_known, none, NULL);
+		v[i] = now_us() - t0;
+	}
+	*query = ew_maps_uses_query(m);
+	ew_maps_free(m);
+	return median(v, rounds);
 }
 
 int main(int argc, char **argv)
@@ -112,10 +141,19 @@ int main(int argc, char **argv)
 	       "scan; %llu files examined in %d rounds (new processes only)\n",
 	       median(self, rounds), median(each, rounds),
 	       (unsigned long long)(s1.examined - s0.examined), rounds);
-	printf("RESULT scan_system_us=%.0f scan_all_us=%.0f processes=%d examined=%llu "
-	       "scan_pid_seen_self_us=%.1f scan_pid_seen_avg_us=%.1f\n",
-	       sys_us, all_us, np, (unsigned long long)s0.examined, median(self, rounds),
-	       median(each, rounds));
+	{
+		double q_self = median(self, rounds), q_each = median(each, rounds);
+		bool used_query, used_text;
+		double wq = walk_us(false, self, rounds, &used_query);
+		double wt = walk_us(true, each, rounds, &used_text);
+
+		printf("mapping walk of this process: %.1f us with %s, %.1f us with the text\n", wq,
+		       used_query ? "PROCMAP_QUERY" : "the text (no PROCMAP_QUERY)", wt);
+		printf("RESULT scan_system_us=%.0f scan_all_us=%.0f processes=%d examined=%llu "
+		       "scan_pid_seen_self_us=%.1f scan_pid_seen_avg_us=%.1f walk_query_us=%.1f "
+		       "walk_text_us=%.1f\n",
+		       sys_us, all_us, np, (unsigned long long)s0.examined, q_self, q_each, wq, wt);
+	}
 	free(self);
 	free(each);
 	ew_tls_targets_free(r);

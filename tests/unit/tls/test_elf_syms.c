@@ -33,6 +33,16 @@ static void *loaded(const char *soname, const char *sym, char *path, size_t len)
 	return addr;
 }
 
+/* The running libcrypto's own banner, asked through the dynamic linker. */
+static const char *OpenSSL_version_text(void)
+{
+	void *h = dlopen("libcrypto.so.3", RTLD_NOW | RTLD_LOCAL);
+	const char *(*version)(int) = h ? (const char *(*)(int))dlsym(h, "OpenSSL_version") : NULL;
+
+	cr_assert_not_null(version);
+	return version(0); /* OPENSSL_VERSION */
+}
+
 static void offsets_match(const char *soname, const char *const *names, int n)
 {
 	struct ew_elf_sym_query q[8];
@@ -264,4 +274,34 @@ Test(elf_syms, go_binary_by_its_buildinfo_section)
 	close(fd);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	cr_assert_eq(system(cmd), 0);
+}
+
+/* libcrypto's banner "OpenSSL 3.0.19 27 Jan 2026"; the static program's core parameter "3.0.19". */
+Test(elf_syms, version_strings_in_rodata)
+{
+	const char *prog = getenv("EW_TLS_STATIC");
+	char banner[64], bare[16], small[10];
+	struct ew_elf_syms *e;
+	int fd;
+
+	e = open_lib("libcrypto.so.3", "OpenSSL_version", &fd);
+	cr_assert_eq(ew_elf_syms_rodata_find(e, "OpenSSL ", banner, sizeof(banner)), 0);
+	cr_assert(!strncmp(banner, "OpenSSL 3.", 10), "%s", banner);
+	cr_assert_str_eq(banner, OpenSSL_version_text());
+	cr_assert_eq(ew_elf_syms_rodata_find(e, "OpenSSL ", small, sizeof(small)), 0);
+	cr_assert_str_eq(small, "OpenSSL 3");
+	cr_assert_eq(ew_elf_syms_rodata_find(e, "NoSuchBanner ", banner, sizeof(banner)), -ENOENT);
+	ew_elf_syms_close(e);
+	close(fd);
+
+	cr_assert_not_null(prog, "EW_TLS_STATIC is set by meson");
+	fd = open(prog, O_RDONLY);
+	cr_assert_eq(ew_elf_syms_open(fd, &e), 0);
+	cr_assert_eq(ew_elf_syms_rodata_version(e, "openssl-version", 3, 99, bare, sizeof(bare)),
+		     0);
+	cr_assert(!strncmp(OpenSSL_version_text() + 8, bare, strlen(bare)), "%s", bare);
+	cr_assert_eq(ew_elf_syms_rodata_version(e, "no-such-marker", 3, 99, bare, sizeof(bare)),
+		     -ENOENT);
+	ew_elf_syms_close(e);
+	close(fd);
 }

@@ -226,3 +226,35 @@ Test(targets, go_is_unsupported_and_metrics_count_by_library)
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	cr_assert_eq(system(cmd), 0);
 }
+
+/* A copy of libssl.so.3 (another inode, the same build id): its own entry, the symbols reused. */
+Test(targets, a_copy_reuses_symbols_by_build_id)
+{
+	char dir[] = "/tmp/ew-tls-XXXXXX", cmd[5000], path[600];
+	const struct ew_tls_target *orig, *copy;
+	struct ew_tls_targets *r;
+
+	cr_assert_eq(ew_tls_targets_new(NULL, NULL, &r), 0);
+	ew_tls_targets_scan_system(r);
+	orig = find(r, "openssl-3.0");
+	cr_assert_not_null(orig);
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/libssl.so.3", dir);
+	snprintf(cmd, sizeof(cmd), "cp '%s' '%s'", orig->path, path);
+	cr_assert_eq(system(cmd), 0);
+	cr_assert_eq(ew_tls_targets_stats(r).reused, 0);
+	cr_assert_eq(ew_tls_targets_scan_file(r, path), 1);
+	cr_assert_eq(ew_tls_targets_stats(r).reused, 1);
+	copy = ew_tls_targets_get(r, ew_tls_targets_count(r) - 1);
+	cr_assert_str_eq(copy->path, path);
+	cr_assert_neq(copy->ino, orig->ino);
+	cr_assert_str_eq(copy->build_id, orig->build_id);
+	cr_assert_str_eq(copy->library, "openssl-3.0");
+	cr_assert_not(copy->is_static);
+	cr_assert_eq(copy->n_syms, orig->n_syms);
+	for (int i = 0; i < copy->n_syms; i++)
+		cr_assert_eq(copy->syms[i].offset, orig->syms[i].offset);
+	ew_tls_targets_free(r);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	cr_assert_eq(system(cmd), 0);
+}
