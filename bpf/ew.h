@@ -66,7 +66,7 @@
 	  "bytes a TCP socket sent, at their offset in its stream (kernel; raw bytes, never "      \
 	  "fed)")                                                                                  \
 	X(TLS_LINK, 14, ew_ev_tls_link, 48, 3, "tls_link",                                         \
-	  "a TLS session's plaintext was tied to its socket, and which library wrote it "           \
+	  "a TLS session's plaintext was tied to its socket, and which library wrote it "          \
 	  "(kernel)")                                                                              \
 	X(PROC, 32, ew_ev_exec, 1616, 0, "proc", "a process read from /proc (userspace)")          \
 	X(UDP_COUNT, 33, ew_ev_udp_count, 112, 0, "udp_count",                                     \
@@ -405,8 +405,9 @@ enum ew_inspection {
 	X(DECODE_ERROR, "decode_error", "a body's encoding was corrupt (gzip, chunked)")           \
 	X(DISABLED, "disabled", "content inspection is switched off")                              \
 	X(UDP, "udp", "UDP payloads are not inspected")                                            \
-	X(PENDING, "pending", "the flow is open: its bytes are still being inspected")            \
-	X(WRITE_BYTES, "write_bytes", "TLS writes longer than content.write_bytes were taken in part")
+	X(PENDING, "pending", "the flow is open: its bytes are still being inspected")             \
+	X(WRITE_BYTES, "write_bytes",                                                              \
+	  "TLS writes longer than content.write_bytes were taken in part")
 
 enum ew_inspect_reason {
 #define EW_X(name, label, help) EW_REASON_##name,

@@ -42,7 +42,7 @@ struct said {
 /* A flow's content, allocated at its first content event. */
 struct flow_content {
 	struct said out, in;
-	bool inbound; /* something of its received stream came: a status or hits */
+	bool inbound;	/* something of its received stream came: a status or hits */
 	int8_t tls_lib; /* index into libs of the TLS library that wrote it, or -1 */
 	uint32_t n, cap;
 	struct tally *t;

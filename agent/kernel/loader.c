@@ -388,10 +388,12 @@ static int tls_link_keep(struct ew_loader *l, struct bpf_link *link)
 static int tls_attach_one(struct ew_loader *l, const char *path, const struct ew_loader_uprobe *u,
 			  struct bpf_program *p, bool ret, __u64 cookie)
 {
-	LIBBPF_OPTS(bpf_uprobe_opts, uo, .bpf_cookie = cookie, .retprobe = ret);
+	DECLARE_LIBBPF_OPTS(bpf_uprobe_opts, uo);
 	struct bpf_link *link;
 	int rc;
 
+	uo.bpf_cookie = cookie;
+	uo.retprobe = ret;
 	link = bpf_program__attach_uprobe_opts(p, -1, path, (size_t)u->offset, &uo);
 	if (!link)
 		return -errno ? -errno : -EINVAL;
@@ -415,7 +417,8 @@ int ew_loader_tls_attach(struct ew_loader *l, const char *path, const char *libr
 		return -ENODEV;
 	}
 	if (target >= EW_TLS_TARGETS_MAX) {
-		snprintf(why, whylen, "more than %d TLS libraries and executables", EW_TLS_TARGETS_MAX);
+		snprintf(why, whylen, "more than %d TLS libraries and executables",
+			 EW_TLS_TARGETS_MAX);
 		return -ENOSPC;
 	}
 	snprintf(name, sizeof(name), "%s", library);

@@ -13,11 +13,11 @@
 
 /* Hook groups, switched on and off by the configuration. */
 enum ew_hook_group {
-	EW_HOOK_CORE, /* always wanted */
-	EW_HOOK_UDP,  /* sendmsg/recvmsg + cgroup_skb */
-	EW_HOOK_PROC, /* exec/fork/exit */
-	EW_HOOK_SKB,  /* cgroup_skb: UDP counters and payloads for names */
-	EW_HOOK_TLS,  /* TLS plaintext written (content.tls) */
+	EW_HOOK_CORE,	/* always wanted */
+	EW_HOOK_UDP,	/* sendmsg/recvmsg + cgroup_skb */
+	EW_HOOK_PROC,	/* exec/fork/exit */
+	EW_HOOK_SKB,	/* cgroup_skb: UDP counters and payloads for names */
+	EW_HOOK_TLS,	/* TLS plaintext written (content.tls) */
 	EW_HOOK_TLS_IN, /* and read (content.tls and content.inbound) */
 };
 
