@@ -293,8 +293,8 @@ static void tls_takeover(struct ew_content *c, struct stream *s, const struct ew
 
 /*
  * Which chunks a stream takes: a TLS stream only its plaintext, a wire
- * stream that is TLS switches to its plaintext at the first such chunk,
- * and a plaintext wire stream (an NSPR socket without TLS, whose PR_Write
+ * stream that is TLS (or joined mid-stream) switches to its plaintext at
+ * the first such chunk, and a plaintext wire stream (an NSPR socket without TLS, whose PR_Write
  * carries the same bytes) keeps its wire bytes. False: drop @ev.
  */
 static bool tls_route(struct ew_content *c, struct stream *s, const struct ew_ev_chunk *ev)
@@ -305,7 +305,10 @@ static bool tls_route(struct ew_content *c, struct stream *s, const struct ew_ev
 		return true;
 	if (!plain)
 		return false; /* the ciphertext of a stream whose plaintext comes */
-	if (s->started && !s->encrypted) {
+	/* A wire stream seen from its start that is not TLS keeps its bytes; one
+	 * joined mid-stream (older than the agent) could be either: the
+	 * library's plaintext is the surer. */
+	if (s->started && !s->encrypted && !s->no_start) {
 		c->st.chunks_tls_plain++;
 		return false;
 	}

@@ -49,10 +49,12 @@ def cats(r):
 
 
 def final(recs, port, lport=None):
+    """The final record of the flow from this host to PORT (from LPORT)."""
     for r in T.flows(recs):
         if T.field(r, "destination.port") == port and r["egresswatch"].get("final") and \
                 (lport is None or T.field(r, "source.port") == lport) and \
-                T.field(r, "network.direction") == "egress":
+                T.field(r, "network.direction") != "ingress" and \
+                not T.field(r, "egresswatch.process.attribution", "").startswith("listener"):
             return r
     return None
 

@@ -436,3 +436,20 @@ Test(engine, tls_session_older_than_the_agent_is_started_before)
 	cr_assert_eq(R.n_fed, 500);
 	ew_content_free(c);
 }
+
+/* A flow older than the agent: its wire stream was joined mid-stream, so
+ * whether it is TLS is unknown; its library's plaintext takes over. */
+Test(engine, tls_plaintext_takes_over_a_stream_joined_mid_stream)
+{
+	struct ew_content *c = engine(0, 0);
+	uint8_t appdata[] = {0x17, 0x03, 0x03, 0x00, 0x20, 0xee};
+	const uint8_t *t = text(300);
+
+	chunk(c, 14, 5000, appdata, sizeof(appdata), 0);
+	chunk(c, 14, 0, t, 300, EW_CHUNK_F_TLS | EW_CHUNK_F_START);
+	close_flow(c, 14, 9000, true);
+	cr_assert_eq(R.st[0].reason, EW_REASON_STARTED_BEFORE);
+	cr_assert_eq(R.st[0].bytes, 300);
+	cr_assert(memcmp(R.fed + R.n_fed - 300, t, 300) == 0, "the plaintext was fed last");
+	ew_content_free(c);
+}
