@@ -24,6 +24,7 @@
 #include "out/datadir.h"
 #include "pipeline/pipeline.h"
 #include "util/log.h"
+#include "util/nodump.h"
 #include "util/siphash.h"
 
 #define NS 1000000000ull
@@ -191,6 +192,18 @@ out:
 	return 0;
 }
 
+/* Captured plaintext lives in the rings and on the heap: no core dump holds it. */
+static void keep_out_of_dumps(void)
+{
+	int n = ew_nodump_rings(), rc = ew_nodump_process();
+
+	if (n < 0 || rc < 0)
+		ew_warn("cannot keep captured payloads out of core dumps: %s",
+			strerror(n < 0 ? -n : -rc));
+	else
+		ew_debug("content: %d ring mappings and the process kept out of core dumps", n);
+}
+
 static int load_kernel(const struct ew_inputs *in, struct live *l)
 {
 	struct ew_loader_opts lo = {0};
@@ -293,6 +306,8 @@ static int start(const struct ew_runtime_opts *o, struct live *l)
 			    ew_inspector_stream_size(l->inspector));
 		}
 		rc = ew_events_content(l->events, ew_loader_content_fd(l->loader), &co);
+		if (!rc)
+			keep_out_of_dumps();
 	}
 	if (rc) {
 		ew_err("cannot consume the ring buffer: %s", strerror(-rc));

@@ -17,6 +17,8 @@ Scenarios:
   static     a client linking OpenSSL statically, started after the agent
   flood      TLS writes that overflow a small content ring: counted, and the
              flow says gap
+  inbound    with content.inbound, what curl (SSL_read), python (SSL_read_ex)
+             and wget (gnutls_record_recv) download lands in categories_in
 then replay of the capture gives the same categories and libraries, and no
 file the agent wrote holds a raw identifier.
 """
@@ -38,7 +40,34 @@ T.require_bpf("the TLS plaintext test")
 TP, TP_STATIC = C.tls_peer(), C.tls_peer(static=True)
 PORTS = {"curl": 8441, "python": 8442, "wget": 8443, "s_client": 8444, "nss": 8445,
          "lookalike": 8446, "before": 8447, "threads": 8448, "exit": 8449, "static": 8450,
-         "flood": 8451}
+         "flood": 8451, "inbound": 8452}
+# Serves the body of regulated data to any GET, over TLS.
+GET_SERVER = r"""
+import http.server, ssl, sys
+body = open(sys.argv[2], "rb").read()
+class H(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def do_GET(self):
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *a):
+        pass
+srv = http.server.ThreadingHTTPServer(("0.0.0.0", int(sys.argv[1])), H)
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain(sys.argv[3], sys.argv[4])
+srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
+print("ready", flush=True)
+srv.serve_forever()
+"""
+GET_CLIENTS = {
+    "curl": ["curl", "-sSk", "-o", "/dev/null"],
+    "python": [C.PY, "-c", "import ssl, sys, urllib.request; urllib.request.urlopen(sys.argv[1], "
+               "context=ssl._create_unverified_context()).read()"],
+    "wget": ["wget", "-q", "--no-check-certificate", "-O", "/dev/null"],
+}
 LIB = {"openssl": "openssl-3.", "gnutls": "gnutls-3.", "nss": "nss-"}
 THREAD_VINS = [[vin_with_check("LSVCD%dBR0EN%06d" % (t, 100 + 10 * t + k)) for k in range(t + 1)]
                for t in range(3)]
@@ -162,6 +191,49 @@ def flood(work):
             T.field(r or {}, "egresswatch.inspection"))
 
 
+def inbound(ns, work, bf):
+    """Its own agent with content.inbound: TLS reads through uretprobes."""
+    cfg = T.write_config(os.path.join(work, "inbound.json"),
+                         content={"taxonomy": os.path.join(T.SRC, "deploy", "taxonomy.json"),
+                                  "subject_key": os.path.join(work, "subject.key"), "inbound": True})
+    iw = os.path.join(work, "inbound")
+    os.makedirs(iw)
+    ns.start(C.PY, "-c", GET_SERVER, str(PORTS["inbound"]), bf, os.path.join(work, "cert.pem"),
+             os.path.join(work, "key.pem"), ready=lambda: ns.listening(PORTS["inbound"]),
+             log=os.path.join(work, "get_server.log"))
+    agent = T.Agent(iw, config=cfg).start()
+    url = "https://%s:%d/data" % (T.PEER4, PORTS["inbound"])
+    for name, cmd in GET_CLIENTS.items():
+        r = subprocess.run(cmd + [url], capture_output=True, text=True, timeout=30)
+        T.check("inbound: %s downloads" % name, r.returncode == 0, r.stderr[-500:])
+    time.sleep(2)
+    agent.stop()
+    recs = agent.records()
+    for name, exe in (("curl", "curl"), ("python", "python3"), ("wget", "wget")):
+        r = next((x for x in T.flows(recs) if T.field(x, "destination.port") == PORTS["inbound"] and
+                  x["egresswatch"].get("final") and T.field(x, "process.name", "").startswith(exe) and
+                  T.field(x, "network.direction") == "egress"), None)
+        got = {c["id"]: (c["matches_total"], c["subjects_total"])
+               for c in T.field(r or {}, "egresswatch.categories_in", [])}
+        T.check("inbound: %s's download is in categories_in" % name,
+                all(got.get(k) == v for k, v in EXPECT.items()), (got, T.field(r or {}, "egresswatch")))
+        T.check("inbound: %s sent nothing regulated" % name, r is not None and not cats(r), cats(r or {}))
+
+
+def dumps_exclude_rings(agent):
+    """Captured plaintext waits in the rings: no core dump may hold them."""
+    with open("/proc/%d/smaps" % agent.proc.pid) as f:
+        text = f.read()
+    flags, cur = [], None
+    for line in text.splitlines():
+        if "-" in line.split(" ")[0] and len(line.split()) >= 5:
+            cur = "anon_inode:bpf-map" in line
+        elif line.startswith("VmFlags:") and cur:
+            flags.append(line.split()[1:])
+    T.check("the agent's BPF rings are kept out of core dumps (dd)", flags and all("dd" in f for f in flags),
+            flags)
+
+
 def main():
     work = T.tmpdir()
     os.chmod(work, 0o755)
@@ -175,8 +247,9 @@ def main():
         f.write(body_json())
     T.self_signed_cert(work)
     with T.Netns() as ns:
-        for port in PORTS.values():
-            spawn_server(ns, work, port)
+        for name, port in PORTS.items():
+            if name != "inbound":
+                spawn_server(ns, work, port)
         # A connection made before the agent: handshaken, waiting to write.
         flag = os.path.join(work, "before.go")
         before = subprocess.Popen([TP, "post", "--host", T.PEER4, "--port", str(PORTS["before"]),
@@ -191,11 +264,13 @@ def main():
         r = tp("post", "--host", T.PEER4, "--port", str(PORTS["exit"]), "--body", bf, "--exit-after-write")
         exit_port = conns(r.stdout)[0]["local_port"] if conns(r.stdout) else None
         static_port = static_client(agent, bf)
+        dumps_exclude_rings(agent)
         time.sleep(2)
         agent.stop()
         recs = agent.records()
         prom = agent.prom()
         flood(work)
+        inbound(ns, work, bf)
 
     for name in ("curl", "python", "wget", "s_client", "nss"):
         expect_body(name, final(recs, PORTS[name], ports.get(name)), C.CLIENTS[name][1])
