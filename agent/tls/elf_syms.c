@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "tls/elf_syms.h"
 
@@ -15,6 +16,7 @@
 
 struct ew_elf_syms {
 	Elf *elf;
+	int fd;
 	uint64_t fsize;
 	size_t shstrndx;
 	GElf_Phdr loads[MAX_LOADS];
@@ -39,6 +41,7 @@ int ew_elf_syms_open(int fd, struct ew_elf_syms **out)
 	if (!e)
 		return -ENOMEM;
 	e->fsize = (uint64_t)st.st_size;
+	e->fd = fd;
 	e->elf = elf_begin(fd, ELF_C_READ, NULL);
 	if (!e->elf || elf_kind(e->elf) != ELF_K_ELF || elf_getshdrstrndx(e->elf, &e->shstrndx) ||
 	    elf_getphdrnum(e->elf, &nph))
@@ -59,6 +62,19 @@ int ew_elf_syms_open(int fd, struct ew_elf_syms **out)
 fail:
 	ew_elf_syms_close(e);
 	return rc;
+}
+
+int ew_elf_syms_read_code(struct ew_elf_syms *e, uint64_t off, void *buf, size_t n)
+{
+	for (int i = 0; i < e->n_loads; i++) {
+		const GElf_Phdr *ph = &e->loads[i];
+
+		if (!(ph->p_flags & PF_X) || off < ph->p_offset ||
+		    off - ph->p_offset > ph->p_filesz || n > ph->p_filesz - (off - ph->p_offset))
+			continue;
+		return pread(e->fd, buf, n, (off_t)off) == (ssize_t)n ? 0 : -EIO;
+	}
+	return -ERANGE;
 }
 
 void ew_elf_syms_close(struct ew_elf_syms *e)

@@ -44,6 +44,12 @@ int ew_elf_syms_open(int fd, struct ew_elf_syms **out);
 void ew_elf_syms_close(struct ew_elf_syms *e);
 
 /**
+ * ew_elf_syms_read_code() - @n bytes at file offset @off, all inside one
+ * executable segment. Return: 0, -ERANGE when they are not, or -EIO.
+ */
+int ew_elf_syms_read_code(struct ew_elf_syms *e, uint64_t off, void *buf, size_t n);
+
+/**
  * ew_elf_syms_find() - look up @n function names in .dynsym, then .symtab.
  *
  * Only STT_FUNC and STT_GNU_IFUNC symbols count; a defined one (any

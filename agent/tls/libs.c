@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "tls/libs.h"
+#include "tls/entry.h"
 
 /*
  * OpenSSL 3's SSL_write does not go through SSL_write_ex (both call an
@@ -159,6 +160,7 @@ int ew_tls_libs_examine(struct ew_elf_syms *e, const struct ew_tls_lib *lib,
 			out->n_syms++;
 		}
 		name_of(e, c, out->library);
+		ew_tls_entry_refine(e, out);
 	}
 	return 0;
 }

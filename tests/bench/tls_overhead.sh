@@ -80,7 +80,10 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-printf '{"report_interval": 60}\n' >"$work/config.json"
+# The shipped taxonomy: the agent inspects what it takes, as in production.
+src=$(cd "$(dirname "$0")/../.." && pwd)
+printf '{"report_interval": 60, "content": {"taxonomy": "%s", "subject_key": "%s"}}\n' \
+	"$src/deploy/taxonomy.json" "$work/subject.key" >"$work/config.json"
 if ! ip -o addr show | grep -q " inet $ADDR/"; then
 	if ! ip addr add "$ADDR/32" dev lo; then
 		echo "tls_overhead: cannot add $ADDR to lo" >&2

@@ -24,7 +24,7 @@ Test(report, table_and_json)
 	ew_tls_report_print(f, r, false);
 	fclose(f);
 	cr_assert_not_null(strstr(text, "openssl-3.0   hookable     /"), "%s", text);
-	cr_assert_not_null(strstr(text, "SSL_write SSL_write_ex SSL_read SSL_read_ex SSL_free\n"));
+	cr_assert_not_null(strstr(text, "SSL_write(_ex) SSL_read(_ex) SSL_free\n"), "%s", text);
 	cr_assert_not_null(strstr(text, "\nGo crypto/tls: unsupported"));
 	cr_assert_null(strstr(text, "hooked"), "nothing is attached: hookable");
 	free(text);
@@ -46,9 +46,9 @@ Test(report, table_and_json)
 			continue;
 		ssl = true;
 		cr_assert(cJSON_IsFalse(cJSON_GetObjectItem(it, "static")));
-		cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(it, "functions")), 5);
+		cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(it, "functions")), 3);
 		cr_assert_str_eq(
-		    cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(it, "functions"), 3),
+		    cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(it, "functions"), 1),
 					"role")
 			->valuestring,
 		    "read_ex");

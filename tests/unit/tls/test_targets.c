@@ -48,7 +48,7 @@ Test(targets, system_libraries)
 	cr_assert_not_null(t);
 	cr_assert_eq(t->result, EW_TLS_HOOKED);
 	cr_assert_not(t->is_static);
-	cr_assert_eq(t->n_syms, 5);
+	cr_assert_eq(t->n_syms, 3, "SSL_write(_ex), SSL_read(_ex), SSL_free");
 	cr_assert_eq(strlen(t->build_id), 40);
 	cr_assert_not_null(strstr(t->path, "libssl.so.3"), "%s", t->path);
 	cr_assert_not_null(find(r, "gnutls-3.7"));
@@ -149,7 +149,7 @@ Test(targets, static_openssl_in_a_running_program)
 	cr_assert(t->is_static);
 	cr_assert_eq(t->result, EW_TLS_HOOKED);
 	cr_assert_str_eq(t->family, "openssl");
-	cr_assert_eq(t->n_syms, 5);
+	cr_assert_eq(t->n_syms, 3, "SSL_write(_ex), SSL_read(_ex), SSL_free: %d", t->n_syms);
 	cr_assert_eq(t->pid, pid);
 	cr_assert_not_null(strstr(t->path, "/root/"), "%s", t->path);
 	cr_assert_eq(ew_tls_targets_count(r), 1, "libc and the loader are not TLS");
