@@ -10,13 +10,15 @@
  *
  * Which socket a session writes to is learned without struct offsets and
  * without a hook on every system call: a write whose session is not known
- * yet is parked for its thread, and the next send on that thread
- * (tp_btf/sock_send_length, which runs once per sendmsg/write on a socket,
- * after the library encrypted and sent the record) names the socket. That
- * send takes the parked write's plaintext and ties the session to the
- * socket's cookie, so every later write resolves with one map lookup at the
- * probe. A parked write that never meets a send (another write of the same
- * thread parks first, the session is freed) is counted, never guessed.
+ * yet is parked for its thread, and the first send on that thread big
+ * enough to carry it (tp_btf/sock_send_length, which runs once per
+ * sendmsg/write on a socket, after the library encrypted and sent the
+ * record; smaller ones are the handshake's) names the socket, if it comes
+ * within EW_TLS_PARK_NS. That send takes the parked write's plaintext and
+ * ties the session to the socket's cookie, so every later write resolves
+ * with one map lookup at the probe. A parked write that never meets such a
+ * send (another write of the same thread parks first, the session is
+ * freed, the send comes too late) is counted, never guessed.
  * Sessions are keyed by (process, session pointer) and forgotten when the
  * library frees them (SSL_free, gnutls_deinit, PR_Close): pointers are
  * reused.
@@ -62,11 +64,19 @@ struct ew_tls_call {
 	__u64 buf;
 	__u64 len;    /* writes: bytes; reads: the size_t * of *_ex, or 0 */
 	__u64 cookie; /* watched writes, reads: the socket, 0 before it is known */
+	__u64 ts;     /* parked writes: when */
 	__u32 attach; /* the probe's attach cookie */
 	__u8 skip;
 	__u8 kind; /* writes: EW_TLS_PARKED, EW_TLS_WATCHED */
 	__u8 _pad[2];
 };
+
+/*
+ * The send that carries a parked write comes from inside the write's own
+ * call, at once: one that comes later (a program that encrypts into memory
+ * and sends elsewhere, or long after) cannot be told from a guess.
+ */
+#define EW_TLS_PARK_NS (100ull * 1000 * 1000)
 
 /* TLS 1.2/1.3 record overhead at least (header, tag): a smaller send cannot carry a write. */
 #define EW_TLS_RECORD_MIN 21
@@ -304,6 +314,7 @@ int BPF_KPROBE(ew_tls_write, void *session, const void *buf, __u64 len_reg)
 	    !(old->ptr == call.ptr && old->buf == call.buf && old->len == call.len))
 		ew_kstat_inc(EW_KSTAT_TLS_UNLINKED);
 	call.kind = EW_TLS_PARKED;
+	call.ts = bpf_ktime_get_ns();
 	bpf_map_update_elem(&ew_tls_parked, &id, &call, BPF_ANY);
 	return 0;
 }
@@ -346,6 +357,14 @@ int BPF_PROG(ew_tls_send, struct sock *sk, int ret, int flags)
 		return 0;
 	}
 	call = *p;
+	if (bpf_ktime_get_ns() - call.ts > EW_TLS_PARK_NS) {
+		bpf_map_delete_elem(&ew_tls_parked, &id);
+		ew_kstat_inc(EW_KSTAT_TLS_UNLINKED);
+		return 0;
+	}
+	/* Too small to carry it: a handshake message the write's call sent first. */
+	if (!tls_carried(ret, call.len))
+		return 0;
 	cookie = bpf_get_socket_cookie(sk);
 	skip = tls_peer_skipped(sk);
 	s = tls_link(&call, cookie, skip, EW_DIR_OUT);
@@ -360,15 +379,10 @@ int BPF_PROG(ew_tls_send, struct sock *sk, int ret, int flags)
 	}
 	s->last_buf = call.buf;
 	s->last_len = call.len;
-	s->sent = tls_carried(ret, call.len);
+	s->sent = 1;
 	__sync_fetch_and_add(&s->off[EW_DIR_OUT], call.len);
 	tls_take(cookie, 0, call.buf, call.len, EW_DIR_OUT);
-	if (s->sent) {
-		bpf_map_delete_elem(&ew_tls_parked, &id);
-	} else {
-		p->kind = EW_TLS_WATCHED; /* the handshake's send linked it: its data comes later */
-		p->cookie = cookie;
-	}
+	bpf_map_delete_elem(&ew_tls_parked, &id);
 	return 0;
 }
 

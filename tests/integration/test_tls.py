@@ -17,6 +17,8 @@ Scenarios:
   static     a client linking OpenSSL statically, started after the agent
   flood      TLS writes that overflow a small content ring: counted, and the
              flow says gap
+  unlinked   a write into a memory BIO (no socket), then plaintext bytes sent
+             on a socket by the same thread: counted, never given to that flow
   inbound    with content.inbound, what curl (SSL_read), python (SSL_read_ex)
              and wget (gnutls_record_recv) download lands in categories_in
 then replay of the capture gives the same categories and libraries, and no
@@ -40,7 +42,19 @@ T.require_bpf("the TLS plaintext test")
 TP, TP_STATIC = C.tls_peer(), C.tls_peer(static=True)
 PORTS = {"curl": 8441, "python": 8442, "wget": 8443, "s_client": 8444, "nss": 8445,
          "lookalike": 8446, "before": 8447, "threads": 8448, "exit": 8449, "static": 8450,
-         "flood": 8451, "inbound": 8452}
+         "flood": 8451, "inbound": 8452, "unlinked": 8453}
+# One thread: TLS into memory (nothing sent), then a plain socket send.
+UNLINKED = r"""
+import socket, ssl, sys, time
+obj = ssl.create_default_context().wrap_bio(ssl.MemoryBIO(), ssl.MemoryBIO())
+try:
+    obj.write(open(sys.argv[3], "rb").read())
+except ssl.SSLWantReadError:
+    pass
+time.sleep(0.3)
+with socket.create_connection((sys.argv[1], int(sys.argv[2]))) as s:
+    s.sendall(b"plain bytes, nothing regulated " * 100)
+"""
 # Serves the body of regulated data to any GET, over TLS.
 GET_SERVER = r"""
 import http.server, ssl, sys
@@ -220,6 +234,21 @@ def inbound(ns, work, bf):
         T.check("inbound: %s sent nothing regulated" % name, r is not None and not cats(r), cats(r or {}))
 
 
+def unlinked(agent, bf):
+    before = agent.prom().get("egresswatch_tls_unlinked_total", 0)
+    r = subprocess.run([C.PY, "-c", UNLINKED, T.PEER4, str(PORTS["unlinked"]), bf],
+                       capture_output=True, text=True, timeout=30)
+    T.check("unlinked: the memory-BIO writer ran", r.returncode == 0, r.stderr[-500:])
+    try:
+        T.wait_for(lambda: agent.prom().get("egresswatch_tls_unlinked_total", 0) > before, 10,
+                   "tls_unlinked_total to move")
+        moved = True
+    except AssertionError:
+        moved = False
+    T.check("unlinked: the write that met no socket is counted", moved,
+            agent.prom().get("egresswatch_tls_unlinked_total"))
+
+
 def dumps_exclude_rings(agent):
     """Captured plaintext waits in the rings: no core dump may hold them."""
     with open("/proc/%d/smaps" % agent.proc.pid) as f:
@@ -265,6 +294,7 @@ def main():
         exit_port = conns(r.stdout)[0]["local_port"] if conns(r.stdout) else None
         static_port = static_client(agent, bf)
         dumps_exclude_rings(agent)
+        unlinked(agent, bf)
         time.sleep(2)
         agent.stop()
         recs = agent.records()
@@ -306,6 +336,9 @@ def main():
             T.field(r or {}, "egresswatch.tls.library", "").startswith("openssl-3."),
             T.field(r or {}, "egresswatch.tls"))
 
+    r = final(recs, PORTS["unlinked"])
+    T.check("unlinked: the plain flow after it carries no category and no TLS library",
+            r is not None and not cats(r) and not T.field(r, "egresswatch.tls"), T.field(r or {}, "egresswatch"))
     T.check("metrics: TLS flows by library",
             prom.get('egresswatch_tls_flows_total{library="openssl-3.0"}', 0) >= 8, prom)
     T.check("metrics: tls_targets_total lists hooked libraries",
