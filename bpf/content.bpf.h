@@ -22,13 +22,6 @@
 /* 16 chunks of 4 KiB hold a 64 KiB GSO packet; a BIG TCP one is cut there. */
 #define EW_CHUNKS_PER_PACKET 16
 
-static __always_inline __u64 ew_content_wakeup(void)
-{
-	if (bpf_ringbuf_query(&ew_content, BPF_RB_AVAIL_DATA) >= ew_content_wakeup_bytes)
-		return BPF_RB_FORCE_WAKEUP;
-	return BPF_RB_NO_WAKEUP;
-}
-
 /*
  * One chunk: @n (1..EW_CHUNK_MAX) bytes at packet offset @pos >> 32, stream
  * offset (__u32)@pos (five arguments at most), direction @flags >> 8. A
@@ -49,20 +42,7 @@ __noinline int ew_content_chunk_out(struct __sk_buff *skb, __u64 cookie, __u64 p
 		return n;
 	if (bpf_skb_load_bytes(skb, poff, ev->data, len))
 		return n;
-	ev->h.type = EW_EV_CONTENT_CHUNK;
-	ev->h.size = (__u16)(EW_CHUNK_HDR + len);
-	ev->h.cpu = bpf_get_smp_processor_id();
-	ev->h.ts_ns = bpf_ktime_get_boot_ns();
-	ev->cookie = cookie;
-	ev->offset = soff;
-	ev->len = (__u16)len;
-	ev->dir = (__u8)(flags >> 8);
-	ev->flags = (__u8)flags;
-	if (bpf_ringbuf_output(&ew_content, ev, EW_CHUNK_HDR + len, ew_content_wakeup())) {
-		ew_kstat_inc(EW_KSTAT_RB_FULL_CONTENT);
-		return n;
-	}
-	return 0;
+	return ew_chunk_send(ev, cookie, soff, len, flags);
 }
 
 /*

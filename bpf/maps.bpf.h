@@ -227,6 +227,36 @@ static __always_inline bool ew_is_self(void)
 	return ew_self_tgid && (bpf_get_current_pid_tgid() >> 32) == ew_self_tgid;
 }
 
+static __always_inline __u64 ew_content_wakeup(void)
+{
+	if (bpf_ringbuf_query(&ew_content, BPF_RB_AVAIL_DATA) >= ew_content_wakeup_bytes)
+		return BPF_RB_FORCE_WAKEUP;
+	return BPF_RB_NO_WAKEUP;
+}
+
+/*
+ * Sends the chunk in @ev (data filled, @len bytes, already bounded by the
+ * caller) to the content ring. Return: 0, or the bytes lost.
+ */
+static __always_inline int ew_chunk_send(struct ew_ev_chunk *ev, __u64 cookie, __u32 off, __u64 len,
+					 __u32 flags)
+{
+	ev->h.type = EW_EV_CONTENT_CHUNK;
+	ev->h.size = (__u16)(EW_CHUNK_HDR + len);
+	ev->h.cpu = bpf_get_smp_processor_id();
+	ev->h.ts_ns = bpf_ktime_get_boot_ns();
+	ev->cookie = cookie;
+	ev->offset = off;
+	ev->len = (__u16)len;
+	ev->dir = (__u8)(flags >> 8);
+	ev->flags = (__u8)flags;
+	if (bpf_ringbuf_output(&ew_content, ev, EW_CHUNK_HDR + len, ew_content_wakeup())) {
+		ew_kstat_inc(EW_KSTAT_RB_FULL_CONTENT);
+		return (int)len;
+	}
+	return 0;
+}
+
 /* IPv4 as ::ffff:a.b.c.d so every consumer handles one address form. */
 static __always_inline void ew_addr_v4mapped(__u8 dst[16], __u32 be_addr)
 {

@@ -123,13 +123,6 @@ const volatile bool ew_tls_on = false;
 const volatile bool ew_tls_in_on = false;
 const volatile __u32 ew_tls_write_bytes = 16384;
 
-static __always_inline __u64 tls_wakeup(void)
-{
-	if (bpf_ringbuf_query(&ew_content, BPF_RB_AVAIL_DATA) >= ew_content_wakeup_bytes)
-		return BPF_RB_FORCE_WAKEUP;
-	return BPF_RB_NO_WAKEUP;
-}
-
 /*
  * One chunk of user memory: @n (1..EW_CHUNK_MAX) bytes at @buf, stream
  * offset @off, direction @flags >> 8. Global, so it is verified once.
@@ -147,20 +140,7 @@ __noinline int ew_tls_chunk_out(__u64 cookie, __u64 buf, __u32 off, __u32 n, __u
 		return n;
 	if (bpf_probe_read_user(ev->data, len, (const void *)buf))
 		return n;
-	ev->h.type = EW_EV_CONTENT_CHUNK;
-	ev->h.size = (__u16)(EW_CHUNK_HDR + len);
-	ev->h.cpu = bpf_get_smp_processor_id();
-	ev->h.ts_ns = bpf_ktime_get_boot_ns();
-	ev->cookie = cookie;
-	ev->offset = off;
-	ev->len = (__u16)len;
-	ev->dir = (__u8)(flags >> 8);
-	ev->flags = (__u8)flags;
-	if (bpf_ringbuf_output(&ew_content, ev, EW_CHUNK_HDR + len, tls_wakeup())) {
-		ew_kstat_inc(EW_KSTAT_RB_FULL_CONTENT);
-		return n;
-	}
-	return 0;
+	return ew_chunk_send(ev, cookie, off, len, flags);
 }
 
 /*

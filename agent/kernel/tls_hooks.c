@@ -150,7 +150,7 @@ static void metrics(struct ew_stage *s, struct ew_metrics *m)
 	ew_tls_targets_metrics(h->targets, m);
 	ew_metrics_add(m, "tls_process_scans_total",
 		       "Processes whose executable and mappings were looked at for TLS libraries.",
-		       0, h->scans);
+		       EW_M_HOST, h->scans);
 }
 
 static const struct ew_stage_def tls_stage = {

@@ -137,6 +137,8 @@ void ew_metrics_json(const struct ew_metrics *m, const struct ew_metrics *prev, 
 
 	for (size_t i = 0, end; i < m->n; i = end) {
 		end = run_end(m, i);
+		if (m->v[i].flags & EW_M_HOST)
+			continue;
 		if (!m->v[i].label[0]) {
 			ew_jsonw_u64(w, m->v[i].name, m->v[i].value);
 			continue;

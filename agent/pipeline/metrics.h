@@ -23,6 +23,9 @@
 #define EW_M_COUNTER 0x0
 #define EW_M_GAUGE   0x1
 #define EW_M_LOSS    0x2 /* a counter of lost records or bytes: part of lost_total */
+/* A fact of this host's run, not of the events (what the live agent found and
+ * attached): metrics.prom only, so a replay's metric records equal the run's. */
+#define EW_M_HOST 0x4
 
 struct ew_metrics;
 

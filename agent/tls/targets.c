@@ -461,11 +461,11 @@ void ew_tls_targets_metrics(const struct ew_tls_targets *r, struct ew_metrics *m
 	const struct ew_tls_target **v;
 
 	ew_metrics_add(m, "tls_files_examined_total",
-		       "Executable files read to look for TLS library functions.", 0,
+		       "Executable files read to look for TLS library functions.", EW_M_HOST,
 		       r->stats.examined);
 	ew_metrics_add(m, "tls_targets_over_limit_total",
 		       "Files with TLS functions neither kept nor hooked: the registry was full.",
-		       0, r->stats.over_limit);
+		       EW_M_HOST, r->stats.over_limit);
 	if (!r->n || !(v = malloc((size_t)r->n * sizeof(*v))))
 		return;
 	memcpy(v, r->v, (size_t)r->n * sizeof(*v));
@@ -477,7 +477,7 @@ void ew_tls_targets_metrics(const struct ew_tls_targets *r, struct ew_metrics *m
 		ew_metrics_add2(m, "tls_targets_total",
 				"Files with TLS library functions, by library and what became of "
 				"their uprobes.",
-				EW_M_GAUGE, "library", v[i]->library, "result",
+				EW_M_GAUGE | EW_M_HOST, "library", v[i]->library, "result",
 				ew_tls_result_name(v[i]->result), (uint64_t)(j - i));
 	}
 	free(v);

@@ -52,6 +52,34 @@ def check(name, cond, detail=""):
     return cond
 
 
+def raw_leaks(root_dir, needles, skip=lambda path: False):
+    """["NEEDLE in PATH"] for every file under ROOT_DIR (gzip'd ones
+    decompressed) holding one of NEEDLES (bytes), but those SKIP(path) names:
+    the test's own inputs."""
+    leaks = []
+    for root, _, files in os.walk(root_dir):
+        for name in files:
+            path = os.path.join(root, name)
+            if skip(path):
+                continue
+            with open(path, "rb") as f:
+                data = f.read()
+            if name.endswith(".gz"):
+                data = gzip.decompress(data)
+            leaks += ["%s in %s" % (n.decode(errors="replace"), path) for n in needles if n in data]
+    return leaks
+
+
+def done(work):
+    """The test's exit status; its work directory removed when it passed,
+    kept (and named) when it did not."""
+    if not failures:
+        shutil.rmtree(work, ignore_errors=True)
+    else:
+        print("# kept " + work)
+    return finish()
+
+
 def finish():
     """The test's exit status: 1 when any check() failed."""
     print("%d failed" % len(failures))

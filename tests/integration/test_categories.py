@@ -18,7 +18,6 @@ Scenarios, each a flow to its own port:
 import gzip
 import json
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -220,23 +219,11 @@ def main():
     T.check("replay gives every flow the same categories", live == again)
 
     # No raw identifier in anything the agent wrote: records (gzip'd too), metrics, capture, logs.
-    leaks = []
     needles = [x.encode() for x in RAW] + [json.dumps(p)[1:-1].encode() for p in PLATES]
-    for root, _, files in os.walk(work):
-        for name in files:
-            path = os.path.join(root, name)
-            if path.startswith((os.path.join(work, "src"), git_root)) or name.startswith("body."):
-                continue
-            data = open(path, "rb").read()
-            if name.endswith(".gz"):
-                data = gzip.decompress(data)
-            leaks += ["%s in %s" % (n.decode(errors="replace"), path) for n in needles if n in data]
+    leaks = T.raw_leaks(work, needles, lambda path: path.startswith((os.path.join(work, "src"), git_root))
+                        or os.path.basename(path).startswith("body."))
     T.check("no raw identifier in any file the agent wrote", not leaks, leaks[:5])
-    if not T.failures:
-        shutil.rmtree(work, ignore_errors=True)
-    else:
-        print("# kept " + work)
-    return T.finish()
+    return T.done(work)
 
 
 if __name__ == "__main__":

@@ -24,10 +24,8 @@ Scenarios:
 then replay of the capture gives the same categories and libraries, and no
 file the agent wrote holds a raw identifier.
 """
-import gzip
 import json
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -356,24 +354,12 @@ def main():
     again = sorted(key(x) for x in T.flows(T.read_records(rep)) if x["egresswatch"]["final"])
     T.check("replay gives every flow the same categories and TLS library", live == again)
 
-    leaks = []
     needles = [x.encode() for x in RAW + sum(THREAD_VINS, [])] + \
         [json.dumps(p)[1:-1].encode() for p in PLATES]
-    for root, _, files in os.walk(work):
-        for name in files:
-            path = os.path.join(root, name)
-            if name.startswith(("body", "lookalike")) or os.path.join(work, "bodies") in path:
-                continue
-            data = open(path, "rb").read()
-            if name.endswith(".gz"):
-                data = gzip.decompress(data)
-            leaks += ["%s in %s" % (n.decode(errors="replace"), path) for n in needles if n in data]
+    leaks = T.raw_leaks(work, needles, lambda path: os.path.basename(path).startswith(("body", "lookalike"))
+                        or os.path.join(work, "bodies") in path)
     T.check("no raw identifier in any file the agent wrote", not leaks, leaks[:5])
-    if not T.failures:
-        shutil.rmtree(work, ignore_errors=True)
-    else:
-        print("# kept " + work)
-    return T.finish()
+    return T.done(work)
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ static struct ew_metrics *sample(void)
 			"result", "failed", 4);
 	ew_metrics_add2(m, "targets_total", "Targets.", EW_M_GAUGE, "library", "openssl-3.0",
 			"result", "hooked", 5);
+	ew_metrics_add(m, "scans_total", "Host facts.", EW_M_HOST, 9);
 	return m;
 }
 
@@ -42,6 +43,7 @@ Test(metrics, two_labels_in_json)
 				"\"openssl-3.0\":{\"failed\":4,\"hooked\":5}},"
 				"\"lost_total\":5,\"lost_since_previous\":5,"
 				"\"losses_moved\":[\"drops_total.full\",\"drops_total.late\"]}");
+	cr_assert_null(strstr(w.buf, "scans_total"), "host facts: not in metric records");
 	cr_assert_eq(ew_metrics_get(m, "targets_total", "openssl-3.0", "failed"), 4);
 	cr_assert_eq(ew_metrics_get(m, "targets_total", "openssl-3.0", NULL), 0);
 	cr_assert_eq(ew_metrics_get(m, "drops_total", "late", NULL), 3);
@@ -76,6 +78,7 @@ Test(metrics, two_labels_in_prometheus)
 			   "%s", text);
 	cr_assert_not_null(strstr(text, "egresswatch_drops_total{reason=\"late\"} 3\n"));
 	cr_assert_not_null(strstr(text, "egresswatch_files_total 7\n"));
+	cr_assert_not_null(strstr(text, "egresswatch_scans_total 9\n"), "host facts: in the file");
 	cr_assert_not_null(strstr(text, "egresswatch_lost_total 5\n"));
 	unlink(path);
 	snprintf(path, sizeof(path), "%s/.m.prom.tmp", dir);
