@@ -218,8 +218,8 @@ Test(targets, go_is_unsupported_and_metrics_count_by_library)
 	ew_metrics_json(m, NULL, &w);
 	ew_jsonw_obj_end(&w);
 	cr_assert_not(w.oom);
-	cr_assert_not_null(strstr(w.buf, "\"tls_targets_total\":{\"gnutls-3.7\":{\"hooked\":"),
-			   "%.*s", (int)w.len, w.buf);
+	/* A fact of the live host: metrics.prom has it, metric records (replayed) do not. */
+	cr_assert_null(strstr(w.buf, "tls_targets_total"), "%.*s", (int)w.len, w.buf);
 	ew_jsonw_free(&w);
 	ew_metrics_free(m);
 	ew_tls_targets_free(r);
