@@ -7,7 +7,8 @@ back from the capture with capdump) states how much of it was inspected.
           client sent; a 1 MiB body: truncated at content.flow_bytes,
           reason flow_bytes
   raw     a Python sender writing 50,000 bytes in pieces: complete
-  tls     openssl s_client: encrypted
+  tls     openssl s_client, with content.tls off (its library not hooked):
+          encrypted (test_tls.py reads TLS plaintext)
   skip    a POST to a peer in a domestic network of the policy: none, skipped
   many    400 short flows from 4 processes at once, each a different size:
           every one complete with bytes = what it sent, so no flow's close
@@ -148,7 +149,7 @@ def run_agent(work, ns, policy, content, accept=True):
     cfg = T.write_config(os.path.join(work, "config.json"), poll_interval_ms=500,
                          ringbuf_wakeup_bytes=4 << 20,
                          hooks={"accept": accept},
-                         content={"enabled": content, "flow_bytes": FLOW_BYTES})
+                         content={"enabled": content, "flow_bytes": FLOW_BYTES, "tls": False})
     return T.Agent(work, capture=cap, config=cfg, extra=["--policy", policy]), cap
 
 
@@ -230,7 +231,7 @@ def main():
         check("openssl s_client ran", tls.returncode == 0 and b"HTTP/1.0 200" in tls.stdout, tls.stderr[-500:])
         tls_st = [st for (lp, rp), c in closes.items() if rp == TLS_PORT
                   for st in statuses.get(c["cookie"], [])]
-        check("tls: the client's flow is encrypted", [st["status"] for st in tls_st] == ["encrypted"], tls_st)
+        check("tls (library not hooked): the client's flow is encrypted", [st["status"] for st in tls_st] == ["encrypted"], tls_st)
         lport, sent = skip
         c, s = status_of(closes, statuses, lport, HTTP_PORT)
         check("domestic peer: not inspected, skipped", isinstance(s, dict) and s["status"] == "none" and
