@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define FIRST_CAP 64
 
@@ -50,6 +51,19 @@ void ew_people_free(struct ew_people *p)
 int ew_people_year(const struct ew_people *p, int64_t unix_sec)
 {
 	return ew_tz_year(&p->tz, unix_sec);
+}
+
+int ew_people_year_boot(const struct ew_people *p, uint64_t boot_ns)
+{
+	struct timespec rt, bt;
+	int64_t real_ns;
+
+	clock_gettime(CLOCK_REALTIME, &rt);
+	clock_gettime(CLOCK_BOOTTIME, &bt);
+	real_ns = (int64_t)rt.tv_sec * 1000000000 + rt.tv_nsec -
+		  ((int64_t)bt.tv_sec * 1000000000 + bt.tv_nsec - (int64_t)boot_ns);
+	return ew_tz_year(&p->tz,
+			  real_ns >= 0 ? real_ns / 1000000000 : (real_ns - 999999999) / 1000000000);
 }
 
 int ew_people_key(struct ew_people_key *k, enum ew_people_scope scope, const char *name,

@@ -77,6 +77,13 @@ void ew_people_free(struct ew_people *p);
 int ew_people_year(const struct ew_people *p, int64_t unix_sec);
 
 /**
+ * ew_people_year_boot() - the calendar year at a CLOCK_BOOTTIME instant
+ * (the kernel's event timestamps), taken to wall-clock time with the two
+ * clocks' difference now: a flow's year is that of when it happened.
+ */
+int ew_people_year_boot(const struct ew_people *p, uint64_t boot_ns);
+
+/**
  * ew_people_key() - fill @k. @name is an entity name or channel id, 1 to
  * EW_PEOPLE_NAME_MAX - 1 bytes. Return: 0, -EINVAL (bad name or field).
  */

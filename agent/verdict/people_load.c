@@ -275,8 +275,13 @@ int ew_people_load(struct ew_people *p, const char *dir, char *err, size_t errle
 		int y, len = 0;
 		const char *rest;
 
-		if (sscanf(de->d_name, "people-%4d.state%n", &y, &len) != 1 || len < 17)
+		/* people-YYYY.state[...]: four digits, nothing else is ours. */
+		if (strncmp(de->d_name, "people-", 7) ||
+		    strspn(de->d_name + 7, "0123456789") != 4 ||
+		    strncmp(de->d_name + 11, ".state", 6))
 			continue;
+		y = atoi(de->d_name + 7);
+		len = 17;
 		rest = de->d_name + len;
 		if (!strcmp(rest, ".tmp") || !strcmp(rest, ".prev.tmp")) {
 			unlinkat(dfd, de->d_name, 0); /* an interrupted save */

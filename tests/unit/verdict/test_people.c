@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <criterion/criterion.h>
 
@@ -121,6 +122,13 @@ Test(people, year_rollover)
 	ew_people_key(&k, EW_PEOPLE_ENTITY, "A", EW_PEOPLE_PI, false, 2026);
 	ew_people_count(ew_people_get(p, &k, false), &n);
 	cr_assert_eq(n.estimate, 5);
+	/* A kernel timestamp of now is in the year the wall clock is in. */
+	struct timespec bt;
+
+	clock_gettime(CLOCK_BOOTTIME, &bt);
+	uint64_t boot_now = (uint64_t)bt.tv_sec * 1000000000ull + (uint64_t)bt.tv_nsec;
+
+	cr_assert_eq(ew_people_year_boot(p, boot_now), ew_people_year(p, (int64_t)time(NULL)));
 	ew_people_free(p);
 
 	struct ew_people_opts o = {.tz = "Europe/Nowhere"};

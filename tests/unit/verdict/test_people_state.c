@@ -100,6 +100,16 @@ Test(people_state, round_trip, .init = setup, .fini = teardown)
 	cr_assert_eq(stat(path, &st), 0);
 	cr_assert_eq(st.st_mode & 07777, 0600);
 
+	/* Files not named people-YYYY.state are not ours: left alone, not errors. */
+	static const char *const stray[] = {"people--123.state", "people-20x6.state", "notes.txt",
+					    "people-12345.state"};
+
+	for (size_t i = 0; i < sizeof(stray) / sizeof(stray[0]); i++) {
+		path_of(path, sizeof(path), stray[i]);
+		FILE *f = fopen(path, "w");
+
+		cr_assert(f && fputs("junk", f) >= 0 && !fclose(f));
+	}
 	cr_assert_eq(ew_people_load(q, dir, err, sizeof(err)), 0, "%s", err);
 	cr_assert_eq(count(q, "A", EW_PEOPLE_PI, 2025), 3000);
 	cr_assert_eq(count(q, "A", EW_PEOPLE_PI, 2026), count(p, "A", EW_PEOPLE_PI, 2026));
