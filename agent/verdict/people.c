@@ -139,10 +139,15 @@ void ew_people_foreach(struct ew_people *p,
 		fn(p->c[i], arg);
 }
 
-/* The hashes are keyed HMAC output: their low bits index directly. */
-static uint64_t *slot(uint64_t *slots, uint64_t cap, uint64_t h)
+/*
+ * The hashes are keyed HMAC output: their top bits index directly. Top,
+ * not low: the table is then in hash order, so doubling it moves each
+ * entry to about twice its index and the rehash streams through memory
+ * instead of writing at random (growth was half the insert time).
+ */
+static uint64_t *slot(uint64_t *slots, uint64_t cap, uint8_t shift, uint64_t h)
 {
-	uint64_t i = h & (cap - 1);
+	uint64_t i = h >> shift;
 
 	while (slots[i] && slots[i] != h)
 		i = (i + 1) & (cap - 1);
@@ -152,16 +157,18 @@ static uint64_t *slot(uint64_t *slots, uint64_t cap, uint64_t h)
 static int grow(struct ew_people_counter *c)
 {
 	uint64_t cap = c->cap ? c->cap * 2 : FIRST_CAP;
+	uint8_t shift = (uint8_t)(64 - __builtin_ctzll(cap));
 	uint64_t *s = calloc(cap, sizeof(*s));
 
 	if (!s)
 		return -ENOMEM;
 	for (uint64_t i = 0; i < c->cap; i++)
 		if (c->slots[i])
-			*slot(s, cap, c->slots[i]) = c->slots[i];
+			*slot(s, cap, shift, c->slots[i]) = c->slots[i];
 	free(c->slots);
 	c->slots = s;
 	c->cap = cap;
+	c->shift = shift;
 	return 0;
 }
 
@@ -177,7 +184,7 @@ int ew_people_set_put(struct ew_people_counter *c, uint64_t h)
 		return 1;
 	}
 	if (c->cap) {
-		s = slot(c->slots, c->cap, h);
+		s = slot(c->slots, c->cap, c->shift, h);
 		if (*s == h)
 			return 0;
 	}
@@ -186,7 +193,7 @@ int ew_people_set_put(struct ew_people_counter *c, uint64_t h)
 		if (grow(c))
 			return -ENOMEM;
 	}
-	s = slot(c->slots, c->cap, h);
+	s = slot(c->slots, c->cap, c->shift, h);
 	*s = h;
 	c->count++;
 	return 1;
@@ -230,7 +237,7 @@ int ew_people_add(struct ew_people_counter *c, uint64_t h)
 	}
 	if (h && c->cap) {
 		/* The hot path: a person seen before costs one probe sequence. */
-		uint64_t i = h & (c->cap - 1);
+		uint64_t i = h >> c->shift;
 
 		while (c->slots[i]) {
 			if (c->slots[i] == h)
@@ -268,7 +275,7 @@ int ew_people_add_many(struct ew_people_counter *c, const uint64_t *h, size_t n,
 		int r;
 
 		if (i + 8 < n && c->cap)
-			__builtin_prefetch(&c->slots[h[i + 8] & (c->cap - 1)]);
+			__builtin_prefetch(&c->slots[h[i + 8] >> c->shift]);
 		r = ew_people_add(c, h[i]);
 		if (r < 0)
 			return r;

@@ -9,6 +9,7 @@ struct ew_people_counter {
 	struct ew_people_key key;
 	uint64_t *slots; /* open addressing, 0 empty; NULL once estimated */
 	uint64_t cap;	 /* a power of two */
+	uint8_t shift;	 /* 64 - log2(cap): a hash's home slot is its top bits */
 	uint64_t count;	 /* distinct hashes held, the zero hash included */
 	bool has_zero;	 /* keyed hashes are never 0 in practice; held aside if one is */
 	bool dirty;

@@ -112,8 +112,16 @@ static int read_counter(struct ew_people *p, struct rd *r, int year, struct ew_p
 			 c->key.name, (unsigned long long)n, (r->len - r->off) / 8);
 		return -EBADMSG;
 	}
-	uint64_t prev = 0;
+	uint64_t prev = 0, cap = 64;
 
+	/* Sized once for all of them (at most 3/4 full), not grown step by step. */
+	while (cap * 3 < (n + 1) * 4)
+		cap *= 2;
+	c->slots = calloc(cap, sizeof(*c->slots));
+	if (!c->slots)
+		return -ENOMEM;
+	c->cap = cap;
+	c->shift = (uint8_t)(64 - __builtin_ctzll(cap));
 	for (uint64_t i = 0; i < n; i++) {
 		uint64_t h = 0;
 
@@ -137,7 +145,7 @@ static int parse_file(struct ew_people *p, const uint8_t *d, size_t len, int yea
 		      struct ew_people_counter ***list, size_t *nlist, char *why, size_t wl)
 {
 	struct rd r = {.p = d, .len = len};
-	uint64_t y, n, crc;
+	uint64_t y = 0, n = 0, crc = 0;
 	int e;
 
 	if (len < 20 || memcmp(d, MAGIC, 8)) {
