@@ -18,7 +18,8 @@
  * Defaults: N 2,000,000 (the default crossover), 5 rounds, the best and
  * median round printed. Times are the thread's CPU time: on a shared
  * machine other processes' time slices would otherwise decide the median
- * (their cache pressure still counts; save_s excludes the fsync wait). The last line starts with "RESULT ".
+ * (their cache pressure still counts; save_s excludes the fsync wait). The last line starts with
+ * "RESULT ".
  */
 #include <getopt.h>
 #include <stdint.h>
