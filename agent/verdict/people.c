@@ -314,3 +314,73 @@ void ew_people_count(const struct ew_people_counter *c, struct ew_people_count *
 					.exact = false,
 					.std_error = se};
 }
+
+static int hll_of(struct ew_hll *u, struct ew_people_counter *const *c, size_t n)
+{
+	ew_hll_init(u, EW_HLL_LOG2M, EW_HLL_REGWIDTH, -1, true);
+	for (size_t i = 0; i < n; i++) {
+		int r = 0;
+
+		if (c[i]->hll)
+			r = ew_hll_union(u, c[i]->hll);
+		for (uint64_t j = 0; j < c[i]->cap && !r; j++)
+			if (c[i]->slots[j])
+				r = ew_hll_add(u, c[i]->slots[j]);
+		if (!r && c[i]->has_zero)
+			r = ew_hll_add(u, 0);
+		if (r) {
+			ew_hll_free(u);
+			return r;
+		}
+	}
+	return 0;
+}
+
+int ew_people_count_union(struct ew_people_counter *const *c, size_t n, struct ew_people_count *out)
+{
+	struct ew_people_counter u = {.crossover = n ? c[0]->crossover : 0};
+	uint64_t floor = 0;
+	bool exact = true;
+	int r = 0;
+
+	if (!n)
+		return -EINVAL;
+	for (size_t i = 0; i < n; i++) {
+		struct ew_people_count one;
+
+		ew_people_count(c[i], &one);
+		exact = exact && one.exact;
+		if (one.lo > floor)
+			floor = one.lo;
+	}
+	/* Exact sets merged into a scratch set while they fit under the crossover. */
+	for (size_t i = 0; i < n && exact && !r; i++) {
+		if (c[i]->has_zero)
+			r = ew_people_set_put(&u, 0);
+		for (uint64_t j = 0; j < c[i]->cap && r >= 0 && exact; j++) {
+			if (c[i]->slots[j])
+				r = ew_people_set_put(&u, c[i]->slots[j]);
+			exact = u.count <= u.crossover;
+		}
+		r = r < 0 ? r : 0;
+	}
+	free(u.slots);
+	if (r)
+		return r;
+	if (exact) {
+		*out = (struct ew_people_count){
+		    .estimate = u.count, .lo = u.count, .hi = u.count, .exact = true};
+		return 0;
+	}
+	u = (struct ew_people_counter){.crossover = floor ? floor - 1 : 0};
+	u.hll = malloc(sizeof(*u.hll));
+	if (!u.hll)
+		return -ENOMEM;
+	r = hll_of(u.hll, c, n);
+	if (!r)
+		ew_people_count(&u, out);
+	if (!r)
+		ew_hll_free(u.hll);
+	free(u.hll);
+	return r;
+}

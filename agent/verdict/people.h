@@ -121,6 +121,18 @@ int ew_people_add_many(struct ew_people_counter *c, const uint64_t *hash, size_t
  */
 void ew_people_count(const struct ew_people_counter *c, struct ew_people_count *out);
 
+/**
+ * ew_people_count_union() - the distinct people of @n counters together:
+ * a group's entities rolled up (splitting exports across entities is
+ * forbidden), or a class with its attested bucket. Exact when every counter
+ * is and the union fits under the crossover of the first; otherwise from
+ * the union of their sketches (exact members added), with a +-3 sigma band
+ * whose lo is never below the largest exact count among them.
+ * Return: 0, -EINVAL (@n is 0), -ENOMEM.
+ */
+int ew_people_count_union(struct ew_people_counter *const *c, size_t n,
+			  struct ew_people_count *out);
+
 /** ew_people_counter_key() - the key @c counts. */
 const struct ew_people_key *ew_people_counter_key(const struct ew_people_counter *c);
 

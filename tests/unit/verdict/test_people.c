@@ -170,3 +170,44 @@ Test(people, crossover_to_sketch)
 	cr_assert(fabs(n.std_error - 0.008125) < 1e-6);
 	ew_people_free(p);
 }
+
+/* A group's entities rolled up: overlapping people counted once, exact or estimated. */
+Test(people, union_of_counters)
+{
+	struct ew_people *p = mk(100000);
+	struct ew_people_key k;
+	struct ew_people_counter *c[3];
+	struct ew_people_count n;
+	uint64_t s;
+
+	for (int i = 0; i < 3; i++) {
+		char name[8];
+
+		snprintf(name, sizeof(name), "E%d", i);
+		ew_people_key(&k, EW_PEOPLE_ENTITY, name, EW_PEOPLE_PI, false, 2026);
+		c[i] = ew_people_get(p, &k, true);
+	}
+	/* E0: people 0..9999, E1: 5000..14999, E2: none. */
+	s = 3;
+	for (int i = 0; i < 15000; i++) {
+		uint64_t h = splitmix(&s);
+
+		if (i < 10000)
+			ew_people_add(c[0], h);
+		if (i >= 5000)
+			ew_people_add(c[1], h);
+	}
+	cr_assert_eq(ew_people_count_union(c, 3, &n), 0);
+	cr_assert(n.exact);
+	cr_assert_eq(n.estimate, 15000);
+	cr_assert_eq(ew_people_count_union(c, 0, &n), -EINVAL);
+
+	/* E2 past its crossover: the union is a sketch, banded, never below E2's own lo. */
+	for (int i = 0; i < 150000; i++)
+		ew_people_add(c[2], splitmix(&s));
+	cr_assert_eq(ew_people_count_union(c, 3, &n), 0);
+	cr_assert(!n.exact);
+	cr_assert(n.lo <= 165000 && n.hi >= 165000, "%lu..%lu", n.lo, n.hi);
+	cr_assert_geq(n.lo, 100001);
+	ew_people_free(p);
+}
