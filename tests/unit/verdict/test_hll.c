@@ -228,6 +228,10 @@ Test(hll, accuracy_at_a_million)
 	       err * 100, 3 * sigma * 100, ew_hll_size(&h));
 	cr_assert(fabs(sigma - 0.008125) < 1e-6);
 	cr_assert(fabs(err) <= 3 * sigma, "error %f", err);
+	/*
+	 * Within 1% for this fixed set; not a guarantee at log2m 14 (sigma 0.81%:
+	 * about one random set in five lands outside 1%, none outside 3 sigma).
+	 */
 	cr_assert(fabs(err) <= 0.01, "error %f", err);
 	cr_assert_eq(ew_hll_type(&h), EW_HLL_FULL);
 	cr_assert_eq(ew_hll_size(&h), 10243);
