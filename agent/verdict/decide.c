@@ -229,40 +229,49 @@ static int find_channel(const struct ew_rules *r, const struct ew_verdict_in *in
 }
 
 /*
- * On a violation, the channel the flow comes nearest to: the fewest failed
- * scopes, ties to the first. A channel that is neither for this destination
- * nor for these categories is not the one "used", and is not named.
+ * On a violation, the channel that was used outside its scope: one whose
+ * destination takes the flow (fewest failed scopes, ties to the first);
+ * else the only channel of the route that would carry these categories on
+ * this day, sent elsewhere. With several such, no one channel was "used":
+ * the approval is missing.
  */
 static void nearest_channel(const struct ew_rules *r, const struct ew_verdict_in *in,
 			    const struct facts *f, enum ew_route route, struct ew_verdict *out)
 {
 	struct ew_bits256 ok;
-	int best = -1, best_n = 99;
+	int best = -1, best_n = 99, elsewhere = -1, n_elsewhere = 0;
 	uint8_t best_fail = 0;
 
 	route_set(r, route, &ok);
 	for (int i = 0; i < r->n_channels && i < EW_RULES_MAX_CHANNELS; i++) {
-		bool cap_maybe;
+		bool cap_maybe, dest_ok;
 		uint8_t fail =
 		    channel_fails(&r->channels[i], in,
 				  in->channel_people ? &in->channel_people[i] : NULL, &cap_maybe);
-		bool dest_ok = ew_bits_test(&f->dest, (unsigned int)i) ||
-			       (!ew_bits_test(&ok, (unsigned int)i) &&
-				ew_dutil_dest(&r->channels[i].scope, in, f->domain));
 		int n;
 
-		if (!dest_ok)
-			fail |= EW_SCOPE_DESTINATION;
 		if (!ew_bits_test(&ok, (unsigned int)i))
 			fail |= EW_SCOPE_ROUTE;
-		if ((fail & EW_SCOPE_DESTINATION) && (fail & (EW_SCOPE_CATEGORY | EW_SCOPE_ROUTE)))
+		dest_ok = ew_bits_test(&f->dest, (unsigned int)i) ||
+			  ((fail & EW_SCOPE_ROUTE) &&
+			   ew_dutil_dest(&r->channels[i].scope, in, f->domain));
+		if (!dest_ok) {
+			if (!fail) {
+				elsewhere = i;
+				n_elsewhere++;
+			}
 			continue;
+		}
 		n = __builtin_popcount(fail);
 		if (n < best_n) {
 			best = i;
 			best_n = n;
 			best_fail = fail;
 		}
+	}
+	if (best < 0 && n_elsewhere == 1) {
+		best = elsewhere;
+		best_fail = EW_SCOPE_DESTINATION;
 	}
 	if (best < 0)
 		return;
