@@ -13,6 +13,7 @@
 void ew_chanidx_free(struct ew_chan_index *x)
 {
 	free(x->cc);
+	free(x->by_cat);
 	for (int i = 0; i < x->n_levels; i++)
 		free(x->levels[i].v);
 	free(x->levels);
@@ -110,8 +111,18 @@ int ew_rules_index(struct ew_rules *r)
 	int rc;
 
 	ew_chanidx_free(x);
+	x->by_cat = calloc((size_t)r->n_cats + 1, sizeof(*x->by_cat));
+	if (!x->by_cat)
+		return -ENOMEM;
 	for (int i = 0; i < r->n_channels && i < EW_RULES_MAX_CHANNELS; i++) {
 		const struct ew_channel *c = &r->channels[i];
+
+		for (int k = 1; k < EW_CLASSES; k++)
+			if (c->scope.classes >> k & 1)
+				ew_bits_set(&x->by_class[k], (unsigned int)i);
+		for (int k = 0; k < r->n_cats; k++)
+			if (ew_bits_test(&c->scope.cats, (unsigned int)k))
+				ew_bits_set(&x->by_cat[k], (unsigned int)i);
 
 		ew_bits_set(&x->by_route[c->route % 3], (unsigned int)i);
 		if (c->scope.n_domains)

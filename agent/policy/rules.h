@@ -160,7 +160,9 @@ struct ew_net_level {
 struct ew_chan_index {
 	struct ew_bits256 by_route[3]; /* enum ew_channel_route */
 	struct ew_bits256 with_domains;
-	struct ew_cc_chans *cc; /* owned */
+	struct ew_bits256 by_class[EW_CLASSES]; /* channels carrying a whole class */
+	struct ew_bits256 *by_cat;		/* owned, [n_cats]: channels naming the id */
+	struct ew_cc_chans *cc;			/* owned */
 	int n_cc;
 	struct ew_net_level *levels; /* owned, longest prefix first */
 	int n_levels;

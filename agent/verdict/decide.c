@@ -28,9 +28,9 @@ struct facts {
 	bool has[EW_CLASSES];
 	bool pi; /* any PI, sensitive included */
 	struct ew_people people[EW_CLASSES];
-	struct ew_bits256 dest; /* channels whose destination matches */
-	bool dest_done;
-	char domain[256]; /* lowercase, no trailing dot; "" none */
+	struct ew_bits256 dest;	 /* channels whose destination matches */
+	struct ew_bits256 cover; /* channels that carry every category of the flow */
+	char domain[256];	 /* lowercase, no trailing dot; "" none */
 };
 
 static void gather(const struct ew_verdict_in *in, struct facts *f)
@@ -118,12 +118,6 @@ static enum ew_route route_of(const struct ew_rules *r, const struct facts *f, e
 	return t == NO ? EW_ROUTE_NONE : EW_ROUTE_STANDARD_CONTRACT_OR_CERTIFICATION;
 }
 
-static bool scope_covers_cat(const struct ew_scope *s, const struct ew_flow_cat *c)
-{
-	return (c->idx >= 0 && ew_bits_test(&s->cats, (unsigned int)c->idx)) ||
-	       (s->classes >> (c->cls % EW_CLASSES) & 1);
-}
-
 /* Bits of the channels whose countries, networks or domains take the flow. */
 static void dest_channels(const struct ew_rules *r, const struct ew_verdict_in *in, struct facts *f,
 			  const struct ew_bits256 *among)
@@ -152,23 +146,38 @@ static void dest_channels(const struct ew_rules *r, const struct ew_verdict_in *
 		}
 	}
 	f->dest = d;
-	f->dest_done = true;
 }
 
-static uint8_t channel_fails(const struct ew_channel *c, const struct ew_verdict_in *in,
-			     const struct ew_people *cp, bool *cap_maybe)
+/* The channels naming every category of the flow, by id or by class. */
+static void cover_of(const struct ew_rules *r, const struct ew_verdict_in *in,
+		     struct ew_bits256 *cover)
 {
+	memset(cover, 0xff, sizeof(*cover));
+	for (int k = 0; k < in->n_cats; k++) {
+		const struct ew_flow_cat *c = &in->cats[k];
+		const struct ew_bits256 *cls = &r->idx.by_class[c->cls % EW_CLASSES];
+		bool named = c->idx >= 0 && c->idx < r->n_cats;
+
+		for (int w = 0; w < 4; w++)
+			cover->w[w] &= cls->w[w] | (named ? r->idx.by_cat[c->idx].w[w] : 0);
+	}
+}
+
+/* Dates and people cap of channel @i; the category from @cover. */
+static uint8_t channel_fails(const struct ew_rules *r, int i, const struct ew_verdict_in *in,
+			     const struct ew_bits256 *cover, bool *cap_maybe)
+{
+	const struct ew_channel *c = &r->channels[i];
 	uint8_t fail = 0;
 
 	*cap_maybe = false;
 	if (in->day < c->valid_from || in->day > c->valid_until)
 		fail |= EW_SCOPE_DATES;
-	for (int k = 0; k < in->n_cats; k++)
-		if (!scope_covers_cat(&c->scope, &in->cats[k])) {
-			fail |= EW_SCOPE_CATEGORY;
-			break;
-		}
-	if (c->has_cap && cp) {
+	if (!ew_bits_test(cover, (unsigned int)i))
+		fail |= EW_SCOPE_CATEGORY;
+	if (c->has_cap && in->channel_people) {
+		const struct ew_people *cp = &in->channel_people[i];
+
 		if (cp->lo > c->people_cap)
 			fail |= EW_SCOPE_PEOPLE_CAP;
 		else if (cp->hi > c->people_cap)
@@ -199,16 +208,14 @@ static int find_channel(const struct ew_rules *r, const struct ew_verdict_in *in
 	route_set(r, route, &cand);
 	dest_channels(r, in, f, &cand);
 	for (int w = 0; w < 4; w++) {
-		uint64_t m = cand.w[w] & f->dest.w[w];
+		uint64_t m = cand.w[w] & f->dest.w[w] & f->cover.w[w];
 
 		while (m) {
 			int i = w * 64 + __builtin_ctzll(m);
 			bool cap_maybe;
 
 			m &= m - 1;
-			if (channel_fails(&r->channels[i], in,
-					  in->channel_people ? &in->channel_people[i] : NULL,
-					  &cap_maybe))
+			if (channel_fails(r, i, in, &f->cover, &cap_maybe))
 				continue;
 			if (cap_maybe) {
 				if (maybe < 0)
@@ -236,37 +243,55 @@ static int find_channel(const struct ew_rules *r, const struct ew_verdict_in *in
  * the approval is missing.
  */
 static void nearest_channel(const struct ew_rules *r, const struct ew_verdict_in *in,
-			    const struct facts *f, enum ew_route route, struct ew_verdict *out)
+			    struct facts *f, enum ew_route route, struct ew_verdict *out)
 {
-	struct ew_bits256 ok;
+	struct ew_bits256 ok, all = f->dest;
 	int best = -1, best_n = 99, elsewhere = -1, n_elsewhere = 0;
 	uint8_t best_fail = 0;
+	bool cap_maybe;
 
 	route_set(r, route, &ok);
-	for (int i = 0; i < r->n_channels && i < EW_RULES_MAX_CHANNELS; i++) {
-		bool cap_maybe, dest_ok;
-		uint8_t fail =
-		    channel_fails(&r->channels[i], in,
-				  in->channel_people ? &in->channel_people[i] : NULL, &cap_maybe);
-		int n;
+	/* channels of other routes with domains were not looked at for the verdict */
+	for (int w = 0; f->domain[0] && w < 4; w++) {
+		uint64_t m = r->idx.with_domains.w[w] & ~ok.w[w] & ~all.w[w];
 
-		if (!ew_bits_test(&ok, (unsigned int)i))
-			fail |= EW_SCOPE_ROUTE;
-		dest_ok = ew_bits_test(&f->dest, (unsigned int)i) ||
-			  ((fail & EW_SCOPE_ROUTE) &&
-			   ew_dutil_dest(&r->channels[i].scope, in, f->domain));
-		if (!dest_ok) {
-			if (!fail) {
+		while (m) {
+			int i = w * 64 + __builtin_ctzll(m);
+
+			m &= m - 1;
+			if (ew_dutil_domain(&r->channels[i].scope, f->domain))
+				ew_bits_set(&all, (unsigned int)i);
+		}
+	}
+	for (int w = 0; w < 4; w++) {
+		uint64_t m = all.w[w];
+
+		while (m) {
+			int i = w * 64 + __builtin_ctzll(m), n;
+			uint8_t fail = channel_fails(r, i, in, &f->cover, &cap_maybe);
+
+			m &= m - 1;
+			if (!ew_bits_test(&ok, (unsigned int)i))
+				fail |= EW_SCOPE_ROUTE;
+			n = __builtin_popcount(fail);
+			if (n < best_n) {
+				best = i;
+				best_n = n;
+				best_fail = fail;
+			}
+		}
+	}
+	for (int w = 0; best < 0 && w < 4 && n_elsewhere < 2; w++) {
+		uint64_t m = ok.w[w] & f->cover.w[w] & ~all.w[w];
+
+		while (m && n_elsewhere < 2) {
+			int i = w * 64 + __builtin_ctzll(m);
+
+			m &= m - 1;
+			if (!channel_fails(r, i, in, &f->cover, &cap_maybe)) {
 				elsewhere = i;
 				n_elsewhere++;
 			}
-			continue;
-		}
-		n = __builtin_popcount(fail);
-		if (n < best_n) {
-			best = i;
-			best_n = n;
-			best_fail = fail;
 		}
 	}
 	if (best < 0 && n_elsewhere == 1) {
@@ -337,7 +362,7 @@ void ew_decide(const struct ew_rules *r, const struct ew_verdict_in *in, struct 
 		out->rule = EW_RULE_NO_REGULATED_DATA;
 		return;
 	}
-	f.dest_done = false;
+	cover_of(r, in, &f.cover);
 	ew_dutil_domain_norm(in->domain, f.domain, sizeof(f.domain));
 	route = route_of(r, &f, &out->route_rule, &uncertain);
 	out->route = route;
