@@ -467,7 +467,7 @@ static int parse_exemption(struct ew_jc *jc, const cJSON *o, const char *path,
 	    e->kind != EW_EXEMPT_RETURNED_ABROAD &&
 	    (!e->reference[0] || e->filed_on == EW_RULES_NO_DATE))
 		ew_jc_warn(jc, path,
-			   "no \"reference\" and \"filed_on\": exemption \"%s\" applies to "
+			   "needs \"reference\" and \"filed_on\": exemption \"%s\" applies to "
 			   "nothing until they are filled in",
 			   e->id);
 	if (seen_kind && ew_rules_exempt_attested(e->kind) &&
