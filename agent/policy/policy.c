@@ -66,10 +66,19 @@ static int apply_networks(struct ew_jc *jc, const cJSON *arr, struct ew_policy *
 {
 	const cJSON *v;
 	char path[96];
-	int i = 0;
+	int i = 0, bad = 0;
 
 	if (cJSON_GetArraySize(arr) > EW_POLICY_MAX_NETWORKS)
 		return ew_jc_fail(jc, "$.networks", "at most %d networks", EW_POLICY_MAX_NETWORKS);
+/* With a collector, the next network is checked after a mistake. */
+#define NET_FAIL(...)                                                                              \
+	do {                                                                                       \
+		bad = ew_jc_fail(__VA_ARGS__);                                                     \
+		if (!jc->diags)                                                                    \
+			return bad;                                                                \
+		goto next;                                                                         \
+	} while (0)
+
 	p->nets = calloc((size_t)cJSON_GetArraySize(arr) + 1, sizeof(*p->nets));
 	if (!p->nets)
 		return -ENOMEM;
@@ -84,42 +93,40 @@ static int apply_networks(struct ew_jc *jc, const cJSON *arr, struct ew_policy *
 
 		snprintf(path, sizeof(path), "$.networks[%d]", i);
 		if (!cJSON_IsObject(v))
-			return ew_jc_fail(jc, path, "expected an object with cidr, country, name");
+			NET_FAIL(jc, path, "expected an object with cidr, country, name");
 		cJSON_ArrayForEach(m, v)
 		{
 			if (strcmp(m->string, "cidr") && strcmp(m->string, "country") &&
 			    strcmp(m->string, "name"))
-				return ew_jc_fail(
-				    jc, path,
-				    "unknown key \"%s\" (known keys: cidr, country, name)",
-				    m->string);
+				NET_FAIL(jc, path,
+					 "unknown key \"%s\" (known keys: cidr, country, name)",
+					 m->string);
 		}
 		if (!cJSON_IsString(cidr))
-			return ew_jc_fail(jc, path, "missing \"cidr\", e.g. \"10.20.0.0/16\"");
+			NET_FAIL(jc, path, "missing \"cidr\", e.g. \"10.20.0.0/16\"");
 		rc = ew_cidr_parse(cidr->valuestring, n->addr, &n->prefix);
 		if (rc == -EDOM)
-			return ew_jc_fail(jc, path,
-					  "cidr \"%s\" has host bits set after the prefix length",
-					  cidr->valuestring);
+			NET_FAIL(jc, path, "cidr \"%s\" has host bits set after the prefix length",
+				 cidr->valuestring);
 		if (rc)
-			return ew_jc_fail(
-			    jc, path,
-			    "cidr \"%s\" is not ADDRESS/PREFIX (like \"10.20.0.0/16\" "
-			    "or \"2001:db8::/32\")",
-			    cidr->valuestring);
+			NET_FAIL(jc, path,
+				 "cidr \"%s\" is not ADDRESS/PREFIX (like \"10.20.0.0/16\" "
+				 "or \"2001:db8::/32\")",
+				 cidr->valuestring);
 		if (!cJSON_IsString(cc) || !iso_alpha2(cc->valuestring))
-			return ew_jc_fail(
-			    jc, path,
-			    "\"country\" must be an ISO 3166-1 alpha-2 code, like \"CN\"");
+			NET_FAIL(jc, path,
+				 "\"country\" must be an ISO 3166-1 alpha-2 code, like \"CN\"");
 		memcpy(n->country, cc->valuestring, 3);
 		if (name && (!cJSON_IsString(name) || strlen(name->valuestring) >= sizeof(n->name)))
-			return ew_jc_fail(jc, path, "\"name\" must be a string under 64 bytes");
+			NET_FAIL(jc, path, "\"name\" must be a string under 64 bytes");
 		if (name)
 			snprintf(n->name, sizeof(n->name), "%s", name->valuestring);
+	next:
 		i++;
 	}
 	p->n_nets = i;
-	return 0;
+	return bad;
+#undef NET_FAIL
 }
 
 static int apply_domestic(struct ew_jc *jc, const cJSON *arr, struct ew_policy *p)

@@ -81,15 +81,15 @@ static enum ew_route route_of(const struct ew_rules *r, const struct facts *f, e
 		*uncertain = false;
 		return EW_ROUTE_SECURITY_ASSESSMENT;
 	}
-	if (*uncertain)
-		return EW_ROUTE_SECURITY_ASSESSMENT;
+	/* a rule below may still decide the same route for certain */
 	if (f->has[EW_CLASS_SENSITIVE_PI]) {
 		t = at_least(f->people[EW_CLASS_SENSITIVE_PI], th->sensitive_assessment);
 		if (t == YES) {
 			*rule = EW_RULE_SENSITIVE_PI_ASSESSMENT_THRESHOLD;
+			*uncertain = false;
 			return EW_ROUTE_SECURITY_ASSESSMENT;
 		}
-		if (t == MAYBE) {
+		if (t == MAYBE && !*uncertain) {
 			*rule = EW_RULE_SENSITIVE_PI_ASSESSMENT_THRESHOLD;
 			*uncertain = true;
 		}

@@ -231,6 +231,23 @@ Test(decide, pi_over_100k_switch)
 	decide(&in);
 	cr_assert_str_eq(ew_decide_route_name(v.route), "security_assessment");
 	cr_assert_str_eq(ew_decide_rule_name(v.route_rule), "pi_over_100k_important");
+	/* inside the band around the switch: review, unless a later rule is certain */
+	people(&in, EW_CLASS_PI, 99000, 101000);
+	decide(&in);
+	EXPECT("security_assessment", "review", "threshold_uncertain");
+	cr_assert_str_eq(ew_decide_rule_name(v.route_rule), "pi_over_100k_important");
+	{
+		struct ew_flow_cat s[] = {cat("id_number", EW_CLASS_SENSITIVE_PI)};
+		struct ew_verdict_in in2 = flow("US", s, 1);
+
+		people(&in2, EW_CLASS_PI, 99000, 101000);
+		people(&in2, EW_CLASS_SENSITIVE_PI, 20000, 20000);
+		decide(&in2);
+		/* sa-de is the one channel that would carry it: used for the US */
+		EXPECT("security_assessment", "violation", "channel_out_of_scope");
+		cr_assert_str_eq(ew_decide_rule_name(v.route_rule),
+				 "sensitive_pi_assessment_threshold");
+	}
 	fini();
 	load("");
 	decide(&in);
