@@ -305,21 +305,26 @@ static void nearest_channel(const struct ew_rules *r, const struct ew_verdict_in
 	out->failed_scopes = best_fail;
 }
 
+/* "no channel for ROUTE to WHERE", without printf: violations are common. */
 static void say_missing(const struct ew_verdict_in *in, const struct facts *f, enum ew_route route,
 			struct ew_verdict *out)
 {
+	static const char head[] = "no channel for ";
 	const char *what = route == EW_ROUTE_SECURITY_ASSESSMENT
-			       ? "security_assessment"
-			       : "standard_contract or certification";
-	char where[100];
+			       ? "security_assessment to "
+			       : "standard_contract or certification to ";
+	const char *where = in->country[0] ? in->country
+			    : f->domain[0] ? f->domain
+					   : "an unknown destination";
+	size_t n = sizeof(head) - 1, k = strlen(what), w = strnlen(where, in->country[0] ? 2 : 99);
 
-	if (in->country[0])
-		snprintf(where, sizeof(where), "%.2s", in->country);
-	else if (f->domain[0])
-		snprintf(where, sizeof(where), "%.99s", f->domain);
-	else
-		snprintf(where, sizeof(where), "an unknown destination");
-	snprintf(out->missing, sizeof(out->missing), "no channel for %s to %s", what, where);
+	memcpy(out->missing, head, n);
+	memcpy(out->missing + n, what, k);
+	n += k;
+	if (n + w >= sizeof(out->missing))
+		w = sizeof(out->missing) - n - 1;
+	memcpy(out->missing + n, where, w);
+	out->missing[n + w] = '\0';
 }
 
 static void expiry(const struct ew_rules *r, const struct ew_verdict_in *in, struct ew_verdict *out)

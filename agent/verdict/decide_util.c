@@ -42,6 +42,10 @@ void ew_dutil_nets(const struct ew_chan_index *x, const uint8_t *addr, struct ew
 		uint64_t h = hi & lv->mhi, o = lo & lv->mlo;
 		int a = 0, b = lv->n;
 
+		/* IPv4 and IPv6 levels rarely overlap: most are out of range at once */
+		if (!lv->n || h < lv->v[0].hi || h > lv->v[lv->n - 1].hi)
+			continue;
+
 		while (a < b) {
 			int mid = (a + b) / 2;
 			const struct ew_net_entry *e = &lv->v[mid];
