@@ -4,6 +4,7 @@
  * its JSON path, so counsel and operators fix a file in one pass before
  * `run` (which refuses the same file with the same messages).
  */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -63,9 +64,16 @@ static void check_categories(const struct ew_policy *p, const struct ew_taxonomy
 
 static void print_text(const char *file, const struct ew_jc_diags *d)
 {
-	for (int i = 0; i < d->n; i++)
-		fprintf(stderr, "%s: %s%s%s%s\n", file, d->v[i].warning ? "warning: " : "",
-			d->v[i].path, d->v[i].path[0] ? ": " : "", d->v[i].msg);
+	for (int i = 0; i < d->n; i++) {
+		const struct ew_jc_diag *g = &d->v[i];
+
+		/* "FILE:LINE:COL: not valid JSON" as compilers print it */
+		if (!g->path[0] && isdigit((unsigned char)g->msg[0]))
+			fprintf(stderr, "%s:%s\n", file, g->msg);
+		else
+			fprintf(stderr, "%s: %s%s%s%s\n", file, g->warning ? "warning: " : "",
+				g->path, g->path[0] ? ": " : "", g->msg);
+	}
 	if (d->dropped)
 		fprintf(stderr, "%s: %d more not shown\n", file, d->dropped);
 	if (d->n_errors)

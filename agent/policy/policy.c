@@ -229,7 +229,8 @@ static int load_joined(const char *name, const char *text, struct ew_policy *p, 
 		ew_jc_diags_join(&d, name, err, errlen);
 		/* an I/O error's message already names the file */
 		if (d.n == 1 && !d.v[0].path[0])
-			snprintf(err, errlen, "%s: %s", name, d.v[0].msg);
+			snprintf(err, errlen, "%s:%s%s", name,
+				 isdigit((unsigned char)d.v[0].msg[0]) ? "" : " ", d.v[0].msg);
 	}
 	ew_jc_diags_free(&d);
 	return rc;

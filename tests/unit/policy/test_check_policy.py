@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 
 SRC = os.environ.get("EW_SOURCE_ROOT", os.path.join(os.path.dirname(__file__), "..", "..", ".."))
 EW = sys.argv[1]
@@ -49,6 +50,24 @@ def main():
     if rc != 0 or 'channel "sc-jp-service" has expired' not in err:
         print("expired: rc %d %s" % (rc, err))
         ok = False
+    # an id the taxonomy lacks is a warning with --taxonomy, nothing without
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+        json.dump({"version": 1, "channels": [
+            {"id": "c", "route": "certification", "reference": "R", "countries": ["SG"],
+             "categories": ["vinn"], "valid_from": "2026-01-01", "valid_until": "2030-01-01"}]}, f)
+    try:
+        rc, out, err = run("--json", "--taxonomy", os.path.join(SRC, "deploy", "taxonomy.json"),
+                           f.name)
+        doc = json.loads(out)
+        if rc != 0 or not any('"vinn"' in w["message"] for w in doc["warnings"]):
+            print("unknown category: rc %d %s" % (rc, out))
+            ok = False
+        rc, out, err = run("--json", "--today", "2026-06-01", f.name)
+        if rc != 0 or json.loads(out)["warnings"]:
+            print("no taxonomy: rc %d %s" % (rc, out))
+            ok = False
+    finally:
+        os.unlink(f.name)
     if run("/nonexistent/policy.json")[0] != 2 or run("--bogus", five)[0] != 2 or run()[0] != 2:
         print("usage/IO errors must exit 2")
         ok = False
