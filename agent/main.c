@@ -17,6 +17,7 @@ static const char usage[] =
     "  probe     show which kernel hooks work here and whether `run` can\n"
     "  geo       where an address is, and whether it is across the border\n"
     "  classify  which data categories files hold, as the agent would see them\n"
+    "  check-policy  every error and warning in a policy file, with its JSON path\n"
     "\n"
     "`egresswatch COMMAND --help` describes each; man egresswatch(8) has the rest.\n";
 
@@ -26,8 +27,9 @@ int main(int argc, char **argv)
 		const char *name;
 		int (*fn)(int, char **);
 	} cmds[] = {
-	    {"run", ew_cmd_run}, {"replay", ew_cmd_replay},	{"probe", ew_cmd_probe},
-	    {"geo", ew_cmd_geo}, {"classify", ew_cmd_classify},
+	    {"run", ew_cmd_run},	   {"replay", ew_cmd_replay},
+	    {"probe", ew_cmd_probe},	   {"geo", ew_cmd_geo},
+	    {"classify", ew_cmd_classify}, {"check-policy", ew_cmd_check_policy},
 	};
 
 	if (argc < 2) {

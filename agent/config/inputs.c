@@ -34,7 +34,8 @@ static int load_config(const struct ew_input_args *a, struct ew_config *cfg)
 
 static int load_policy(const struct ew_input_args *a, struct ew_inputs *in)
 {
-	char err[1024];
+	/* every error of the file, one per line, as check-policy prints them */
+	char err[8192];
 	int rc = ew_policy_load_or_default(a->policy, &in->pol, err, sizeof(err));
 
 	if (rc < 0) {

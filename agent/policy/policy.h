@@ -12,6 +12,8 @@
 #include <stdint.h>
 
 #include "policy/labels.h"
+#include "policy/rules.h"
+#include "util/jsoncheck.h"
 
 #define EW_DEFAULT_POLICY "/etc/egresswatch/policy.json"
 
@@ -34,6 +36,7 @@ struct ew_policy {
 	struct ew_policy_net *nets; /* owned */
 	int n_nets;
 	struct ew_labels labels; /* "workloads" and "destinations": categories by label */
+	struct ew_rules rules;	 /* ciio, channels, exemptions, thresholds, calendar */
 };
 
 /** ew_policy_domestic() - whether country @cc (alpha-2) is in the domestic set. */
@@ -58,7 +61,22 @@ int ew_policy_load(const char *path, struct ew_policy *p, char *err, size_t errl
  */
 int ew_policy_load_or_default(const char *path, struct ew_policy *p, char *err, size_t errlen);
 
+/**
+ * ew_policy_parse() - ew_policy_load() on @text, @name naming it in messages.
+ * Every error is found; @err holds them one per line ("NAME: $.path: ...").
+ */
 int ew_policy_parse(const char *name, const char *text, struct ew_policy *p, char *err,
 		    size_t errlen);
+
+/**
+ * ew_policy_check() - load @path (or @text when not NULL, named @path),
+ * collecting every error and warning in @d.
+ * @today: days since 1970-01-01 for "already expired" warnings, or
+ *         EW_RULES_NO_DATE
+ * Return: 0 (@p loaded, warnings possible), -EINVAL (errors in @d; @p
+ * freed) or another -errno for I/O (one diagnostic with an empty path).
+ */
+int ew_policy_check(const char *path, const char *text, int32_t today, struct ew_policy *p,
+		    struct ew_jc_diags *d);
 
 #endif

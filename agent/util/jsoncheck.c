@@ -27,6 +27,35 @@ static void set_err(struct ew_jc *jc, const char *fmt, ...)
 	ew_escape_ctl(jc->err, jc->errlen, raw);
 }
 
+static void add_diag(struct ew_jc_diags *d, const char *path, const char *msg, bool warning)
+{
+	struct ew_jc_diag *g;
+
+	if (warning)
+		d->n_warnings++;
+	else
+		d->n_errors++;
+	if (d->n >= EW_JC_MAX_DIAGS) {
+		d->dropped++;
+		return;
+	}
+	if (d->n == d->cap) {
+		int cap = d->cap ? d->cap * 2 : 16;
+		struct ew_jc_diag *v = realloc(d->v, (size_t)cap * sizeof(*v));
+
+		if (!v) {
+			d->dropped++;
+			return;
+		}
+		d->v = v;
+		d->cap = cap;
+	}
+	g = &d->v[d->n++];
+	ew_escape_ctl(g->path, sizeof(g->path), path);
+	ew_escape_ctl(g->msg, sizeof(g->msg), msg);
+	g->warning = warning;
+}
+
 int ew_jc_fail(struct ew_jc *jc, const char *path, const char *fmt, ...)
 {
 	char msg[1024];
@@ -35,8 +64,56 @@ int ew_jc_fail(struct ew_jc *jc, const char *path, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	if (jc->diags) {
+		add_diag(jc->diags, path, msg, false);
+		/* the first error stays the one-line message */
+		if (jc->diags->n_errors > 1)
+			return -EINVAL;
+	}
 	set_err(jc, "%s: %s: %s", jc->file, path, msg);
 	return -EINVAL;
+}
+
+void ew_jc_warn(struct ew_jc *jc, const char *path, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	if (!jc->diags)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	add_diag(jc->diags, path, msg, true);
+}
+
+void ew_jc_diags_free(struct ew_jc_diags *d)
+{
+	free(d->v);
+	memset(d, 0, sizeof(*d));
+}
+
+void ew_jc_diags_join(const struct ew_jc_diags *d, const char *file, char *buf, size_t len)
+{
+	size_t off = 0;
+
+	if (!len)
+		return;
+	buf[0] = '\0';
+	for (int i = 0; i < d->n; i++) {
+		int k;
+
+		if (d->v[i].warning)
+			continue;
+		k = snprintf(buf + off, len - off, "%s%s: %s%s%s", off ? "\n" : "", file,
+			     d->v[i].path, d->v[i].path[0] ? ": " : "", d->v[i].msg);
+		if (k < 0 || (size_t)k >= len - off) {
+			if (len > 4)
+				memcpy(buf + len - 4, "...", 4);
+			return;
+		}
+		off += (size_t)k;
+	}
 }
 
 static const char *type_name(const cJSON *v)
@@ -144,7 +221,7 @@ int ew_jc_apply(struct ew_jc *jc, const cJSON *obj, const char *path,
 {
 	const cJSON *v;
 	char sub[256];
-	int rc;
+	int rc, bad = 0;
 
 	if (!cJSON_IsObject(obj))
 		return ew_jc_fail(jc, path, "expected an object, got %s", type_name(obj));
@@ -157,13 +234,17 @@ int ew_jc_apply(struct ew_jc *jc, const cJSON *obj, const char *path,
 			char keys[512];
 
 			known_keys(fields, n, keys, sizeof(keys));
-			return ew_jc_fail(jc, sub, "unknown key (known keys: %s)", keys);
+			rc = ew_jc_fail(jc, sub, "unknown key (known keys: %s)", keys);
+		} else {
+			rc = apply_one(jc, v, sub, f, dst);
 		}
-		rc = apply_one(jc, v, sub, f, dst);
-		if (rc)
+		/* with a collector, the other members are still checked */
+		if (rc && !jc->diags)
 			return rc;
+		if (rc)
+			bad = rc;
 	}
-	return 0;
+	return bad;
 }
 
 static void line_col(const char *text, const char *at, int *line, int *col)
@@ -268,5 +349,33 @@ int ew_jc_load(const char *name, const char *text,
 		return rc;
 	rc = apply(&jc, doc, dst);
 	cJSON_Delete(doc);
+	return rc;
+}
+
+int ew_jc_load_diags(const char *name, const char *text,
+		     int (*apply)(struct ew_jc *jc, const cJSON *doc, void *dst), void *dst,
+		     struct ew_jc_diags *diags, char *err, size_t errlen)
+{
+	struct ew_jc jc = {.file = name, .err = err, .errlen = errlen, .diags = diags};
+	cJSON *doc;
+	int rc = -EINVAL;
+
+	if (errlen)
+		err[0] = '\0';
+	doc = text ? ew_jc_parse_text(&jc, text) : ew_jc_parse_file(&jc, name, &rc);
+	if (!doc) {
+		const char *m = err;
+		size_t fl = strlen(name);
+
+		/* "FILE: message" or "FILE:L:C: message": keep the message part */
+		if (!strncmp(m, name, fl) && m[fl] == ':')
+			m += fl + (m[fl + 1] == ' ' ? 2 : 1);
+		add_diag(diags, "", m, false);
+		return rc;
+	}
+	rc = apply(&jc, doc, dst);
+	cJSON_Delete(doc);
+	if (!rc && diags->n_errors)
+		rc = -EINVAL;
 	return rc;
 }

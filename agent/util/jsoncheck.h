@@ -23,11 +23,46 @@ struct ew_jc_field {
 	const char *const *enums; /* ENUM: NULL-terminated names; stored as int index */
 };
 
+/* One problem found in a file: every one is kept when a collector is set. */
+struct ew_jc_diag {
+	char path[192]; /* JSON path, like $.channels[2].valid_until; "" for the file */
+	char msg[512];	/* what was expected, control characters escaped */
+	bool warning;
+};
+
+/*
+ * A collector: with one set, ew_jc_fail() records the error and callers go
+ * on checking what they can, so a file with five mistakes reports five.
+ * The first error also stays in the error buffer for one-line callers.
+ */
+struct ew_jc_diags {
+	struct ew_jc_diag *v; /* owned */
+	int n, cap;
+	int n_errors, n_warnings;
+	int dropped; /* past EW_JC_MAX_DIAGS */
+};
+
+#define EW_JC_MAX_DIAGS 1000
+
 struct ew_jc {
 	const char *file;
 	char *err;
 	size_t errlen;
+	struct ew_jc_diags *diags; /* NULL: stop at the first error */
 };
+
+/** ew_jc_warn() - record a warning at @path when a collector is set (else nothing). */
+void ew_jc_warn(struct ew_jc *jc, const char *path, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/** ew_jc_diags_free() - release what the collector holds; it is empty after. */
+void ew_jc_diags_free(struct ew_jc_diags *d);
+
+/**
+ * ew_jc_diags_join() - every error as "FILE: PATH: message" lines into @buf
+ * (truncated with "..." when it does not fit).
+ */
+void ew_jc_diags_join(const struct ew_jc_diags *d, const char *file, char *buf, size_t len);
 
 /**
  * ew_jc_fail() - format "FILE: PATH: message" into the error buffer; returns -EINVAL.
@@ -75,5 +110,13 @@ cJSON *ew_jc_parse_text(struct ew_jc *jc, const char *text);
 int ew_jc_load(const char *name, const char *text,
 	       int (*apply)(struct ew_jc *jc, const cJSON *doc, void *dst), void *dst, char *err,
 	       size_t errlen);
+
+/**
+ * ew_jc_load_diags() - ew_jc_load() collecting every error and warning in
+ * @diags (a parse or read error is one diagnostic with an empty path).
+ */
+int ew_jc_load_diags(const char *name, const char *text,
+		     int (*apply)(struct ew_jc *jc, const cJSON *doc, void *dst), void *dst,
+		     struct ew_jc_diags *diags, char *err, size_t errlen);
 
 #endif
