@@ -36,6 +36,9 @@ static const char usage[] =
     "  -g, --geo-db FILE     geolocation database, libloc or MaxMind DB\n"
     "                        (repeatable; default: the config's geo_db, else\n"
     "                        " EW_GEO_DEFAULT_DB ")\n"
+    "  -s, --state DIR       start the yearly people counters from the snapshot\n"
+    "                        in DIR (a copy of a run's DATA_DIR/state; it is\n"
+    "                        read, never written); default: from zero\n"
     "      --print           print one line per record on stdout\n"
     "  -h, --help            this text\n"
     "\n"
@@ -45,17 +48,25 @@ static const char usage[] =
 static int parse_args(int argc, char **argv, struct ew_input_args *in, bool *print)
 {
 	static const struct option longs[] = {
-	    {"data-dir", required_argument, NULL, 'd'}, {"config", required_argument, NULL, 'c'},
-	    {"policy", required_argument, NULL, 'p'},	{"taxonomy", required_argument, NULL, 'T'},
-	    {"geo-db", required_argument, NULL, 'g'},	{"print", no_argument, NULL, 'P'},
-	    {"help", no_argument, NULL, 'h'},		{0},
+	    {"data-dir", required_argument, NULL, 'd'},
+	    {"config", required_argument, NULL, 'c'},
+	    {"policy", required_argument, NULL, 'p'},
+	    {"taxonomy", required_argument, NULL, 'T'},
+	    {"geo-db", required_argument, NULL, 'g'},
+	    {"print", no_argument, NULL, 'P'},
+	    {"state", required_argument, NULL, 's'},
+	    {"help", no_argument, NULL, 'h'},
+	    {0},
 	};
 	int c;
 
 	in->data_dir = "egresswatch-replay";
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "d:c:g:p:T:h", longs, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:c:g:p:T:s:h", longs, NULL)) != -1) {
 		switch (c) {
+		case 's':
+			in->state_dir = optarg;
+			break;
 		case 'g':
 			if (ew_input_args_geo_db(in, optarg))
 				return EW_EXIT_USAGE;
@@ -159,6 +170,7 @@ int ew_cmd_replay(int argc, char **argv)
 	po.env.print = print ? stdout : NULL;
 	po.env.geo = &in.geo;
 	po.env.geo_db = in.geo_db;
+	po.env.state_dir = a.state_dir;
 	po.env.n_geo_db = in.n_geo;
 	po.env.replay = true;
 	po.boot_id = meta.boot_id;

@@ -30,11 +30,12 @@ struct ew_input_args {
 	const char *policy; /* --policy; NULL: the default, which may be absent */
 	const char *geo_db[EW_CONFIG_MAX_GEO_DB]; /* --geo-db, in order */
 	int n_geo;
-	const char *data_dir; /* --data-dir: overrides the config's */
-	bool geo_required;    /* the command is useless without a database */
-	bool skip_geo;	      /* the command opens no database */
-	const char *taxonomy; /* --taxonomy; NULL: the config's */
-	bool skip_taxonomy;   /* the command recognises no data categories */
+	const char *data_dir;  /* --data-dir: overrides the config's */
+	bool geo_required;     /* the command is useless without a database */
+	bool skip_geo;	       /* the command opens no database */
+	const char *taxonomy;  /* --taxonomy; NULL: the config's */
+	bool skip_taxonomy;    /* the command recognises no data categories */
+	const char *state_dir; /* replay --state: the people counters' snapshot to start from */
 };
 
 struct ew_inputs {

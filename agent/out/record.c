@@ -234,6 +234,33 @@ static void put_content(struct ew_jsonw *w, const struct ew_eval *e)
 	put_categories(w, "categories_in", e->categories_in, e->n_categories_in);
 }
 
+/* The policy's word on the flow: route, verdict, the rule, and what covers or is missing. */
+static void put_verdict(struct ew_jsonw *w, const struct ew_eval *e)
+{
+	const struct ew_verdict *v = &e->verdict;
+	char scopes[96];
+
+	if (!e->has_verdict)
+		return;
+	ew_jsonw_str(w, "route_required", ew_decide_route_name(v->route));
+	ew_jsonw_str(w, "verdict", ew_decide_verdict_name(v->verdict));
+	ew_jsonw_str(w, "rule", ew_decide_rule_name(v->rule));
+	if (v->route_rule != EW_RULE_NONE)
+		ew_jsonw_str(w, "route_rule", ew_decide_rule_name(v->route_rule));
+	if (v->channel_id)
+		ew_jsonw_str(w, "channel", v->channel_id);
+	if (v->exemption_id)
+		ew_jsonw_str(w, "exemption", v->exemption_id);
+	if (v->attested)
+		ew_jsonw_bool(w, "attested", true);
+	if (v->failed_scopes) {
+		ew_decide_scope_names(v->failed_scopes, scopes, sizeof(scopes));
+		ew_jsonw_str(w, "scope_failed", scopes);
+	}
+	if (v->verdict == EW_VERDICT_VIOLATION && v->missing[0])
+		ew_jsonw_str(w, "missing", v->missing);
+}
+
 void ew_record_flow(struct ew_jsonw *w, const char *hostname, const struct ew_flow *f,
 		    const struct ew_eval *e)
 {
@@ -349,6 +376,7 @@ void ew_record_flow(struct ew_jsonw *w, const char *hostname, const struct ew_fl
 	if (e->owner.known)
 		put_process_extra(w, &e->owner);
 	put_content(w, e);
+	put_verdict(w, e);
 	ew_jsonw_obj_end(w);
 
 	ew_jsonw_obj_end(w);

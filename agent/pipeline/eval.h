@@ -14,6 +14,7 @@
 #include "ew.h"
 #include "geo/border.h"
 #include "proc/proc.h"
+#include "verdict/decide.h"
 
 /* How the flow's socket was tied to its process (egresswatch.process.attribution). */
 enum ew_attribution {
@@ -76,6 +77,9 @@ struct ew_eval {
 	const struct ew_eval_category *categories_in;
 	uint32_t n_categories_in;
 	const char *tls_library; /* the TLS library whose plaintext was inspected; NULL: none */
+	/* verdict */
+	bool has_verdict;
+	struct ew_verdict verdict;
 };
 
 #endif

@@ -45,6 +45,9 @@ struct ew_stage_env {
 	const struct ew_taxonomy *taxonomy; /* the data categories; NULL: none installed */
 	struct ew_flows *flows;		    /* to find a flow by its socket */
 	bool replay;			    /* fed from a capture: wait rather than drop */
+	/* where the yearly people counters live; NULL: DATA_DIR/state (run),
+	 * none (replay: counted from zero, never saved) */
+	const char *state_dir;
 };
 
 struct ew_stage;

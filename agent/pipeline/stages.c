@@ -10,13 +10,11 @@
 #include "names/names_stage.h"
 #include "out/print.h"
 #include "out/records.h"
+#include "verdict/verdict_stage.h"
 
 /* Each fills its part of the evaluation, in this order. */
 const struct ew_stage_def *const ew_enrichers[] = {
-    &ew_names_stage,
-    &ew_place_stage,
-    &ew_content_stage,
-    NULL,
+    &ew_names_stage, &ew_place_stage, &ew_content_stage, &ew_verdict_stage, NULL,
 };
 
 /* Each receives every record with its evaluation, in this order. */

@@ -15,7 +15,7 @@
 enum tri { NO, YES, MAYBE };
 
 /* count >= limit: yes, no, or inside the band. */
-static enum tri at_least(struct ew_people c, uint64_t limit)
+static enum tri at_least(struct ew_people_band c, uint64_t limit)
 {
 	if (c.lo >= limit)
 		return YES;
@@ -27,7 +27,7 @@ static enum tri at_least(struct ew_people c, uint64_t limit)
 struct facts {
 	bool has[EW_CLASSES];
 	bool pi; /* any PI, sensitive included */
-	struct ew_people people[EW_CLASSES];
+	struct ew_people_band people[EW_CLASSES];
 	struct ew_bits256 dest;	 /* channels whose destination matches */
 	struct ew_bits256 cover; /* channels that carry every category of the flow */
 	char domain[256];	 /* lowercase, no trailing dot; "" none */
@@ -176,7 +176,7 @@ static uint8_t channel_fails(const struct ew_rules *r, int i, const struct ew_ve
 	if (!ew_bits_test(cover, (unsigned int)i))
 		fail |= EW_SCOPE_CATEGORY;
 	if (c->has_cap && in->channel_people) {
-		const struct ew_people *cp = &in->channel_people[i];
+		const struct ew_people_band *cp = &in->channel_people[i];
 
 		if (cp->lo > c->people_cap)
 			fail |= EW_SCOPE_PEOPLE_CAP;

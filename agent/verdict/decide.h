@@ -71,7 +71,7 @@ enum ew_scope_fail {
 };
 
 /* Yearly distinct people: exact when lo == hi, else a sketch's error band. */
-struct ew_people {
+struct ew_people_band {
 	uint64_t lo, hi;
 };
 
@@ -99,8 +99,8 @@ struct ew_verdict_in {
 	 * subjects already (the counter is updated before the verdict).
 	 * EW_CLASS_PI counts every person whose PI left, sensitive included.
 	 */
-	struct ew_people people[EW_CLASSES];
-	const struct ew_people *channel_people; /* [rules.n_channels] yearly; NULL: 0 */
+	struct ew_people_band people[EW_CLASSES];
+	const struct ew_people_band *channel_people; /* [rules.n_channels] yearly; NULL: 0 */
 };
 
 struct ew_verdict {
@@ -156,8 +156,8 @@ void ew_decide(const struct ew_rules *r, const struct ew_verdict_in *in, struct 
  * Return: the number of warnings written to @w (at most @max).
  */
 int ew_decide_warnings(const struct ew_rules *r, int32_t day,
-		       const struct ew_people people[EW_CLASSES],
-		       const struct ew_people *channel_people, struct ew_warning *w, int max);
+		       const struct ew_people_band people[EW_CLASSES],
+		       const struct ew_people_band *channel_people, struct ew_warning *w, int max);
 
 const char *ew_decide_route_name(enum ew_route r);
 const char *ew_decide_verdict_name(enum ew_verdict_kind v);

@@ -74,7 +74,7 @@ void ew_decide_scope_names(uint8_t bits, char *buf, size_t len)
 }
 
 /* The highest warn level @c reached below @limit: 1 written, 0 none. */
-static int near(const struct ew_rules *r, struct ew_people c, uint64_t limit,
+static int near(const struct ew_rules *r, struct ew_people_band c, uint64_t limit,
 		enum ew_warn_what what, int channel, struct ew_warning *w)
 {
 	double frac = (double)c.hi / (double)limit;
@@ -93,8 +93,8 @@ static int near(const struct ew_rules *r, struct ew_people c, uint64_t limit,
 }
 
 int ew_decide_warnings(const struct ew_rules *r, int32_t day,
-		       const struct ew_people people[EW_CLASSES],
-		       const struct ew_people *channel_people, struct ew_warning *w, int max)
+		       const struct ew_people_band people[EW_CLASSES],
+		       const struct ew_people_band *channel_people, struct ew_warning *w, int max)
 {
 	struct ew_warning one;
 	int n = 0;

@@ -159,7 +159,7 @@ struct flowset {
 	char domain[N_FLOWS][40];
 };
 
-static void make_flows(const struct ew_rules *r, struct flowset *s, struct ew_people *cp)
+static void make_flows(const struct ew_rules *r, struct flowset *s, struct ew_people_band *cp)
 {
 	static const uint64_t counts[] = {50,	   99999, 100000, 150000, 999999,
 					  1000000, 9999,  10000,  300000, 2000};
@@ -167,7 +167,7 @@ static void make_flows(const struct ew_rules *r, struct flowset *s, struct ew_pe
 
 	ew_rules_date_parse("2026-06-01", &d0);
 	for (int i = 0; i < 100; i++)
-		cp[i] = (struct ew_people){rnd() % 600000, 0};
+		cp[i] = (struct ew_people_band){rnd() % 600000, 0};
 	for (int i = 0; i < 100; i++)
 		cp[i].hi = cp[i].lo + (i % 9 == 0 ? 20000 : 0);
 	for (int f = 0; f < N_FLOWS; f++) {
@@ -210,7 +210,8 @@ static void make_flows(const struct ew_rules *r, struct flowset *s, struct ew_pe
 		for (int c = 1; c < EW_CLASSES; c++) {
 			uint64_t lo = counts[rnd() % 10];
 
-			in->people[c] = (struct ew_people){lo, lo + (rnd() % 8 == 0 ? lo / 50 : 0)};
+			in->people[c] =
+			    (struct ew_people_band){lo, lo + (rnd() % 8 == 0 ? lo / 50 : 0)};
 		}
 		in->channel_people = cp;
 	}
@@ -234,7 +235,7 @@ static int cmp_d(const void *a, const void *b)
 int main(int argc, char **argv)
 {
 	static struct flowset set;
-	static struct ew_people cp[100];
+	static struct ew_people_band cp[100];
 	unsigned long per_round = 4000000, mix[5] = {0};
 	int rounds = 7, cpu = -1, c;
 	double t[64];

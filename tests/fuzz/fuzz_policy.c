@@ -28,7 +28,7 @@ static void verdicts(const struct ew_policy *p, const uint8_t *addr)
 	static const enum ew_class cls[] = {EW_CLASS_PI, EW_CLASS_IMPORTANT_DATA,
 					    EW_CLASS_SENSITIVE_PI, EW_CLASS_IMPORTANT_DATA};
 	static const char *const wl[] = {"hr-sync"};
-	struct ew_people cp[EW_RULES_MAX_CHANNELS] = {{0, 0}};
+	struct ew_people_band cp[EW_RULES_MAX_CHANNELS] = {{0, 0}};
 	struct ew_flow_cat cats[4];
 	struct ew_warning w[8];
 	struct ew_verdict v;
@@ -53,7 +53,7 @@ static void verdicts(const struct ew_policy *p, const uint8_t *addr)
 		memcpy(in.country, k & 2 ? "HK" : "US", 3);
 		for (int c = 0; c < EW_CLASSES; c++)
 			in.people[c] =
-			    (struct ew_people){(uint64_t)k * 150000, (uint64_t)k * 160000};
+			    (struct ew_people_band){(uint64_t)k * 150000, (uint64_t)k * 160000};
 		ew_decide(&p->rules, &in, &v);
 		if ((unsigned int)v.verdict > EW_VERDICT_REVIEW ||
 		    (v.channel >= 0 && v.channel >= p->rules.n_channels) ||

@@ -26,6 +26,7 @@ import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import ewtest as T  # noqa: E402
+from git_push import git_push  # noqa: E402
 from regulated import EXPECT, IDN, MOBILE, PLATES, RAW, TRACK, VINS, body_json, near_misses, track_json  # noqa: E402
 from telematics import gbt32960_realtime, jtt808_location  # noqa: E402
 
@@ -49,20 +50,6 @@ def send_raw(port, data, pieces=7):
             time.sleep(0.01)
         s.shutdown(socket.SHUT_WR)
         s.recv(1)
-
-
-def git_push(work, port):
-    repo = os.path.join(work, "src")
-    os.makedirs(repo)
-    env = dict(os.environ, GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@t", GIT_COMMITTER_NAME="t",
-               GIT_COMMITTER_EMAIL="t@t", HOME=work)
-    run = lambda *a: subprocess.run(a, cwd=repo, env=env, capture_output=True, text=True)  # noqa: E731
-    run("git", "init", "-q", "-b", "main")
-    with open(os.path.join(repo, "ecu.c"), "w") as f:
-        f.write("int main(void) { return 0; }\n" * 50)
-    run("git", "add", ".")
-    run("git", "commit", "-qm", "ecu")
-    return run("git", "push", "-q", "http://%s:%d/repo.git" % (T.PEER4, port), "main")
 
 
 def final_to(records, port):
@@ -143,7 +130,7 @@ def main():
                  m + "?partNumber=1&uploadId=abc")
         T.check("media: curl uploaded an image, a model and a multipart part",
                 r.returncode == 0 and r.stdout == "200200200", (r.stdout, r.stderr))
-        g = git_push(work, PORTS["git"])
+        g = git_push(work, "http://%s:%d/repo.git" % (T.PEER4, PORTS["git"]))
         T.check("git: pushed over smart HTTP", g.returncode == 0, g.stderr)
         send_raw(PORTS["gbt"], b"".join(gbt32960_realtime(VINS[0], [TRACK[i]]) for i in range(6)))
         send_raw(PORTS["jtt"], b"".join(jtt808_location("013812345678", a, b, serial=i)

@@ -68,13 +68,13 @@ static struct ew_verdict_in flow(const char *cc, struct ew_flow_cat *cats, int n
 	in.cats = cats;
 	in.n_cats = n;
 	for (int c = 0; c < EW_CLASSES; c++)
-		in.people[c] = (struct ew_people){1, 1};
+		in.people[c] = (struct ew_people_band){1, 1};
 	return in;
 }
 
 static void people(struct ew_verdict_in *in, enum ew_class c, uint64_t lo, uint64_t hi)
 {
-	in->people[c] = (struct ew_people){lo, hi};
+	in->people[c] = (struct ew_people_band){lo, hi};
 }
 
 static struct ew_verdict v;
@@ -366,7 +366,7 @@ Test(decide, channel_dates_inclusive)
 Test(decide, people_cap)
 {
 	struct ew_flow_cat vin[] = {cat("vin", EW_CLASS_PI)};
-	struct ew_people cp[3] = {{0, 0}, {50000, 50000}, {0, 0}};
+	struct ew_people_band cp[3] = {{0, 0}, {50000, 50000}, {0, 0}};
 	struct ew_verdict_in in;
 
 	load("");
@@ -375,12 +375,12 @@ Test(decide, people_cap)
 	in.channel_people = cp;
 	decide(&in);
 	EXPECT("standard_contract_or_certification", "allowed", "channel");
-	cp[1] = (struct ew_people){50001, 50001};
+	cp[1] = (struct ew_people_band){50001, 50001};
 	decide(&in);
 	EXPECT("standard_contract_or_certification", "violation", "channel_out_of_scope");
 	cr_assert_eq(v.failed_scopes, EW_SCOPE_PEOPLE_CAP);
 	cr_assert_str_eq(v.channel_id, "sc-jp");
-	cp[1] = (struct ew_people){49000, 51000};
+	cp[1] = (struct ew_people_band){49000, 51000};
 	decide(&in);
 	EXPECT("standard_contract_or_certification", "review", "cap_uncertain");
 }
@@ -536,33 +536,33 @@ Test(decide, attested_flag_and_gba)
 
 Test(decide, warnings)
 {
-	struct ew_people pp[EW_CLASSES] = {{0, 0}};
-	struct ew_people cp[3] = {{0, 0}, {40000, 40000}, {0, 0}};
+	struct ew_people_band pp[EW_CLASSES] = {{0, 0}};
+	struct ew_people_band cp[3] = {{0, 0}, {40000, 40000}, {0, 0}};
 	struct ew_warning w[16];
 	int n;
 
 	load("");
-	pp[EW_CLASS_PI] = (struct ew_people){80000, 80000};
+	pp[EW_CLASS_PI] = (struct ew_people_band){80000, 80000};
 	n = ew_decide_warnings(&p.rules, day("2026-06-01"), pp, NULL, w, 16);
 	cr_assert_eq(n, 1);
 	cr_assert_eq(w[0].what, EW_WARN_PI_STANDARD);
 	cr_assert_float_eq(w[0].level, 0.8, 1e-9);
-	pp[EW_CLASS_PI] = (struct ew_people){95000, 95000};
+	pp[EW_CLASS_PI] = (struct ew_people_band){95000, 95000};
 	n = ew_decide_warnings(&p.rules, day("2026-06-01"), pp, NULL, w, 16);
 	cr_assert_eq(n, 1);
 	cr_assert_float_eq(w[0].level, 0.95, 1e-9);
-	pp[EW_CLASS_PI] = (struct ew_people){100000, 100000};
+	pp[EW_CLASS_PI] = (struct ew_people_band){100000, 100000};
 	n = ew_decide_warnings(&p.rules, day("2026-06-01"), pp, NULL, w, 16);
 	cr_assert_eq(n, 0, "at the threshold it is a route, not a warning");
-	pp[EW_CLASS_PI] = (struct ew_people){0, 0};
-	pp[EW_CLASS_SENSITIVE_PI] = (struct ew_people){7000, 8000};
+	pp[EW_CLASS_PI] = (struct ew_people_band){0, 0};
+	pp[EW_CLASS_SENSITIVE_PI] = (struct ew_people_band){7000, 8000};
 	n = ew_decide_warnings(&p.rules, day("2026-06-01"), pp, cp, w, 16);
 	cr_assert_eq(n, 2);
 	cr_assert_eq(w[0].what, EW_WARN_SENSITIVE_ASSESSMENT);
 	cr_assert_eq(w[1].what, EW_WARN_CHANNEL_CAP);
 	cr_assert_eq(w[1].channel, 1);
 	/* on 2026-12-01 sc-jp and cert-sg expire within 60 working days */
-	cp[1] = (struct ew_people){0, 0};
+	cp[1] = (struct ew_people_band){0, 0};
 	n = ew_decide_warnings(&p.rules, day("2026-12-01"), pp, cp, w, 16);
 	cr_assert_eq(n, 3);
 	cr_assert_eq(w[1].what, EW_WARN_CHANNEL_EXPIRING);

@@ -1,0 +1,374 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * verdict_stage.c - the enricher after content: each flow record's verdict
+ * under the policy (decide.c), with the legal entity's yearly people
+ * counted first (people.c). The people a flow names arrive with its
+ * content_hits events and wait in its slot until its next record: only a
+ * cross-border flow's count toward the year, and the border is known then.
+ * Counters are kept in STATE_DIR (DATA_DIR/state, or replay's --state) and
+ * saved at every metric report and at the end.
+ */
+#include "verdict/verdict_stage.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "content/content_stage.h"
+#include "geo/place.h"
+#include "policy/policy.h"
+#include "util/log.h"
+#include "verdict/decide.h"
+#include "verdict/people.h"
+
+/* People a flow may hold back for its next record: past it they are not counted. */
+#define PENDING_MAX 4096
+
+struct pending {
+	uint64_t *hash;
+	uint8_t *cls; /* enum ew_class per hash */
+	uint32_t n, cap;
+	uint32_t dropped;
+};
+
+/* Saves of the counters at most this often (seconds of poll()), and at the end. */
+#define SAVE_EVERY 5
+
+struct vstage {
+	struct ew_flows *flows;
+	const struct ew_policy *policy;
+	const struct ew_rules *rules;
+	const char *entity;
+	struct ew_people *people;
+	char state_dir[512];
+	bool dirty;
+	bool readonly; /* replay: the snapshot is read, never written */
+	int polls;
+	struct ew_flow_cat *cats;
+	int cats_cap;
+	uint64_t by_verdict[EW_VERDICT_REVIEW + 1];
+	uint64_t by_rule[EW_RULE_MAX];
+	uint64_t people_dropped, people_nomem, save_errors;
+	int year; /* of the latest record, for the metrics */
+};
+
+static struct pending *slot(const struct ew_stage *s, const struct ew_flow *f, bool create)
+{
+	struct pending *p;
+
+	memcpy(&p, ew_stage_slot(s, f), sizeof(p));
+	if (!p && create && (p = calloc(1, sizeof(*p))))
+		memcpy(ew_stage_slot(s, f), &p, sizeof(p));
+	return p;
+}
+
+static void latest_year(const struct ew_people_counter *c, void *arg)
+{
+	int *year = arg;
+
+	if (ew_people_counter_key(c)->year > *year)
+		*year = ew_people_counter_key(c)->year;
+}
+
+static int init(struct ew_stage *s, const struct ew_stage_env *env)
+{
+	const struct ew_rules *r = &env->policy->rules;
+	struct ew_people_opts po = {.crossover = r->th.exact_crossover, .tz = r->th.timezone};
+	struct vstage *v = calloc(1, sizeof(*v));
+	char err[512] = "";
+	int rc;
+
+	if (!v)
+		return -ENOMEM;
+	s->state = v;
+	v->flows = env->flows;
+	v->policy = env->policy;
+	v->rules = r;
+	v->entity = env->policy->legal_entity[0] ? env->policy->legal_entity : "default";
+	v->readonly = env->replay;
+	rc = ew_people_new(&v->people, &po, err, sizeof(err));
+	if (rc) {
+		ew_err("people counters: %s", err);
+		return rc;
+	}
+	if (env->state_dir)
+		snprintf(v->state_dir, sizeof(v->state_dir), "%s", env->state_dir);
+	else if (!env->replay)
+		snprintf(v->state_dir, sizeof(v->state_dir), "%s/state", env->data_dir);
+	if (!v->state_dir[0])
+		return 0;
+	rc = ew_people_load(v->people, v->state_dir, err, sizeof(err));
+	if (rc == -EBADMSG) {
+		ew_warn("people counters: %s (started from the previous snapshot)", err);
+	} else if (rc) {
+		ew_err("people counters in %s: %s%s%s", v->state_dir, strerror(-rc),
+		       err[0] ? ": " : "", err);
+		return rc;
+	}
+	/* Until a record says which year it is, the metrics show the latest one kept. */
+	ew_people_foreach(v->people, latest_year, &v->year);
+	return 0;
+}
+
+/* The people of a flow's content_hits (what it sent) wait for its next record. */
+static void event(struct ew_stage *s, const union ew_event *ev, struct ew_flow *f)
+{
+	struct vstage *v = s->state;
+	const struct ew_ev_content_hits *h = &ev->hits;
+	struct pending *p;
+
+	if (h->dir != EW_DIR_OUT || !h->n_subjects)
+		return;
+	f = ew_flows_find_tcp(v->flows, h->cookie);
+	if (!f || !(p = slot(s, f, true))) {
+		v->people_nomem += f ? h->n_subjects : 0;
+		return;
+	}
+	for (int i = 0; i < h->n_subjects && i < EW_HIT_SUBJECTS; i++) {
+		if (p->n == p->cap) {
+			uint32_t cap = p->cap ? p->cap * 2 : 16;
+			uint64_t *nh;
+			uint8_t *nc;
+
+			if (cap > PENDING_MAX) {
+				p->dropped++;
+				v->people_dropped++;
+				continue;
+			}
+			nh = realloc(p->hash, cap * sizeof(*nh));
+			if (nh)
+				p->hash = nh;
+			nc = nh ? realloc(p->cls, cap) : NULL;
+			if (!nc) {
+				v->people_nomem++;
+				continue;
+			}
+			p->cls = nc;
+			p->cap = cap;
+		}
+		p->hash[p->n] = h->subjects[i];
+		p->cls[p->n++] = h->cls;
+	}
+}
+
+static struct ew_people_counter *counter(struct vstage *v, enum ew_people_scope scope,
+					 const char *name, int cls, bool attested, int year)
+{
+	struct ew_people_key k;
+
+	if (ew_people_key(&k, scope, name, (enum ew_people_class)(cls - 1), attested, year))
+		return NULL;
+	return ew_people_get(v->people, &k, true);
+}
+
+static void add(struct vstage *v, struct ew_people_counter *c, uint64_t hash)
+{
+	if (!c || ew_people_add(c, hash) < 0)
+		v->people_nomem++;
+	else
+		v->dirty = true;
+}
+
+/* The flow's waiting people join the year: a sensitive person is a person too. */
+static void count_people(struct vstage *v, struct pending *p, int year, bool attested)
+{
+	for (uint32_t i = 0; p && i < p->n; i++) {
+		int cls = p->cls[i];
+
+		if (cls < EW_CLASS_PI || cls > EW_CLASS_IMPORTANT_DATA)
+			continue;
+		add(v, counter(v, EW_PEOPLE_ENTITY, v->entity, cls, attested, year), p->hash[i]);
+		if (cls == EW_CLASS_SENSITIVE_PI)
+			add(v, counter(v, EW_PEOPLE_ENTITY, v->entity, EW_CLASS_PI, attested, year),
+			    p->hash[i]);
+	}
+}
+
+static void band(struct vstage *v, int cls, int year, struct ew_people_band *out)
+{
+	struct ew_people_counter *c[2] = {
+	    counter(v, EW_PEOPLE_ENTITY, v->entity, cls, false, year),
+	    counter(v, EW_PEOPLE_ENTITY, v->entity, cls, true, year),
+	};
+	struct ew_people_count n = {0};
+
+	/* Attested flows count toward the totals, in a bucket of their own. */
+	if (c[0] && c[1] && !ew_people_count_union(c, 2, &n)) {
+		out->lo = n.lo;
+		out->hi = n.hi;
+	}
+}
+
+static void fill_cats(struct vstage *v, const struct ew_eval *e, struct ew_verdict_in *in)
+{
+	int n = 0;
+
+	if ((int)e->n_categories > v->cats_cap) {
+		struct ew_flow_cat *c = realloc(v->cats, e->n_categories * sizeof(*c));
+
+		if (!c)
+			return;
+		v->cats = c;
+		v->cats_cap = (int)e->n_categories;
+	}
+	for (uint32_t i = 0; i < e->n_categories; i++) {
+		const struct ew_eval_category *c = &e->categories[i];
+
+		v->cats[n++] = (struct ew_flow_cat){
+		    .id = c->id,
+		    .idx = ew_rules_cat_index(v->rules, c->id),
+		    .cls = (enum ew_class)c->cls,
+		    .subjects = c->subjects_total,
+		};
+	}
+	in->cats = v->cats;
+	in->n_cats = n;
+}
+
+static enum ew_vplace place_of(const struct ew_place *pl)
+{
+	if (pl->review)
+		return EW_VPLACE_UNCERTAIN;
+	switch (pl->border) {
+	case EW_BORDER_CROSS:
+		return EW_VPLACE_CROSS_BORDER;
+	case EW_BORDER_DOMESTIC:
+		return EW_VPLACE_DOMESTIC;
+	case EW_BORDER_LOCAL:
+		return EW_VPLACE_LOCAL;
+	default:
+		return EW_VPLACE_UNCERTAIN;
+	}
+}
+
+static void enrich(struct ew_stage *s, const struct ew_flow *f, struct ew_eval *e)
+{
+	struct vstage *v = s->state;
+	struct pending *p = slot(s, f, false);
+	struct ew_verdict_in in = {0};
+	struct ew_verdict *out = &e->verdict;
+	int64_t unix_sec = ((int64_t)e->now_ns + e->realtime_offset_ns) / 1000000000;
+	int year;
+
+	in.day = ew_rules_day(v->rules, unix_sec);
+	year = ew_rules_year(in.day);
+	v->year = year;
+	in.place = place_of(&e->place);
+	memcpy(in.country, e->place.country, sizeof(in.country));
+	in.addr = f->peer;
+	in.domain = e->domain && e->domain[0] ? e->domain : NULL;
+	fill_cats(v, e, &in);
+	/* Only what crosses the border counts toward the year. */
+	if (in.place == EW_VPLACE_CROSS_BORDER || in.place == EW_VPLACE_UNCERTAIN)
+		count_people(v, p, year, false);
+	if (p)
+		p->n = 0;
+	for (int c = EW_CLASS_PI; c <= EW_CLASS_IMPORTANT_DATA; c++)
+		band(v, c, year, &in.people[c]);
+	ew_decide(v->rules, &in, out);
+	e->has_verdict = true;
+	v->by_verdict[out->verdict]++;
+	if (out->rule < EW_RULE_MAX)
+		v->by_rule[out->rule]++;
+}
+
+static void flow_free(struct ew_stage *s, struct ew_flow *f)
+{
+	struct pending *p = slot(s, f, false), *none = NULL;
+
+	if (!p)
+		return;
+	free(p->hash);
+	free(p->cls);
+	free(p);
+	memcpy(ew_stage_slot(s, f), &none, sizeof(none));
+}
+
+static void save(struct vstage *v)
+{
+	char err[512] = "";
+	int rc;
+
+	if (!v->dirty || !v->state_dir[0] || v->readonly)
+		return;
+	rc = ew_people_save(v->people, v->state_dir, err, sizeof(err));
+	if (rc) {
+		if (!v->save_errors++)
+			ew_err("people counters not saved: %s", err);
+		return;
+	}
+	v->dirty = false;
+}
+
+static void metrics(struct ew_stage *s, struct ew_metrics *m)
+{
+	struct vstage *v = s->state;
+
+	for (int i = 0; i <= EW_VERDICT_REVIEW; i++)
+		ew_metrics_add1(m, "verdicts_total", "Flow records by verdict.", 0, "verdict",
+				ew_decide_verdict_name((enum ew_verdict_kind)i), v->by_verdict[i]);
+	for (int i = 1; i < EW_RULE_MAX; i++)
+		ew_metrics_add1(m, "verdict_rules_total", "Flow records by the rule that decided.",
+				0, "rule", ew_decide_rule_name((enum ew_rule)i), v->by_rule[i]);
+	for (int c = EW_CLASS_PI; c <= EW_CLASS_IMPORTANT_DATA; c++) {
+		struct ew_people_band b = {0, 0};
+
+		if (v->year)
+			band(v, c, v->year, &b);
+		ew_metrics_add1(m, "people_year", "Distinct people exported this calendar year.",
+				EW_M_GAUGE, "class", ew_rules_class_name((enum ew_class)c), b.hi);
+		ew_metrics_add1(m, "people_year_lo",
+				"Lower bound of people_year (equal to it while counted exactly).",
+				EW_M_GAUGE, "class", ew_rules_class_name((enum ew_class)c), b.lo);
+	}
+	ew_metrics_add(m, "people_uncounted_total",
+		       "People named by flows but not counted: a flow held more than it "
+		       "keeps between records, or memory ran out.",
+		       EW_M_LOSS, v->people_dropped + v->people_nomem);
+	ew_metrics_add(m, "people_save_errors_total", "Failed saves of the people counters.", 0,
+		       v->save_errors);
+}
+
+static void poll(struct ew_stage *s)
+{
+	struct vstage *v = s->state;
+
+	if (++v->polls >= SAVE_EVERY) {
+		v->polls = 0;
+		save(v);
+	}
+}
+
+static int finish(struct ew_stage *s)
+{
+	struct vstage *v = s->state;
+
+	save(v);
+	return v->save_errors && v->dirty ? -EIO : 0;
+}
+
+static void stage_free(struct ew_stage *s)
+{
+	struct vstage *v = s->state;
+
+	if (!v)
+		return;
+	ew_people_free(v->people);
+	free(v->cats);
+	free(v);
+}
+
+const struct ew_stage_def ew_verdict_stage = {
+    .name = "verdict",
+    .flow_slot = sizeof(struct pending *),
+    .event_mask = EW_STAGE_EV(EW_EV_CONTENT_HITS),
+    .init = init,
+    .event = event,
+    .enrich = enrich,
+    .poll = poll,
+    .flow_free = flow_free,
+    .metrics = metrics,
+    .finish = finish,
+    .free = stage_free,
+};
