@@ -219,6 +219,9 @@ double ew_hll_cardinality(const struct ew_hll *h)
 		return m * log((double)m / zeros);
 	if (est <= two_to_l / 30.0)
 		return est;
+	/* Past what the registers can describe (tiny regwidth): saturated, not NaN. */
+	if (est >= two_to_l)
+		return two_to_l;
 	return -two_to_l * log(1.0 - est / two_to_l);
 }
 

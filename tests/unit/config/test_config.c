@@ -242,6 +242,7 @@ Test(policy, defaults_and_values)
 	cr_assert_eq(ew_policy_parse("p.json", "{\"version\":1}", &p, err, sizeof(err)), 0);
 	cr_assert_eq(p.n_domestic, 1);
 	cr_assert_str_eq(p.domestic[0], "CN");
+	ew_policy_free(&p);
 	cr_assert_eq(ew_policy_parse("p.json",
 				     "{\"version\":1,\"legal_entity\":\"X\","
 				     "\"domestic_countries\":[\"CN\",\"MO\"]}",
