@@ -196,8 +196,9 @@ static int parse_regs(struct ew_hll *h, uint8_t type, const uint8_t *d, size_t n
 			static const uint32_t none = UINT32_MAX;
 			uint32_t prev = i ? get_bits(d, (i - 1) * chunk, chunk) >> w : none;
 
-			/* Padding to a whole byte can hold one more (all-zero) pair. */
-			if (!sw && i == count - 1)
+			/* Padding to a whole byte (under 8 bits) can hold one more, all-zero, pair.
+			 */
+			if (!sw && i == count - 1 && bits - i * chunk < 8)
 				break;
 			if (i && idx <= prev) {
 				seterr(err, errlen,
