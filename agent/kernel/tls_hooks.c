@@ -26,7 +26,7 @@ struct ew_tls_hooks {
 	struct ew_loader *loader;
 	struct ew_tls_targets *targets;
 	uint32_t scanned[SCANNED_SLOTS]; /* tgid, 0 free */
-	uint64_t scans, scans_skipped;
+	uint64_t scans;
 };
 
 /* The functions whose length is an int, not a size_t. */
@@ -129,11 +129,8 @@ static void event(struct ew_stage *s, const union ew_event *ev, struct ew_flow *
 		return;
 	case EW_EV_CONNECT:
 		tgid = ev->sa.task.tgid;
-		memo = slot(h, tgid, false);
-		if (memo) {
-			h->scans_skipped++;
+		if (slot(h, tgid, false))
 			return;
-		}
 		scan(h, tgid);
 		if ((memo = slot(h, tgid, true)))
 			*memo = tgid;

@@ -25,11 +25,14 @@
 /* People a flow may hold back for its next record: past it they are not counted. */
 #define PENDING_MAX 4096
 
+struct person {
+	uint64_t hash;
+	uint8_t cls; /* enum ew_class */
+};
+
 struct pending {
-	uint64_t *hash;
-	uint8_t *cls; /* enum ew_class per hash */
+	struct person *v;
 	uint32_t n, cap;
-	uint32_t dropped;
 };
 
 /* Saves of the counters at most this often (seconds of poll()), and at the end. */
@@ -128,27 +131,21 @@ static void event(struct ew_stage *s, const union ew_event *ev, struct ew_flow *
 	for (int i = 0; i < h->n_subjects && i < EW_HIT_SUBJECTS; i++) {
 		if (p->n == p->cap) {
 			uint32_t cap = p->cap ? p->cap * 2 : 16;
-			uint64_t *nh;
-			uint8_t *nc;
+			struct person *nv;
 
 			if (cap > PENDING_MAX) {
-				p->dropped++;
 				v->people_dropped++;
 				continue;
 			}
-			nh = realloc(p->hash, cap * sizeof(*nh));
-			if (nh)
-				p->hash = nh;
-			nc = nh ? realloc(p->cls, cap) : NULL;
-			if (!nc) {
+			nv = realloc(p->v, cap * sizeof(*nv));
+			if (!nv) {
 				v->people_nomem++;
 				continue;
 			}
-			p->cls = nc;
+			p->v = nv;
 			p->cap = cap;
 		}
-		p->hash[p->n] = h->subjects[i];
-		p->cls[p->n++] = h->cls;
+		p->v[p->n++] = (struct person){.hash = h->subjects[i], .cls = h->cls};
 	}
 }
 
@@ -174,14 +171,14 @@ static void add(struct vstage *v, struct ew_people_counter *c, uint64_t hash)
 static void count_people(struct vstage *v, struct pending *p, int year, bool attested)
 {
 	for (uint32_t i = 0; p && i < p->n; i++) {
-		int cls = p->cls[i];
+		int cls = p->v[i].cls;
 
 		if (cls < EW_CLASS_PI || cls > EW_CLASS_IMPORTANT_DATA)
 			continue;
-		add(v, counter(v, EW_PEOPLE_ENTITY, v->entity, cls, attested, year), p->hash[i]);
+		add(v, counter(v, EW_PEOPLE_ENTITY, v->entity, cls, attested, year), p->v[i].hash);
 		if (cls == EW_CLASS_SENSITIVE_PI)
 			add(v, counter(v, EW_PEOPLE_ENTITY, v->entity, EW_CLASS_PI, attested, year),
-			    p->hash[i]);
+			    p->v[i].hash);
 	}
 }
 
@@ -279,8 +276,7 @@ static void flow_free(struct ew_stage *s, struct ew_flow *f)
 
 	if (!p)
 		return;
-	free(p->hash);
-	free(p->cls);
+	free(p->v);
 	free(p);
 	memcpy(ew_stage_slot(s, f), &none, sizeof(none));
 }
