@@ -80,6 +80,9 @@ struct ew_eval {
 	/* verdict */
 	bool has_verdict;
 	struct ew_verdict verdict;
+	/* the legal entity's year near a threshold, a cap or an expiry (alerts) */
+	const struct ew_warning *warnings;
+	int n_warnings;
 };
 
 #endif

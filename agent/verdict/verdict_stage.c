@@ -35,6 +35,9 @@ struct pending {
 	uint32_t n, cap;
 };
 
+/* Warnings one record can carry: three thresholds, and caps and expiries. */
+#define EW_VERDICT_WARN_MAX 16
+
 /* Saves of the counters at most this often (seconds of poll()), and at the end. */
 #define SAVE_EVERY 5
 
@@ -54,6 +57,7 @@ struct vstage {
 	uint64_t by_rule[EW_RULE_MAX];
 	uint64_t people_dropped, people_nomem, save_errors;
 	int year; /* of the latest record, for the metrics */
+	struct ew_warning warnings[EW_VERDICT_WARN_MAX];
 };
 
 static struct pending *slot(const struct ew_stage *s, const struct ew_flow *f, bool create)
@@ -265,6 +269,9 @@ static void enrich(struct ew_stage *s, const struct ew_flow *f, struct ew_eval *
 		band(v, c, year, &in.people[c]);
 	ew_decide(v->rules, &in, out);
 	e->has_verdict = true;
+	e->n_warnings = ew_decide_warnings(v->rules, in.day, in.people, in.channel_people,
+					   v->warnings, EW_VERDICT_WARN_MAX);
+	e->warnings = v->warnings;
 	v->by_verdict[out->verdict]++;
 	if (out->rule < EW_RULE_MAX)
 		v->by_rule[out->rule]++;
