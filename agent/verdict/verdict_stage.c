@@ -5,8 +5,10 @@
  * counted first (people.c). The people a flow names arrive with its
  * content_hits events and wait in its slot until its next record: only a
  * cross-border flow's count toward the year, and the border is known then.
- * Counters are kept in STATE_DIR (DATA_DIR/state, or replay's --state) and
- * saved at every metric report and at the end.
+ * Counters are kept in STATE_DIR (DATA_DIR/state, or replay's --state),
+ * saved every SAVE_EVERY seconds and at the end; the people counted in
+ * between are journalled (journal.h) and synced once per ring drain, so a
+ * kill -9 loses none. A channel's people are counted apart, for its cap.
  */
 #include "verdict/verdict_stage.h"
 
@@ -20,6 +22,7 @@
 #include "policy/policy.h"
 #include "util/log.h"
 #include "verdict/decide.h"
+#include "verdict/journal.h"
 #include "verdict/people.h"
 
 /* People a flow may hold back for its next record: past it they are not counted. */
@@ -47,6 +50,7 @@ struct vstage {
 	const struct ew_rules *rules;
 	const char *entity;
 	struct ew_people *people;
+	struct ew_journal *journal; /* NULL: replay, or no state dir */
 	char state_dir[512];
 	bool dirty;
 	bool readonly; /* replay: the snapshot is read, never written */
@@ -56,6 +60,9 @@ struct vstage {
 	uint64_t by_verdict[EW_VERDICT_REVIEW + 1];
 	uint64_t by_rule[EW_RULE_MAX];
 	uint64_t people_dropped, people_nomem, save_errors;
+	uint64_t journal_errors, journal_syncs, journal_replayed, journal_cut;
+	struct ew_people_band *chan_people; /* [chan_cap] the flow's channel's yearly people */
+	int chan_cap;
 	int year; /* of the latest record, for the metrics */
 	struct ew_warning warnings[EW_VERDICT_WARN_MAX];
 };
@@ -78,6 +85,44 @@ static void latest_year(const struct ew_people_counter *c, void *arg)
 		*year = ew_people_counter_key(c)->year;
 }
 
+/* Everything taken from the policy; a reload calls it again. */
+static void use_policy(struct vstage *v, const struct ew_policy *p)
+{
+	v->policy = p;
+	v->rules = &p->rules;
+	v->entity = p->legal_entity[0] ? p->legal_entity : "default";
+}
+
+/*
+ * The snapshot is loaded: the journal's people join it (sets: those already
+ * saved change nothing), and are saved with the next snapshot.
+ */
+static int open_journal(struct vstage *v)
+{
+	struct ew_journal_replay st;
+	char err[512] = "";
+	int rc = ew_journal_replay(v->state_dir, v->people, &st, err, sizeof(err));
+
+	if (rc == -EBADMSG) {
+		ew_warn("people journal %s (the entries before it are kept)", err);
+		v->journal_cut += st.cut_bytes;
+	} else if (rc) {
+		ew_err("people journal: %s", err[0] ? err : strerror(-rc));
+		return rc;
+	}
+	v->journal_replayed = st.entries;
+	if (st.added) {
+		ew_info("people journal: %llu people counted since the last snapshot restored",
+			(unsigned long long)st.added);
+		v->dirty = true;
+	}
+	err[0] = '\0';
+	rc = ew_journal_open(&v->journal, v->state_dir, err, sizeof(err));
+	if (rc)
+		ew_err("people journal: %s", err);
+	return rc;
+}
+
 static int init(struct ew_stage *s, const struct ew_stage_env *env)
 {
 	const struct ew_rules *r = &env->policy->rules;
@@ -90,9 +135,7 @@ static int init(struct ew_stage *s, const struct ew_stage_env *env)
 		return -ENOMEM;
 	s->state = v;
 	v->flows = env->flows;
-	v->policy = env->policy;
-	v->rules = r;
-	v->entity = env->policy->legal_entity[0] ? env->policy->legal_entity : "default";
+	use_policy(v, env->policy);
 	v->readonly = env->replay;
 	rc = ew_people_new(&v->people, &po, err, sizeof(err));
 	if (rc) {
@@ -113,6 +156,8 @@ static int init(struct ew_stage *s, const struct ew_stage_env *env)
 		       err[0] ? ": " : "", err);
 		return rc;
 	}
+	if (!v->readonly && (rc = open_journal(v)))
+		return rc;
 	/* Until a record says which year it is, the metrics show the latest one kept. */
 	ew_people_foreach(v->people, latest_year, &v->year);
 	return 0;
@@ -163,12 +208,21 @@ static struct ew_people_counter *counter(struct vstage *v, enum ew_people_scope 
 	return ew_people_get(v->people, &k, true);
 }
 
-static void add(struct vstage *v, struct ew_people_counter *c, uint64_t hash)
+/* Return: whether @hash was new to @c (or may have been: a sketch cannot tell). */
+static bool add(struct vstage *v, struct ew_people_counter *c, uint64_t hash)
 {
-	if (!c || ew_people_add(c, hash) < 0)
+	int rc = c ? ew_people_add(c, hash) : -ENOMEM;
+
+	if (rc < 0) {
 		v->people_nomem++;
-	else
-		v->dirty = true;
+		return false;
+	}
+	if (!rc)
+		return false;
+	v->dirty = true;
+	if (v->journal && ew_journal_add(v->journal, ew_people_counter_key(c), hash))
+		v->journal_errors++;
+	return true;
 }
 
 /* The flow's waiting people join the year: a sensitive person is a person too. */
@@ -221,10 +275,71 @@ static void fill_cats(struct vstage *v, const struct ew_eval *e, struct ew_verdi
 		    .idx = ew_rules_cat_index(v->rules, c->id),
 		    .cls = (enum ew_class)c->cls,
 		    .subjects = c->subjects_total,
+		    .uncertain = ew_decide_uncertain(c->id),
 		};
 	}
 	in->cats = v->cats;
 	in->n_cats = n;
+}
+
+static struct ew_people_counter *chan_counter(struct vstage *v, int i, int year)
+{
+	return counter(v, EW_PEOPLE_CHANNEL, v->rules->channels[i].id, EW_CLASS_PI, false, year);
+}
+
+/* Each capped channel's people this year; NULL when no channel has a cap. */
+static const struct ew_people_band *channel_bands(struct vstage *v, int year)
+{
+	const struct ew_rules *r = v->rules;
+	bool any = false;
+
+	if (r->n_channels > v->chan_cap) {
+		struct ew_people_band *b = realloc(v->chan_people, r->n_channels * sizeof(*b));
+
+		if (!b)
+			return NULL;
+		v->chan_people = b;
+		v->chan_cap = r->n_channels;
+	}
+	for (int i = 0; i < r->n_channels; i++) {
+		struct ew_people_counter *c;
+		struct ew_people_count n = {0};
+
+		v->chan_people[i] = (struct ew_people_band){0, 0};
+		if (!r->channels[i].has_cap)
+			continue;
+		any = true;
+		c = chan_counter(v, i, year);
+		if (!c)
+			continue;
+		ew_people_count(c, &n);
+		v->chan_people[i] = (struct ew_people_band){n.lo, n.hi};
+	}
+	return any ? v->chan_people : NULL;
+}
+
+/*
+ * The flow went through channel @out->channel (it covers the flow, or would
+ * but for its cap): its people count toward the channel's year, whether or
+ * not they already count toward the entity's. Return: whether any was new.
+ */
+static bool count_channel(struct vstage *v, const struct pending *p, int year,
+			  const struct ew_verdict *out)
+{
+	struct ew_people_counter *c;
+	bool through, added = false;
+
+	through = out->verdict == EW_VERDICT_ALLOWED || out->rule == EW_RULE_CAP_UNCERTAIN ||
+		  (out->rule == EW_RULE_CHANNEL_OUT_OF_SCOPE &&
+		   out->failed_scopes == EW_SCOPE_PEOPLE_CAP);
+	if (!p || !p->n || out->channel < 0 || !through ||
+	    !v->rules->channels[out->channel].has_cap)
+		return false;
+	c = chan_counter(v, out->channel, year);
+	for (uint32_t i = 0; i < p->n; i++)
+		if (p->v[i].cls >= EW_CLASS_PI && p->v[i].cls <= EW_CLASS_SENSITIVE_PI)
+			added |= add(v, c, p->v[i].hash);
+	return added;
 }
 
 static enum ew_vplace place_of(const struct ew_place *pl)
@@ -250,6 +365,7 @@ static void enrich(struct ew_stage *s, const struct ew_flow *f, struct ew_eval *
 	struct ew_verdict_in in = {0};
 	struct ew_verdict *out = &e->verdict;
 	int64_t unix_sec = ((int64_t)e->now_ns + e->realtime_offset_ns) / 1000000000;
+	bool abroad;
 	int year;
 
 	in.day = ew_rules_day(v->rules, unix_sec);
@@ -261,13 +377,20 @@ static void enrich(struct ew_stage *s, const struct ew_flow *f, struct ew_eval *
 	in.domain = e->domain && e->domain[0] ? e->domain : NULL;
 	fill_cats(v, e, &in);
 	/* Only what crosses the border counts toward the year. */
-	if (in.place == EW_VPLACE_CROSS_BORDER || in.place == EW_VPLACE_UNCERTAIN)
+	abroad = in.place == EW_VPLACE_CROSS_BORDER || in.place == EW_VPLACE_UNCERTAIN;
+	if (abroad)
 		count_people(v, p, year, false);
-	if (p)
-		p->n = 0;
 	for (int c = EW_CLASS_PI; c <= EW_CLASS_IMPORTANT_DATA; c++)
 		band(v, c, year, &in.people[c]);
+	in.channel_people = channel_bands(v, year);
 	ew_decide(v->rules, &in, out);
+	/* The channel's count holds this flow's people too: decided again if they were new. */
+	if (abroad && in.channel_people && count_channel(v, p, year, out)) {
+		in.channel_people = channel_bands(v, year);
+		ew_decide(v->rules, &in, out);
+	}
+	if (p)
+		p->n = 0;
 	e->has_verdict = true;
 	e->n_warnings = ew_decide_warnings(v->rules, in.day, in.people, in.channel_people,
 					   v->warnings, EW_VERDICT_WARN_MAX);
@@ -302,6 +425,45 @@ static void save(struct vstage *v)
 		return;
 	}
 	v->dirty = false;
+	/* Every journalled person is in the snapshot now. */
+	if (v->journal && (rc = ew_journal_reset(v->journal)) && !v->journal_errors++)
+		ew_err("people journal %s/%s not emptied: %s", v->state_dir, EW_JOURNAL_FILE,
+		       strerror(-rc));
+}
+
+/* Before this drain's records reach the writer, the people they counted are on disk. */
+static void flush(struct ew_stage *s)
+{
+	struct vstage *v = s->state;
+	int rc;
+
+	if (!v->journal || !ew_journal_pending(v->journal))
+		return;
+	rc = ew_journal_sync(v->journal);
+	if (rc) {
+		if (!v->journal_errors++)
+			ew_err("people journal %s/%s not written: %s (counts wait for the next "
+			       "snapshot)",
+			       v->state_dir, EW_JOURNAL_FILE, strerror(-rc));
+		return;
+	}
+	v->journal_syncs++;
+}
+
+/* A reload: the counters are kept by name; channel indexes are taken afresh per record. */
+static void set_policy(struct ew_stage *s, const struct ew_policy *p)
+{
+	struct vstage *v = s->state;
+	const struct ew_thresholds *o = &v->rules->th, *n = &p->rules.th;
+
+	if (strcmp(o->timezone, n->timezone) || o->exact_crossover != n->exact_crossover)
+		ew_warn("policy reload: the people counters keep timezone %s and crossover %llu "
+			"until a restart",
+			o->timezone, (unsigned long long)o->exact_crossover);
+	if (strcmp(v->entity, p->legal_entity[0] ? p->legal_entity : "default"))
+		ew_warn("policy reload: legal entity now %s; its yearly people count from zero",
+			p->legal_entity[0] ? p->legal_entity : "default");
+	use_policy(v, p);
 }
 
 static void metrics(struct ew_stage *s, struct ew_metrics *m)
@@ -331,6 +493,19 @@ static void metrics(struct ew_stage *s, struct ew_metrics *m)
 		       EW_M_LOSS, v->people_dropped + v->people_nomem);
 	ew_metrics_add(m, "people_save_errors_total", "Failed saves of the people counters.", 0,
 		       v->save_errors);
+	/* The journal is the live run's: a replay has none, and its records must match. */
+	ew_metrics_add(m, "people_journal_syncs_total",
+		       "fdatasyncs of the people journal (one per ring drain that counted people).",
+		       EW_M_HOST, v->journal_syncs);
+	ew_metrics_add(m, "people_journal_errors_total",
+		       "Failed writes, syncs or resets of the people journal.", EW_M_HOST,
+		       v->journal_errors);
+	ew_metrics_add(m, "people_journal_replayed",
+		       "Journal entries replayed into the snapshot at start.",
+		       EW_M_HOST | EW_M_GAUGE, v->journal_replayed);
+	ew_metrics_add(m, "people_journal_cut_bytes",
+		       "Bytes of a torn or corrupt journal tail cut at start.",
+		       EW_M_HOST | EW_M_GAUGE, v->journal_cut);
 }
 
 static void poll(struct ew_stage *s)
@@ -347,6 +522,7 @@ static int finish(struct ew_stage *s)
 {
 	struct vstage *v = s->state;
 
+	flush(s);
 	save(v);
 	return v->save_errors && v->dirty ? -EIO : 0;
 }
@@ -357,7 +533,9 @@ static void stage_free(struct ew_stage *s)
 
 	if (!v)
 		return;
+	ew_journal_free(v->journal);
 	ew_people_free(v->people);
+	free(v->chan_people);
 	free(v->cats);
 	free(v);
 }
@@ -369,6 +547,8 @@ const struct ew_stage_def ew_verdict_stage = {
     .init = init,
     .event = event,
     .enrich = enrich,
+    .policy = set_policy,
+    .flush = flush,
     .poll = poll,
     .flow_free = flow_free,
     .metrics = metrics,
