@@ -22,50 +22,7 @@
 #include "policy/policy.h"
 #include "util/log.h"
 #include "verdict/decide.h"
-#include "verdict/journal.h"
-#include "verdict/people.h"
-
-/* People a flow may hold back for its next record: past it they are not counted. */
-#define PENDING_MAX 4096
-
-struct person {
-	uint64_t hash;
-	uint8_t cls; /* enum ew_class */
-};
-
-struct pending {
-	struct person *v;
-	uint32_t n, cap;
-};
-
-/* Warnings one record can carry: three thresholds, and caps and expiries. */
-#define EW_VERDICT_WARN_MAX 16
-
-/* Saves of the counters at most this often (seconds of poll()), and at the end. */
-#define SAVE_EVERY 5
-
-struct vstage {
-	struct ew_flows *flows;
-	const struct ew_policy *policy;
-	const struct ew_rules *rules;
-	const char *entity;
-	struct ew_people *people;
-	struct ew_journal *journal; /* NULL: replay, or no state dir */
-	char state_dir[512];
-	bool dirty;
-	bool readonly; /* replay: the snapshot is read, never written */
-	int polls;
-	struct ew_flow_cat *cats;
-	int cats_cap;
-	uint64_t by_verdict[EW_VERDICT_REVIEW + 1];
-	uint64_t by_rule[EW_RULE_MAX];
-	uint64_t people_dropped, people_nomem, save_errors;
-	uint64_t journal_errors, journal_syncs, journal_replayed, journal_cut;
-	struct ew_people_band *chan_people; /* [chan_cap] the flow's channel's yearly people */
-	int chan_cap;
-	int year; /* of the latest record, for the metrics */
-	struct ew_warning warnings[EW_VERDICT_WARN_MAX];
-};
+#include "verdict/verdict_int.h"
 
 static struct pending *slot(const struct ew_stage *s, const struct ew_flow *f, bool create)
 {
@@ -91,36 +48,6 @@ static void use_policy(struct vstage *v, const struct ew_policy *p)
 	v->policy = p;
 	v->rules = &p->rules;
 	v->entity = p->legal_entity[0] ? p->legal_entity : "default";
-}
-
-/*
- * The snapshot is loaded: the journal's people join it (sets: those already
- * saved change nothing), and are saved with the next snapshot.
- */
-static int open_journal(struct vstage *v)
-{
-	struct ew_journal_replay st;
-	char err[512] = "";
-	int rc = ew_journal_replay(v->state_dir, v->people, &st, err, sizeof(err));
-
-	if (rc == -EBADMSG) {
-		ew_warn("people journal %s (the entries before it are kept)", err);
-		v->journal_cut += st.cut_bytes;
-	} else if (rc) {
-		ew_err("people journal: %s", err[0] ? err : strerror(-rc));
-		return rc;
-	}
-	v->journal_replayed = st.entries;
-	if (st.added) {
-		ew_info("people journal: %llu people counted since the last snapshot restored",
-			(unsigned long long)st.added);
-		v->dirty = true;
-	}
-	err[0] = '\0';
-	rc = ew_journal_open(&v->journal, v->state_dir, err, sizeof(err));
-	if (rc)
-		ew_err("people journal: %s", err);
-	return rc;
 }
 
 static int init(struct ew_stage *s, const struct ew_stage_env *env)
@@ -156,7 +83,7 @@ static int init(struct ew_stage *s, const struct ew_stage_env *env)
 		       err[0] ? ": " : "", err);
 		return rc;
 	}
-	if (!v->readonly && (rc = open_journal(v)))
+	if (!v->readonly && (rc = ew_vcount_open_journal(v)))
 		return rc;
 	/* Until a record says which year it is, the metrics show the latest one kept. */
 	ew_people_foreach(v->people, latest_year, &v->year);
@@ -198,63 +125,6 @@ static void event(struct ew_stage *s, const union ew_event *ev, struct ew_flow *
 	}
 }
 
-static struct ew_people_counter *counter(struct vstage *v, enum ew_people_scope scope,
-					 const char *name, int cls, bool attested, int year)
-{
-	struct ew_people_key k;
-
-	if (ew_people_key(&k, scope, name, (enum ew_people_class)(cls - 1), attested, year))
-		return NULL;
-	return ew_people_get(v->people, &k, true);
-}
-
-/* Return: whether @hash was new to @c (or may have been: a sketch cannot tell). */
-static bool add(struct vstage *v, struct ew_people_counter *c, uint64_t hash)
-{
-	int rc = c ? ew_people_add(c, hash) : -ENOMEM;
-
-	if (rc < 0) {
-		v->people_nomem++;
-		return false;
-	}
-	if (!rc)
-		return false;
-	v->dirty = true;
-	if (v->journal && ew_journal_add(v->journal, ew_people_counter_key(c), hash))
-		v->journal_errors++;
-	return true;
-}
-
-/* The flow's waiting people join the year: a sensitive person is a person too. */
-static void count_people(struct vstage *v, struct pending *p, int year, bool attested)
-{
-	for (uint32_t i = 0; p && i < p->n; i++) {
-		int cls = p->v[i].cls;
-
-		if (cls < EW_CLASS_PI || cls > EW_CLASS_IMPORTANT_DATA)
-			continue;
-		add(v, counter(v, EW_PEOPLE_ENTITY, v->entity, cls, attested, year), p->v[i].hash);
-		if (cls == EW_CLASS_SENSITIVE_PI)
-			add(v, counter(v, EW_PEOPLE_ENTITY, v->entity, EW_CLASS_PI, attested, year),
-			    p->v[i].hash);
-	}
-}
-
-static void band(struct vstage *v, int cls, int year, struct ew_people_band *out)
-{
-	struct ew_people_counter *c[2] = {
-	    counter(v, EW_PEOPLE_ENTITY, v->entity, cls, false, year),
-	    counter(v, EW_PEOPLE_ENTITY, v->entity, cls, true, year),
-	};
-	struct ew_people_count n = {0};
-
-	/* Attested flows count toward the totals, in a bucket of their own. */
-	if (c[0] && c[1] && !ew_people_count_union(c, 2, &n)) {
-		out->lo = n.lo;
-		out->hi = n.hi;
-	}
-}
-
 static void fill_cats(struct vstage *v, const struct ew_eval *e, struct ew_verdict_in *in)
 {
 	int n = 0;
@@ -280,66 +150,6 @@ static void fill_cats(struct vstage *v, const struct ew_eval *e, struct ew_verdi
 	}
 	in->cats = v->cats;
 	in->n_cats = n;
-}
-
-static struct ew_people_counter *chan_counter(struct vstage *v, int i, int year)
-{
-	return counter(v, EW_PEOPLE_CHANNEL, v->rules->channels[i].id, EW_CLASS_PI, false, year);
-}
-
-/* Each capped channel's people this year; NULL when no channel has a cap. */
-static const struct ew_people_band *channel_bands(struct vstage *v, int year)
-{
-	const struct ew_rules *r = v->rules;
-	bool any = false;
-
-	if (r->n_channels > v->chan_cap) {
-		struct ew_people_band *b = realloc(v->chan_people, r->n_channels * sizeof(*b));
-
-		if (!b)
-			return NULL;
-		v->chan_people = b;
-		v->chan_cap = r->n_channels;
-	}
-	for (int i = 0; i < r->n_channels; i++) {
-		struct ew_people_counter *c;
-		struct ew_people_count n = {0};
-
-		v->chan_people[i] = (struct ew_people_band){0, 0};
-		if (!r->channels[i].has_cap)
-			continue;
-		any = true;
-		c = chan_counter(v, i, year);
-		if (!c)
-			continue;
-		ew_people_count(c, &n);
-		v->chan_people[i] = (struct ew_people_band){n.lo, n.hi};
-	}
-	return any ? v->chan_people : NULL;
-}
-
-/*
- * The flow went through channel @out->channel (it covers the flow, or would
- * but for its cap): its people count toward the channel's year, whether or
- * not they already count toward the entity's. Return: whether any was new.
- */
-static bool count_channel(struct vstage *v, const struct pending *p, int year,
-			  const struct ew_verdict *out)
-{
-	struct ew_people_counter *c;
-	bool through, added = false;
-
-	through = out->verdict == EW_VERDICT_ALLOWED || out->rule == EW_RULE_CAP_UNCERTAIN ||
-		  (out->rule == EW_RULE_CHANNEL_OUT_OF_SCOPE &&
-		   out->failed_scopes == EW_SCOPE_PEOPLE_CAP);
-	if (!p || !p->n || out->channel < 0 || !through ||
-	    !v->rules->channels[out->channel].has_cap)
-		return false;
-	c = chan_counter(v, out->channel, year);
-	for (uint32_t i = 0; i < p->n; i++)
-		if (p->v[i].cls >= EW_CLASS_PI && p->v[i].cls <= EW_CLASS_SENSITIVE_PI)
-			added |= add(v, c, p->v[i].hash);
-	return added;
 }
 
 static enum ew_vplace place_of(const struct ew_place *pl)
@@ -379,14 +189,14 @@ static void enrich(struct ew_stage *s, const struct ew_flow *f, struct ew_eval *
 	/* Only what crosses the border counts toward the year. */
 	abroad = in.place == EW_VPLACE_CROSS_BORDER || in.place == EW_VPLACE_UNCERTAIN;
 	if (abroad)
-		count_people(v, p, year, false);
+		ew_vcount_people(v, p, year, false);
 	for (int c = EW_CLASS_PI; c <= EW_CLASS_IMPORTANT_DATA; c++)
-		band(v, c, year, &in.people[c]);
-	in.channel_people = channel_bands(v, year);
+		ew_vcount_band(v, c, year, &in.people[c]);
+	in.channel_people = ew_vcount_channel_bands(v, year);
 	ew_decide(v->rules, &in, out);
 	/* The channel's count holds this flow's people too: decided again if they were new. */
-	if (abroad && in.channel_people && count_channel(v, p, year, out)) {
-		in.channel_people = channel_bands(v, year);
+	if (abroad && in.channel_people && ew_vcount_channel(v, p, year, out)) {
+		in.channel_people = ew_vcount_channel_bands(v, year);
 		ew_decide(v->rules, &in, out);
 	}
 	if (p)
@@ -409,26 +219,6 @@ static void flow_free(struct ew_stage *s, struct ew_flow *f)
 	free(p->v);
 	free(p);
 	memcpy(ew_stage_slot(s, f), &none, sizeof(none));
-}
-
-static void save(struct vstage *v)
-{
-	char err[512] = "";
-	int rc;
-
-	if (!v->dirty || !v->state_dir[0] || v->readonly)
-		return;
-	rc = ew_people_save(v->people, v->state_dir, err, sizeof(err));
-	if (rc) {
-		if (!v->save_errors++)
-			ew_err("people counters not saved: %s", err);
-		return;
-	}
-	v->dirty = false;
-	/* Every journalled person is in the snapshot now. */
-	if (v->journal && (rc = ew_journal_reset(v->journal)) && !v->journal_errors++)
-		ew_err("people journal %s/%s not emptied: %s", v->state_dir, EW_JOURNAL_FILE,
-		       strerror(-rc));
 }
 
 /* Before this drain's records reach the writer, the people they counted are on disk. */
@@ -480,7 +270,7 @@ static void metrics(struct ew_stage *s, struct ew_metrics *m)
 		struct ew_people_band b = {0, 0};
 
 		if (v->year)
-			band(v, c, v->year, &b);
+			ew_vcount_band(v, c, v->year, &b);
 		ew_metrics_add1(m, "people_year", "Distinct people exported this calendar year.",
 				EW_M_GAUGE, "class", ew_rules_class_name((enum ew_class)c), b.hi);
 		ew_metrics_add1(m, "people_year_lo",
@@ -514,7 +304,7 @@ static void poll(struct ew_stage *s)
 
 	if (++v->polls >= SAVE_EVERY) {
 		v->polls = 0;
-		save(v);
+		ew_vcount_save(v);
 	}
 }
 
@@ -523,7 +313,7 @@ static int finish(struct ew_stage *s)
 	struct vstage *v = s->state;
 
 	flush(s);
-	save(v);
+	ew_vcount_save(v);
 	return v->save_errors && v->dirty ? -EIO : 0;
 }
 
