@@ -99,40 +99,66 @@ void ew_vcount_band(struct vstage *v, int cls, int year, struct ew_people_band *
 	}
 }
 
-static struct ew_people_counter *chan_counter(struct vstage *v, int i, int year)
+/*
+ * The capped channels and their counters for @year, found again only when
+ * the year or the policy changed: a record costs a count per capped channel.
+ */
+static int chan_index(struct vstage *v, int year)
 {
-	return counter(v, EW_PEOPLE_CHANNEL, v->rules->channels[i].id, EW_CLASS_PI, false, year);
+	const struct ew_rules *r = v->rules;
+	size_t n = r->n_channels > 0 ? (size_t)r->n_channels : 1;
+
+	if (v->chan_rules == r && v->chan_year == year)
+		return 0;
+	v->chan_rules = NULL;
+	if (r->n_channels > v->chan_cap) {
+		struct ew_people_band *b = realloc(v->chan_people, n * sizeof(*b));
+		struct ew_people_counter **c;
+		int *k;
+
+		if (b)
+			v->chan_people = b;
+		c = b ? realloc(v->chan_ctr, n * sizeof(*c)) : NULL;
+		if (c)
+			v->chan_ctr = c;
+		k = c ? realloc(v->capped, n * sizeof(*k)) : NULL;
+		if (!k)
+			return -ENOMEM;
+		v->capped = k;
+		v->chan_cap = r->n_channels;
+	}
+	v->n_capped = 0;
+	for (int i = 0; i < r->n_channels; i++) {
+		v->chan_people[i] = (struct ew_people_band){0, 0};
+		v->chan_ctr[i] = NULL;
+		if (!r->channels[i].has_cap)
+			continue;
+		v->chan_ctr[i] =
+		    counter(v, EW_PEOPLE_CHANNEL, r->channels[i].id, EW_CLASS_PI, false, year);
+		if (!v->chan_ctr[i])
+			return -ENOMEM;
+		v->capped[v->n_capped++] = i;
+	}
+	v->chan_rules = r;
+	v->chan_year = year;
+	return 0;
 }
 
 /* Each capped channel's people this year; NULL when no channel has a cap. */
 const struct ew_people_band *ew_vcount_channel_bands(struct vstage *v, int year)
 {
-	const struct ew_rules *r = v->rules;
-	bool any = false;
-
-	if (r->n_channels > v->chan_cap) {
-		struct ew_people_band *b = realloc(v->chan_people, r->n_channels * sizeof(*b));
-
-		if (!b)
-			return NULL;
-		v->chan_people = b;
-		v->chan_cap = r->n_channels;
+	if (chan_index(v, year)) {
+		v->people_nomem++;
+		return NULL;
 	}
-	for (int i = 0; i < r->n_channels; i++) {
-		struct ew_people_counter *c;
-		struct ew_people_count n = {0};
+	for (int k = 0; k < v->n_capped; k++) {
+		int i = v->capped[k];
+		struct ew_people_count n;
 
-		v->chan_people[i] = (struct ew_people_band){0, 0};
-		if (!r->channels[i].has_cap)
-			continue;
-		any = true;
-		c = chan_counter(v, i, year);
-		if (!c)
-			continue;
-		ew_people_count(c, &n);
+		ew_people_count(v->chan_ctr[i], &n);
 		v->chan_people[i] = (struct ew_people_band){n.lo, n.hi};
 	}
-	return any ? v->chan_people : NULL;
+	return v->n_capped ? v->chan_people : NULL;
 }
 
 /*
@@ -150,9 +176,9 @@ bool ew_vcount_channel(struct vstage *v, const struct pending *p, int year,
 		  (out->rule == EW_RULE_CHANNEL_OUT_OF_SCOPE &&
 		   out->failed_scopes == EW_SCOPE_PEOPLE_CAP);
 	if (!p || !p->n || out->channel < 0 || !through ||
-	    !v->rules->channels[out->channel].has_cap)
+	    !v->rules->channels[out->channel].has_cap || chan_index(v, year))
 		return false;
-	c = chan_counter(v, out->channel, year);
+	c = v->chan_ctr[out->channel];
 	for (uint32_t i = 0; i < p->n; i++)
 		if (p->v[i].cls >= EW_CLASS_PI && p->v[i].cls <= EW_CLASS_SENSITIVE_PI)
 			added |= add(v, c, p->v[i].hash);

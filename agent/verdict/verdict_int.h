@@ -52,9 +52,13 @@ struct vstage {
 	uint64_t by_rule[EW_RULE_MAX];
 	uint64_t people_dropped, people_nomem, save_errors;
 	uint64_t journal_errors, journal_syncs, journal_replayed, journal_cut;
-	struct ew_people_band *chan_people; /* [chan_cap] the flow's channel's yearly people */
-	int chan_cap;
-	int year; /* of the latest record, for the metrics */
+	/* the capped channels' counters for chan_year under chan_rules (vcount.c) */
+	struct ew_people_band *chan_people;  /* [chan_cap] yearly people per channel */
+	struct ew_people_counter **chan_ctr; /* [chan_cap] NULL: no cap */
+	int *capped;			     /* indexes of the capped channels */
+	int chan_cap, n_capped, chan_year;
+	const struct ew_rules *chan_rules; /* NULL: to be found again */
+	int year;			   /* of the latest record, for the metrics */
 	struct ew_warning warnings[EW_VERDICT_WARN_MAX];
 };
 

@@ -47,6 +47,8 @@ static void use_policy(struct vstage *v, const struct ew_policy *p)
 {
 	v->policy = p;
 	v->rules = &p->rules;
+	/* channel indexes are found again: a new policy may sit where the old one was */
+	v->chan_rules = NULL;
 	v->entity = p->legal_entity[0] ? p->legal_entity : "default";
 }
 
@@ -326,6 +328,8 @@ static void stage_free(struct ew_stage *s)
 	ew_journal_free(v->journal);
 	ew_people_free(v->people);
 	free(v->chan_people);
+	free(v->chan_ctr);
+	free(v->capped);
 	free(v->cats);
 	free(v);
 }
