@@ -11,6 +11,8 @@
 
 #define NS	   1000000000ull
 #define MAX_STAGES 16
+/* Flows one event may ask to be recorded early (one content_hits names one flow). */
+#define MAX_SOON 8
 
 struct ew_pipeline {
 	struct ew_pipeline_opts o;
@@ -33,6 +35,10 @@ struct ew_pipeline {
 	uint64_t kstats[EW_KSTAT_MAX];
 	uint64_t capture_write_errors;
 	uint64_t proc_lookups_failed;
+	/* ew_pipeline_record_soon(): recorded once the current event is through */
+	struct ew_flow *soon[MAX_SOON];
+	int n_soon;
+	uint64_t early_records, early_dropped;
 };
 
 static void fill_owner(struct ew_pipeline *p, const struct ew_flow *f, struct ew_owner *o)
@@ -142,6 +148,13 @@ static void core_metrics(const struct ew_pipeline *p, struct ew_metrics *m)
 		       p->capture_write_errors);
 	ew_metrics_add(m, "proc_lookups_failed_total",
 		       "Socket events whose process had exited unseen.", 0, p->proc_lookups_failed);
+	ew_metrics_add(m, "early_records_total",
+		       "Interim records made at once for evidence that should not wait "
+		       "(a flow's first match of a data category).",
+		       0, p->early_records);
+	ew_metrics_add(m, "early_records_skipped_total",
+		       "Early records not made: too many flows asked within one event.", 0,
+		       p->early_dropped);
 	ew_metrics_add(m, "degraded_hooks", "Kernel hooks wanted but not attached.", EW_M_GAUGE,
 		       p->o.degraded_hooks);
 	for (int i = 0; i < EW_KSTAT_MAX; i++)
@@ -188,7 +201,8 @@ static void report(struct ew_pipeline *p)
 		ew_warn("no memory for the metric report");
 		return;
 	}
-	for (int i = p->n_enrichers; i < p->n_stages; i++)
+	/* Enrichers may listen too: the alert stage raises health alerts here. */
+	for (int i = 0; i < p->n_stages; i++)
 		if (p->stages[i].def->report)
 			p->stages[i].def->report(&p->stages[i], m, p->last_report, p->now_ns,
 						 p->realtime_offset_ns);
@@ -399,7 +413,24 @@ int ew_pipeline_feed(struct ew_pipeline *p, const void *data, size_t len)
 	for (int i = 0; i < p->n_stages; i++)
 		if (p->stages[i].def->event_mask & bit)
 			p->stages[i].def->event(&p->stages[i], &ev, f);
+	/* After every stage had the event: the verdict stage's people are in. */
+	for (int i = 0; i < p->n_soon; i++)
+		ew_flows_record(p->flows, p->soon[i], p->now_ns);
+	p->early_records += (uint64_t)p->n_soon;
+	p->n_soon = 0;
 	return 0;
+}
+
+void ew_pipeline_record_soon(struct ew_pipeline *p, struct ew_flow *f)
+{
+	for (int i = 0; i < p->n_soon; i++)
+		if (p->soon[i] == f)
+			return;
+	if (p->n_soon == MAX_SOON) {
+		p->early_dropped++;
+		return;
+	}
+	p->soon[p->n_soon++] = f;
 }
 
 void ew_pipeline_hup(struct ew_pipeline *p)

@@ -57,6 +57,17 @@ int ew_pipeline_tcp_dir(struct ew_pipeline *p, uint64_t cookie);
 /** ew_pipeline_open_tcp() - TCP flows open (the live side sweeps only when some are). */
 uint64_t ew_pipeline_open_tcp(const struct ew_pipeline *p);
 
+/**
+ * ew_pipeline_record_soon() - a stage's event() found evidence that should
+ * not wait for @f's end or its next interim record (the first content match
+ * of a category): once every stage has had the current event, @f gets an
+ * interim record at the event's pipeline time, so the enrichers and the
+ * alert rules see it then. Deterministic: replay asks at the same events.
+ * Several asks for one flow within one event make one record; a full list
+ * (more flows than fit in one event) is counted, not recorded early.
+ */
+void ew_pipeline_record_soon(struct ew_pipeline *p, struct ew_flow *f);
+
 /** ew_pipeline_metrics() - every stage's counters now; ew_metrics_free() it. */
 struct ew_metrics *ew_pipeline_metrics(struct ew_pipeline *p);
 
