@@ -67,6 +67,8 @@ struct ew_alert_facts {
 	char entity_id[64]; /* process.entity_id */
 	/* where: ECS's source is the initiator, as in the flow records */
 	bool have_flow;
+	bool have_source; /* the initiator's address is known (a connect's local end may not be yet)
+			   */
 	char transport[4]; /* "tcp", "udp" */
 	char direction[8]; /* "egress", "ingress", "unknown" */
 	char source_ip[48], destination_ip[48];

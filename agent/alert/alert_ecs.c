@@ -57,10 +57,13 @@ static void put_event(struct ew_jsonw *w, const struct ew_alert *a)
 
 static void put_flow(struct ew_jsonw *w, const struct ew_alert_facts *x)
 {
-	ew_jsonw_obj_begin(w, "source");
-	ew_jsonw_str(w, "ip", x->source_ip);
-	ew_jsonw_u64(w, "port", x->source_port);
-	ew_jsonw_obj_end(w);
+	/* A connect's local end is known once the kernel says more than the connect. */
+	if (x->have_source) {
+		ew_jsonw_obj_begin(w, "source");
+		ew_jsonw_str(w, "ip", x->source_ip);
+		ew_jsonw_u64(w, "port", x->source_port);
+		ew_jsonw_obj_end(w);
+	}
 	ew_jsonw_obj_begin(w, "destination");
 	ew_jsonw_str(w, "ip", x->destination_ip);
 	ew_jsonw_u64(w, "port", x->destination_port);

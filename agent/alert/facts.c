@@ -35,6 +35,7 @@ static void fill_flow(struct ew_alert_facts *x, const struct ew_flow *f)
 	char lip[48], rip[48], cid[EW_COMMUNITY_ID_LEN];
 
 	x->have_flow = true;
+	x->have_source = f->have_local || ingress;
 	ew_strlcpy(x->transport, f->proto == EW_IPPROTO_TCP ? "tcp" : "udp", sizeof(x->transport));
 	ew_strlcpy(x->direction, dir_names[f->dir < 3 ? f->dir : 0], sizeof(x->direction));
 	ew_record_ip(f->peer, rip, sizeof(rip));

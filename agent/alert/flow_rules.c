@@ -69,10 +69,19 @@ int ew_flow_rules_eval(const struct ew_eval *e, const struct ew_rules *r, struct
 
 	if (!e->has_verdict || max <= 0)
 		return 0;
+	/*
+	 * A channel "used" outside its destinations is the decider's way of
+	 * naming the channel that would have carried the data: for an analyst
+	 * that is data gone where no approval reaches (EW-001). Out of scope
+	 * proper (EW-002) is a channel to that destination used for other
+	 * categories, outside its dates, past its cap or on a weaker route.
+	 */
 	if (v->verdict == EW_VERDICT_VIOLATION && n < max)
-		out[n++] = (struct ew_alert_hit){.rule = v->rule == EW_RULE_CHANNEL_OUT_OF_SCOPE
-							     ? EW_ALERT_OUT_OF_SCOPE
-							     : EW_ALERT_VIOLATION};
+		out[n++] =
+		    (struct ew_alert_hit){.rule = v->rule == EW_RULE_CHANNEL_OUT_OF_SCOPE &&
+							  !(v->failed_scopes & EW_SCOPE_DESTINATION)
+						      ? EW_ALERT_OUT_OF_SCOPE
+						      : EW_ALERT_VIOLATION};
 	if (v->verdict == EW_VERDICT_REVIEW && n < max)
 		out[n++] = (struct ew_alert_hit){.rule = EW_ALERT_REVIEW};
 	/* A threshold reached is in the route the verdict required, not in the warnings. */

@@ -11,8 +11,8 @@
 
 #define NS	   1000000000ull
 #define MAX_STAGES 16
-/* Flows one event may ask to be recorded early (one content_hits names one flow). */
-#define MAX_SOON 8
+/* Flows waiting for their early record (a batch of content_hits names a few). */
+#define MAX_SOON 64
 
 struct ew_pipeline {
 	struct ew_pipeline_opts o;
@@ -35,11 +35,14 @@ struct ew_pipeline {
 	uint64_t kstats[EW_KSTAT_MAX];
 	uint64_t capture_write_errors;
 	uint64_t proc_lookups_failed;
-	/* ew_pipeline_record_soon(): recorded once the current event is through */
+	/* ew_pipeline_record_soon(): recorded when the batch of content_hits ends */
 	struct ew_flow *soon[MAX_SOON];
+	uint64_t soon_ns[MAX_SOON];
 	int n_soon;
 	uint64_t early_records, early_dropped;
 };
+
+static void record_soon(struct ew_pipeline *p);
 
 static void fill_owner(struct ew_pipeline *p, const struct ew_flow *f, struct ew_owner *o)
 {
@@ -405,6 +408,8 @@ int ew_pipeline_feed(struct ew_pipeline *p, const void *data, size_t len)
 		p->decode_errors[rc]++;
 		return -EINVAL;
 	}
+	if (p->n_soon && ev.h.type != EW_EV_CONTENT_HITS)
+		record_soon(p);
 	p->events[ev.h.type]++;
 	if (ev.h.ts_ns > p->now_ns)
 		p->now_ns = ev.h.ts_ns;
@@ -413,23 +418,38 @@ int ew_pipeline_feed(struct ew_pipeline *p, const void *data, size_t len)
 	for (int i = 0; i < p->n_stages; i++)
 		if (p->stages[i].def->event_mask & bit)
 			p->stages[i].def->event(&p->stages[i], &ev, f);
-	/* After every stage had the event: the verdict stage's people are in. */
+	return 0;
+}
+
+/*
+ * The early records asked for. The engine emits a stream's hits as a batch
+ * of content_hits events, one per category: the batch ends at the next
+ * event of another type, or when the live loop has drained the ring. Only
+ * content_hits events come in between, and they neither end flows nor move
+ * their counters, so each record is what it would have been at its ask and
+ * is dated then: a replay, which ends batches at the next event only, makes
+ * the same records.
+ */
+static void record_soon(struct ew_pipeline *p)
+{
 	for (int i = 0; i < p->n_soon; i++)
-		ew_flows_record(p->flows, p->soon[i], p->now_ns);
+		ew_flows_record(p->flows, p->soon[i], p->soon_ns[i]);
 	p->early_records += (uint64_t)p->n_soon;
 	p->n_soon = 0;
-	return 0;
 }
 
 void ew_pipeline_record_soon(struct ew_pipeline *p, struct ew_flow *f)
 {
 	for (int i = 0; i < p->n_soon; i++)
-		if (p->soon[i] == f)
+		if (p->soon[i] == f) {
+			p->soon_ns[i] = p->now_ns;
 			return;
+		}
 	if (p->n_soon == MAX_SOON) {
 		p->early_dropped++;
 		return;
 	}
+	p->soon_ns[p->n_soon] = p->now_ns;
 	p->soon[p->n_soon++] = f;
 }
 
@@ -442,6 +462,7 @@ void ew_pipeline_hup(struct ew_pipeline *p)
 
 void ew_pipeline_flush(struct ew_pipeline *p)
 {
+	record_soon(p);
 	for (int i = 0; i < p->n_stages; i++)
 		if (p->stages[i].def->flush)
 			p->stages[i].def->flush(&p->stages[i]);
@@ -461,6 +482,7 @@ int ew_pipeline_finish(struct ew_pipeline *p)
 	if (p->finished)
 		return 0;
 	p->finished = true;
+	record_soon(p);
 	ew_flows_flush(p->flows, p->now_ns);
 	/* Stopped before the clock's first tick (a failed start): a report would be dated 1970. */
 	if (p->clock)

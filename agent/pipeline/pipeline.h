@@ -60,11 +60,12 @@ uint64_t ew_pipeline_open_tcp(const struct ew_pipeline *p);
 /**
  * ew_pipeline_record_soon() - a stage's event() found evidence that should
  * not wait for @f's end or its next interim record (the first content match
- * of a category): once every stage has had the current event, @f gets an
- * interim record at the event's pipeline time, so the enrichers and the
- * alert rules see it then. Deterministic: replay asks at the same events.
- * Several asks for one flow within one event make one record; a full list
- * (more flows than fit in one event) is counted, not recorded early.
+ * of a category): when the batch of content_hits events it came in ends (at
+ * the next event of another type, or ew_pipeline_flush()), @f gets an
+ * interim record dated at this ask, so the enrichers and the alert rules
+ * see it then. Deterministic: a replay ends batches at the same events.
+ * Several asks for one flow within a batch make one record; past 64 flows
+ * in one batch the rest are counted (early_records_skipped_total).
  */
 void ew_pipeline_record_soon(struct ew_pipeline *p, struct ew_flow *f);
 

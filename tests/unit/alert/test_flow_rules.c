@@ -46,8 +46,13 @@ Test(flow_rules, out_of_scope_is_ew002_not_ew001)
 	struct ew_eval e = verdict(EW_VERDICT_VIOLATION, EW_RULE_CHANNEL_OUT_OF_SCOPE);
 	struct ew_alert_hit h[EW_FLOW_RULES_MAX];
 
+	e.verdict.failed_scopes = EW_SCOPE_CATEGORY | EW_SCOPE_DATES;
 	cr_assert_eq(ew_flow_rules_eval(&e, &r, h, EW_FLOW_RULES_MAX), 1);
 	cr_assert_eq(h[0].rule, EW_ALERT_OUT_OF_SCOPE);
+	/* The only channel named because no channel reaches that destination: no route at all. */
+	e.verdict.failed_scopes = EW_SCOPE_DESTINATION | EW_SCOPE_CATEGORY;
+	cr_assert_eq(ew_flow_rules_eval(&e, &r, h, EW_FLOW_RULES_MAX), 1);
+	cr_assert_eq(h[0].rule, EW_ALERT_VIOLATION);
 }
 
 Test(flow_rules, review_is_ew005_and_allowed_is_nothing)
