@@ -39,6 +39,7 @@ struct ew_pipeline {
 	struct ew_flow *soon[MAX_SOON];
 	uint64_t soon_ns[MAX_SOON];
 	int n_soon;
+	uint64_t batch_cookie, batch_ts; /* of the latest content_hits */
 	uint64_t early_records, early_dropped;
 };
 
@@ -408,8 +409,14 @@ int ew_pipeline_feed(struct ew_pipeline *p, const void *data, size_t len)
 		p->decode_errors[rc]++;
 		return -EINVAL;
 	}
-	if (p->n_soon && ev.h.type != EW_EV_CONTENT_HITS)
+	/* A batch is one stream's hits of one feed: the same socket and time. */
+	if (p->n_soon && (ev.h.type != EW_EV_CONTENT_HITS || ev.hits.cookie != p->batch_cookie ||
+			  ev.h.ts_ns != p->batch_ts))
 		record_soon(p);
+	if (ev.h.type == EW_EV_CONTENT_HITS) {
+		p->batch_cookie = ev.hits.cookie;
+		p->batch_ts = ev.h.ts_ns;
+	}
 	p->events[ev.h.type]++;
 	if (ev.h.ts_ns > p->now_ns)
 		p->now_ns = ev.h.ts_ns;
@@ -422,13 +429,15 @@ int ew_pipeline_feed(struct ew_pipeline *p, const void *data, size_t len)
 }
 
 /*
- * The early records asked for. The engine emits a stream's hits as a batch
- * of content_hits events, one per category: the batch ends at the next
- * event of another type, or when the live loop has drained the ring. Only
- * content_hits events come in between, and they neither end flows nor move
- * their counters, so each record is what it would have been at its ask and
- * is dated then: a replay, which ends batches at the next event only, makes
- * the same records.
+ * The early records asked for. The engine emits what one feed of a stream
+ * found as a batch of content_hits events, one per category, all with the
+ * stream's socket and time; the batch ends at the next event that is not
+ * of it, or when the live loop has drained the ring (a feed's batch is
+ * emitted in one go, so a drain never splits it). Only the batch's
+ * content_hits come in between, and they neither end flows nor move their
+ * byte counters, so each record is dated at its ask, and a replay, which
+ * sees no drains, makes the same records. (Two feeds of one stream at the
+ * very same nanosecond, split by a drain, would be one batch in a replay.)
  */
 static void record_soon(struct ew_pipeline *p)
 {

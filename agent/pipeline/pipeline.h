@@ -61,7 +61,8 @@ uint64_t ew_pipeline_open_tcp(const struct ew_pipeline *p);
  * ew_pipeline_record_soon() - a stage's event() found evidence that should
  * not wait for @f's end or its next interim record (the first content match
  * of a category): when the batch of content_hits events it came in ends (at
- * the next event of another type, or ew_pipeline_flush()), @f gets an
+ * the next event not of the batch: another type, socket or time; or at
+ * ew_pipeline_flush()), @f gets an
  * interim record dated at this ask, so the enrichers and the alert rules
  * see it then. Deterministic: a replay ends batches at the same events.
  * Several asks for one flow within a batch make one record; past 64 flows
