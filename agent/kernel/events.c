@@ -252,6 +252,13 @@ int ew_events_drain(struct ew_events *e)
 	 */
 	if (e->content_rb)
 		ring_buffer__consume(e->content_rb);
+	/* A connect committed between the two consumes: its flow is known now. */
+	if (e->content) {
+		int m = e->rb ? ring_buffer__consume(e->rb) : 0;
+
+		n += m > 0 ? m : 0;
+		ew_content_poll(e->content);
+	}
 	return n;
 }
 

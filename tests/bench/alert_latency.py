@@ -26,6 +26,32 @@ from regulated import body_json  # noqa: E402
 from test_alerts import DE, PORT, PEER_PY, PY, policy  # noqa: E402
 
 
+def uploads(n, path, body):
+    """N uploads, one at a time; each one's seconds from its write to its alert's line."""
+    f, part, lat = None, "", []
+    for i in range(n):
+        s = socket.create_connection((DE, PORT))
+        s.sendall(b"POST /upload HTTP/1.1\r\nHost: de\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+        t = time.time()
+        got = None
+        while got is None and time.time() - t < 5:
+            if f is None and os.path.exists(path):
+                f = open(path)
+            part += f.readline() if f else ""
+            if not part.endswith("\n"):
+                time.sleep(0.0005)
+                continue
+            a, part = json.loads(part), ""
+            if a["rule"]["id"] == "EW-001" and a.get("process", {}).get("pid") == os.getpid():
+                got = time.time()
+        s.close()
+        if got is None:
+            print("# upload %d: no alert within 5 s" % i)
+            continue
+        lat.append(got - t)
+    return lat
+
+
 def main():
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
     T.require_bpf("alert_latency")
@@ -42,28 +68,10 @@ def main():
         ns.spawn(PY, PEER_PY, "--http", str(PORT))
         agent = T.Agent(work, config=cfg, extra=["--policy", pol]).start()
         path = os.path.join(agent.dir, "alerts.jsonl")
-        f = None
-        for i in range(n):
-            s = socket.create_connection((DE, PORT))
-            s.sendall(b"POST /upload HTTP/1.1\r\nHost: de\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
-            t = time.time()
-            got = None
-            while got is None and time.time() - t < 5:
-                if f is None and os.path.exists(path):
-                    f = open(path)
-                line = f.readline() if f else ""
-                if not line:
-                    time.sleep(0.0005)
-                    continue
-                a = json.loads(line)
-                if a["rule"]["id"] == "EW-001" and a["process"]["pid"] == os.getpid():
-                    got = time.time()
-            s.close()
-            if got is None:
-                print("# upload %d: no alert within 5 s" % i)
-                continue
-            lat.append(got - t)
-        agent.stop()
+        try:
+            lat = uploads(n, path, body)
+        finally:
+            agent.stop()
     lat.sort()
     if not lat:
         print("RESULT alerts=0")
