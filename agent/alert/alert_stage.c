@@ -20,6 +20,8 @@
 #include "alert/facts.h"
 #include "alert/flow_rules.h"
 #include "alert/health_rules.h"
+#include "out/record.h"
+#include "pipeline/pipeline.h"
 #include "util/log.h"
 #include "util/timefmt.h"
 
@@ -380,6 +382,38 @@ static void stage_free(struct ew_stage *s)
 	ew_alert_sinks_free(a->sinks);
 	ew_alert_fold_free(a->fold);
 	free(a);
+}
+
+int ew_alert_connect_refused(struct ew_pipeline *p, const struct ew_alert_refusal *r)
+{
+	struct ew_stage *s = ew_pipeline_stage(p, "alert");
+	struct astage *a = s ? s->state : NULL;
+	struct ew_alert *al;
+	struct ew_alert_facts *x;
+
+	if (!a || !a->enabled)
+		return -ENOENT;
+	al = &a->a;
+	x = &al->facts;
+	memset(al, 0, sizeof(*al));
+	al->rule = EW_ALERT_CONNECT_REFUSED;
+	al->time_ns = (int64_t)r->now_ns + a->realtime_offset_ns;
+	x->have_process = true;
+	x->pid = r->pid;
+	x->uid = r->uid;
+	snprintf(x->comm, sizeof(x->comm), "%s", r->comm ? r->comm : "");
+	snprintf(x->exe, sizeof(x->exe), "%s", r->exe ? r->exe : "");
+	x->have_flow = true;
+	snprintf(x->transport, sizeof(x->transport), "%s", r->udp ? "udp" : "tcp");
+	snprintf(x->direction, sizeof(x->direction), "egress");
+	if (r->peer)
+		ew_record_ip(r->peer, x->destination_ip, sizeof(x->destination_ip));
+	x->destination_port = r->port;
+	snprintf(x->country, sizeof(x->country), "%s", r->country ? r->country : "");
+	snprintf(x->domain, sizeof(x->domain), "%s", r->domain ? r->domain : "");
+	snprintf(x->border, sizeof(x->border), "cross_border");
+	raise_alert(a, al, r->now_ns > a->now ? r->now_ns : a->now);
+	return 0;
 }
 
 const struct ew_stage_def ew_alert_stage = {

@@ -40,9 +40,10 @@ static void who(struct out *o, const struct ew_alert_facts *x)
 		return;
 	}
 	ew_escape_ctl(comm, sizeof(comm), x->comm[0] ? x->comm : "?");
-	put(o, "%s (pid %u, user %s", comm, x->pid, x->user[0] ? x->user : "?");
-	if (!x->user[0])
-		put(o, " uid %u", x->uid);
+	if (x->user[0])
+		put(o, "%s (pid %u, user %s", comm, x->pid, x->user);
+	else
+		put(o, "%s (pid %u, uid %u", comm, x->pid, x->uid);
 	if (x->exe[0]) {
 		ew_escape_ctl(exe, sizeof(exe), x->exe);
 		put(o, ", %s", exe);

@@ -296,6 +296,14 @@ int ew_pipeline_subscribe(struct ew_pipeline *p, const struct ew_stage_def *def,
 	return 0;
 }
 
+struct ew_stage *ew_pipeline_stage(struct ew_pipeline *p, const char *name)
+{
+	for (int i = 0; i < p->n_stages; i++)
+		if (p->stages[i].def->name && !strcmp(p->stages[i].def->name, name))
+			return &p->stages[i];
+	return NULL;
+}
+
 void ew_pipeline_set_capture(struct ew_pipeline *p, struct ew_capture *c)
 {
 	p->capture = c;

@@ -70,6 +70,13 @@ uint64_t ew_pipeline_open_tcp(const struct ew_pipeline *p);
  */
 void ew_pipeline_record_soon(struct ew_pipeline *p, struct ew_flow *f);
 
+/**
+ * ew_pipeline_stage() - the started stage named @name ("alert"), or NULL:
+ * for code outside the chain that hands a stage something (an enforcement
+ * refusal to the alert stage).
+ */
+struct ew_stage *ew_pipeline_stage(struct ew_pipeline *p, const char *name);
+
 /** ew_pipeline_metrics() - every stage's counters now; ew_metrics_free() it. */
 struct ew_metrics *ew_pipeline_metrics(struct ew_pipeline *p);
 
