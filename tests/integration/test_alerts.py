@@ -119,7 +119,8 @@ def main():
         ns.add_addr(DE)
         ns.add_addr(DE2)
         ns.spawn(PY, PEER_PY, "--http", str(PORT))
-        agent = T.Agent(work, config=cfg, extra=["--policy", pol]).start()
+        capture = os.path.join(work, "capture.ewcap")
+        agent = T.Agent(work, capture=capture, config=cfg, extra=["--policy", pol]).start()
         first = uncovered_early(agent, bf)
         code = T.sh("curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "-H", "Expect:",
                     "--data-binary", "@" + bf, "http://%s:%d/upload" % (T.PEER4, PORT), check=False)
@@ -172,6 +173,19 @@ def main():
     T.check("no raw value in the alerts", not leaks, leaks)
     errs = T.schema_errors(recs)
     T.check("records with alert ids validate against the record schema", not errs, errs[:1])
+    # A replay of the capture raises the same flow alerts, with the same ids and sentences.
+    rep = os.path.join(work, "replay")
+    p = subprocess.run([T.egresswatch(), "replay", capture, "--data-dir", rep, "--config", cfg,
+                        "--policy", pol], capture_output=True, text=True)
+    T.check("replay exits 0", p.returncode == 0, p.stderr[-1500:])
+    key = lambda a: json.dumps([T.field(a, k) for k in ("@timestamp", "event.id", "message",  # noqa: E731
+                                                         "egresswatch.alert.count")])
+    live = sorted(key(a) for a in got if T.field(a, "rule.id") == "EW-001")
+    again_ = sorted(key(a) for a in alerts(rep) if T.field(a, "rule.id") == "EW-001")
+    T.check("replay raises the same EW-001 alerts (%d)" % len(live), live and live == again_,
+            (live[:2], again_[:2]))
+    T.check("replay raises no restart alert",
+            not [a for a in alerts(rep) if T.field(a, "rule.id") == "EW-007"])
     ring_full(work)
     return T.done(work)
 
