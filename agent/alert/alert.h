@@ -95,7 +95,8 @@ struct ew_alert_facts {
 
 /* One alert as raised (or a fold summary of its repeats). */
 struct ew_alert {
-	char id[40];		 /* unique: "<host's boot id prefix>-<seq>"; records carry it */
+	/* unique: "<8 hex of the host and the run's first alert time>-<seq>"; records carry it */
+	char id[40];
 	enum ew_alert_rule rule; /* what raised it */
 	enum ew_severity severity;
 	int64_t time_ns; /* wall clock of the evidence (pipeline time, not the host's clock) */

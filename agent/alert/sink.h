@@ -9,7 +9,7 @@
  * for room instead, as the records writer does.
  *
  * A new sink is its ops, an open function in its own file and one line in
- * sinks.c's table.
+ * alert_sinks.c's table.
  */
 #ifndef EW_ALERT_SINK_H
 #define EW_ALERT_SINK_H
