@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "alert/alert.h"
 
+#include <stdio.h>
+#include <string.h>
 #include <strings.h>
 
 static const struct {
@@ -57,4 +59,14 @@ int ew_severity_ecs(enum ew_severity s)
 	static const int ecs[EW_SEV_MAX] = {21, 47, 73, 99};
 
 	return (unsigned)s < EW_SEV_MAX ? ecs[s] : 21;
+}
+
+void ew_alert_copy(struct ew_alert *dst, const struct ew_alert *src)
+{
+	memcpy(dst, src, sizeof(*dst));
+	dst->message = dst->text;
+	if (src->message && src->message != src->text)
+		snprintf(dst->text, sizeof(dst->text), "%s", src->message);
+	dst->flow = NULL;
+	dst->eval = NULL;
 }

@@ -41,9 +41,62 @@ enum ew_alert_rule {
 	    EW_ALERT_RULE_MAX
 };
 
+/* Categories an alert names: counts only, never a value. */
+#define EW_ALERT_CATS 8
+
+struct ew_alert_cat {
+	char id[32];	   /* taxonomy id, like "vin" */
+	char cls[24];	   /* its class: "personal_information", ... */
+	uint64_t matches;  /* matches the flow sent so far (summed over a fold) */
+	uint64_t subjects; /* distinct people it named so far (summed over a fold) */
+};
+
+/*
+ * What an alert says about its flow, copied out of the flow and its
+ * evaluation when it is raised: a fold summary, or a sink's thread, has
+ * no flow to look at. Strings are NUL-terminated; "" when unknown.
+ */
+struct ew_alert_facts {
+	/* who */
+	bool have_process;
+	uint32_t pid, uid;
+	char comm[16];
+	char exe[256];
+	char user[64];
+	char container[80];
+	char entity_id[64]; /* process.entity_id */
+	/* where: ECS's source is the initiator, as in the flow records */
+	bool have_flow;
+	bool have_source; /* the initiator's address is known (a connect's local end may not be yet)
+			   */
+	char transport[4]; /* "tcp", "udp" */
+	char direction[8]; /* "egress", "ingress", "unknown" */
+	char source_ip[48], destination_ip[48];
+	uint16_t source_port, destination_port;
+	char community_id[48];
+	char domain[256]; /* the peer's name */
+	char country[3];  /* the peer's, alpha-2 */
+	uint32_t asn;
+	char border[16]; /* "cross_border", ... (ew_border_name()) */
+	/* what */
+	struct ew_alert_cat cats[EW_ALERT_CATS];
+	int n_cats;
+	uint64_t bytes_out; /* the flow's so far */
+	/* why: the verdict as the record spells it */
+	char verdict[16];
+	char verdict_rule[40];
+	char route[40];
+	char channel[64];
+	char exemption[64];
+	char scope_failed[96];
+	char missing[160];
+	char detail[160]; /* the rule's own words: "PI people at 85% of pi_standard (100000)" */
+};
+
 /* One alert as raised (or a fold summary of its repeats). */
 struct ew_alert {
-	char id[40];		 /* unique: "<host's boot id prefix>-<seq>"; records carry it */
+	/* unique: "<8 hex of the host and the run's first alert time>-<seq>"; records carry it */
+	char id[40];
 	enum ew_alert_rule rule; /* what raised it */
 	enum ew_severity severity;
 	int64_t time_ns; /* wall clock of the evidence (pipeline time, not the host's clock) */
@@ -58,7 +111,19 @@ struct ew_alert {
 	/* health alerts: what was lost, and how much since the last alert */
 	const char *metric; /* e.g. "ringbuf_full_total"; NULL: none */
 	uint64_t lost;
+	/*
+	 * Added with the alert stage. Owned copies: an alert is complete without
+	 * @flow and @eval, which are set only while the alert is raised from a
+	 * record (NULL for fold summaries and health alerts). @message points
+	 * into @text. Copying an ew_alert: re-point @message (ew_alert_copy()).
+	 */
+	const char *hostname; /* this host, "" when unknown */
+	struct ew_alert_facts facts;
+	char text[640]; /* @message's bytes */
 };
+
+/** ew_alert_copy() - *@dst = *@src with @dst->message into @dst->text; flow, eval NULL. */
+void ew_alert_copy(struct ew_alert *dst, const struct ew_alert *src);
 
 /** ew_alert_rule_id() - "EW-001". */
 const char *ew_alert_rule_id(enum ew_alert_rule r);

@@ -38,6 +38,10 @@ void ew_config_defaults(struct ew_config *c)
 	c->print_records = false;
 	snprintf(c->subject_key, sizeof(c->subject_key), "%s", EW_DEFAULT_SUBJECT_KEY);
 	snprintf(c->taxonomy, sizeof(c->taxonomy), "%s", EW_DEFAULT_TAXONOMY);
+	c->alerts_enabled = true;
+	c->alerts_file = true;
+	c->alerts_fold_seconds = 300;
+	c->alerts_queue_bytes = 1u << 20;
 }
 
 static const char *const log_levels[] = {"error", "warning", "info", "debug", NULL};
@@ -71,6 +75,7 @@ static const struct ew_jc_field top_fields[] = {
     F("log", EW_JC_OBJECT, c, 0, 0),
     F("print_records", EW_JC_BOOL, c.print_records, 0, 0),
     F("content", EW_JC_OBJECT, c, 0, 0),
+    F("alerts", EW_JC_OBJECT, c, 0, 0),
     F("$schema", EW_JC_STRING, schema, 0, sizeof(((struct raw_config *)0)->schema)),
 };
 
@@ -93,6 +98,16 @@ static const struct ew_jc_field content_fields[] = {
     F("ringbuf_bytes", EW_JC_U32, c.content_ringbuf_bytes, 65536, 1u << 30),
     F("subject_key", EW_JC_STRING, c.subject_key, 0, sizeof(((struct ew_config *)0)->subject_key)),
     F("taxonomy", EW_JC_STRING, c.taxonomy, 0, sizeof(((struct ew_config *)0)->taxonomy)),
+};
+
+static const struct ew_jc_field alert_fields[] = {
+    F("enabled", EW_JC_BOOL, c.alerts_enabled, 0, 0),
+    F("file", EW_JC_BOOL, c.alerts_file, 0, 0),
+    F("stdout", EW_JC_BOOL, c.alerts_stdout, 0, 0),
+    F("syslog", EW_JC_BOOL, c.alerts_syslog, 0, 0),
+    F("ocsf", EW_JC_BOOL, c.alerts_ocsf, 0, 0),
+    F("fold_seconds", EW_JC_U32, c.alerts_fold_seconds, 0, 86400),
+    F("queue_bytes", EW_JC_U32, c.alerts_queue_bytes, 65536, 1u << 30),
 };
 
 static const struct ew_jc_field log_fields[] = {
@@ -172,6 +187,9 @@ static int apply_fields(struct ew_jc *jc, const cJSON *doc, struct ew_config *c)
 	sub = cJSON_GetObjectItemCaseSensitive(doc, "content");
 	if (sub &&
 	    (rc = ew_jc_apply(jc, sub, "$.content", content_fields, N(content_fields), &raw)))
+		return rc;
+	sub = cJSON_GetObjectItemCaseSensitive(doc, "alerts");
+	if (sub && (rc = ew_jc_apply(jc, sub, "$.alerts", alert_fields, N(alert_fields), &raw)))
 		return rc;
 	sub = cJSON_GetObjectItemCaseSensitive(doc, "log");
 	if (sub && (rc = ew_jc_apply(jc, sub, "$.log", log_fields, N(log_fields), &raw)))

@@ -16,6 +16,7 @@
 #include "content/enums.h"
 #include "content/subject_set.h"
 #include "content/taxonomy.h"
+#include "pipeline/pipeline.h"
 #include "policy/labels.h"
 
 /* Categories are few (the taxonomy's): their ids are interned once. */
@@ -122,7 +123,7 @@ static int intern(struct content_stage *c, const char *id)
 }
 
 static struct tally *tally_of(struct content_stage *c, struct flow_content *fc, const char *id,
-			      uint8_t cls, uint8_t via, uint8_t dir)
+			      uint8_t cls, uint8_t via, uint8_t dir, bool *made)
 {
 	int k = intern(c, id);
 
@@ -142,6 +143,11 @@ static struct tally *tally_of(struct content_stage *c, struct flow_content *fc, 
 	}
 	fc->t[fc->n] = (struct tally){.id = (uint16_t)k, .cls = cls, .via = via, .dir = dir};
 	ew_subject_set_init(&fc->t[fc->n].set, EW_CONTENT_SUBJECTS_MAX);
+	/* A new way (via) of a category the flow already sent is not new evidence. */
+	*made = true;
+	for (uint32_t i = 0; i < fc->n; i++)
+		if (fc->t[i].id == k && fc->t[i].dir == dir)
+			*made = false;
 	if (dir == EW_DIR_OUT)
 		c->flows_with[k]++;
 	return &fc->t[fc->n++];
@@ -152,11 +158,16 @@ static void on_hits(struct ew_stage *s, struct ew_flow *f, const struct ew_ev_co
 	struct content_stage *c = s->state;
 	struct flow_content *fc = get_or_new(s, f);
 	struct tally *t;
+	bool made = false;
 
-	if (!fc || !(t = tally_of(c, fc, ev->category, ev->cls, ev->via, ev->dir))) {
+	if (!fc || !(t = tally_of(c, fc, ev->category, ev->cls, ev->via, ev->dir, &made))) {
 		c->no_memory += !fc;
 		return;
 	}
+	/* A category the flow sends for the first time is evidence for an alert
+	 * now, not at the flow's end: its record comes once the event is through. */
+	if (made && ev->dir == EW_DIR_OUT && s->pipeline)
+		ew_pipeline_record_soon(s->pipeline, f);
 	t->matches += ev->matches;
 	if (ev->dir == EW_DIR_IN)
 		fc->inbound = true;

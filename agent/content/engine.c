@@ -476,6 +476,15 @@ void ew_content_forget(struct ew_content *c, uint64_t cookie)
 	if ((s = find(c, cookie, EW_DIR_IN)))
 		drop(c, s);
 }
+void ew_content_poll(struct ew_content *c)
+{
+	if (!c->o.sink || !c->o.sink->poll)
+		return;
+	for (uint32_t i = 1; i <= c->n_entries; i++)
+		if (c->v[i].open && c->v[i].sink_st)
+			c->o.sink->poll(c->o.sink_ctx, c->v[i].sink_st);
+}
+
 void ew_content_tick(struct ew_content *c, uint64_t now)
 {
 	for (uint32_t i = 1; i <= c->n_entries; i++) {

@@ -40,6 +40,8 @@ struct ew_content_sink_ops {
 	void *(*open)(void *ctx, uint64_t cookie, uint8_t dir);
 	int (*feed)(void *ctx, void *st, const uint8_t *p, size_t n, uint64_t ts);
 	void (*close)(void *ctx, void *st, uint64_t cookie, uint8_t dir, uint64_t ts);
+	/* may be NULL: hand on what was held back (its flow was not known yet) */
+	void (*poll)(void *ctx, void *st);
 };
 
 /* Receives each derived event (CONTENT_STATUS; the sink's CONTENT_HITS). */
@@ -105,6 +107,13 @@ void ew_content_close(struct ew_content *c, const struct ew_ev_tcp *ev, uint64_t
 
 /** ew_content_forget() - the flow table let @cookie's flow go (evicted, vanished): free it. */
 void ew_content_forget(struct ew_content *c, uint64_t cookie);
+
+/**
+ * ew_content_poll() - after the flow events were drained: sinks hand on what
+ * they held back for flows not known when their bytes came (a connect read
+ * after its first bytes), so an alert does not wait for the flow's close.
+ */
+void ew_content_poll(struct ew_content *c);
 
 /** ew_content_tick() - at boottime @now: idle streams hand their sink state back. */
 void ew_content_tick(struct ew_content *c, uint64_t now);

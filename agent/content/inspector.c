@@ -97,10 +97,17 @@ static void sink_close(void *ctx, void *st, uint64_t cookie, uint8_t dir, uint64
 	ew_stream_close(st, ts);
 }
 
+static void sink_poll(void *ctx, void *st)
+{
+	(void)ctx;
+	ew_stream_poll(st);
+}
+
 const struct ew_content_sink_ops ew_inspector_sink = {
     .open = sink_open,
     .feed = sink_feed,
     .close = sink_close,
+    .poll = sink_poll,
 };
 
 size_t ew_inspector_stream_size(const struct ew_inspector *in)

@@ -51,6 +51,7 @@ struct ew_stream {
 	int stopped;	 /* the negative reason it stopped, or 0 */
 	bool body_start; /* the next body bytes are a body's first: look for magic */
 	bool typed;	 /* this request's Content-Type named media or a model */
+	bool held;	 /* hits wait for the flow to be known (ew_stream_poll()) */
 	uint16_t head_n;
 	uint8_t head[HEAD_MAX]; /* the first bytes, until they say what the stream is */
 	uint32_t points;	/* trajectory points seen */
@@ -391,10 +392,22 @@ int ew_stream_feed(struct ew_stream *s, const uint8_t *p, size_t n, uint64_t ts)
 		return s->stopped;
 	s->ts = ts;
 	rc = s->kind == K_UNKNOWN ? take(s, p, n, false) : decode(s, p, n);
-	if (!s->env->ready || s->env->ready(s->env->arg, s->cookie))
+	if (!s->env->ready || s->env->ready(s->env->arg, s->cookie)) {
 		flush(s);
+		s->held = false;
+	} else {
+		s->held = true;
+	}
 	s->stopped = rc;
 	return rc;
+}
+
+void ew_stream_poll(struct ew_stream *s)
+{
+	if (s && s->held && s->env->ready(s->env->arg, s->cookie)) {
+		flush(s);
+		s->held = false;
+	}
 }
 
 void ew_stream_close(struct ew_stream *s, uint64_t ts)

@@ -56,6 +56,9 @@ struct ew_stream *ew_stream_open(const struct ew_stream_env *env, uint64_t cooki
  */
 int ew_stream_feed(struct ew_stream *s, const uint8_t *p, size_t n, uint64_t ts);
 
+/** ew_stream_poll() - emit the hits held back while the flow was not known, if it is now. */
+void ew_stream_poll(struct ew_stream *s);
+
 /** ew_stream_close() - the stream ended: emit what it still holds and free it. */
 void ew_stream_close(struct ew_stream *s, uint64_t ts);
 

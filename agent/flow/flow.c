@@ -668,6 +668,11 @@ void ew_flows_tick(struct ew_flows *t, uint64_t now)
 		emit(t, f, EW_END_NONE, now);
 }
 
+void ew_flows_record(struct ew_flows *t, struct ew_flow *f, uint64_t now)
+{
+	emit(t, f, EW_END_NONE, now > f->report_ns ? now : f->report_ns);
+}
+
 void ew_flows_flush(struct ew_flows *t, uint64_t now)
 {
 	struct ew_flow *f;

@@ -126,6 +126,12 @@ static inline void *ew_flow_ext(const struct ew_flow *f, size_t off)
 void ew_flows_sweep_end(struct ew_flows *t, const struct ew_ev_sweep_end *ev);
 /** ew_flows_tick() - interim records and UDP idle ends, as of @now_ns. */
 void ew_flows_tick(struct ew_flows *t, uint64_t now_ns);
+/**
+ * ew_flows_record() - an interim record of @f now, out of turn (the alert
+ * stage's early evidence: ew_pipeline_record_soon()); its next interim
+ * record comes a report interval after this one.
+ */
+void ew_flows_record(struct ew_flows *t, struct ew_flow *f, uint64_t now_ns);
 /** ew_flows_flush() - end every flow (EW_END_SHUTDOWN) at @now_ns. */
 void ew_flows_flush(struct ew_flows *t, uint64_t now_ns);
 

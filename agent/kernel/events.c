@@ -242,9 +242,24 @@ int ew_events_drain(struct ew_events *e)
 {
 	/* Wake-ups are batched in the kernel (BPF_RB_NO_WAKEUP below a size),
 	 * so the consumer must not rely on poll() alone. */
+	int n = e->rb ? ring_buffer__consume(e->rb) : 0;
+
+	/*
+	 * Flow events first: the content of a flow whose connect is still
+	 * unread would find no flow, and its hits would wait in the stream for
+	 * its next bytes or its close (an alert raised late). A close drains
+	 * the content ring itself first (content_close()).
+	 */
 	if (e->content_rb)
 		ring_buffer__consume(e->content_rb);
-	return e->rb ? ring_buffer__consume(e->rb) : 0;
+	/* A connect committed between the two consumes: its flow is known now. */
+	if (e->content) {
+		int m = e->rb ? ring_buffer__consume(e->rb) : 0;
+
+		n += m > 0 ? m : 0;
+		ew_content_poll(e->content);
+	}
+	return n;
 }
 
 void ew_events_content_tick(struct ew_events *e, uint64_t now)

@@ -690,6 +690,11 @@ int ew_hourly_close(struct ew_hourly *h, bool compress_current)
 	return rc;
 }
 
+const char *ew_hourly_key(const struct ew_hourly *h)
+{
+	return h->fd >= 0 ? h->key : "";
+}
+
 uint64_t ew_hourly_bytes_written(const struct ew_hourly *h)
 {
 	return h->bytes;

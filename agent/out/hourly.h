@@ -98,6 +98,9 @@ int ew_hourly_reopen(struct ew_hourly *h);
  */
 int ew_hourly_close(struct ew_hourly *h, bool compress_current);
 
+/** ew_hourly_key() - the open hour as "YYYY-MM-DD/HH" (its file: ROOT/KEY.jsonl); "": none. */
+const char *ew_hourly_key(const struct ew_hourly *h);
+
 /**
  * ew_hourly_bytes_written() - bytes of JSON Lines handed to the kernel.
  * @h: the writer

@@ -377,6 +377,14 @@ void ew_record_flow(struct ew_jsonw *w, const char *hostname, const struct ew_fl
 		put_process_extra(w, &e->owner);
 	put_content(w, e);
 	put_verdict(w, e);
+	if (e->n_alert_ids) {
+		ew_jsonw_obj_begin(w, "alert");
+		ew_jsonw_arr_begin(w, "ids");
+		for (int i = 0; i < e->n_alert_ids; i++)
+			ew_jsonw_str(w, NULL, e->alert_ids[i]);
+		ew_jsonw_arr_end(w);
+		ew_jsonw_obj_end(w);
+	}
 	ew_jsonw_obj_end(w);
 
 	ew_jsonw_obj_end(w);

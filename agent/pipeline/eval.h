@@ -83,6 +83,9 @@ struct ew_eval {
 	/* the legal entity's year near a threshold, a cap or an expiry (alerts) */
 	const struct ew_warning *warnings;
 	int n_warnings;
+	/* alert: the ids of the alerts raised about this flow so far (egresswatch.alert.ids) */
+	const char (*alert_ids)[40];
+	int n_alert_ids;
 };
 
 #endif

@@ -181,6 +181,32 @@ void ew_metrics_json(const struct ew_metrics *m, const struct ew_metrics *prev, 
 	ew_jsonw_arr_end(w);
 }
 
+size_t ew_metrics_losses_moved(const struct ew_metrics *m, const struct ew_metrics *prev, char *buf,
+			       size_t len)
+{
+	size_t off = 0, n = 0;
+
+	if (len)
+		buf[0] = '\0';
+	for (size_t i = 0; i < m->n; i++) {
+		const struct member *x = &m->v[i];
+		uint64_t before = value_in(prev, x);
+		int k;
+
+		if (!(x->flags & EW_M_LOSS) || x->value <= before)
+			continue;
+		n++;
+		if (off >= len)
+			continue;
+		k = snprintf(buf + off, len - off, "%s%s%s%s: %llu", off ? ", " : "", x->name,
+			     x->label[0] ? "." : "", x->label[0] ? x->key[0] : "",
+			     (unsigned long long)(x->value - before));
+		if (k > 0)
+			off = off + (size_t)k < len ? off + (size_t)k : len;
+	}
+	return n;
+}
+
 static void prom_labels(FILE *f, const struct member *x)
 {
 	if (!x->label[0])

@@ -67,6 +67,14 @@ uint64_t ew_metrics_lost(const struct ew_metrics *m);
 void ew_metrics_json(const struct ew_metrics *m, const struct ew_metrics *prev, struct ew_jsonw *w);
 
 /**
+ * ew_metrics_losses_moved() - the loss counters that grew since @prev (NULL:
+ * since zero) as "family.key: growth, ..." into @buf (cut to fit).
+ * Return: how many grew.
+ */
+size_t ew_metrics_losses_moved(const struct ew_metrics *m, const struct ew_metrics *prev, char *buf,
+			       size_t len);
+
+/**
  * ew_metrics_write_prom() - write @path atomically (temp file, rename),
  * mode 0644: the textfile collector runs as another user.
  * Return: 0 or -errno.

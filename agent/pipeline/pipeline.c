@@ -11,6 +11,8 @@
 
 #define NS	   1000000000ull
 #define MAX_STAGES 16
+/* Flows waiting for their early record (a batch of content_hits names a few). */
+#define MAX_SOON 64
 
 struct ew_pipeline {
 	struct ew_pipeline_opts o;
@@ -34,7 +36,15 @@ struct ew_pipeline {
 	uint64_t capture_write_errors;
 	uint64_t proc_lookups_failed;
 	uint64_t policy_reloads[2]; /* refused (invalid), applied (ok) */
+	/* ew_pipeline_record_soon(): recorded when the batch of content_hits ends */
+	struct ew_flow *soon[MAX_SOON];
+	uint64_t soon_ns[MAX_SOON];
+	int n_soon;
+	uint64_t batch_cookie, batch_ts; /* of the latest content_hits */
+	uint64_t early_records, early_dropped;
 };
+
+static void record_soon(struct ew_pipeline *p);
 
 static void fill_owner(struct ew_pipeline *p, const struct ew_flow *f, struct ew_owner *o)
 {
@@ -152,6 +162,13 @@ static void core_metrics(const struct ew_pipeline *p, struct ew_metrics *m)
 	    m, "policy_reloads_total",
 	    "Policy reloads on SIGHUP: applied (ok), or refused with the old kept (invalid).",
 	    EW_M_HOST, "result", "invalid", p->policy_reloads[0]);
+	ew_metrics_add(m, "early_records_total",
+		       "Interim records made at once for evidence that should not wait "
+		       "(a flow's first match of a data category).",
+		       0, p->early_records);
+	ew_metrics_add(m, "early_records_skipped_total",
+		       "Early records not made: too many flows asked within one event.", 0,
+		       p->early_dropped);
 	ew_metrics_add(m, "degraded_hooks", "Kernel hooks wanted but not attached.", EW_M_GAUGE,
 		       p->o.degraded_hooks);
 	for (int i = 0; i < EW_KSTAT_MAX; i++)
@@ -198,7 +215,8 @@ static void report(struct ew_pipeline *p)
 		ew_warn("no memory for the metric report");
 		return;
 	}
-	for (int i = p->n_enrichers; i < p->n_stages; i++)
+	/* Enrichers may listen too: the alert stage raises health alerts here. */
+	for (int i = 0; i < p->n_stages; i++)
 		if (p->stages[i].def->report)
 			p->stages[i].def->report(&p->stages[i], m, p->last_report, p->now_ns,
 						 p->realtime_offset_ns);
@@ -286,6 +304,14 @@ int ew_pipeline_subscribe(struct ew_pipeline *p, const struct ew_stage_def *def,
 	s->state = state;
 	s->pipeline = p;
 	return 0;
+}
+
+struct ew_stage *ew_pipeline_stage(struct ew_pipeline *p, const char *name)
+{
+	for (int i = 0; i < p->n_stages; i++)
+		if (p->stages[i].def->name && !strcmp(p->stages[i].def->name, name))
+			return &p->stages[i];
+	return NULL;
 }
 
 void ew_pipeline_set_capture(struct ew_pipeline *p, struct ew_capture *c)
@@ -401,6 +427,14 @@ int ew_pipeline_feed(struct ew_pipeline *p, const void *data, size_t len)
 		p->decode_errors[rc]++;
 		return -EINVAL;
 	}
+	/* A batch is one stream's hits of one feed: the same socket and time. */
+	if (p->n_soon && (ev.h.type != EW_EV_CONTENT_HITS || ev.hits.cookie != p->batch_cookie ||
+			  ev.h.ts_ns != p->batch_ts))
+		record_soon(p);
+	if (ev.h.type == EW_EV_CONTENT_HITS) {
+		p->batch_cookie = ev.hits.cookie;
+		p->batch_ts = ev.h.ts_ns;
+	}
 	p->events[ev.h.type]++;
 	if (ev.h.ts_ns > p->now_ns)
 		p->now_ns = ev.h.ts_ns;
@@ -426,6 +460,40 @@ void ew_pipeline_policy_rejected(struct ew_pipeline *p)
 	p->policy_reloads[0]++;
 }
 
+/*
+ * The early records asked for. The engine emits what one feed of a stream
+ * found as a batch of content_hits events, one per category, all with the
+ * stream's socket and time; the batch ends at the next event that is not
+ * of it, or when the live loop has drained the ring (a feed's batch is
+ * emitted in one go, so a drain never splits it). Only the batch's
+ * content_hits come in between, and they neither end flows nor move their
+ * byte counters, so each record is dated at its ask, and a replay, which
+ * sees no drains, makes the same records. (Two feeds of one stream at the
+ * very same nanosecond, split by a drain, would be one batch in a replay.)
+ */
+static void record_soon(struct ew_pipeline *p)
+{
+	for (int i = 0; i < p->n_soon; i++)
+		ew_flows_record(p->flows, p->soon[i], p->soon_ns[i]);
+	p->early_records += (uint64_t)p->n_soon;
+	p->n_soon = 0;
+}
+
+void ew_pipeline_record_soon(struct ew_pipeline *p, struct ew_flow *f)
+{
+	for (int i = 0; i < p->n_soon; i++)
+		if (p->soon[i] == f) {
+			p->soon_ns[i] = p->now_ns;
+			return;
+		}
+	if (p->n_soon == MAX_SOON) {
+		p->early_dropped++;
+		return;
+	}
+	p->soon_ns[p->n_soon] = p->now_ns;
+	p->soon[p->n_soon++] = f;
+}
+
 void ew_pipeline_hup(struct ew_pipeline *p)
 {
 	for (int i = 0; i < p->n_stages; i++)
@@ -435,6 +503,7 @@ void ew_pipeline_hup(struct ew_pipeline *p)
 
 void ew_pipeline_flush(struct ew_pipeline *p)
 {
+	record_soon(p);
 	for (int i = 0; i < p->n_stages; i++)
 		if (p->stages[i].def->flush)
 			p->stages[i].def->flush(&p->stages[i]);
@@ -454,6 +523,7 @@ int ew_pipeline_finish(struct ew_pipeline *p)
 	if (p->finished)
 		return 0;
 	p->finished = true;
+	record_soon(p);
 	ew_flows_flush(p->flows, p->now_ns);
 	/* Stopped before the clock's first tick (a failed start): a report would be dated 1970. */
 	if (p->clock)

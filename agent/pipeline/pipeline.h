@@ -57,6 +57,26 @@ int ew_pipeline_tcp_dir(struct ew_pipeline *p, uint64_t cookie);
 /** ew_pipeline_open_tcp() - TCP flows open (the live side sweeps only when some are). */
 uint64_t ew_pipeline_open_tcp(const struct ew_pipeline *p);
 
+/**
+ * ew_pipeline_record_soon() - a stage's event() found evidence that should
+ * not wait for @f's end or its next interim record (the first content match
+ * of a category): when the batch of content_hits events it came in ends (at
+ * the next event not of the batch: another type, socket or time; or at
+ * ew_pipeline_flush()), @f gets an
+ * interim record dated at this ask, so the enrichers and the alert rules
+ * see it then. Deterministic: a replay ends batches at the same events.
+ * Several asks for one flow within a batch make one record; past 64 flows
+ * in one batch the rest are counted (early_records_skipped_total).
+ */
+void ew_pipeline_record_soon(struct ew_pipeline *p, struct ew_flow *f);
+
+/**
+ * ew_pipeline_stage() - the started stage named @name ("alert"), or NULL:
+ * for code outside the chain that hands a stage something (an enforcement
+ * refusal to the alert stage).
+ */
+struct ew_stage *ew_pipeline_stage(struct ew_pipeline *p, const char *name);
+
 /** ew_pipeline_metrics() - every stage's counters now; ew_metrics_free() it. */
 struct ew_metrics *ew_pipeline_metrics(struct ew_pipeline *p);
 

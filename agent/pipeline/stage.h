@@ -67,7 +67,8 @@ struct ew_stage_def {
 	/** record() - subscribers: one flow record. */
 	void (*record)(struct ew_stage *s, const struct ew_flow *f, const struct ew_eval *e);
 	/**
-	 * report() - subscribers: the periodic counters of every stage, at boottime
+	 * report() - subscribers (and enrichers that have it): the periodic counters of every
+	 * stage, at boottime
 	 * @now; @prev: the previous report's (NULL at the first).
 	 */
 	void (*report)(struct ew_stage *s, const struct ew_metrics *m,

@@ -5,6 +5,7 @@
  */
 #include "pipeline/stage.h"
 
+#include "alert/alert_stage.h"
 #include "content/content_stage.h"
 #include "geo/place.h"
 #include "names/names_stage.h"
@@ -14,7 +15,7 @@
 
 /* Each fills its part of the evaluation, in this order. */
 const struct ew_stage_def *const ew_enrichers[] = {
-    &ew_names_stage, &ew_place_stage, &ew_content_stage, &ew_verdict_stage, NULL,
+    &ew_names_stage, &ew_place_stage, &ew_content_stage, &ew_verdict_stage, &ew_alert_stage, NULL,
 };
 
 /* Each receives every record with its evaluation, in this order. */

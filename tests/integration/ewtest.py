@@ -265,6 +265,16 @@ def read_lines(data_dir):
     return lines
 
 
+def read_lines_under(root):
+    """The lines of ROOT/YYYY-MM-DD/HH.jsonl[.gz] files (records, alerts), oldest first."""
+    lines = []
+    for path in sorted(glob.glob(os.path.join(root, "*", "*.jsonl*"))):
+        opener = gzip.open if path.endswith(".gz") else open
+        with opener(path, "rt") as f:
+            lines += [l for l in f.read().splitlines() if l]
+    return lines
+
+
 def read_records(data_dir):
     return [json.loads(l) for l in read_lines(data_dir)]
 
