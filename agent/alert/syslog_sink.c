@@ -104,7 +104,7 @@ static void put_hostname(struct out *o, const char *h)
 		put(o, "-", 1);
 		return;
 	}
-	for (; h[n] && n < 255; n++) {
+	for (; n < 255 && h[n]; n++) {
 		unsigned char c = (unsigned char)h[n];
 
 		put(o, c > 32 && c < 127 ? &h[n] : "_", 1);
