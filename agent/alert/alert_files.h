@@ -31,7 +31,7 @@ struct ew_alert_files {
  *
  * Of an hour with both HH.jsonl and HH.jsonl.gz (compression was under
  * way), only the .gz is listed: it holds the same lines.
- * Return: 0 (no history is an empty list), or -ENOMEM.
+ * Return: 0 (no history is an empty list), -ENAMETOOLONG or -ENOMEM.
  */
 int ew_alert_files_history(const char *data_dir, int64_t since_ns, struct ew_alert_files *out);
 

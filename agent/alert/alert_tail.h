@@ -2,7 +2,9 @@
 /*
  * alert_tail.h - follow the live alert file like `tail -F`: new whole lines
  * as they are appended, across rotation (the path names a new inode) and
- * truncation (the file shrank). A file that is missing is waited for.
+ * truncation (a poll finds the file shorter than what was read: like
+ * tail -F, a file truncated and refilled past that point between two polls
+ * is read from the old offset). A file that is missing is waited for.
  */
 #ifndef EW_ALERT_TAIL_H
 #define EW_ALERT_TAIL_H
