@@ -145,6 +145,9 @@ int ew_alert_time_parse(const char *s, int64_t *ns)
 	tm.tm_sec = sec;
 	t = timegm(&tm);
 	t -= (time_t)sign * (oh * 3600 + om * 60);
+	/* nanoseconds in 64 bits reach 1677 to 2262 */
+	if (t >= INT64_MAX / 1000000000 || t <= INT64_MIN / 1000000000)
+		return -EINVAL;
 	*ns = (int64_t)t * 1000000000 + frac;
 	return 0;
 }

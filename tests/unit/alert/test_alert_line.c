@@ -35,6 +35,7 @@ Test(alert_line, rfc3339_rejects)
 	    "2026-12-01T07:20:23.Z",
 	    "2026-12-01T07:20:23Zjunk",
 	    "26-12-01T07:20:23Z",
+	    "9999-12-31T23:59:59Z", /* past 2262: no int64 nanoseconds */
 	};
 	int64_t ns;
 
