@@ -10,7 +10,8 @@
  * The structured data carries what SOC filters match (rule, severity, alert
  * and flow ids); MSGID is the rule id as well, for collectors that drop
  * structured data. Sends never block: a full socket or an absent syslogd
- * is a drop the caller counts.
+ * is a drop the caller counts. One sink is used by one thread at a time
+ * (it formats into its own buffer).
  */
 #ifndef EW_SYSLOG_SINK_H
 #define EW_SYSLOG_SINK_H
