@@ -33,7 +33,10 @@ static const char usage[] =
     "Options:\n"
     "  -f, --follow          keep printing new alerts as they come (like tail -F:\n"
     "                        across rotation and truncation); stop with Ctrl-C\n"
-    "  -d, --data-dir DIR    the agent's data directory (default " EW_DEFAULT_DATA_DIR ")\n"
+    "  -d, --data-dir DIR    the agent's data directory (default: the config's\n"
+    "                        data_dir, else " EW_DEFAULT_DATA_DIR ")\n"
+    "  -c, --config FILE     config whose data_dir to read (default\n"
+    "                        " EW_DEFAULT_CONFIG " when it exists)\n"
     "  -s, --since TIME      alerts at or after TIME: RFC 3339\n"
     "                        (2026-12-01T08:00:00+08:00, or Z) or a span back from\n"
     "                        now: 90s, 10m, 2h, 1d, 1w\n"
@@ -107,25 +110,34 @@ static int bad_usage(const char *fmt, const char *arg)
 	return EW_EXIT_USAGE;
 }
 
-static int parse_args(int argc, char **argv, struct view *v, bool *follow, const char **dir)
+static int parse_args(int argc, char **argv, struct view *v, bool *follow, const char **dir,
+		      const char **config)
 {
 	static const struct option longs[] = {
-	    {"follow", no_argument, NULL, 'f'},	     {"data-dir", required_argument, NULL, 'd'},
-	    {"since", required_argument, NULL, 's'}, {"severity", required_argument, NULL, 'S'},
-	    {"rule", required_argument, NULL, 'r'},  {"json", no_argument, NULL, 'j'},
-	    {"help", no_argument, NULL, 'h'},	     {0},
+	    {"follow", no_argument, NULL, 'f'},
+	    {"data-dir", required_argument, NULL, 'd'},
+	    {"since", required_argument, NULL, 's'},
+	    {"severity", required_argument, NULL, 'S'},
+	    {"rule", required_argument, NULL, 'r'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"config", required_argument, NULL, 'c'},
+	    {"help", no_argument, NULL, 'h'},
+	    {0},
 	};
 	bool json = false;
 	int c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "fd:s:S:r:jh", longs, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "fd:c:s:S:r:jh", longs, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 			*follow = true;
 			break;
 		case 'd':
 			*dir = optarg;
+			break;
+		case 'c':
+			*config = optarg;
 			break;
 		case 's':
 			if (ew_alert_since_parse(optarg, now_ns(), &v->filter.since_ns))
@@ -185,20 +197,50 @@ static int read_history(const char *dir, struct view *v)
 	return EW_EXIT_OK;
 }
 
+/* --data-dir, else the config's data_dir, as `run` would write there. */
+static int data_dir(const char *dir_arg, const char *config, struct ew_config *c, const char **dir)
+{
+	char err[512];
+	int rc;
+
+	*dir = dir_arg;
+	if (dir_arg)
+		return 0;
+	if (!config && access(EW_DEFAULT_CONFIG, F_OK))
+		config = NULL;
+	else if (!config)
+		config = EW_DEFAULT_CONFIG;
+	if (!config) {
+		*dir = EW_DEFAULT_DATA_DIR;
+		return 0;
+	}
+	rc = ew_config_load(config, c, err, sizeof(err));
+	if (rc) {
+		fprintf(stderr, "egresswatch alerts: %s\n", err);
+		return EW_EXIT_USAGE;
+	}
+	*dir = c->data_dir;
+	return 0;
+}
+
 int ew_cmd_alerts(int argc, char **argv)
 {
 	struct view v = {
 	    .filter = {.since_ns = EW_ALERT_TIME_NONE, .min_severity = -1, .rule = -1}};
-	const char *dir = EW_DEFAULT_DATA_DIR;
+	const char *dir_arg = NULL, *config = NULL, *dir;
+	static struct ew_config cfg;
 	char live[4096], head[256];
 	struct ew_alert_tail *tail;
 	bool follow = false;
 	struct stat st;
 	int rc;
 
-	rc = parse_args(argc, argv, &v, &follow, &dir);
+	rc = parse_args(argc, argv, &v, &follow, &dir_arg, &config);
 	if (rc >= 0)
-		return rc;	 /* help, or a bad option */
+		return rc; /* help, or a bad option */
+	rc = data_dir(dir_arg, config, &cfg, &dir);
+	if (rc)
+		return rc;
 	setlocale(LC_CTYPE, ""); /* wcwidth() of the sentences' characters */
 	if (stat(dir, &st) || !S_ISDIR(st.st_mode)) {
 		fprintf(stderr,

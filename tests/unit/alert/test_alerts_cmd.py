@@ -107,6 +107,16 @@ try:
     r = subprocess.run([EW, "alerts", "--data-dir", d + "/nope"], capture_output=True, text=True)
     check("missing data dir: exit 1 naming it", r.returncode == 1 and d + "/nope" in r.stderr
           and "--data-dir" in r.stderr, r.stderr)
+    cfg = os.path.join(d, "egresswatch.json")
+    with open(cfg, "w") as f:
+        json.dump({"data_dir": d}, f)
+    r = subprocess.run([EW, "alerts", "--config", cfg], capture_output=True, text=True)
+    check("--config: its data_dir is read", r.returncode == 0 and
+          r.stdout.splitlines() == everything, r.stderr)
+    r = subprocess.run([EW, "alerts", "--config", d + "/nope.json"], capture_output=True,
+                       text=True)
+    check("--config missing: exit 2 naming it", r.returncode == 2 and "nope.json" in r.stderr,
+          r.stderr)
     r = subprocess.run([EW, "alerts", "--help"], capture_output=True, text=True)
     check("--help", r.returncode == 0 and "--follow" in r.stdout and "EW-010" in r.stdout)
 
