@@ -69,7 +69,17 @@ static bool before(const char *date, int hour, int64_t since_ns)
 	return t != (time_t)-1 && ((int64_t)t + 3 * 3600) * 1000000000 < since_ns;
 }
 
-static int scan_day(struct ew_alert_files *f, const char *root, const char *date, int64_t since_ns)
+/* Whether @path is the live file's inode: read through the live file instead. */
+static bool is_live(const char *path, const struct stat *live)
+{
+	struct stat st;
+
+	return live && stat(path, &st) == 0 && st.st_ino == live->st_ino &&
+	       st.st_dev == live->st_dev;
+}
+
+static int scan_day(struct ew_alert_files *f, const char *root, const char *date, int64_t since_ns,
+		    const struct stat *live)
 {
 	char dir[4096], path[4096];
 	bool have[24] = {0}, gz_of[24] = {0};
@@ -96,13 +106,15 @@ static int scan_day(struct ew_alert_files *f, const char *root, const char *date
 		if (!have[h] || before(date, h, since_ns))
 			continue;
 		if ((size_t)snprintf(path, sizeof(path), "%s/%02d.jsonl%s", dir, h,
-				     gz_of[h] ? ".gz" : "") < sizeof(path))
+				     gz_of[h] ? ".gz" : "") < sizeof(path) &&
+		    !is_live(path, live))
 			rc = add(f, path);
 	}
 	return rc;
 }
 
-int ew_alert_files_history(const char *data_dir, int64_t since_ns, struct ew_alert_files *out)
+int ew_alert_files_history(const char *data_dir, int64_t since_ns, const struct stat *live,
+			   struct ew_alert_files *out)
 {
 	char root[4096];
 	struct ew_alert_files days = {0};
@@ -125,7 +137,7 @@ int ew_alert_files_history(const char *data_dir, int64_t since_ns, struct ew_ale
 	if (days.n)
 		qsort(days.paths, days.n, sizeof(*days.paths), by_name);
 	for (size_t i = 0; i < days.n && !rc; i++)
-		rc = scan_day(out, root, days.paths[i], since_ns);
+		rc = scan_day(out, root, days.paths[i], since_ns, live);
 	ew_alert_files_free(&days);
 	if (rc)
 		ew_alert_files_free(out);

@@ -11,6 +11,8 @@
 
 #include "util/str.h"
 
+static void reopen(struct ew_alert_tail *t);
+
 struct ew_alert_tail {
 	int fd; /* -1: not open (missing) */
 	dev_t dev;
@@ -39,7 +41,18 @@ int ew_alert_tail_open(struct ew_alert_tail **out, const char *path)
 		free(t);
 		return err;
 	}
+	reopen(t);
 	*out = t;
+	return 0;
+}
+
+int ew_alert_tail_stat(const struct ew_alert_tail *t, struct stat *st)
+{
+	if (t->fd < 0)
+		return -ENOENT;
+	memset(st, 0, sizeof(*st));
+	st->st_dev = t->dev;
+	st->st_ino = t->ino;
 	return 0;
 }
 
@@ -49,7 +62,7 @@ static void reopen(struct ew_alert_tail *t)
 
 	if (t->fd >= 0)
 		close(t->fd);
-	t->fd = open(t->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	t->fd = open(t->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	t->pos = 0;
 	t->len = 0;
 	t->overlong = false;

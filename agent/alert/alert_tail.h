@@ -10,6 +10,7 @@
 #define EW_ALERT_TAIL_H
 
 #include <stdint.h>
+#include <sys/stat.h>
 
 #include "alert/alert_files.h"
 
@@ -17,9 +18,15 @@ struct ew_alert_tail;
 
 /**
  * ew_alert_tail_open() - follow @path from its start (the first poll
- * passes the lines already there). Return: 0 or -ENOMEM.
+ * passes the lines already there). The file is opened now, when it exists
+ * (a symbolic link is followed: the file sink's alerts.jsonl is one), so an
+ * hour that rolls after this call is still read to its end.
+ * Return: 0, -ENAMETOOLONG or -ENOMEM.
  */
 int ew_alert_tail_open(struct ew_alert_tail **out, const char *path);
+
+/** ew_alert_tail_stat() - the open file's identity. Return: 0, or -ENOENT when none is open. */
+int ew_alert_tail_stat(const struct ew_alert_tail *t, struct stat *st);
 
 /**
  * ew_alert_tail_poll() - pass each whole line appended since the last poll

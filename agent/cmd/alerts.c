@@ -25,7 +25,8 @@ static const char usage[] =
     "Usage: egresswatch alerts [OPTIONS]\n"
     "\n"
     "Print the alerts the agent raised, oldest first: the rotated hourly files\n"
-    "(DATA_DIR/alerts/YYYY-MM-DD/HH.jsonl[.gz]), then DATA_DIR/alerts.jsonl.\n"
+    "(DATA_DIR/alerts/YYYY-MM-DD/HH.jsonl[.gz]), then DATA_DIR/alerts.jsonl\n"
+    "(a link to the open hour's file, read once).\n"
     "On a terminal, a table: time, severity (in colour; NO_COLOR turns it off),\n"
     "rule and the sentence, cut to the width. Piped, or with --json, the JSON\n"
     "lines exactly as stored.\n"
@@ -178,10 +179,12 @@ static int parse_args(int argc, char **argv, struct view *v, bool *follow, const
 	return -1;
 }
 
-static int read_history(const char *dir, struct view *v)
+static int read_history(const char *dir, const struct ew_alert_tail *tail, struct view *v)
 {
 	struct ew_alert_files files;
-	int rc = ew_alert_files_history(dir, v->filter.since_ns, &files);
+	struct stat live;
+	int rc = ew_alert_files_history(dir, v->filter.since_ns,
+					ew_alert_tail_stat(tail, &live) ? NULL : &live, &files);
 
 	if (rc) {
 		fprintf(stderr, "egresswatch alerts: %s: %s\n", dir, strerror(-rc));
@@ -257,7 +260,7 @@ int ew_cmd_alerts(int argc, char **argv)
 		ew_alert_table_header(head, sizeof(head), term_width(), v.colour);
 		puts(head);
 	}
-	rc = read_history(dir, &v);
+	rc = read_history(dir, tail, &v);
 	if (rc == EW_EXIT_OK)
 		rc = ew_alert_tail_poll(tail, show, &v) ? EW_EXIT_FAIL : EW_EXIT_OK;
 	fflush(stdout);

@@ -72,7 +72,7 @@ Test(alert_files, history_in_order_gz_preferred)
 	put_file("alerts/junk/01.jsonl", "{}\n");
 	put_file("alerts.jsonl", "{}\n"); /* live: not history */
 
-	cr_assert_eq(ew_alert_files_history(dir, EW_ALERT_TIME_NONE, &f), 0);
+	cr_assert_eq(ew_alert_files_history(dir, EW_ALERT_TIME_NONE, NULL, &f), 0);
 	cr_assert_eq(f.n, 3);
 	snprintf(want, sizeof(want), "%s/alerts/2026-11-30/23.jsonl.gz", dir);
 	cr_expect_str_eq(f.paths[0], want);
@@ -83,12 +83,27 @@ Test(alert_files, history_in_order_gz_preferred)
 	ew_alert_files_free(&f);
 
 	/* --since 2026-12-01T06:00Z leaves out hours that ended hours before */
-	cr_assert_eq(ew_alert_files_history(dir, 1796104800LL * 1000000000, &f), 0);
+	cr_assert_eq(ew_alert_files_history(dir, 1796104800LL * 1000000000, NULL, &f), 0);
 	cr_expect_eq(f.n, 1);
 	ew_alert_files_free(&f);
 
+	/* the open hour's file that alerts.jsonl links to is read as the live file */
+	snprintf(want, sizeof(want), "%s/alerts/2026-12-01/08.jsonl", dir);
+	put_file("alerts/2026-12-01/08.jsonl", "{}\n");
+	{
+		struct stat live;
+
+		cr_assert_eq(stat(want, &live), 0);
+		cr_assert_eq(ew_alert_files_history(dir, EW_ALERT_TIME_NONE, &live, &f), 0);
+		cr_expect_eq(f.n, 3, "the live hour is not history");
+		ew_alert_files_free(&f);
+		cr_assert_eq(ew_alert_files_history(dir, EW_ALERT_TIME_NONE, NULL, &f), 0);
+		cr_expect_eq(f.n, 4);
+		ew_alert_files_free(&f);
+	}
+
 	snprintf(want, sizeof(want), "%s/nonexistent", dir);
-	cr_assert_eq(ew_alert_files_history(want, EW_ALERT_TIME_NONE, &f), 0);
+	cr_assert_eq(ew_alert_files_history(want, EW_ALERT_TIME_NONE, NULL, &f), 0);
 	cr_expect_eq(f.n, 0);
 	cr_assert_eq(ew_alert_files_live(dir, want, sizeof(want)), 0);
 	cr_expect_eq(strcmp(want + strlen(dir), "/alerts.jsonl"), 0);

@@ -211,6 +211,48 @@ try:
     finish(p, m)
     print("-f latency: max %.3f s over %d appends" % (max(latencies), len(latencies)))
 
+    # The file sink's scheme: alerts.jsonl is a symbolic link to the open
+    # hour's file, switched atomically when the hour rolls.
+    d2 = os.path.join(d, "linked")
+    day = os.path.join(d2, "alerts", "2026-12-01")
+    os.makedirs(day)
+    closed = alert("EW-005", "low", "closed hour", now - datetime.timedelta(hours=1))
+    with gzip.open(os.path.join(day, "09.jsonl.gz"), "wt") as f:
+        f.write(closed + "\n")
+    open_hour = alert("EW-001", "critical", "open hour", now)
+    with open(os.path.join(day, "10.jsonl"), "w") as f:
+        f.write(open_hour + "\n")
+    link = os.path.join(d2, "alerts.jsonl")
+    os.symlink("alerts/2026-12-01/10.jsonl", link)
+    r = subprocess.run([EW, "alerts", "--data-dir", d2], capture_output=True, text=True)
+    check("linked live file: the open hour once, after the closed one",
+          r.stdout.splitlines() == [closed, open_hour], r.stdout + r.stderr)
+
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 120, 0, 0))
+    p = subprocess.Popen([EW, "alerts", "-f", "--data-dir", d2], stdin=slave, stdout=slave,
+                         stderr=slave, env=dict(os.environ, TERM="xterm"), close_fds=True)
+    os.close(slave)
+    m = master
+    first = read_until(m, "open hour", 5)
+    check("linked -f: history and the open hour", "closed hour" in first and
+          "open hour" in first and first.count("open hour") == 1, repr(first))
+    with open(link, "a") as f:  # through the link, as the sink appends
+        f.write(alert("EW-002", "high", "late in hour 10", now) + "\n")
+    with open(os.path.join(day, "11.jsonl"), "w") as f:
+        pass
+    os.symlink("alerts/2026-12-01/11.jsonl", link + ".tmp")
+    os.rename(link + ".tmp", link)
+    with open(link, "a") as f:
+        f.write(alert("EW-003", "medium", "first of hour 11", now) + "\n")
+    t0 = time.time()
+    got = read_until(m, "first of hour 11", 2)
+    dt = time.time() - t0
+    check("linked -f: the old hour read to its end, then the new one, within 1 s (%.3f s)" % dt,
+          "late in hour 10" in got and "first of hour 11" in got and dt < 1.0
+          and got.index("late in hour 10") < got.index("first of hour 11"), repr(got))
+    finish(p, m)
+
     # -f piped: JSON lines, flushed as they come
     p = subprocess.Popen([EW, "alerts", "-f", "--data-dir", d, "--rule", "EW-007"],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
