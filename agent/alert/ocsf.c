@@ -36,36 +36,30 @@ int ew_alert_ocsf_severity(enum ew_severity s)
 	return (unsigned)s < EW_SEV_MAX ? 2 + (int)s : 0;
 }
 
-static void put_hex64(char out[17], uint64_t v)
+static bool set(const char *s)
 {
-	static const char digits[] = "0123456789abcdef";
-
-	for (int i = 15; i >= 0; i--, v >>= 4)
-		out[i] = digits[v & 15];
-	out[16] = '\0';
+	return s && s[0];
 }
 
-static void put_endpoint(struct ew_jsonw *w, const char *key, const uint8_t ip[16], uint16_t port,
-			 bool known_port, const struct ew_eval *e)
+static void put_endpoint(struct ew_jsonw *w, const char *key, const char *ip, uint16_t port,
+			 const struct ew_ocsf_flow *peer)
 {
-	char buf[64];
-
 	ew_jsonw_obj_begin(w, key);
-	ew_jsonw_str(w, "ip", ew_record_ip(ip, buf, sizeof(buf)));
-	if (known_port)
+	ew_jsonw_str(w, "ip", ip);
+	if (port)
 		ew_jsonw_u64(w, "port", port);
-	if (e && e->domain && e->domain[0])
-		ew_jsonw_str(w, "hostname", e->domain);
-	if (e && e->place.country[0]) {
+	if (peer && set(peer->domain))
+		ew_jsonw_str(w, "hostname", peer->domain);
+	if (peer && set(peer->country)) {
 		ew_jsonw_obj_begin(w, "location");
-		ew_jsonw_str(w, "country", e->place.country);
+		ew_jsonw_str(w, "country", peer->country);
 		ew_jsonw_obj_end(w);
 	}
-	if (e && e->place.asn) {
+	if (peer && peer->asn) {
 		ew_jsonw_obj_begin(w, "autonomous_system");
-		ew_jsonw_u64(w, "number", e->place.asn);
-		if (e->place.as_org[0])
-			ew_jsonw_str(w, "name", e->place.as_org);
+		ew_jsonw_u64(w, "number", peer->asn);
+		if (set(peer->as_org))
+			ew_jsonw_str(w, "name", peer->as_org);
 		ew_jsonw_obj_end(w);
 	}
 	ew_jsonw_obj_end(w);
@@ -78,38 +72,33 @@ static const char *base_name(const char *path)
 	return s ? s + 1 : path;
 }
 
-/* actor.process: the eval's owner when the pipeline knew it, else the flow's task. */
-static void put_actor(struct ew_jsonw *w, const struct ew_flow *f, const struct ew_eval *e)
+static void put_actor(struct ew_jsonw *w, const struct ew_ocsf_flow *v)
 {
-	const struct ew_owner *o = e && e->owner.known ? &e->owner : NULL;
-	const struct ew_proc *p = o ? o->proc : f->proc;
-	uint32_t pid = o ? o->pid : f->task.tgid, uid = o ? o->uid : f->task.uid;
-	const char *comm = o ? o->comm : f->task.comm;
 	char uid_s[16];
 
-	if (!o && !f->have_task && !p)
+	if (!v->have_process)
 		return;
 	ew_jsonw_obj_begin(w, "actor");
 	ew_jsonw_obj_begin(w, "process");
-	ew_jsonw_u64(w, "pid", pid);
-	if (comm && comm[0])
-		ew_jsonw_strn(w, "name", comm, strnlen(comm, EW_COMM_LEN));
-	if (p && p->exe && p->exe[0]) {
+	ew_jsonw_u64(w, "pid", v->pid);
+	if (set(v->comm))
+		ew_jsonw_strn(w, "name", v->comm, strnlen(v->comm, EW_COMM_LEN));
+	if (set(v->exe)) {
 		ew_jsonw_obj_begin(w, "file");
-		ew_jsonw_str(w, "name", base_name(p->exe));
-		ew_jsonw_str(w, "path", p->exe);
+		ew_jsonw_str(w, "name", base_name(v->exe));
+		ew_jsonw_str(w, "path", v->exe);
 		ew_jsonw_u64(w, "type_id", 1); /* Regular File */
 		ew_jsonw_obj_end(w);
 	}
-	if (p && p->cmdline && p->cmdline[0])
-		ew_jsonw_str(w, "cmd_line", p->cmdline);
-	if (p && p->entity_id[0])
-		ew_jsonw_str(w, "uid", p->entity_id);
-	snprintf(uid_s, sizeof(uid_s), "%u", uid);
+	if (set(v->cmdline))
+		ew_jsonw_str(w, "cmd_line", v->cmdline);
+	if (set(v->entity_id))
+		ew_jsonw_str(w, "uid", v->entity_id);
+	snprintf(uid_s, sizeof(uid_s), "%u", v->uid);
 	ew_jsonw_obj_begin(w, "user");
 	ew_jsonw_str(w, "uid", uid_s);
-	if (o && o->user && o->user[0])
-		ew_jsonw_str(w, "name", o->user);
+	if (set(v->user))
+		ew_jsonw_str(w, "name", v->user);
 	ew_jsonw_obj_end(w);
 	ew_jsonw_obj_end(w);
 	ew_jsonw_obj_end(w);
@@ -121,23 +110,23 @@ static void put_actor(struct ew_jsonw *w, const struct ew_flow *f, const struct 
  * is Personal; important data, or a mix, is Other ("a multi-variate
  * classification"). The category ids name what, never a value.
  */
-static void put_data_classification(struct ew_jsonw *w, const struct ew_eval *e)
+static void put_data_classification(struct ew_jsonw *w, const struct ew_ocsf_flow *v)
 {
 	char cats[256];
 	size_t len = 0;
 	bool personal = false, other = false, restricted = false;
 
 	cats[0] = '\0';
-	for (uint32_t i = 0; i < e->n_categories; i++) {
-		const struct ew_eval_category *c = &e->categories[i];
+	for (int i = 0; i < v->n_cats; i++) {
+		int cls = v->cats[i].cls;
 		int n = snprintf(cats + len, sizeof(cats) - len, "%s%s", len ? ", " : "",
-				 c->id ? c->id : "unknown");
+				 v->cats[i].id ? v->cats[i].id : "unknown");
 
 		if (n > 0)
 			len = (size_t)n < sizeof(cats) - len ? len + (size_t)n : sizeof(cats) - 1;
-		personal |= c->cls == EW_CLASS_PI || c->cls == EW_CLASS_SENSITIVE_PI;
-		other |= c->cls != EW_CLASS_PI && c->cls != EW_CLASS_SENSITIVE_PI;
-		restricted |= c->cls == EW_CLASS_SENSITIVE_PI || c->cls == EW_CLASS_IMPORTANT_DATA;
+		personal |= cls == EW_CLASS_PI || cls == EW_CLASS_SENSITIVE_PI;
+		other |= cls != EW_CLASS_PI && cls != EW_CLASS_SENSITIVE_PI;
+		restricted |= cls == EW_CLASS_SENSITIVE_PI || cls == EW_CLASS_IMPORTANT_DATA;
 	}
 	ew_jsonw_obj_begin(w, "data_classification");
 	ew_jsonw_str(w, "category", cats);
@@ -145,18 +134,20 @@ static void put_data_classification(struct ew_jsonw *w, const struct ew_eval *e)
 	ew_jsonw_str(w, "confidentiality", restricted ? "Restricted" : "Confidential");
 	ew_jsonw_u64(w, "confidentiality_id",
 		     restricted ? OCSF_CONF_RESTRICTED : OCSF_CONF_CONFIDENTIAL);
-	if (e->has_verdict && e->verdict.channel_id) {
+	if (set(v->channel)) {
 		ew_jsonw_obj_begin(w, "policy");
-		ew_jsonw_str(w, "name", e->verdict.channel_id);
-		ew_jsonw_str(w, "uid", e->verdict.channel_id);
+		ew_jsonw_str(w, "name", v->channel);
+		ew_jsonw_str(w, "uid", v->channel);
 		ew_jsonw_obj_end(w);
 	}
 	ew_jsonw_obj_end(w);
 }
 
-static void put_metadata(struct ew_jsonw *w, const struct ew_alert *a, const struct ew_eval *e,
-			 bool classified, const char *fid)
+static void put_metadata(struct ew_jsonw *w, const struct ew_alert *a, const struct ew_ocsf_flow *v,
+			 const char *fid)
 {
+	bool classified = v->n_cats > 0;
+
 	ew_jsonw_obj_begin(w, "metadata");
 	ew_jsonw_str(w, "version", EW_OCSF_VERSION);
 	ew_jsonw_obj_begin(w, "product");
@@ -173,12 +164,12 @@ static void put_metadata(struct ew_jsonw *w, const struct ew_alert *a, const str
 		ew_jsonw_str(w, NULL, "data_classification");
 	ew_jsonw_arr_end(w);
 	if (classified)
-		put_data_classification(w, e);
+		put_data_classification(w, v);
 	ew_jsonw_obj_end(w);
 }
 
 /* Egresswatch's own fields, which OCSF has no place for. */
-static void put_unmapped(struct ew_jsonw *w, const struct ew_alert *a, const struct ew_eval *e,
+static void put_unmapped(struct ew_jsonw *w, const struct ew_alert *a, const struct ew_ocsf_flow *v,
 			 const char *fid)
 {
 	ew_jsonw_obj_begin(w, "unmapped");
@@ -198,78 +189,69 @@ static void put_unmapped(struct ew_jsonw *w, const struct ew_alert *a, const str
 		ew_jsonw_i64(w, "last_ms", a->last_ns / 1000000);
 	}
 	ew_jsonw_obj_end(w);
-	if (e && e->n_categories) {
+	if (v->n_cats) {
 		ew_jsonw_arr_begin(w, "categories");
-		for (uint32_t i = 0; i < e->n_categories; i++) {
-			const struct ew_eval_category *c = &e->categories[i];
-
+		for (int i = 0; i < v->n_cats; i++) {
 			ew_jsonw_obj_begin(w, NULL);
-			ew_jsonw_str(w, "id", c->id);
-			ew_jsonw_str(w, "class", ew_class_name(c->cls));
-			ew_jsonw_u64(w, "matches", c->matches_total);
-			ew_jsonw_u64(w, "subjects", c->subjects_total);
+			ew_jsonw_str(w, "id", v->cats[i].id);
+			ew_jsonw_str(w, "class", ew_class_name((unsigned)v->cats[i].cls));
+			ew_jsonw_u64(w, "matches", v->cats[i].matches);
+			ew_jsonw_u64(w, "subjects", v->cats[i].subjects);
 			ew_jsonw_obj_end(w);
 		}
 		ew_jsonw_arr_end(w);
 	}
-	if (e && e->has_verdict && e->verdict.missing[0])
-		ew_jsonw_str(w, "missing", e->verdict.missing);
+	if (set(v->missing))
+		ew_jsonw_str(w, "missing", v->missing);
 	ew_jsonw_obj_end(w);
 	ew_jsonw_obj_end(w);
 }
 
-static void put_observables(struct ew_jsonw *w, const struct ew_flow *f, const struct ew_eval *e,
-			    bool ingress)
+static void put_observables(struct ew_jsonw *w, const struct ew_ocsf_flow *v)
 {
-	char buf[64];
-
 	/* type_id 2 IP Address, 1 Hostname; name is the attribute's path */
 	ew_jsonw_arr_begin(w, "observables");
 	ew_jsonw_obj_begin(w, NULL);
-	ew_jsonw_str(w, "name", ingress ? "src_endpoint.ip" : "dst_endpoint.ip");
+	ew_jsonw_str(w, "name", v->ingress ? "src_endpoint.ip" : "dst_endpoint.ip");
 	ew_jsonw_u64(w, "type_id", 2);
-	ew_jsonw_str(w, "value", ew_record_ip(f->peer, buf, sizeof(buf)));
+	ew_jsonw_str(w, "value", v->peer_ip);
 	ew_jsonw_obj_end(w);
-	if (e && e->domain && e->domain[0]) {
+	if (set(v->domain)) {
 		ew_jsonw_obj_begin(w, NULL);
 		ew_jsonw_str(w, "name",
-			     ingress ? "src_endpoint.hostname" : "dst_endpoint.hostname");
+			     v->ingress ? "src_endpoint.hostname" : "dst_endpoint.hostname");
 		ew_jsonw_u64(w, "type_id", 1);
-		ew_jsonw_str(w, "value", e->domain);
+		ew_jsonw_str(w, "value", v->domain);
 		ew_jsonw_obj_end(w);
 	}
 	ew_jsonw_arr_end(w);
 }
 
-static void put_connection(struct ew_jsonw *w, const struct ew_flow *f, bool ingress)
+static void put_connection(struct ew_jsonw *w, const struct ew_ocsf_flow *v)
 {
+	int dir = v->ingress ? 1 : v->direction_known ? 2 : 0;
+	static const char *const names[] = {"Unknown", "Inbound", "Outbound"};
+
 	ew_jsonw_obj_begin(w, "connection_info");
-	ew_jsonw_u64(w, "direction_id", ingress ? 1 : f->dir == EW_DIR_EGRESS ? 2 : 0);
-	ew_jsonw_str(w, "direction",
-		     ingress		       ? "Inbound"
-		     : f->dir == EW_DIR_EGRESS ? "Outbound"
-					       : "Unknown");
-	ew_jsonw_str(w, "protocol_name", f->proto == EW_IPPROTO_TCP ? "tcp" : "udp");
-	ew_jsonw_u64(w, "protocol_num", f->proto);
-	ew_jsonw_u64(w, "protocol_ver_id", f->family == EW_AF_INET ? 4 : 6);
+	ew_jsonw_u64(w, "direction_id", (uint64_t)dir);
+	ew_jsonw_str(w, "direction", names[dir]);
+	ew_jsonw_str(w, "protocol_name", v->proto == EW_IPPROTO_TCP ? "tcp" : "udp");
+	ew_jsonw_u64(w, "protocol_num", v->proto);
+	ew_jsonw_u64(w, "protocol_ver_id", v->family == 4 ? 4 : 6);
 	ew_jsonw_obj_end(w);
 }
 
-int ew_alert_ocsf(struct ew_jsonw *w, const char *hostname, const struct ew_alert *a)
+int ew_alert_ocsf_flow(struct ew_jsonw *w, const char *hostname, const struct ew_alert *a,
+		       const struct ew_ocsf_flow *v)
 {
-	const struct ew_flow *f = a->flow;
-	const struct ew_eval *e = a->eval;
 	bool refused = a->rule == EW_ALERT_CONNECT_REFUSED;
-	bool ingress, classified;
 	int activity = refused ? OCSF_ACT_REFUSE : OCSF_ACT_TRAFFIC;
 	unsigned sev = (unsigned)a->severity < EW_SEV_MAX ? a->severity : EW_SEV_LOW;
 	char fid[17];
 
-	if (!f)
+	if (!v || !set(v->peer_ip))
 		return -ENOMSG;
-	ingress = f->dir == EW_DIR_INGRESS;
-	classified = e && e->n_categories;
-	put_hex64(fid, a->flow_id);
+	snprintf(fid, sizeof(fid), "%016llx", (unsigned long long)a->flow_id);
 
 	ew_jsonw_obj_begin(w, NULL);
 	ew_jsonw_u64(w, "class_uid", OCSF_CLASS_NETWORK);
@@ -292,29 +274,86 @@ int ew_alert_ocsf(struct ew_jsonw *w, const char *hostname, const struct ew_aler
 	ew_jsonw_str(w, "action", refused ? "Denied" : "Allowed");
 	ew_jsonw_u64(w, "disposition_id", refused ? 2 : 19); /* Blocked : Alert */
 	ew_jsonw_str(w, "disposition", refused ? "Blocked" : "Alert");
-	put_metadata(w, a, e, classified, fid);
+	put_metadata(w, a, v, fid);
 
-	if (ingress) {
-		put_endpoint(w, "src_endpoint", f->peer, f->peer_port, true, e);
-		if (f->have_local)
-			put_endpoint(w, "dst_endpoint", f->local, f->local_port, true, NULL);
-		else
-			put_endpoint(w, "dst_endpoint", f->local, 0, false, NULL);
+	/* src is the initiator, as in the flow records */
+	if (v->ingress) {
+		put_endpoint(w, "src_endpoint", v->peer_ip, v->peer_port, v);
+		put_endpoint(w, "dst_endpoint",
+			     set(v->local_ip) ? v->local_ip : "::", v->local_port, NULL);
 	} else {
-		if (f->have_local)
-			put_endpoint(w, "src_endpoint", f->local, f->local_port, true, NULL);
-		put_endpoint(w, "dst_endpoint", f->peer, f->peer_port, true, e);
+		if (set(v->local_ip))
+			put_endpoint(w, "src_endpoint", v->local_ip, v->local_port, NULL);
+		put_endpoint(w, "dst_endpoint", v->peer_ip, v->peer_port, v);
 	}
-	put_connection(w, f, ingress);
-	put_actor(w, f, e);
-	if (hostname && hostname[0]) {
+	put_connection(w, v);
+	put_actor(w, v);
+	if (set(hostname)) {
 		ew_jsonw_obj_begin(w, "device");
 		ew_jsonw_str(w, "hostname", hostname);
 		ew_jsonw_u64(w, "type_id", 0); /* Unknown: server, VM or vehicle gateway */
 		ew_jsonw_obj_end(w);
 	}
-	put_observables(w, f, e, ingress);
-	put_unmapped(w, a, e, fid);
+	put_observables(w, v);
+	put_unmapped(w, a, v, fid);
 	ew_jsonw_obj_end(w);
 	return w->oom ? -ENOMEM : 0;
+}
+
+/* @v from the live flow and its evaluation; @ips holds the address texts. */
+static void view_of(const struct ew_flow *f, const struct ew_eval *e, struct ew_ocsf_flow *v,
+		    char ips[2][64])
+{
+	const struct ew_owner *o = e && e->owner.known ? &e->owner : NULL;
+	const struct ew_proc *p = o ? o->proc : f->proc;
+
+	memset(v, 0, sizeof(*v));
+	v->ingress = f->dir == EW_DIR_INGRESS;
+	v->direction_known = f->dir != EW_DIR_UNKNOWN;
+	v->peer_ip = ew_record_ip(f->peer, ips[0], 64);
+	v->peer_port = f->peer_port;
+	if (f->have_local) {
+		v->local_ip = ew_record_ip(f->local, ips[1], 64);
+		v->local_port = f->local_port;
+	}
+	v->proto = f->proto;
+	v->family = f->family == EW_AF_INET ? 4 : 6;
+	v->have_process = o || f->have_task || p;
+	v->pid = o ? o->pid : f->task.tgid;
+	v->uid = o ? o->uid : f->task.uid;
+	v->comm = o ? o->comm : f->task.comm;
+	v->user = o ? o->user : NULL;
+	if (p) {
+		v->exe = p->exe;
+		v->cmdline = p->cmdline;
+		v->entity_id = p->entity_id;
+	}
+	if (!e)
+		return;
+	v->domain = e->domain;
+	v->country = e->place.country;
+	v->asn = e->place.asn;
+	v->as_org = e->place.as_org;
+	for (uint32_t i = 0; i < e->n_categories && v->n_cats < EW_OCSF_MAX_CATS; i++) {
+		v->cats[v->n_cats].id = e->categories[i].id;
+		v->cats[v->n_cats].cls = e->categories[i].cls;
+		v->cats[v->n_cats].matches = e->categories[i].matches_total;
+		v->cats[v->n_cats].subjects = e->categories[i].subjects_total;
+		v->n_cats++;
+	}
+	if (e->has_verdict) {
+		v->channel = e->verdict.channel_id;
+		v->missing = e->verdict.missing;
+	}
+}
+
+int ew_alert_ocsf(struct ew_jsonw *w, const char *hostname, const struct ew_alert *a)
+{
+	struct ew_ocsf_flow v;
+	char ips[2][64];
+
+	if (!a->flow)
+		return -ENOMSG;
+	view_of(a->flow, a->eval, &v, ips);
+	return ew_alert_ocsf_flow(w, hostname, a, &v);
 }

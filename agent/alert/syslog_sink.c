@@ -150,7 +150,7 @@ int ew_syslog_format(char *buf, size_t n, int facility, const char *hostname, in
 	put_param(&o, "rule", rule);
 	put_param(&o, "severity", ew_severity_name(a->severity));
 	put_param(&o, "alert_id", a->id);
-	if (a->flow) {
+	if (a->flow || a->flow_id) { /* a fold summary keeps the id, not the flow */
 		char fid[17];
 
 		snprintf(fid, sizeof(fid), "%016llx", (unsigned long long)a->flow_id);
@@ -246,6 +246,11 @@ int ew_syslog_sendn(struct ew_syslog *s, const char *msg, size_t len)
 			return err;
 	}
 	return -ECONNREFUSED;
+}
+
+int ew_syslog_encode(const struct ew_syslog *s, const struct ew_alert *a, char *buf, size_t n)
+{
+	return ew_syslog_format(buf, n, s->facility, s->hostname, s->pid, a);
 }
 
 int ew_syslog_send(struct ew_syslog *s, const struct ew_alert *a)

@@ -58,7 +58,8 @@ int ew_syslog_severity(enum ew_severity s);
  * @procid: PROCID
  * @a: the alert
  *
- * PARAM-VALUEs escape '"', '\\' and ']' with a backslash; control bytes in
+ * flow_id is there when the alert has a flow or a flow id (a fold summary
+ * has no flow). PARAM-VALUEs escape '"', '\\' and ']' with a backslash; control bytes in
  * the sentence become spaces, so the message stays on one line.
  *
  * Return: the length, or -ENOSPC when @n cannot hold the header.
@@ -81,7 +82,18 @@ int ew_syslog_open(struct ew_syslog **out, const struct ew_syslog_opts *o);
  */
 int ew_syslog_send(struct ew_syslog *s, const struct ew_alert *a);
 
-/** ew_syslog_sendn() - send an already formatted message (@len bytes). */
+/**
+ * ew_syslog_encode() - ew_syslog_format() with @s's facility, hostname and
+ * pid. Reads only what ew_syslog_open() set, so one thread may encode while
+ * another sends with ew_syslog_sendn() (a sink's encode and deliver).
+ * Return: the length, or -ENOSPC.
+ */
+int ew_syslog_encode(const struct ew_syslog *s, const struct ew_alert *a, char *buf, size_t n);
+
+/**
+ * ew_syslog_sendn() - send an already formatted message (@len bytes),
+ * reconnecting as ew_syslog_send() does. Return: as ew_syslog_send().
+ */
 int ew_syslog_sendn(struct ew_syslog *s, const char *msg, size_t len);
 
 /** ew_syslog_close() - close and free; NULL is fine. */

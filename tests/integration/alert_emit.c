@@ -32,6 +32,7 @@ static struct ew_alert sample(const char *kind, const char *id)
 		a.rule = EW_ALERT_MONITORING_GAP;
 		a.severity = EW_SEV_HIGH;
 		a.flow = NULL;
+		a.flow_id = 0;
 		a.metric = "ringbuf_full_total";
 		a.lost = 1200;
 		a.count = 4;
@@ -41,6 +42,7 @@ static struct ew_alert sample(const char *kind, const char *id)
 		a.rule = EW_ALERT_POLICY_INVALID;
 		a.severity = EW_SEV_HIGH;
 		a.flow = NULL;
+		a.flow_id = 0;
 		a.metric = "policy \"x\\y\" [1]";
 		a.message = "policy.yaml:3:1: unknown key";
 	}

@@ -340,3 +340,47 @@ Test(ocsf, the_checker_catches_what_is_missing)
 
 	cr_expect_eq(check_ocsf(bad, NULL), 4);
 }
+
+Test(ocsf, fold_summary_from_a_described_flow)
+{
+	struct ew_alert a = {.id = "b00f-9",
+			     .rule = EW_ALERT_VIOLATION,
+			     .severity = EW_SEV_CRITICAL,
+			     .time_ns = 1796109623000000000,
+			     .count = 1000,
+			     .summary = true,
+			     .first_ns = 1796109600000000000,
+			     .last_ns = 1796109623000000000,
+			     .message = "1000 repeats",
+			     .flow_id = 0x42};
+	struct ew_ocsf_flow v = {.peer_ip = "2001:db8::2",
+				 .peer_port = 443,
+				 .country = "DE",
+				 .direction_known = true,
+				 .proto = 6,
+				 .family = 6,
+				 .have_process = true,
+				 .pid = 7,
+				 .comm = "curl",
+				 .n_cats = 1,
+				 .missing = "no channel for standard_contract to DE"};
+	cJSON *root;
+
+	v.cats[0].id = "phone_number";
+	v.cats[0].cls = EW_CLASS_PI;
+	v.cats[0].matches = 5000;
+	cr_expect_eq(ew_alert_ocsf(&w, "host1", &a), -ENOMSG, "no flow, no description");
+	cr_expect_eq(ew_alert_ocsf_flow(&w, "host1", &a, NULL), -ENOMSG);
+	cr_assert_eq(ew_alert_ocsf_flow(&w, "host1", &a, &v), 0);
+	cr_expect_eq(check_ocsf(w.buf, NULL), 0, "%s", w.buf);
+	root = cJSON_Parse(w.buf);
+	cr_expect_null(at(root, "src_endpoint"), "the local end was not known");
+	cr_expect_str_eq(at(root, "dst_endpoint.ip")->valuestring, "2001:db8::2");
+	cr_expect_eq(at(root, "connection_info.protocol_ver_id")->valuedouble, 6);
+	cr_expect_eq(at(root, "count")->valuedouble, 1000);
+	cr_expect_eq(at(root, "unmapped.egresswatch.alert.first_ms")->valuedouble, 1796109600000.0);
+	cr_expect_str_eq(at(root, "unmapped.egresswatch.flow_id")->valuestring, "0000000000000042");
+	cr_expect_eq(at(root, "metadata.data_classification.category_id")->valuedouble, 1);
+	cr_expect_null(at(root, "actor.process.file"), "no executable known: no file object");
+	cJSON_Delete(root);
+}

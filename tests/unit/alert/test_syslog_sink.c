@@ -181,3 +181,33 @@ Test(syslog_sink, sends_reconnects_and_never_blocks)
 	ew_syslog_close(s);
 	rmdir(path);
 }
+
+Test(syslog_sink, summary_keeps_flow_id_and_encode_matches_send)
+{
+	char path[] = "/tmp/ew-syslog-XXXXXX", sock[64], got[EW_SYSLOG_MAX], enc[EW_SYSLOG_MAX];
+	struct ew_syslog_opts o = {.path = sock, .hostname = "h", .facility = 23};
+	struct ew_alert a = violation();
+	struct ew_syslog *s;
+	int srv, n, len;
+
+	a.flow = NULL; /* a fold summary: the flow is gone, its id stays */
+	a.summary = true;
+	a.count = 1000;
+	cr_assert_not_null(mkdtemp(path));
+	snprintf(sock, sizeof(sock), "%s/log", path);
+	srv = listen_at(sock);
+	cr_assert_eq(ew_syslog_open(&s, &o), 0);
+	len = ew_syslog_encode(s, &a, enc, sizeof(enc));
+	cr_assert_gt(len, 0);
+	cr_expect_not_null(strstr(enc, " flow_id=\"abcdef0123456789\" count=\"1000\"]"), "%s", enc);
+	cr_expect_eq(strncmp(enc, "<186>1 ", 7), 0, "local7 crit: %s", enc);
+	cr_assert_eq(ew_syslog_sendn(s, enc, (size_t)len), 0);
+	n = (int)recv(srv, got, sizeof(got) - 1, 0);
+	cr_assert_eq(n, len);
+	got[n] = '\0';
+	cr_expect_str_eq(got, enc);
+	ew_syslog_close(s);
+	close(srv);
+	unlink(sock);
+	rmdir(path);
+}
