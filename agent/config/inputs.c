@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -144,6 +145,7 @@ int ew_inputs_load(const struct ew_input_args *a, struct ew_inputs *in)
 	int rc;
 
 	memset(in, 0, sizeof(*in));
+	in->policy_path = a->policy;
 	if ((rc = load_config(a, &in->cfg)) || (rc = load_policy(a, in)))
 		goto fail;
 	if (a->data_dir)
@@ -167,4 +169,67 @@ void ew_inputs_free(struct ew_inputs *in)
 	if (in->policy_loaded)
 		ew_policy_free(&in->pol);
 	in->policy_loaded = false;
+	if (in->reloaded)
+		ew_policy_free(in->reloaded);
+	free(in->reloaded);
+	in->reloaded = NULL;
+}
+
+const struct ew_policy *ew_inputs_policy(const struct ew_inputs *in)
+{
+	return in->reloaded ? in->reloaded : &in->pol;
+}
+
+/* Each line of @err (one error each) on a log line of its own. */
+static void log_lines(const char *what, char *err)
+{
+	char *save = NULL;
+
+	for (char *line = strtok_r(err, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		ew_err("%s: %s", what, line);
+}
+
+int ew_inputs_read_policy(const struct ew_inputs *in, struct ew_policy **out)
+{
+	static const char what[] = "policy reload refused, the policy in force stays";
+	struct ew_policy *p = calloc(1, sizeof(*p));
+	char err[8192] = "";
+	int rc;
+
+	*out = NULL;
+	if (!p)
+		return -ENOMEM;
+	rc = ew_policy_load_or_default(in->policy_path, p, err, sizeof(err));
+	if (rc < 0) {
+		log_lines(what, err);
+		free(p);
+		return rc == -ENOMEM ? rc : -EINVAL;
+	}
+	if ((p->labels.n_workloads || p->labels.n_dests) &&
+	    (!in->taxonomy || ew_labels_check_categories(&p->labels, known_category, in->taxonomy,
+							 err, sizeof(err)))) {
+		if (!in->taxonomy)
+			snprintf(err, sizeof(err),
+				 "%s: workload and destination labels need the taxonomy of data "
+				 "categories, and none is installed",
+				 in->policy_path ? in->policy_path : EW_DEFAULT_POLICY);
+		log_lines(what, err);
+		ew_policy_free(p);
+		free(p);
+		return -EINVAL;
+	}
+	*out = p;
+	return 0;
+}
+
+void ew_inputs_use_policy(struct ew_inputs *in, struct ew_policy *p)
+{
+	if (in->reloaded) {
+		ew_policy_free(in->reloaded);
+		free(in->reloaded);
+	} else if (in->policy_loaded) {
+		ew_policy_free(&in->pol);
+		in->policy_loaded = false;
+	}
+	in->reloaded = p;
 }

@@ -45,6 +45,8 @@ struct ew_inputs {
 	const char *geo_db[EW_CONFIG_MAX_GEO_DB]; /* the files geo came from; none: the default */
 	int n_geo;
 	bool policy_loaded;
+	const char *policy_path;      /* --policy as given; NULL: the default */
+	struct ew_policy *reloaded;   /* the last policy a reload put in force; NULL: none */
 	struct ew_taxonomy *taxonomy; /* NULL: the default file is absent (a warning said so) */
 };
 
@@ -62,5 +64,23 @@ int ew_input_args_geo_db(struct ew_input_args *a, const char *path);
  */
 int ew_inputs_load(const struct ew_input_args *a, struct ew_inputs *in);
 void ew_inputs_free(struct ew_inputs *in);
+
+/** ew_inputs_policy() - the policy in force: the last reloaded, else the one read at start. */
+const struct ew_policy *ew_inputs_policy(const struct ew_inputs *in);
+
+/**
+ * ew_inputs_read_policy() - read the policy file again, checked as at start
+ * (its labels' categories against the taxonomy in use). Every error is
+ * logged, one per line: file, JSON path, what was expected.
+ * Return: 0 and a new policy in @out (for ew_inputs_use_policy()), -EINVAL
+ * (invalid: nothing changes), -ENOMEM.
+ */
+int ew_inputs_read_policy(const struct ew_inputs *in, struct ew_policy **out);
+
+/**
+ * ew_inputs_use_policy() - @p, from ew_inputs_read_policy(), is in force:
+ * the previous policy is freed (nothing may point into it any more).
+ */
+void ew_inputs_use_policy(struct ew_inputs *in, struct ew_policy *p);
 
 #endif

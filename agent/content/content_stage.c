@@ -102,6 +102,12 @@ static int init(struct ew_stage *s, const struct ew_stage_env *env)
 	return 0;
 }
 
+/* Labels are matched per record and their category ids interned as copies. */
+static void set_policy(struct ew_stage *s, const struct ew_policy *p)
+{
+	((struct content_stage *)s->state)->labels = &p->labels;
+}
+
 /* The index of @id (NUL-terminated within EW_CATEGORY_LEN), interned; -1 when full. */
 static int intern(struct content_stage *c, const char *id)
 {
@@ -456,6 +462,7 @@ const struct ew_stage_def ew_content_stage = {
     .init = init,
     .event = event,
     .enrich = enrich,
+    .policy = set_policy,
     .flow_free = flow_free,
     .metrics = metrics,
     .free = stage_free,

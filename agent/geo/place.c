@@ -72,6 +72,12 @@ static void reload(struct place *pl, const char *why)
 		(unsigned long long)pl->reloads, (unsigned long long)pl->reload_failures);
 }
 
+/* The domestic set and the networks are read per record: nothing to derive. */
+static void set_policy(struct ew_stage *s, const struct ew_policy *p)
+{
+	((struct place *)s->state)->policy = p;
+}
+
 static void hup(struct ew_stage *s)
 {
 	reload(s->state, "SIGHUP");
@@ -111,6 +117,7 @@ const struct ew_stage_def ew_place_stage = {
     .name = "place",
     .init = init,
     .enrich = enrich,
+    .policy = set_policy,
     .hup = hup,
     .poll = poll_files,
     .metrics = metrics,

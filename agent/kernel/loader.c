@@ -32,6 +32,7 @@ struct ew_loader {
 	const char *degraded[MAX_HOOKS];
 	int n_degraded;
 	bool content;
+	bool skip_nets; /* ew_skip_nets was filled: a reloaded policy refills it */
 	bool tls, tls_in;
 	struct bpf_link **tls_links;
 	int n_tls_links, cap_tls_links;
@@ -167,6 +168,24 @@ static int fill_skip_nets(struct ew_loader *l, const struct ew_policy *pol)
 	return rc;
 }
 
+int ew_loader_set_policy(struct ew_loader *l, const struct ew_policy *pol)
+{
+	int fd;
+	struct ew_lpm_key key;
+
+	if (!l->skip_nets)
+		return 0;
+	/*
+	 * Emptied first: meanwhile nothing is skipped, so a payload is at worst
+	 * inspected once too often, never missed.
+	 */
+	fd = bpf_map__fd(l->skel->maps.ew_skip_nets);
+	while (!bpf_map_get_next_key(fd, NULL, &key))
+		if (bpf_map_delete_elem(fd, &key))
+			return -errno;
+	return fill_skip_nets(l, pol);
+}
+
 /* TLS capture needs every one of its hooks: a half is not kept. */
 static bool tls_all(const bool on[], enum ew_hook_group g)
 {
@@ -286,7 +305,8 @@ int ew_loader_open(const struct ew_loader_opts *o, struct ew_loader **out)
 		       strerror(-rc), rb, udp);
 		goto fail;
 	}
-	if ((o->enable_names || o->enable_content) && (rc = fill_skip_nets(l, o->policy)))
+	l->skip_nets = o->enable_names || o->enable_content;
+	if (l->skip_nets && (rc = fill_skip_nets(l, o->policy)))
 		goto fail;
 	for (int i = 0; i < ew_n_hooks && i < MAX_HOOKS; i++) {
 		const struct ew_hook_desc *h = &ew_hooks[i];

@@ -97,4 +97,11 @@ int ew_loader_tls_attach(struct ew_loader *l, const char *path, const char *libr
 /* Detaches everything. NULL is fine. */
 void ew_loader_close(struct ew_loader *l);
 
+/**
+ * ew_loader_set_policy() - refill the payload pre-filter's networks (loopback,
+ * and @pol's networks, domestic ones skipped) after a policy reload.
+ * Return: 0 or -errno (logged).
+ */
+int ew_loader_set_policy(struct ew_loader *l, const struct ew_policy *pol);
+
 #endif /* EW_LOADER_H */

@@ -33,6 +33,7 @@
 
 struct live {
 	const struct ew_config *cfg;
+	struct ew_inputs *in;	     /* the policy in force changes on SIGHUP */
 	struct ew_capture_meta meta; /* boot id and host name: the stages keep pointers */
 	struct ew_datadir *datadir;
 	struct ew_loader *loader;
@@ -125,6 +126,33 @@ static int make_signalfd(void)
 	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 }
 
+/*
+ * Between two events: every stage takes the new policy before the next one,
+ * and only then is the old freed. An invalid file changes nothing.
+ */
+static void reload_policy(struct live *l)
+{
+	struct ew_policy *p;
+	int rc;
+
+	/* What the ring holds now was sent under the old policy. */
+	ew_events_drain(l->events);
+	ew_pipeline_flush(l->pipe);
+	rc = ew_inputs_read_policy(l->in, &p);
+	if (rc) {
+		ew_pipeline_policy_rejected(l->pipe);
+		return;
+	}
+	ew_pipeline_set_policy(l->pipe, p);
+	rc = ew_loader_set_policy(l->loader, p);
+	if (rc)
+		ew_warn("policy reload: the payload pre-filter keeps some old networks: %s",
+			strerror(-rc));
+	ew_inputs_use_policy(l->in, p);
+	ew_info("policy reloaded: %d channels, %d exemptions, %d networks", p->rules.n_channels,
+		p->rules.n_exemptions, p->n_nets);
+}
+
 /* Return: whether to go on. */
 static bool on_signal(struct live *l, int sfd)
 {
@@ -133,7 +161,8 @@ static bool on_signal(struct live *l, int sfd)
 	if (read(sfd, &si, sizeof(si)) != sizeof(si))
 		return true;
 	if (si.ssi_signo == SIGHUP) {
-		ew_info("SIGHUP: reopening output files, reloading geolocation");
+		ew_info("SIGHUP: reopening output files, reloading geolocation and the policy");
+		reload_policy(l);
 		ew_pipeline_hup(l->pipe);
 		return true;
 	}
@@ -384,7 +413,7 @@ static int finish(struct live *l, int status)
 
 int ew_runtime_run(const struct ew_runtime_opts *o)
 {
-	struct live l = {.cfg = &o->in->cfg};
+	struct live l = {.cfg = &o->in->cfg, .in = o->in};
 
 	if (start(o, &l))
 		return finish(&l, 1);

@@ -33,6 +33,7 @@ struct ew_pipeline {
 	uint64_t kstats[EW_KSTAT_MAX];
 	uint64_t capture_write_errors;
 	uint64_t proc_lookups_failed;
+	uint64_t policy_reloads[2]; /* refused (invalid), applied (ok) */
 };
 
 static void fill_owner(struct ew_pipeline *p, const struct ew_flow *f, struct ew_owner *o)
@@ -142,6 +143,15 @@ static void core_metrics(const struct ew_pipeline *p, struct ew_metrics *m)
 		       p->capture_write_errors);
 	ew_metrics_add(m, "proc_lookups_failed_total",
 		       "Socket events whose process had exited unseen.", 0, p->proc_lookups_failed);
+	/* The host's own doing, not the events': a replay's metric records match. */
+	ew_metrics_add1(
+	    m, "policy_reloads_total",
+	    "Policy reloads on SIGHUP: applied (ok), or refused with the old kept (invalid).",
+	    EW_M_HOST, "result", "ok", p->policy_reloads[1]);
+	ew_metrics_add1(
+	    m, "policy_reloads_total",
+	    "Policy reloads on SIGHUP: applied (ok), or refused with the old kept (invalid).",
+	    EW_M_HOST, "result", "invalid", p->policy_reloads[0]);
 	ew_metrics_add(m, "degraded_hooks", "Kernel hooks wanted but not attached.", EW_M_GAUGE,
 		       p->o.degraded_hooks);
 	for (int i = 0; i < EW_KSTAT_MAX; i++)
@@ -400,6 +410,20 @@ int ew_pipeline_feed(struct ew_pipeline *p, const void *data, size_t len)
 		if (p->stages[i].def->event_mask & bit)
 			p->stages[i].def->event(&p->stages[i], &ev, f);
 	return 0;
+}
+
+void ew_pipeline_set_policy(struct ew_pipeline *p, const struct ew_policy *pol)
+{
+	p->o.env.policy = pol;
+	for (int i = 0; i < p->n_stages; i++)
+		if (p->stages[i].def->policy)
+			p->stages[i].def->policy(&p->stages[i], pol);
+	p->policy_reloads[1]++;
+}
+
+void ew_pipeline_policy_rejected(struct ew_pipeline *p)
+{
+	p->policy_reloads[0]++;
 }
 
 void ew_pipeline_hup(struct ew_pipeline *p)

@@ -60,6 +60,17 @@ uint64_t ew_pipeline_open_tcp(const struct ew_pipeline *p);
 /** ew_pipeline_metrics() - every stage's counters now; ew_metrics_free() it. */
 struct ew_metrics *ew_pipeline_metrics(struct ew_pipeline *p);
 
+/**
+ * ew_pipeline_set_policy() - every stage uses @pol from the next event on
+ * (a SIGHUP's reload); the caller may free the previous policy on return.
+ * Counted as policy_reloads_total{result="ok"}.
+ */
+void ew_pipeline_set_policy(struct ew_pipeline *p, const struct ew_policy *pol);
+/**
+ * ew_pipeline_policy_rejected() - a reload found the new policy invalid and
+ * kept the old: policy_reloads_total{result="invalid"}.
+ */
+void ew_pipeline_policy_rejected(struct ew_pipeline *p);
 /** ew_pipeline_hup() - SIGHUP: every stage reopens its outputs and reloads its inputs. */
 void ew_pipeline_hup(struct ew_pipeline *p);
 /** ew_pipeline_flush() - the live loop drained the ring: stages hand queued output on. */

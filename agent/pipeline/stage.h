@@ -32,7 +32,8 @@
 struct ew_geo;
 struct ew_taxonomy;
 
-/* What a stage is given when it starts; valid for the pipeline's life. */
+/* What a stage is given when it starts; valid for the pipeline's life, but
+ * the policy: valid until the stage's policy() hook hands it a new one. */
 struct ew_stage_env {
 	const struct ew_config *cfg;
 	const struct ew_policy *policy;
@@ -77,6 +78,12 @@ struct ew_stage_def {
 	void (*metrics)(struct ew_stage *s, struct ew_metrics *m);
 	/** flush() - the live loop drained the kernel's ring: hand queued output on now. */
 	void (*flush)(struct ew_stage *s);
+	/**
+	 * policy() - a reloaded policy replaces env->policy from the next event
+	 * on. The old one is freed when every stage has returned: a stage keeps
+	 * no pointer into it (indexes derived from it are derived again).
+	 */
+	void (*policy)(struct ew_stage *s, const struct ew_policy *p);
 	/** hup() - SIGHUP: reopen outputs, reload inputs. */
 	void (*hup)(struct ew_stage *s);
 	/** poll() - once a second in a live run: inputs that changed on disk. */

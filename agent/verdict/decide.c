@@ -341,6 +341,53 @@ static void expiry(const struct ew_rules *r, const struct ew_verdict_in *in, str
 		out->working_days_left = wd;
 }
 
+/* Categories on one flow past which uncertain data is reviewed without a second look. */
+#define SURE_MAX 64
+
+/*
+ * A violation with uncertain categories on the flow: decided again without
+ * them. Still a violation: the certain data makes it (that verdict stands,
+ * naming its own route and channel). Otherwise the uncertain data alone
+ * does, and a human decides: review. Return: whether @out is final.
+ */
+static bool uncertain_data(const struct ew_rules *r, const struct ew_verdict_in *in,
+			   struct ew_verdict *out)
+{
+	struct ew_flow_cat sure[SURE_MAX];
+	enum ew_route route = out->route;
+	enum ew_rule route_rule = out->route_rule;
+	struct ew_verdict_in again;
+	int n = 0, n_uncertain = 0;
+
+	for (int i = 0; i < in->n_cats; i++) {
+		if (in->cats[i].uncertain)
+			n_uncertain++;
+		else if (n < SURE_MAX)
+			sure[n++] = in->cats[i];
+	}
+	if (!n_uncertain)
+		return false;
+	if (n + n_uncertain == in->n_cats) {
+		again = *in;
+		again.cats = sure;
+		again.n_cats = n;
+		ew_decide(r, &again, out);
+		if (out->verdict == EW_VERDICT_VIOLATION)
+			return true;
+	}
+	out->route = route;
+	out->route_rule = route_rule;
+	out->verdict = EW_VERDICT_REVIEW;
+	out->rule = EW_RULE_UNCERTAIN_DATA;
+	out->channel = out->exemption = -1;
+	out->channel_id = out->exemption_id = NULL;
+	out->failed_scopes = 0;
+	out->attested = false;
+	out->working_days_left = -1;
+	out->missing[0] = '\0';
+	return true;
+}
+
 void ew_decide(const struct ew_rules *r, const struct ew_verdict_in *in, struct ew_verdict *out)
 {
 	struct facts f;
@@ -421,6 +468,8 @@ void ew_decide(const struct ew_rules *r, const struct ew_verdict_in *in, struct 
 		out->rule = EW_RULE_UNCERTAIN_DESTINATION;
 		return;
 	}
+	if (uncertain_data(r, in, out))
+		return;
 	out->verdict = EW_VERDICT_VIOLATION;
 	nearest_channel(r, in, &f, route, out);
 	out->rule = out->channel >= 0 ? EW_RULE_CHANNEL_OUT_OF_SCOPE : EW_RULE_NO_CHANNEL;

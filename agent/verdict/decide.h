@@ -58,6 +58,7 @@ enum ew_rule {
 	EW_RULE_UNCERTAIN_DESTINATION,
 	EW_RULE_THRESHOLD_UNCERTAIN, /* a threshold inside a count's error band */
 	EW_RULE_CAP_UNCERTAIN,	     /* a channel's people cap inside its count's band */
+	EW_RULE_UNCERTAIN_DATA,	     /* a violation only by data whose recognition needs review */
 	EW_RULE_MAX
 };
 
@@ -81,6 +82,7 @@ struct ew_flow_cat {
 	int idx;	   /* ew_rules_cat_index(id), computed once per id; -1: none */
 	enum ew_class cls; /* its class */
 	uint64_t subjects; /* distinct people in this flow (0 when not counted) */
+	bool uncertain;	   /* recognised with doubt: a human reviews it (ew_decide_uncertain()) */
 };
 
 struct ew_verdict_in {
@@ -143,7 +145,8 @@ struct ew_warning {
  *
  * First match in REGULATION.md's order; evidence dated after @in->day does
  * not count; a threshold or cap inside a count's error band gives
- * EW_VERDICT_REVIEW, never a guess.
+ * EW_VERDICT_REVIEW, never a guess, and so does a violation that only the
+ * flow's uncertain categories (@in->cats[].uncertain) make.
  */
 void ew_decide(const struct ew_rules *r, const struct ew_verdict_in *in, struct ew_verdict *out);
 
@@ -158,6 +161,13 @@ void ew_decide(const struct ew_rules *r, const struct ew_verdict_in *in, struct 
 int ew_decide_warnings(const struct ew_rules *r, int32_t day,
 		       const struct ew_people_band people[EW_CLASSES],
 		       const struct ew_people_band *channel_people, struct ew_warning *w, int max);
+
+/**
+ * ew_decide_uncertain() - whether category @id is one REGULATION.md says
+ * only a human can confirm (sensitive_area_geo): a flow that would be a
+ * violation by it alone is "review", rule uncertain_data.
+ */
+bool ew_decide_uncertain(const char *id);
 
 const char *ew_decide_route_name(enum ew_route r);
 const char *ew_decide_verdict_name(enum ew_verdict_kind v);

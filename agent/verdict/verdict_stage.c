@@ -5,8 +5,10 @@
  * counted first (people.c). The people a flow names arrive with its
  * content_hits events and wait in its slot until its next record: only a
  * cross-border flow's count toward the year, and the border is known then.
- * Counters are kept in STATE_DIR (DATA_DIR/state, or replay's --state) and
- * saved at every metric report and at the end.
+ * Counters are kept in STATE_DIR (DATA_DIR/state, or replay's --state),
+ * saved every SAVE_EVERY seconds and at the end; the people counted in
+ * between are journalled (journal.h) and synced once per ring drain, so a
+ * kill -9 loses none. A channel's people are counted apart, for its cap.
  */
 #include "verdict/verdict_stage.h"
 
@@ -20,45 +22,7 @@
 #include "policy/policy.h"
 #include "util/log.h"
 #include "verdict/decide.h"
-#include "verdict/people.h"
-
-/* People a flow may hold back for its next record: past it they are not counted. */
-#define PENDING_MAX 4096
-
-struct person {
-	uint64_t hash;
-	uint8_t cls; /* enum ew_class */
-};
-
-struct pending {
-	struct person *v;
-	uint32_t n, cap;
-};
-
-/* Warnings one record can carry: three thresholds, and caps and expiries. */
-#define EW_VERDICT_WARN_MAX 16
-
-/* Saves of the counters at most this often (seconds of poll()), and at the end. */
-#define SAVE_EVERY 5
-
-struct vstage {
-	struct ew_flows *flows;
-	const struct ew_policy *policy;
-	const struct ew_rules *rules;
-	const char *entity;
-	struct ew_people *people;
-	char state_dir[512];
-	bool dirty;
-	bool readonly; /* replay: the snapshot is read, never written */
-	int polls;
-	struct ew_flow_cat *cats;
-	int cats_cap;
-	uint64_t by_verdict[EW_VERDICT_REVIEW + 1];
-	uint64_t by_rule[EW_RULE_MAX];
-	uint64_t people_dropped, people_nomem, save_errors;
-	int year; /* of the latest record, for the metrics */
-	struct ew_warning warnings[EW_VERDICT_WARN_MAX];
-};
+#include "verdict/verdict_int.h"
 
 static struct pending *slot(const struct ew_stage *s, const struct ew_flow *f, bool create)
 {
@@ -78,6 +42,16 @@ static void latest_year(const struct ew_people_counter *c, void *arg)
 		*year = ew_people_counter_key(c)->year;
 }
 
+/* Everything taken from the policy; a reload calls it again. */
+static void use_policy(struct vstage *v, const struct ew_policy *p)
+{
+	v->policy = p;
+	v->rules = &p->rules;
+	/* channel indexes are found again: a new policy may sit where the old one was */
+	v->chan_rules = NULL;
+	v->entity = p->legal_entity[0] ? p->legal_entity : "default";
+}
+
 static int init(struct ew_stage *s, const struct ew_stage_env *env)
 {
 	const struct ew_rules *r = &env->policy->rules;
@@ -90,9 +64,7 @@ static int init(struct ew_stage *s, const struct ew_stage_env *env)
 		return -ENOMEM;
 	s->state = v;
 	v->flows = env->flows;
-	v->policy = env->policy;
-	v->rules = r;
-	v->entity = env->policy->legal_entity[0] ? env->policy->legal_entity : "default";
+	use_policy(v, env->policy);
 	v->readonly = env->replay;
 	rc = ew_people_new(&v->people, &po, err, sizeof(err));
 	if (rc) {
@@ -113,6 +85,8 @@ static int init(struct ew_stage *s, const struct ew_stage_env *env)
 		       err[0] ? ": " : "", err);
 		return rc;
 	}
+	if (!v->readonly && (rc = ew_vcount_open_journal(v)))
+		return rc;
 	/* Until a record says which year it is, the metrics show the latest one kept. */
 	ew_people_foreach(v->people, latest_year, &v->year);
 	return 0;
@@ -153,54 +127,6 @@ static void event(struct ew_stage *s, const union ew_event *ev, struct ew_flow *
 	}
 }
 
-static struct ew_people_counter *counter(struct vstage *v, enum ew_people_scope scope,
-					 const char *name, int cls, bool attested, int year)
-{
-	struct ew_people_key k;
-
-	if (ew_people_key(&k, scope, name, (enum ew_people_class)(cls - 1), attested, year))
-		return NULL;
-	return ew_people_get(v->people, &k, true);
-}
-
-static void add(struct vstage *v, struct ew_people_counter *c, uint64_t hash)
-{
-	if (!c || ew_people_add(c, hash) < 0)
-		v->people_nomem++;
-	else
-		v->dirty = true;
-}
-
-/* The flow's waiting people join the year: a sensitive person is a person too. */
-static void count_people(struct vstage *v, struct pending *p, int year, bool attested)
-{
-	for (uint32_t i = 0; p && i < p->n; i++) {
-		int cls = p->v[i].cls;
-
-		if (cls < EW_CLASS_PI || cls > EW_CLASS_IMPORTANT_DATA)
-			continue;
-		add(v, counter(v, EW_PEOPLE_ENTITY, v->entity, cls, attested, year), p->v[i].hash);
-		if (cls == EW_CLASS_SENSITIVE_PI)
-			add(v, counter(v, EW_PEOPLE_ENTITY, v->entity, EW_CLASS_PI, attested, year),
-			    p->v[i].hash);
-	}
-}
-
-static void band(struct vstage *v, int cls, int year, struct ew_people_band *out)
-{
-	struct ew_people_counter *c[2] = {
-	    counter(v, EW_PEOPLE_ENTITY, v->entity, cls, false, year),
-	    counter(v, EW_PEOPLE_ENTITY, v->entity, cls, true, year),
-	};
-	struct ew_people_count n = {0};
-
-	/* Attested flows count toward the totals, in a bucket of their own. */
-	if (c[0] && c[1] && !ew_people_count_union(c, 2, &n)) {
-		out->lo = n.lo;
-		out->hi = n.hi;
-	}
-}
-
 static void fill_cats(struct vstage *v, const struct ew_eval *e, struct ew_verdict_in *in)
 {
 	int n = 0;
@@ -221,6 +147,7 @@ static void fill_cats(struct vstage *v, const struct ew_eval *e, struct ew_verdi
 		    .idx = ew_rules_cat_index(v->rules, c->id),
 		    .cls = (enum ew_class)c->cls,
 		    .subjects = c->subjects_total,
+		    .uncertain = ew_decide_uncertain(c->id),
 		};
 	}
 	in->cats = v->cats;
@@ -250,6 +177,7 @@ static void enrich(struct ew_stage *s, const struct ew_flow *f, struct ew_eval *
 	struct ew_verdict_in in = {0};
 	struct ew_verdict *out = &e->verdict;
 	int64_t unix_sec = ((int64_t)e->now_ns + e->realtime_offset_ns) / 1000000000;
+	bool abroad;
 	int year;
 
 	in.day = ew_rules_day(v->rules, unix_sec);
@@ -261,13 +189,20 @@ static void enrich(struct ew_stage *s, const struct ew_flow *f, struct ew_eval *
 	in.domain = e->domain && e->domain[0] ? e->domain : NULL;
 	fill_cats(v, e, &in);
 	/* Only what crosses the border counts toward the year. */
-	if (in.place == EW_VPLACE_CROSS_BORDER || in.place == EW_VPLACE_UNCERTAIN)
-		count_people(v, p, year, false);
+	abroad = in.place == EW_VPLACE_CROSS_BORDER || in.place == EW_VPLACE_UNCERTAIN;
+	if (abroad)
+		ew_vcount_people(v, p, year, false);
+	for (int c = EW_CLASS_PI; c <= EW_CLASS_IMPORTANT_DATA; c++)
+		ew_vcount_band(v, c, year, &in.people[c]);
+	in.channel_people = ew_vcount_channel_bands(v, year);
+	ew_decide(v->rules, &in, out);
+	/* The channel's count holds this flow's people too: decided again if they were new. */
+	if (abroad && in.channel_people && ew_vcount_channel(v, p, year, out)) {
+		in.channel_people = ew_vcount_channel_bands(v, year);
+		ew_decide(v->rules, &in, out);
+	}
 	if (p)
 		p->n = 0;
-	for (int c = EW_CLASS_PI; c <= EW_CLASS_IMPORTANT_DATA; c++)
-		band(v, c, year, &in.people[c]);
-	ew_decide(v->rules, &in, out);
 	e->has_verdict = true;
 	e->n_warnings = ew_decide_warnings(v->rules, in.day, in.people, in.channel_people,
 					   v->warnings, EW_VERDICT_WARN_MAX);
@@ -288,20 +223,39 @@ static void flow_free(struct ew_stage *s, struct ew_flow *f)
 	memcpy(ew_stage_slot(s, f), &none, sizeof(none));
 }
 
-static void save(struct vstage *v)
+/* Before this drain's records reach the writer, the people they counted are on disk. */
+static void flush(struct ew_stage *s)
 {
-	char err[512] = "";
+	struct vstage *v = s->state;
 	int rc;
 
-	if (!v->dirty || !v->state_dir[0] || v->readonly)
+	if (!v->journal || !ew_journal_pending(v->journal))
 		return;
-	rc = ew_people_save(v->people, v->state_dir, err, sizeof(err));
+	rc = ew_journal_sync(v->journal);
 	if (rc) {
-		if (!v->save_errors++)
-			ew_err("people counters not saved: %s", err);
+		if (!v->journal_errors++)
+			ew_err("people journal %s/%s not written: %s (counts wait for the next "
+			       "snapshot)",
+			       v->state_dir, EW_JOURNAL_FILE, strerror(-rc));
 		return;
 	}
-	v->dirty = false;
+	v->journal_syncs++;
+}
+
+/* A reload: the counters are kept by name; channel indexes are taken afresh per record. */
+static void set_policy(struct ew_stage *s, const struct ew_policy *p)
+{
+	struct vstage *v = s->state;
+	const struct ew_thresholds *o = &v->rules->th, *n = &p->rules.th;
+
+	if (strcmp(o->timezone, n->timezone) || o->exact_crossover != n->exact_crossover)
+		ew_warn("policy reload: the people counters keep timezone %s and crossover %llu "
+			"until a restart",
+			o->timezone, (unsigned long long)o->exact_crossover);
+	if (strcmp(v->entity, p->legal_entity[0] ? p->legal_entity : "default"))
+		ew_warn("policy reload: legal entity now %s; its yearly people count from zero",
+			p->legal_entity[0] ? p->legal_entity : "default");
+	use_policy(v, p);
 }
 
 static void metrics(struct ew_stage *s, struct ew_metrics *m)
@@ -318,7 +272,7 @@ static void metrics(struct ew_stage *s, struct ew_metrics *m)
 		struct ew_people_band b = {0, 0};
 
 		if (v->year)
-			band(v, c, v->year, &b);
+			ew_vcount_band(v, c, v->year, &b);
 		ew_metrics_add1(m, "people_year", "Distinct people exported this calendar year.",
 				EW_M_GAUGE, "class", ew_rules_class_name((enum ew_class)c), b.hi);
 		ew_metrics_add1(m, "people_year_lo",
@@ -331,6 +285,19 @@ static void metrics(struct ew_stage *s, struct ew_metrics *m)
 		       EW_M_LOSS, v->people_dropped + v->people_nomem);
 	ew_metrics_add(m, "people_save_errors_total", "Failed saves of the people counters.", 0,
 		       v->save_errors);
+	/* The journal is the live run's: a replay has none, and its records must match. */
+	ew_metrics_add(m, "people_journal_syncs_total",
+		       "fdatasyncs of the people journal (one per ring drain that counted people).",
+		       EW_M_HOST, v->journal_syncs);
+	ew_metrics_add(m, "people_journal_errors_total",
+		       "Failed writes, syncs or resets of the people journal.", EW_M_HOST,
+		       v->journal_errors);
+	ew_metrics_add(m, "people_journal_replayed",
+		       "Journal entries replayed into the snapshot at start.",
+		       EW_M_HOST | EW_M_GAUGE, v->journal_replayed);
+	ew_metrics_add(m, "people_journal_cut_bytes",
+		       "Bytes of a torn or corrupt journal tail cut at start.",
+		       EW_M_HOST | EW_M_GAUGE, v->journal_cut);
 }
 
 static void poll(struct ew_stage *s)
@@ -339,7 +306,7 @@ static void poll(struct ew_stage *s)
 
 	if (++v->polls >= SAVE_EVERY) {
 		v->polls = 0;
-		save(v);
+		ew_vcount_save(v);
 	}
 }
 
@@ -347,7 +314,8 @@ static int finish(struct ew_stage *s)
 {
 	struct vstage *v = s->state;
 
-	save(v);
+	flush(s);
+	ew_vcount_save(v);
 	return v->save_errors && v->dirty ? -EIO : 0;
 }
 
@@ -357,7 +325,11 @@ static void stage_free(struct ew_stage *s)
 
 	if (!v)
 		return;
+	ew_journal_free(v->journal);
 	ew_people_free(v->people);
+	free(v->chan_people);
+	free(v->chan_ctr);
+	free(v->capped);
 	free(v->cats);
 	free(v);
 }
@@ -369,6 +341,8 @@ const struct ew_stage_def ew_verdict_stage = {
     .init = init,
     .event = event,
     .enrich = enrich,
+    .policy = set_policy,
+    .flush = flush,
     .poll = poll,
     .flow_free = flow_free,
     .metrics = metrics,

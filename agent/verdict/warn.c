@@ -34,6 +34,7 @@ static const char *const rule_names[] = {
     [EW_RULE_UNCERTAIN_DESTINATION] = "uncertain_destination",
     [EW_RULE_THRESHOLD_UNCERTAIN] = "threshold_uncertain",
     [EW_RULE_CAP_UNCERTAIN] = "cap_uncertain",
+    [EW_RULE_UNCERTAIN_DATA] = "uncertain_data",
 };
 static const char *const scope_names[] = {"route", "category", "destination", "dates",
 					  "people_cap"};
@@ -48,6 +49,13 @@ const char *ew_decide_route_name(enum ew_route r)
 const char *ew_decide_verdict_name(enum ew_verdict_kind v)
 {
 	return (unsigned int)v < 5 ? verdict_names[v] : "?";
+}
+
+bool ew_decide_uncertain(const char *id)
+{
+	/* REGULATION.md's taxonomy: "coordinates inside customer-configured polygons — human
+	 * review" */
+	return id && !strcmp(id, "sensitive_area_geo");
 }
 
 const char *ew_decide_rule_name(enum ew_rule r)

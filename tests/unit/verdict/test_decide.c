@@ -584,3 +584,50 @@ Test(decide, working_days_calendar)
 	cr_assert_eq(ew_rules_working_days(&p.rules.cal, day("2026-01-05"), day("2026-01-12")), 5);
 	cr_assert_eq(p.rules.cal.renew_working_days, 10);
 }
+
+/* Data only a human can confirm (sensitive_area_geo): review, never a violation by it alone. */
+Test(decide, uncertain_data_is_review)
+{
+	struct ew_flow_cat geo[] = {cat("sensitive_area_geo", EW_CLASS_IMPORTANT_DATA)};
+	struct ew_flow_cat geo_vin[] = {cat("sensitive_area_geo", EW_CLASS_IMPORTANT_DATA),
+					cat("vin", EW_CLASS_PI)};
+	struct ew_flow_cat geo_id[] = {cat("sensitive_area_geo", EW_CLASS_IMPORTANT_DATA),
+				       cat("id_number", EW_CLASS_SENSITIVE_PI)};
+	struct ew_verdict_in in;
+
+	cr_assert(ew_decide_uncertain("sensitive_area_geo"));
+	cr_assert_not(ew_decide_uncertain("vin"));
+	cr_assert_not(ew_decide_uncertain(NULL));
+	load("");
+	/* alone, to a country no channel covers: review, the route still stated */
+	geo[0].uncertain = true;
+	in = flow("US", geo, 1);
+	decide(&in);
+	EXPECT("security_assessment", "review", "uncertain_data");
+	cr_assert_eq(v.channel, -1);
+	cr_assert_str_eq(v.missing, "");
+	/* the same category not flagged uncertain is the violation it would be */
+	geo[0].uncertain = false;
+	decide(&in);
+	EXPECT("security_assessment", "violation", "channel_out_of_scope");
+	cr_assert_str_eq(v.channel_id, "sa-de");
+	/* with a VIN that alone needs no route: still review */
+	geo_vin[0].uncertain = true;
+	in = flow("US", geo_vin, 2);
+	decide(&in);
+	EXPECT("security_assessment", "review", "uncertain_data");
+	/* with sensitive PI that alone is a violation to US: the violation stands */
+	geo_id[0].uncertain = true;
+	in = flow("US", geo_id, 2);
+	decide(&in);
+	EXPECT("standard_contract_or_certification", "violation", "no_channel");
+	/* a channel covering it: allowed as before (sa-de carries important data to DE) */
+	in = flow("DE", geo, 1);
+	geo[0].uncertain = true;
+	decide(&in);
+	EXPECT("security_assessment", "allowed", "channel");
+	/* domestic: not applicable */
+	in.place = EW_VPLACE_DOMESTIC;
+	decide(&in);
+	EXPECT("none", "not_applicable", "domestic");
+}
