@@ -18,6 +18,7 @@ static const char usage[] =
     "  geo       where an address is, and whether it is across the border\n"
     "  classify  which data categories files hold, as the agent would see them\n"
     "  check-policy  every error and warning in a policy file, with its JSON path\n"
+    "  alerts    the alerts raised, as a table or JSON lines; -f follows\n"
     "\n"
     "`egresswatch COMMAND --help` describes each; man egresswatch(8) has the rest.\n";
 
@@ -30,6 +31,7 @@ int main(int argc, char **argv)
 	    {"run", ew_cmd_run},	   {"replay", ew_cmd_replay},
 	    {"probe", ew_cmd_probe},	   {"geo", ew_cmd_geo},
 	    {"classify", ew_cmd_classify}, {"check-policy", ew_cmd_check_policy},
+	    {"alerts", ew_cmd_alerts},
 	};
 
 	if (argc < 2) {

@@ -24,5 +24,6 @@ int ew_cmd_probe(int argc, char **argv);
 int ew_cmd_geo(int argc, char **argv);
 int ew_cmd_classify(int argc, char **argv);
 int ew_cmd_check_policy(int argc, char **argv);
+int ew_cmd_alerts(int argc, char **argv);
 
 #endif
