@@ -15,11 +15,11 @@
 #include "out/hourly.h"
 #include "util/log.h"
 
-#define LINK_NAME "alerts.jsonl"
-
 struct afile {
+	const struct ew_alert_file_kind *k;
+	struct ew_alert_sink_ops ops; /* named for @k; freed with the sink, after its last use */
 	char root[PATH_MAX];
-	char link_key[16]; /* the hour alerts.jsonl points to */
+	char link_key[16]; /* the hour the link points to */
 	int dirfd;	   /* DATA_DIR */
 	struct ew_hourly *h;
 	struct ew_jsonw w; /* the pipeline thread's */
@@ -29,8 +29,12 @@ struct afile {
 static ssize_t encode(void *ctx, const struct ew_alert *a, char *buf, size_t cap)
 {
 	struct afile *f = ctx;
+	int rc;
 
-	ew_alert_ecs_encode(&f->w, a);
+	ew_jsonw_reset(&f->w);
+	rc = f->k->encode(&f->w, a);
+	if (rc)
+		return rc;
 	if (f->w.oom || f->w.len > cap)
 		return -ENOSPC;
 	memcpy(buf, f->w.buf, f->w.len);
@@ -48,17 +52,17 @@ static int deliver(void *ctx, int64_t time_ns, const char *msg, size_t len)
 static void relink(struct afile *f)
 {
 	const char *key = ew_hourly_key(f->h);
-	char target[64];
+	char target[128], tmp[96];
 
 	if (!key[0] || !strcmp(key, f->link_key))
 		return;
-	snprintf(target, sizeof(target), "alerts/%s.jsonl", key);
-	unlinkat(f->dirfd, LINK_NAME ".tmp", 0);
-	if (symlinkat(target, f->dirfd, LINK_NAME ".tmp") ||
-	    renameat(f->dirfd, LINK_NAME ".tmp", f->dirfd, LINK_NAME)) {
-		ew_warn("cannot point %s/../%s at %s: %s", f->root, LINK_NAME, target,
+	snprintf(target, sizeof(target), "%s/%s.jsonl", f->k->dir, key);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", f->k->link);
+	unlinkat(f->dirfd, tmp, 0);
+	if (symlinkat(target, f->dirfd, tmp) || renameat(f->dirfd, tmp, f->dirfd, f->k->link)) {
+		ew_warn("cannot point %s/../%s at %s: %s", f->root, f->k->link, target,
 			strerror(errno));
-		unlinkat(f->dirfd, LINK_NAME ".tmp", 0);
+		unlinkat(f->dirfd, tmp, 0);
 		return;
 	}
 	snprintf(f->link_key, sizeof(f->link_key), "%s", key);
@@ -110,25 +114,42 @@ static int close_file(void *ctx)
 	return rc;
 }
 
-static const struct ew_alert_sink_ops ops = {
+static int ecs(struct ew_jsonw *w, const struct ew_alert *a)
+{
+	ew_alert_ecs_encode(w, a);
+	return 0;
+}
+
+static const struct ew_alert_file_kind ecs_kind = {
     .name = "file",
-    .encode = encode,
-    .deliver = deliver,
-    .flush = flush,
-    .reopen = reopen,
-    .close = close_file,
+    .dir = "alerts",
+    .link = "alerts.jsonl",
+    .encode = ecs,
 };
 
 int ew_alert_file_open(const struct ew_alert_sink_env *env, struct ew_alert_sink **out)
+{
+	return ew_alert_file_open_kind(env, &ecs_kind, out);
+}
+
+int ew_alert_file_open_kind(const struct ew_alert_sink_env *env, const struct ew_alert_file_kind *k,
+			    struct ew_alert_sink **out)
 {
 	struct afile *f = calloc(1, sizeof(*f));
 	int rc;
 
 	if (!f)
 		return -ENOMEM;
+	f->k = k;
+	f->ops = (struct ew_alert_sink_ops){.name = k->name,
+					    .encode = encode,
+					    .deliver = deliver,
+					    .flush = flush,
+					    .reopen = reopen,
+					    .close = close_file};
 	f->dirfd = -1;
 	ew_jsonw_init(&f->w);
-	snprintf(f->root, sizeof(f->root), "%s/alerts", env->data_dir);
+	snprintf(f->root, sizeof(f->root), "%s/%s", env->data_dir, k->dir);
 	/* The records stage makes it too; this stage starts first. */
 	if (mkdir(env->data_dir, 0750) && errno != EEXIST) {
 		rc = -errno;
@@ -149,6 +170,6 @@ int ew_alert_file_open(const struct ew_alert_sink_env *env, struct ew_alert_sink
 		close_file(f);
 		return rc;
 	}
-	return ew_alert_sink_start(&ops, f, env->cfg ? env->cfg->alerts_queue_bytes : 0,
+	return ew_alert_sink_start(&f->ops, f, env->cfg ? env->cfg->alerts_queue_bytes : 0,
 				   env->replay, out);
 }

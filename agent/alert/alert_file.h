@@ -17,6 +17,24 @@
 #define EW_ALERT_FILE_H
 
 #include "alert/sink.h"
+#include "util/jsonw.h"
+
+/*
+ * A file sink's shape: its name (the metrics' sink label), its own
+ * directory under DATA_DIR and link, and its encoding (ECS here, OCSF in
+ * ocsf_sink.c). Rotation, syncing and the link are the file sink's.
+ */
+struct ew_alert_file_kind {
+	const char *name;
+	const char *dir;  /* "alerts": DATA_DIR/alerts/YYYY-MM-DD/HH.jsonl */
+	const char *link; /* "alerts.jsonl": the link to the open hour */
+	/* the line into @w (reset); 0, or -ENOMSG: not for this sink; -errno */
+	int (*encode)(struct ew_jsonw *w, const struct ew_alert *a);
+};
+
+/** ew_alert_file_open_kind() - a file sink of @env->data_dir shaped by @k. */
+int ew_alert_file_open_kind(const struct ew_alert_sink_env *env, const struct ew_alert_file_kind *k,
+			    struct ew_alert_sink **out);
 
 /** ew_alert_file_open() - the file sink of @env->data_dir. */
 int ew_alert_file_open(const struct ew_alert_sink_env *env, struct ew_alert_sink **out);

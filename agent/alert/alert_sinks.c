@@ -11,16 +11,21 @@
 
 typedef int (*open_fn)(const struct ew_alert_sink_env *env, struct ew_alert_sink **out);
 
-/* The sinks in the order they are fed; a sink not built yet has no open function. */
+/*
+ * The sinks in the order they are fed. A replay writes its alerts to files
+ * under its own data directory only: what goes to a SOC's syslog or a
+ * container's log (live) has been sent once already, by the live run.
+ */
 static const struct {
 	const char *name; /* the metric label and the config key alerts.<name> */
 	size_t on;	  /* offsetof the config's switch */
 	open_fn open;
+	bool live_only;
 } table[] = {
-    {"file", offsetof(struct ew_config, alerts_file), ew_alert_file_open},
-    {"stdout", offsetof(struct ew_config, alerts_stdout), ew_alert_stdout_open},
-    {"syslog", offsetof(struct ew_config, alerts_syslog), NULL},
-    {"ocsf", offsetof(struct ew_config, alerts_ocsf), NULL},
+    {"file", offsetof(struct ew_config, alerts_file), ew_alert_file_open, false},
+    {"stdout", offsetof(struct ew_config, alerts_stdout), ew_alert_stdout_open, true},
+    {"syslog", offsetof(struct ew_config, alerts_syslog), ew_alert_syslog_open, true},
+    {"ocsf", offsetof(struct ew_config, alerts_ocsf), ew_alert_ocsf_open, false},
 };
 
 #define N_SINKS (sizeof(table) / sizeof(table[0]))
@@ -40,13 +45,8 @@ int ew_alert_sinks_open(const struct ew_alert_sink_env *env, struct ew_alert_sin
 		const bool *on = (const bool *)((const char *)env->cfg + table[i].on);
 		int rc;
 
-		if (!*on)
+		if (!*on || (env->replay && table[i].live_only))
 			continue;
-		if (!table[i].open) {
-			ew_warn("alerts.%s is on, but this build has no %s sink: ignored",
-				table[i].name, table[i].name);
-			continue;
-		}
 		rc = table[i].open(env, &s->sink[i]);
 		if (rc) {
 			ew_err("cannot start the %s alert sink: %s", table[i].name, strerror(-rc));

@@ -12,6 +12,11 @@
 
 struct ew_alert_sinks;
 
+/** ew_alert_syslog_open() - RFC 5424 to alerts.syslog_socket (alert_syslog.c). */
+int ew_alert_syslog_open(const struct ew_alert_sink_env *env, struct ew_alert_sink **out);
+/** ew_alert_ocsf_open() - OCSF 4001 lines under DATA_DIR/alerts-ocsf (ocsf_sink.c). */
+int ew_alert_ocsf_open(const struct ew_alert_sink_env *env, struct ew_alert_sink **out);
+
 /** ew_alert_sinks_open() - open every sink switched on; -errno when one fails (logged). */
 int ew_alert_sinks_open(const struct ew_alert_sink_env *env, struct ew_alert_sinks **out);
 /** ew_alert_sinks_put() - @a to every sink (encoded now, delivered by each sink's thread). */

@@ -117,6 +117,9 @@ void ew_alert_sink_put(struct ew_alert_sink *s, const struct ew_alert *a)
 	ssize_t n = s->ops->encode(s->ctx, a, s->buf, sizeof(s->buf));
 	struct msg *m;
 
+	/* Not this sink's kind of alert (OCSF takes only alerts about a flow). */
+	if (n == -ENOMSG)
+		return;
 	pthread_mutex_lock(&s->lock);
 	s->st.put++;
 	if (n < 0 || (size_t)n > sizeof(s->buf)) {

@@ -28,7 +28,8 @@ struct ew_alert_sink_ops {
 	const char *name; /* the metrics' sink label: "file", "stdout", "syslog", "ocsf" */
 	/**
 	 * encode() - the pipeline's thread: @a as this sink sends it, into @buf.
-	 * Return: bytes written, or -errno (the alert is counted as failed).
+	 * Return: bytes written, -ENOMSG when @a is not for this sink (skipped,
+	 * not counted), or -errno (the alert is counted as failed).
 	 */
 	ssize_t (*encode)(void *ctx, const struct ew_alert *a, char *buf, size_t cap);
 	/**

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "config/config.h"
 
+
 #include <errno.h>
 #include <stddef.h>
 #include <string.h>
 
+#include "alert/syslog_sink.h"
 #include "content/subject.h"
 #include "util/jsoncheck.h"
 #include "util/log.h"
@@ -40,6 +42,8 @@ void ew_config_defaults(struct ew_config *c)
 	snprintf(c->taxonomy, sizeof(c->taxonomy), "%s", EW_DEFAULT_TAXONOMY);
 	c->alerts_enabled = true;
 	c->alerts_file = true;
+	snprintf(c->alerts_syslog_socket, sizeof(c->alerts_syslog_socket), "/dev/log");
+	snprintf(c->alerts_syslog_facility, sizeof(c->alerts_syslog_facility), "local0");
 	c->alerts_fold_seconds = 300;
 	c->alerts_queue_bytes = 1u << 20;
 }
@@ -106,6 +110,10 @@ static const struct ew_jc_field alert_fields[] = {
     F("stdout", EW_JC_BOOL, c.alerts_stdout, 0, 0),
     F("syslog", EW_JC_BOOL, c.alerts_syslog, 0, 0),
     F("ocsf", EW_JC_BOOL, c.alerts_ocsf, 0, 0),
+    F("syslog_socket", EW_JC_STRING, c.alerts_syslog_socket, 0,
+      sizeof(((struct ew_config *)0)->alerts_syslog_socket)),
+    F("syslog_facility", EW_JC_STRING, c.alerts_syslog_facility, 0,
+      sizeof(((struct ew_config *)0)->alerts_syslog_facility)),
     F("fold_seconds", EW_JC_U32, c.alerts_fold_seconds, 0, 86400),
     F("queue_bytes", EW_JC_U32, c.alerts_queue_bytes, 65536, 1u << 30),
 };
@@ -127,6 +135,15 @@ static int check_relations(struct ew_jc *jc, const struct ew_config *c)
 		return ew_jc_fail(jc, "$.ringbuf_wakeup_bytes",
 				  "must be at most ringbuf_bytes (%u), got %u", c->ringbuf_bytes,
 				  c->ringbuf_wakeup_bytes);
+	if (ew_syslog_facility_by_name(c->alerts_syslog_facility) < 0)
+		return ew_jc_fail(jc, "$.alerts.syslog_facility",
+				  "must be a syslog facility (local0..local7, user, daemon, auth, "
+				  "authpriv, security, audit, alert), got \"%s\"",
+				  c->alerts_syslog_facility);
+	if (c->alerts_syslog_socket[0] != '/')
+		return ew_jc_fail(jc, "$.alerts.syslog_socket",
+				  "must be an absolute path (e.g. /dev/log), got \"%s\"",
+				  c->alerts_syslog_socket);
 	if (c->content_ringbuf_bytes & (c->content_ringbuf_bytes - 1))
 		return ew_jc_fail(jc, "$.content.ringbuf_bytes",
 				  "must be a power of two (e.g. 16777216), got %u",

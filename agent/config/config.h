@@ -53,13 +53,15 @@ struct ew_config {
 	/* content.taxonomy: the data categories and their recognisers */
 	char taxonomy[512];
 	/* alerts: where they go, and how repeats fold */
-	bool alerts_enabled;	      /* alerts.enabled: the rules run at all */
-	bool alerts_file;	      /* DATA_DIR/alerts.jsonl */
-	bool alerts_stdout;	      /* ECS lines on stdout */
-	bool alerts_syslog;	      /* RFC 5424 to /dev/log */
-	bool alerts_ocsf;	      /* OCSF 4001 JSON lines */
-	uint32_t alerts_fold_seconds; /* repeats within this fold; 0: none fold */
-	uint32_t alerts_queue_bytes;  /* each sink's queue; past it alerts are dropped */
+	bool alerts_enabled;		 /* alerts.enabled: the rules run at all */
+	bool alerts_file;		 /* DATA_DIR/alerts.jsonl */
+	bool alerts_stdout;		 /* ECS lines on stdout */
+	bool alerts_syslog;		 /* RFC 5424 to alerts_syslog_socket */
+	char alerts_syslog_socket[108];	 /* a unix datagram socket; default /dev/log */
+	char alerts_syslog_facility[16]; /* "local0" (default) .. "local7", "auth", ... */
+	bool alerts_ocsf;		 /* OCSF 4001 JSON lines */
+	uint32_t alerts_fold_seconds;	 /* repeats within this fold; 0: none fold */
+	uint32_t alerts_queue_bytes;	 /* each sink's queue; past it alerts are dropped */
 };
 
 /** ew_config_defaults() - the values used for every key a file leaves out. */

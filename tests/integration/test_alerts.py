@@ -11,6 +11,9 @@ test policy places in different countries.
              window closes (here: at the agent's stop) one summary of count 1,000
   restart    the agent started again on the same data directory: EW-007
   ring full  a 4 KiB ring under an exec storm: a monitoring-gap alert (EW-006)
+  sinks      the same alerts through a real rsyslogd started by the test (RFC 5424,
+             structured data with rule, severity, alert and flow ids) and as OCSF
+             4001 lines (DATA_DIR/alerts.ocsf.jsonl) with every required field
 Every alert validates against schemas/alert.schema.json and holds no raw value.
 """
 import json
@@ -22,6 +25,8 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import ewtest as T  # noqa: E402
 from regulated import RAW, body_json  # noqa: E402
+import ocsf_check  # noqa: E402
+from rsyslog import Rsyslog  # noqa: E402
 
 T.require_bpf("the alerts test")
 PEER_PY = os.path.join(T.HERE, "content_peer.py")
@@ -105,12 +110,44 @@ def uncovered_early(agent, bf):
     return a
 
 
+def sinks(agent_dir, syslog, first):
+    """The first uncovered alert also reached rsyslogd and the OCSF file."""
+    aid = T.field(first, "egresswatch.alert.id") if first else "no-alert"
+    got = syslog.lines_with('alert_id="%s"' % aid)
+    T.check("syslog: the uncovered alert reached rsyslogd once", len(got) == 1, got)
+    if got:
+        fac, sev, _host, app, _pid, msgid, sd, msg = got[0].split("|", 7)
+        T.check("syslog: local0, crit, app egresswatch, msgid EW-001",
+                (fac, sev, app, msgid) == ("16", "2", "egresswatch", "EW-001"), got[0])
+        T.check("syslog: structured data with rule, severity and flow id",
+                'rule="EW-001"' in sd and 'severity="critical"' in sd and
+                'flow_id="%s"' % T.field(first, "egresswatch.flow_id") in sd, sd)
+        T.check("syslog: the sentence", msg.strip() == first["message"], (msg, first["message"]))
+    link = os.path.join(agent_dir, "alerts.ocsf.jsonl")
+    T.check("ocsf: alerts.ocsf.jsonl links to the open hour", os.path.islink(link) and
+            os.readlink(link).startswith("alerts-ocsf/"))
+    oc = [json.loads(ln) for ln in T.read_lines_under(os.path.join(agent_dir, "alerts-ocsf"))]
+    mine = [o for o in oc if aid in json.dumps(o)]
+    T.check("ocsf: the uncovered alert as a 4001 object", len(mine) >= 1, [o.get("message") for o in oc][:3])
+    errs = [(o.get("message"), ocsf_check.errors(o)) for o in oc if ocsf_check.errors(o)]
+    T.check("ocsf: every line has OCSF 1.3.0 Network Activity's required fields (%d)" % len(oc),
+            oc and not errs, errs[:2])
+    T.check("ocsf: the destination country and the data classification",
+            mine and mine[0]["dst_endpoint"].get("location", {}).get("country") == "DE" and
+            "data_classification" in mine[0]["metadata"], mine[:1])
+    T.check("ocsf: no health alert (no flow, no 4001 shape)",
+            not [o for o in oc if "EW-007" in json.dumps(o)])
+
+
 def main():
     work = T.tmpdir()
+    syslog = Rsyslog()
+    syslog.start()
     cfg = T.write_config(os.path.join(work, "config.json"),
                          content={"taxonomy": os.path.join(T.SRC, "deploy", "taxonomy.json"),
                                   "subject_key": os.path.join(work, "subject.key")},
-                         alerts={"fold_seconds": 600})
+                         alerts={"fold_seconds": 600, "ocsf": True, "syslog": True,
+                                 "syslog_socket": syslog.sock})
     pol = policy(os.path.join(work, "policy.json"))
     bf = os.path.join(work, "body.json")
     with open(bf, "wb") as f:
@@ -138,6 +175,8 @@ def main():
                    "the restart alert")
         again.stop()
         after = alerts(again.dir)
+    sinks(agent.dir, syslog, first)
+    syslog.close()
 
     if first:
         ids = [T.field(x, "egresswatch.alert.ids") for x in T.flows(recs)

@@ -4,16 +4,13 @@ parsed by rsyslog's own parser (MSGID, structured data, severity, facility),
 SD-PARAM escaping that survives it, and the sink reconnecting after rsyslogd
 restarts. rsyslogd runs with a private config on a socket in a temp dir."""
 import os
-import shutil
-import signal
 import subprocess
 import sys
-import tempfile
-import time
+
+from rsyslog import Rsyslog
 
 failures = []
 EMIT = os.environ.get("ALERT_EMIT")
-RSYSLOGD = shutil.which("rsyslogd") or "/usr/sbin/rsyslogd"
 
 
 def check(name, cond, detail=""):
@@ -22,62 +19,11 @@ def check(name, cond, detail=""):
         failures.append(name)
 
 
-if not os.path.exists(RSYSLOGD):
-    msg = "rsyslogd not installed (scripts/deps installs rsyslog)"
-    if os.environ.get("CI") == "true":
-        print("FAIL (CI=true): " + msg, file=sys.stderr)
-        sys.exit(1)
-    print("SKIP: " + msg, file=sys.stderr)
-    sys.exit(77)
-
-tmp = tempfile.mkdtemp(prefix="ew-rsyslog-")
-sock = os.path.join(tmp, "log")
-out = os.path.join(tmp, "alerts.log")
-conf = os.path.join(tmp, "rsyslog.conf")
-# One line per message: what rsyslog's RFC 5424 parser made of it. The
-# special parser of the system socket knows only the old format: off.
-with open(conf, "w") as f:
-    f.write(f"""
-global(workDirectory="{tmp}")
-module(load="imuxsock" SysSock.Use="off")
-input(type="imuxsock" Socket="{sock}" UseSpecialParser="off" ParseHostname="on"
-      CreatePath="on" RateLimit.Interval="0")
-template(name="ew" type="string"
-  string="%syslogfacility%|%syslogseverity%|%hostname%|%app-name%|%procid%|%msgid%|%structured-data%|%msg%\\n")
-if $app-name == "egresswatch" then action(type="omfile" file="{out}" template="ew"
-  flushOnTXEnd="on" asyncWriting="off")
-""")
-
-procs = []
-
-
-def start_rsyslogd():
-    p = subprocess.Popen([RSYSLOGD, "-n", "-f", conf, "-i", os.path.join(tmp, "pid")],
-                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    procs.append(p)
-    for _ in range(100):
-        if os.path.exists(sock):
-            return p
-        time.sleep(0.05)
-    raise SystemExit("rsyslogd did not create %s: %s" % (sock, p.stdout.read() if p.poll() is not None else "still running"))
-
-
-def stop(p):
-    if p.poll() is None:
-        p.send_signal(signal.SIGTERM)
-        p.wait(timeout=10)
-
-
-def lines_with(needle, timeout=5.0):
-    end = time.time() + timeout
-    while time.time() < end:
-        if os.path.exists(out):
-            with open(out, errors="replace") as f:
-                got = [ln.rstrip("\n") for ln in f if needle in ln]
-            if got:
-                return got
-        time.sleep(0.05)
-    return []
+syslog = Rsyslog()
+sock = syslog.sock
+lines_with = syslog.lines_with
+start_rsyslogd = syslog.start
+stop = syslog.stop
 
 
 def send(emit, kind, aid):
@@ -135,9 +81,7 @@ try:
     emit.stdin.close()
     emit.wait(timeout=10)
 finally:
-    for p in procs:
-        stop(p)
-    shutil.rmtree(tmp, ignore_errors=True)
+    syslog.close()
 
 print("%d failure(s)" % len(failures))
 sys.exit(1 if failures else 0)
