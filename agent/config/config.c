@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "config/config.h"
 
-
 #include <errno.h>
 #include <stddef.h>
 #include <string.h>
