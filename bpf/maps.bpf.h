@@ -103,13 +103,14 @@ struct {
 
 /*
  * Enforcement (sock.bpf.c, ew.h's ew_enf_*): the addresses enforced
- * workloads may reach (value 1), the executables and cgroups that select
+ * workloads may reach (value 1; 0 refuses a network inside an allowed
+ * one: the longest match decides), the executables and cgroups that select
  * them, and the one slot saying which are on. Sized by the loader.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, 262144);
+	__uint(max_entries, 1 << 20);
 	__type(key, struct ew_lpm_key);
 	__type(value, __u8);
 } ew_allow_nets SEC(".maps") __weak;

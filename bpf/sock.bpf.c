@@ -112,9 +112,11 @@ static __always_inline __u64 enf_workloads(void)
 static __always_inline bool enf_allowed(const __u8 raddr[16])
 {
 	struct ew_lpm_key key = {.prefixlen = 128};
+	__u8 *v;
 
 	__builtin_memcpy(key.addr, raddr, 16);
-	return bpf_map_lookup_elem(&ew_allow_nets, &key) != NULL;
+	v = bpf_map_lookup_elem(&ew_allow_nets, &key);
+	return v && *v;
 }
 
 /* Return: 1 to let the call go on, 0 to refuse it (EPERM). */

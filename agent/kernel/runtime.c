@@ -15,6 +15,7 @@
 
 #include "content/inspector.h"
 #include "content/taxonomy.h"
+#include "kernel/enforce.h"
 #include "kernel/events.h"
 #include "kernel/listeners.h"
 #include "kernel/loader.h"
@@ -33,6 +34,7 @@
 
 struct live {
 	const struct ew_config *cfg;
+	const struct ew_inputs *in;
 	struct ew_capture_meta meta; /* boot id and host name: the stages keep pointers */
 	struct ew_datadir *datadir;
 	struct ew_loader *loader;
@@ -135,6 +137,8 @@ static bool on_signal(struct live *l, int sfd)
 	if (si.ssi_signo == SIGHUP) {
 		ew_info("SIGHUP: reopening output files, reloading geolocation");
 		ew_pipeline_hup(l->pipe);
+		/* executables and cgroups made since the last scan */
+		ew_enforce_apply(l->loader, &l->in->pol, l->in->geo_db, l->in->n_geo);
 		return true;
 	}
 	ew_info("%s: stopping", strsignal((int)si.ssi_signo));
@@ -257,6 +261,8 @@ static int start(const struct ew_runtime_opts *o, struct live *l)
 	}
 	if (load_kernel(in, l))
 		return -1;
+	/* A failure is logged and leaves monitoring running, enforcement off. */
+	ew_enforce_apply(l->loader, &in->pol, in->geo_db, in->n_geo);
 	ndeg = ew_loader_degraded(l->loader, degraded, 32);
 	read_line_file("/proc/sys/kernel/random/boot_id", meta->boot_id, sizeof(meta->boot_id));
 	gethostname(meta->hostname, sizeof(meta->hostname) - 1);
@@ -384,7 +390,7 @@ static int finish(struct live *l, int status)
 
 int ew_runtime_run(const struct ew_runtime_opts *o)
 {
-	struct live l = {.cfg = &o->in->cfg};
+	struct live l = {.cfg = &o->in->cfg, .in = o->in};
 
 	if (start(o, &l))
 		return finish(&l, 1);

@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "enforce/refused.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "enforce/targets.h"
+#include "util/addr.h"
+#include "util/log.h"
+
+/* Every refusal is logged up to this many, then one in LOG_EVERY: a client
+ * retrying in a loop must not flood the log. Counts stay exact. */
+#define LOG_FIRST 100
+#define LOG_EVERY 1000
+
+struct refused {
+	const struct ew_policy *pol;
+	uint64_t by_bit[EW_ENF_MAX_WORKLOADS];
+	uint64_t unnamed; /* no workload bit this policy knows */
+	uint64_t total;
+};
+
+void ew_refused_addr(const struct ew_ev_connect_refused *ev, char *buf, size_t len)
+{
+	if (ew_addr_is_v4(ev->raddr))
+		inet_ntop(AF_INET, ev->raddr + 12, buf, (socklen_t)len);
+	else
+		inet_ntop(AF_INET6, ev->raddr, buf, (socklen_t)len);
+}
+
+int ew_refused_message(const struct ew_policy *pol, const struct ew_ev_connect_refused *ev,
+		       char *buf, size_t len)
+{
+	const char *w = pol ? ew_enf_workload_name(&pol->labels, ev->workloads) : NULL;
+	char addr[INET6_ADDRSTRLEN];
+	char comm[EW_COMM_LEN + 1];
+
+	if (!buf || !len)
+		return -EINVAL;
+	memcpy(comm, ev->task.comm, EW_COMM_LEN);
+	comm[EW_COMM_LEN] = '\0';
+	ew_refused_addr(ev, addr, sizeof(addr));
+	return snprintf(buf, len,
+			"%s (pid %u%s%s%s) was refused a connection to %s%s%s port %u/%s: no "
+			"approved channel covers the address, and the workload is enforced",
+			comm[0] ? comm : "?", ev->task.tgid, w ? ", workload \"" : "", w ? w : "",
+			w ? "\"" : "", ew_addr_is_v4(ev->raddr) ? "" : "[", addr,
+			ew_addr_is_v4(ev->raddr) ? "" : "]", ev->rport,
+			ev->proto == EW_IPPROTO_UDP ? "udp" : "tcp");
+}
+
+static int init(struct ew_stage *s, const struct ew_stage_env *env)
+{
+	struct refused *r = calloc(1, sizeof(*r));
+
+	if (!r)
+		return -ENOMEM;
+	r->pol = env->policy;
+	s->state = r;
+	return 0;
+}
+
+static void event(struct ew_stage *s, const union ew_event *ev, struct ew_flow *f)
+{
+	struct refused *r = s->state;
+	uint64_t bits = ev->refused.workloads;
+	char msg[512];
+
+	(void)f;
+	if (ev->h.type != EW_EV_CONNECT_REFUSED)
+		return;
+	r->total++;
+	if (bits)
+		r->by_bit[__builtin_ctzll(bits)]++;
+	else
+		r->unnamed++;
+	if (r->total <= LOG_FIRST || r->total % LOG_EVERY == 0) {
+		ew_refused_message(r->pol, &ev->refused, msg, sizeof(msg));
+		ew_warn("enforcement: %s (%llu refused so far)", msg, (unsigned long long)r->total);
+	}
+}
+
+/* Per enforced workload, zeros included; bits the policy no longer names, and
+ * none at all, under workload="" (present, as 0, when nothing is enforced). */
+static void metrics(struct ew_stage *s, struct ew_metrics *m)
+{
+	static const char help[] = "Connects and UDP sends of enforced workloads the kernel "
+				   "refused (EPERM): no channel covers the address.";
+	const struct refused *r = s->state;
+	const struct ew_labels *l = r->pol ? &r->pol->labels : NULL;
+	uint64_t other = r->unnamed;
+	int named = 0;
+
+	for (int b = 0; b < EW_ENF_MAX_WORKLOADS; b++) {
+		const char *name = l ? ew_enf_workload_name(l, 1ull << b) : NULL;
+
+		if (!name) {
+			other += r->by_bit[b];
+			continue;
+		}
+		named++;
+		ew_metrics_add1(m, "connects_refused_total", help, EW_M_COUNTER, "workload", name,
+				r->by_bit[b]);
+	}
+	if (other || !named)
+		ew_metrics_add1(m, "connects_refused_total", help, EW_M_COUNTER, "workload", "",
+				other);
+}
+
+static void fini(struct ew_stage *s)
+{
+	free(s->state);
+}
+
+const struct ew_stage_def ew_refused_stage = {
+    .name = "refused",
+    .event_mask = EW_STAGE_EV(EW_EV_CONNECT_REFUSED),
+    .init = init,
+    .event = event,
+    .metrics = metrics,
+    .free = fini,
+};

@@ -1,0 +1,125 @@
+#!/usr/bin/python3
+"""Enforcement (issue 12, item 7): a workload with "enforce": true has its
+connects to addresses no channel covers refused in the kernel (EPERM),
+while monitoring-only processes reach the same peer.
+
+  enforced   a copy of python3 under a temp directory, selected by the
+             workload's executable glob: EPERM to a DE peer no channel
+             covers (TCP connect and UDP sendto); connects to a US peer
+             channel "sc-us" covers and to a domestic CN peer
+  monitored  /usr/bin/python3 to the same DE peer: connects
+then the refusals in connects_refused_total and the log, a capture that a
+replay counts the same, a restart under a policy whose new channel covers
+DE (the enforced client connects), and no enforcement once the agent stops.
+"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import ewtest as T  # noqa: E402
+
+T.require_bpf("the enforcement test")
+PY = "/usr/bin/python3"
+ADDR = {"us": T.PEER4, "de": "198.18.2.2", "cn": "198.18.4.2"}
+PORT = 8701
+SERVER = ("import socket,sys\n"
+          "s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n"
+          "s.bind(('0.0.0.0', %d)); s.listen(64); print('ready', flush=True)\n"
+          "while True:\n c,_=s.accept(); c.close()\n" % PORT)
+CLIENT = ("import errno,socket,sys\n"
+          "kind, addr, port = sys.argv[1], sys.argv[2], int(sys.argv[3])\n"
+          "s = socket.socket(socket.AF_INET, socket.SOCK_STREAM if kind == 'tcp' else socket.SOCK_DGRAM)\n"
+          "s.settimeout(5)\n"
+          "try:\n"
+          "    s.connect((addr, port)) if kind == 'tcp' else s.sendto(b'x', (addr, port))\n"
+          "    print('ok')\n"
+          "except OSError as e:\n"
+          "    print(errno.errorcode.get(e.errno, str(e.errno)))\n")
+
+
+def policy(path, channels):
+    with open(path, "w") as f:
+        json.dump({
+            "version": 1, "legal_entity": "Test Automotive Co.", "domestic_countries": ["CN"],
+            "networks": [{"cidr": T.PEER4 + "/32", "country": "US", "name": "us-partner"},
+                         {"cidr": "198.18.2.0/24", "country": "DE", "name": "de-partner"},
+                         {"cidr": "198.18.4.0/24", "country": "CN", "name": "cn-dc"}],
+            "workloads": [{"name": "uploader", "executable": os.path.dirname(path) + "/bin/*",
+                           "enforce": True, "categories": ["trajectory"]}],
+            "channels": [{"id": cc.lower() + "-sc", "route": "standard_contract", "reference": "SC-" + cc,
+                          "recipient": "Test " + cc, "countries": [cc], "categories": ["pi"],
+                          "valid_from": "2026-01-01", "valid_until": "2099-12-31"} for cc in channels],
+        }, f)
+    return path
+
+
+def connect(exe, kind, where):
+    r = subprocess.run([exe, "-c", CLIENT, kind, ADDR[where], str(PORT)], capture_output=True, text=True,
+                       timeout=20)
+    return r.stdout.strip() or r.stderr.strip()[-300:]
+
+
+def main():
+    work = T.tmpdir()
+    os.makedirs(os.path.join(work, "bin"))
+    enforced = os.path.join(work, "bin", "uploader")
+    shutil.copy2(os.path.realpath(PY), enforced)
+    cfg = T.write_config(os.path.join(work, "config.json"),
+                         content={"taxonomy": os.path.join(T.SRC, "deploy", "taxonomy.json"),
+                                  "subject_key": os.path.join(work, "subject.key")})
+    pol = policy(os.path.join(work, "policy.json"), ["US"])
+    pol_de = policy(os.path.join(work, "policy-de.json"), ["US", "DE"])
+    ck = subprocess.run([T.egresswatch(), "check-policy", pol], capture_output=True, text=True)
+    T.check("check-policy accepts the enforcing policy", ck.returncode == 0, ck.stderr)
+    capture = os.path.join(work, "capture.ewcap")
+    with T.Netns() as ns:
+        for k in ("de", "cn"):
+            ns.add_addr(ADDR[k])
+        ns.spawn(PY, "-c", SERVER)
+        T.check("before the agent: the enforced client reaches DE", connect(enforced, "tcp", "de") == "ok")
+        agent = T.Agent(work, capture=capture, config=cfg, extra=["--policy", pol]).start()
+        got = {
+            "enforced_de": connect(enforced, "tcp", "de"),
+            "enforced_de_udp": connect(enforced, "udp", "de"),
+            "enforced_us": connect(enforced, "tcp", "us"),
+            "enforced_cn": connect(enforced, "tcp", "cn"),
+            "monitored_de": connect(PY, "tcp", "de"),
+        }
+        time.sleep(3)
+        prom = agent.prom()
+        agent.stop()
+        log = agent.stderr()
+        again = T.Agent(work, config=cfg, extra=["--policy", pol_de]).start()
+        after_de = connect(enforced, "tcp", "de")
+        again.stop()
+        stopped = connect(enforced, "tcp", "de")
+
+    T.check("enforced: EPERM on connect to DE (no channel)", got["enforced_de"] == "EPERM", got)
+    T.check("enforced: EPERM on UDP sendto DE", got["enforced_de_udp"] == "EPERM", got)
+    T.check("enforced: connects to US (channel sc-us)", got["enforced_us"] == "ok", got)
+    T.check("enforced: connects to CN (domestic)", got["enforced_cn"] == "ok", got)
+    T.check("monitored: /usr/bin/python3 connects to DE", got["monitored_de"] == "ok", got)
+    key = 'egresswatch_connects_refused_total{workload="uploader"}'
+    T.check("connects_refused_total counts both refusals", prom.get(key) == 2,
+            {k: v for k, v in prom.items() if "refused" in k})
+    T.check("the log names the process, the address and the workload",
+            "refused a connection to 198.18.2.2 port %d/tcp" % PORT in log and 'workload "uploader"' in log,
+            log[-1500:])
+    T.check("the agent said what it enforces", "enforcement: 1 workloads, 1 executables" in log, log[-1500:])
+    T.check("after a restart with channel de-sc: the enforced client reaches DE", after_de == "ok", after_de)
+    T.check("with the agent stopped nothing is refused", stopped == "ok", stopped)
+    rep = os.path.join(work, "replay")
+    p = subprocess.run([T.egresswatch(), "replay", capture, "--data-dir", rep, "--config", cfg,
+                        "--policy", pol], capture_output=True, text=True)
+    T.check("replay of the capture exits 0", p.returncode == 0, p.stderr[-1500:])
+    T.check("replay counts the refusals too", 'workload "uploader"' in p.stderr and
+            "refused a connection to 198.18.2.2" in p.stderr, p.stderr[-1500:])
+    return T.done(work)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
