@@ -53,13 +53,26 @@ int ew_allowset_add(struct ew_allowset *s, const uint8_t addr[16], uint8_t prefi
 	return 0;
 }
 
-static int add_cb(void *arg, const uint8_t addr[16], uint8_t prefix)
+static int country_index(const struct ew_allowset *s, const char *cc)
+{
+	for (int i = 0; i < s->n_cc; i++)
+		if (s->cc[i][0] == cc[0] && s->cc[i][1] == cc[1])
+			return i;
+	return -1;
+}
+
+static int add_cb(void *arg, const char *cc, const uint8_t addr[16], uint8_t prefix)
 {
 	struct ew_allowset *s = arg;
-	int rc = ew_allowset_add(s, addr, prefix, true, EW_ALLOW_GEO);
+	int i = country_index(s, cc), rc;
 
-	if (!rc)
+	if (i < 0)
+		return 0;
+	rc = ew_allowset_add(s, addr, prefix, true, EW_ALLOW_GEO);
+	if (!rc) {
 		s->n_geo++;
+		s->n_cc_nets[i]++;
+	}
 	return rc;
 }
 
@@ -69,31 +82,12 @@ static void put_be64(uint8_t *p, uint64_t v)
 		p[i] = (uint8_t)v;
 }
 
-/* A country's networks: the policy's own, then the database's. */
-static int add_country(struct ew_allowset *s, const struct ew_policy *p, const char *cc,
-		       ew_country_nets_fn geo, void *geo_arg)
+static void allow_country(struct ew_allowset *s, const char *cc)
 {
-	uint16_t code = (uint16_t)((uint8_t)cc[0] << 8 | (uint8_t)cc[1]);
-	int before = s->n, rc;
-
-	for (int i = 0; i < s->n_done; i++)
-		if (s->done[i] == code)
-			return 0;
-	if (s->n_done < (int)(sizeof(s->done) / sizeof(s->done[0])))
-		s->done[s->n_done++] = code;
-	for (int i = 0; i < p->n_nets; i++)
-		if (!strcmp(p->nets[i].country, cc) &&
-		    (rc = ew_allowset_add(s, p->nets[i].addr, p->nets[i].prefix, true,
-					  EW_ALLOW_POLICY)))
-			return rc;
-	if (geo) {
-		rc = geo(geo_arg, cc, add_cb, s);
-		if (rc == -ENOMEM)
-			return rc;
+	if (country_index(s, cc) < 0 && s->n_cc < (int)(sizeof(s->cc) / sizeof(s->cc[0]))) {
+		memcpy(s->cc[s->n_cc], cc, 2);
+		s->cc[s->n_cc++][2] = '\0';
 	}
-	if (s->n == before && s->n_no_nets < 8)
-		memcpy(s->no_nets[s->n_no_nets++], cc, 3);
-	return 0;
 }
 
 static bool channel_valid(const struct ew_channel *c, int32_t today)
@@ -101,8 +95,7 @@ static bool channel_valid(const struct ew_channel *c, int32_t today)
 	return today == EW_RULES_NO_DATE || (today >= c->valid_from && today <= c->valid_until);
 }
 
-static int add_channel(struct ew_allowset *s, const struct ew_policy *p, const struct ew_channel *c,
-		       ew_country_nets_fn geo, void *geo_arg)
+static int add_channel(struct ew_allowset *s, const struct ew_channel *c)
 {
 	const struct ew_scope *sc = &c->scope;
 	uint8_t a[16];
@@ -124,13 +117,31 @@ static int add_channel(struct ew_allowset *s, const struct ew_policy *p, const s
 		cc[0] = (char)(sc->countries[i] >> 8);
 		cc[1] = (char)(sc->countries[i] & 0xff);
 		cc[2] = '\0';
-		if ((rc = add_country(s, p, cc, geo, geo_arg)))
-			return rc;
+		allow_country(s, cc);
 	}
 	return 0;
 }
 
-/* By network, then prefix, the strongest first. */
+/*
+ * The policy's networks: allowed in an allowed country, refused in any
+ * other (even inside an allowed range: the longest match decides).
+ */
+static int add_policy_nets(struct ew_allowset *s, const struct ew_policy *p)
+{
+	int rc;
+
+	for (int i = 0; i < p->n_nets; i++) {
+		int c = country_index(s, p->nets[i].country);
+
+		if ((rc = ew_allowset_add(s, p->nets[i].addr, p->nets[i].prefix, c >= 0,
+					  EW_ALLOW_POLICY)))
+			return rc;
+		if (c >= 0)
+			s->n_cc_nets[c]++;
+	}
+	return 0;
+}
+
 static int cmp_net(const void *x, const void *y)
 {
 	const struct ew_allow_net *a = x, *b = y;
@@ -180,54 +191,26 @@ static bool halves(const struct ew_allow_net *a, const struct ew_allow_net *b)
  * stronger entry holds. */
 static void fold(struct ew_allowset *s)
 {
-	bool changed = true;
+	int w = 0;
 
-	while (changed) {
-		int w = 0;
-
-		changed = false;
-		for (int i = 0; i < s->n; i++) {
-			struct ew_allow_net *a = &s->v[i];
-
-			if (i + 1 < s->n && a->rank == EW_ALLOW_GEO &&
-			    s->v[i + 1].rank == EW_ALLOW_GEO && halves(a, &s->v[i + 1])) {
-				s->v[w] = *a;
-				s->v[w].prefix--;
-				w++;
-				i++;
-				changed = true;
-				continue;
-			}
-			s->v[w++] = *a;
+	/* Sorted by address: a whole's halves are neighbours, and a whole made
+	 * here may be the upper half of the entry below it, so look again. */
+	for (int i = 0; i < s->n; i++) {
+		s->v[w++] = s->v[i];
+		while (w >= 2 && s->v[w - 1].rank == EW_ALLOW_GEO &&
+		       s->v[w - 2].rank == EW_ALLOW_GEO && halves(&s->v[w - 2], &s->v[w - 1])) {
+			w--;
+			s->v[w - 1].prefix--;
 		}
-		s->n = w;
-		sort_unique(s);
 	}
+	s->n = w;
+	sort_unique(s);
 }
 
 void ew_allowset_finish(struct ew_allowset *s)
 {
 	sort_unique(s);
 	fold(s);
-}
-
-/* A policy network in a country nothing allows is refused even inside an allowed range. */
-static int add_refused(struct ew_allowset *s, const struct ew_policy *p)
-{
-	int rc;
-
-	for (int i = 0; i < p->n_nets; i++) {
-		uint16_t code = (uint16_t)((uint8_t)p->nets[i].country[0] << 8 |
-					   (uint8_t)p->nets[i].country[1]);
-		bool allowed = false;
-
-		for (int j = 0; j < s->n_done && !allowed; j++)
-			allowed = s->done[j] == code;
-		if (!allowed && (rc = ew_allowset_add(s, p->nets[i].addr, p->nets[i].prefix, false,
-						      EW_ALLOW_POLICY)))
-			return rc;
-	}
-	return 0;
 }
 
 int ew_allowset_build(const struct ew_policy *p, int32_t today, ew_country_nets_fn geo,
@@ -243,14 +226,19 @@ int ew_allowset_build(const struct ew_policy *p, int32_t today, ew_country_nets_
 			return rc;
 	}
 	for (int i = 0; i < p->n_domestic; i++)
-		if ((rc = add_country(s, p, p->domestic[i], geo, geo_arg)))
-			return rc;
+		allow_country(s, p->domestic[i]);
 	for (int i = 0; i < p->rules.n_channels; i++)
 		if (channel_valid(&p->rules.channels[i], today) &&
-		    (rc = add_channel(s, p, &p->rules.channels[i], geo, geo_arg)))
+		    (rc = add_channel(s, &p->rules.channels[i])))
 			return rc;
-	if ((rc = add_refused(s, p)))
+	if ((rc = add_policy_nets(s, p)))
 		return rc;
+	/* one pass over the database for every country: a pass costs seconds */
+	if (geo && s->n_cc && (rc = geo(geo_arg, s->cc, s->n_cc, add_cb, s)) == -ENOMEM)
+		return rc;
+	for (int i = 0; i < s->n_cc; i++)
+		if (!s->n_cc_nets[i] && s->n_no_nets < 8)
+			memcpy(s->no_nets[s->n_no_nets++], s->cc[i], 3);
 	ew_allowset_finish(s);
 	return 0;
 }

@@ -40,17 +40,20 @@ struct ew_allowset {
 	int n_domain_only;  /* channels naming only domains: they open nothing */
 	char no_nets[8][3]; /* countries that gave no network at all (the first 8) */
 	int n_no_nets;
-	uint16_t done[256]; /* countries added already ('C' << 8 | 'N') */
-	int n_done;
+	char cc[256][3];    /* the allowed countries */
+	int n_cc_nets[256]; /* networks each gave */
+	int n_cc;
 };
 
 /**
- * typedef ew_country_nets_fn - add every network of country @cc through
- * @add(@add_arg, addr, prefix). Return: 0, or -errno (-EOPNOTSUPP: this
+ * typedef ew_country_nets_fn - add every network of the countries
+ * @cc[0..@n) (alpha-2) through @add(@add_arg, its country, addr, prefix),
+ * in one pass over the database. Return: 0, or -errno (-EOPNOTSUPP: this
  * database cannot list a country's networks).
  */
-typedef int (*ew_country_nets_fn)(void *arg, const char *cc,
-				  int (*add)(void *add_arg, const uint8_t addr[16], uint8_t prefix),
+typedef int (*ew_country_nets_fn)(void *arg, const char (*cc)[3], int n,
+				  int (*add)(void *add_arg, const char *cc, const uint8_t addr[16],
+					     uint8_t prefix),
 				  void *add_arg);
 
 /**

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "enforce/targets.h"
+#include "enforce/enforced.h"
 #include "util/addr.h"
 #include "util/log.h"
 
@@ -34,7 +34,7 @@ void ew_refused_addr(const struct ew_ev_connect_refused *ev, char *buf, size_t l
 int ew_refused_message(const struct ew_policy *pol, const struct ew_ev_connect_refused *ev,
 		       char *buf, size_t len)
 {
-	const char *w = pol ? ew_enf_workload_name(&pol->labels, ev->workloads) : NULL;
+	const char *w = pol ? ew_enforced_workload(&pol->labels, ev->workloads) : NULL;
 	char addr[INET6_ADDRSTRLEN];
 	char comm[EW_COMM_LEN + 1];
 
@@ -95,7 +95,7 @@ static void metrics(struct ew_stage *s, struct ew_metrics *m)
 	int named = 0;
 
 	for (int b = 0; b < EW_ENF_MAX_WORKLOADS; b++) {
-		const char *name = l ? ew_enf_workload_name(l, 1ull << b) : NULL;
+		const char *name = l ? ew_enforced_workload(l, 1ull << b) : NULL;
 
 		if (!name) {
 			other += r->by_bit[b];

@@ -11,15 +11,16 @@
 #include <bpf/bpf.h>
 
 #include "enforce/allowset.h"
-#include "enforce/targets.h"
+#include "enforce/enforced.h"
 #include "geo/geo.h"
 #include "util/log.h"
 
-static int geo_nets(void *arg, const char *cc,
-		    int (*add)(void *add_arg, const uint8_t addr[16], uint8_t prefix),
+static int geo_nets(void *arg, const char (*cc)[3], int n,
+		    int (*add)(void *add_arg, const char *cc, const uint8_t addr[16],
+			       uint8_t prefix),
 		    void *add_arg)
 {
-	return ew_geo_country_nets(arg, cc, add, add_arg);
+	return ew_geo_country_nets(arg, cc, n, add, add_arg);
 }
 
 /* Keys now in @fd that @keep does not name go; @keep NULL: all go. Collected
@@ -79,7 +80,7 @@ static bool keep_net(const void *key, const void *ctx)
 
 static bool keep_exe(const void *key, const void *ctx)
 {
-	const struct ew_enf_targets *t = ctx;
+	const struct ew_enforced *t = ctx;
 
 	for (int i = 0; i < t->n_exe; i++)
 		if (!memcmp(&t->exe[i].key, key, sizeof(t->exe[i].key)))
@@ -89,7 +90,7 @@ static bool keep_exe(const void *key, const void *ctx)
 
 static bool keep_cg(const void *key, const void *ctx)
 {
-	const struct ew_enf_targets *t = ctx;
+	const struct ew_enforced *t = ctx;
 	uint64_t id;
 
 	memcpy(&id, key, sizeof(id));
@@ -108,7 +109,7 @@ static int set_cfg(int fd, uint64_t active, uint64_t need_exe, uint64_t need_cg)
 }
 
 static int fill(const struct ew_loader_enf_fds *fd, const struct ew_allowset *s,
-		const struct ew_enf_targets *t)
+		const struct ew_enforced *t)
 {
 	for (int i = 0; i < s->n; i++) {
 		struct ew_lpm_key k = {.prefixlen = s->v[i].prefix};
@@ -149,11 +150,19 @@ static struct ew_geo *open_geo(const struct ew_policy *pol, const char *const *g
 	return g;
 }
 
-static void report(const struct ew_allowset *s, const struct ew_enf_targets *t, bool geo)
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static void report(const struct ew_allowset *s, const struct ew_enforced *t, bool geo, double ms)
 {
 	ew_info("enforcement: %d workloads, %d executables, %d cgroups; %d allowed networks "
-		"(%d from the geolocation database)",
-		t->n_workloads, t->n_exe, t->n_cg, s->n, s->n_geo);
+		"(%d from the geolocation database, folded), in %.0f ms",
+		t->n_workloads, t->n_exe, t->n_cg, s->n, s->n_geo, ms);
 	for (int i = 0; i < s->n_no_nets; i++)
 		ew_warn("enforcement: country %s has no network in the policy%s: connects there "
 			"are refused",
@@ -186,17 +195,18 @@ static void report(const struct ew_allowset *s, const struct ew_enf_targets *t, 
 int ew_enforce_apply(struct ew_loader *l, const struct ew_policy *pol, const char *const *geo_db,
 		     int n_geo)
 {
-	struct ew_enf_targets t;
+	struct ew_enforced t;
 	struct ew_loader_enf_fds fd;
 	struct ew_allowset s = {0};
 	struct ew_geo *geo = NULL;
+	double t0 = now_ms();
 	int rc;
 
 	ew_loader_enf_fds(l, &fd);
-	rc = ew_enf_targets_build(&pol->labels, ew_loader_cgroup2_path(l), &t);
+	rc = ew_enforced_build(&pol->labels, ew_loader_cgroup2_path(l), &t);
 	if (rc || !t.active) {
 		clear_all(&fd);
-		ew_enf_targets_free(&t);
+		ew_enforced_free(&t);
 		if (rc)
 			ew_err("enforcement off: cannot scan for enforced workloads: %s",
 			       strerror(-rc));
@@ -218,10 +228,10 @@ int ew_enforce_apply(struct ew_loader *l, const struct ew_policy *pol, const cha
 		prune(fd.allow_nets, sizeof(struct ew_lpm_key), keep_net, &s);
 		prune(fd.exe, sizeof(struct ew_enf_exe_key), keep_exe, &t);
 		prune(fd.cg, sizeof(__u64), keep_cg, &t);
-		report(&s, &t, geo != NULL);
+		report(&s, &t, geo != NULL, now_ms() - t0);
 	}
 	ew_allowset_free(&s);
-	ew_enf_targets_free(&t);
+	ew_enforced_free(&t);
 	ew_geo_close(geo);
 	return rc;
 }

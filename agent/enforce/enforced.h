@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * targets.h - which processes the kernel enforces, in the form it can test
+ * enforced.h - which processes the kernel enforces, in the form it can test
  * at connect() without a race at exec: the executable files an enforced
  * workload's executable glob names (device and inode, found under the
  * glob's directory), and the cgroups its cgroup, systemd_unit and
@@ -8,8 +8,8 @@
  * ancestors, so a unit's later children are covered). Files and cgroups
  * made after the scan are found by the next one (start, SIGHUP, reload).
  */
-#ifndef EW_ENF_TARGETS_H
-#define EW_ENF_TARGETS_H
+#ifndef EW_ENFORCED_H
+#define EW_ENFORCED_H
 
 #include <stdint.h>
 
@@ -29,7 +29,7 @@ struct ew_enf_cg_ent {
 	uint64_t mask;
 };
 
-struct ew_enf_targets {
+struct ew_enforced {
 	uint64_t active, need_exe, need_cg;	 /* as struct ew_enf_cfg */
 	const char *names[EW_ENF_MAX_WORKLOADS]; /* bit i: the workload's name (the policy's) */
 	int n_workloads;
@@ -43,22 +43,22 @@ struct ew_enf_targets {
 };
 
 /**
- * ew_enf_targets_build() - the enforced workloads of @l and what selects them.
+ * ew_enforced_build() - the enforced workloads of @l and what selects them.
  * @cgroup2: the cgroup v2 mount to scan; NULL: no cgroups (selectors on them
  *           then select nothing)
- * Return: 0 or -ENOMEM; @t is for ew_enf_targets_free() either way.
+ * Return: 0 or -ENOMEM; @t is for ew_enforced_free() either way.
  */
-int ew_enf_targets_build(const struct ew_labels *l, const char *cgroup2, struct ew_enf_targets *t);
+int ew_enforced_build(const struct ew_labels *l, const char *cgroup2, struct ew_enforced *t);
 
-/** ew_enf_exe_key_of() - the kernel's key for a file stat(2) gave @dev and @ino. */
-struct ew_enf_exe_key ew_enf_exe_key_of(uint64_t dev, uint64_t ino);
+/** ew_enforced_exe_key() - the kernel's key for a file stat(2) gave @dev and @ino. */
+struct ew_enf_exe_key ew_enforced_exe_key(uint64_t dev, uint64_t ino);
 
 /**
- * ew_enf_workload_name() - the name of the first enforced workload of @l in
+ * ew_enforced_workload() - the name of the first enforced workload of @l in
  * @bits (struct ew_ev_connect_refused.workloads), or NULL.
  */
-const char *ew_enf_workload_name(const struct ew_labels *l, uint64_t bits);
+const char *ew_enforced_workload(const struct ew_labels *l, uint64_t bits);
 
-void ew_enf_targets_free(struct ew_enf_targets *t);
+void ew_enforced_free(struct ew_enforced *t);
 
 #endif

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-#include "enforce/targets.h"
+#include "enforce/enforced.h"
 
 #include <errno.h>
 #include <ftw.h>
@@ -12,7 +12,7 @@
 
 /* nftw() takes no argument: the walk in progress (the agent scans from one thread). */
 static struct walk {
-	struct ew_enf_targets *t;
+	struct ew_enforced *t;
 	const struct ew_labels *l;
 	const struct ew_workload_label *w;
 	uint64_t bit;
@@ -21,7 +21,7 @@ static struct walk {
 	int rc;
 } cur;
 
-struct ew_enf_exe_key ew_enf_exe_key_of(uint64_t dev, uint64_t ino)
+struct ew_enf_exe_key ew_enforced_exe_key(uint64_t dev, uint64_t ino)
 {
 	/* the kernel's dev_t: 12 bits of major above 20 of minor (MKDEV) */
 	struct ew_enf_exe_key k = {
@@ -31,7 +31,7 @@ struct ew_enf_exe_key ew_enf_exe_key_of(uint64_t dev, uint64_t ino)
 	return k;
 }
 
-static int add_exe(struct ew_enf_targets *t, struct ew_enf_exe_key key, uint64_t bit)
+static int add_exe(struct ew_enforced *t, struct ew_enf_exe_key key, uint64_t bit)
 {
 	for (int i = 0; i < t->n_exe; i++)
 		if (!memcmp(&t->exe[i].key, &key, sizeof(key))) {
@@ -56,7 +56,7 @@ static int add_exe(struct ew_enf_targets *t, struct ew_enf_exe_key key, uint64_t
 	return 0;
 }
 
-static int add_cg(struct ew_enf_targets *t, uint64_t id, uint64_t mask)
+static int add_cg(struct ew_enforced *t, uint64_t id, uint64_t mask)
 {
 	if (t->n_cg == EW_ENF_MAX_KEYS) {
 		t->n_full++;
@@ -89,12 +89,12 @@ static int on_file(const char *path, const struct stat *st, int type, struct FTW
 		return 0;
 	if (!ew_glob_match(&cur.w->sel[EW_SEL_EXE], path))
 		return 0;
-	cur.rc = add_exe(cur.t, ew_enf_exe_key_of(st->st_dev, st->st_ino), cur.bit);
+	cur.rc = add_exe(cur.t, ew_enforced_exe_key(st->st_dev, st->st_ino), cur.bit);
 	return cur.rc ? 1 : 0;
 }
 
 /* The directory holding every path the glob can match: up to its first metacharacter. */
-static int scan_exe(struct ew_enf_targets *t, const struct ew_workload_label *w, uint64_t bit)
+static int scan_exe(struct ew_enforced *t, const struct ew_workload_label *w, uint64_t bit)
 {
 	const char *pat = w->sel[EW_SEL_EXE].pat;
 	size_t meta = strcspn(pat, "*?[");
@@ -104,7 +104,7 @@ static int scan_exe(struct ew_enf_targets *t, const struct ew_workload_label *w,
 
 	if (pat[meta] == '\0') { /* one file */
 		if (stat(pat, &st) == 0 && S_ISREG(st.st_mode))
-			return add_exe(t, ew_enf_exe_key_of(st.st_dev, st.st_ino), bit);
+			return add_exe(t, ew_enforced_exe_key(st.st_dev, st.st_ino), bit);
 		return 0;
 	}
 	for (n = meta; n > 0 && pat[n - 1] != '/'; n--)
@@ -133,7 +133,7 @@ static bool cg_selected(const struct ew_workload_label *w, const char *path,
 
 static int on_cgroup(const char *path, const struct stat *st, int type, struct FTW *f)
 {
-	const struct ew_enf_targets *t = cur.t;
+	const struct ew_enforced *t = cur.t;
 	const char *rel = path + cur.root_len;
 	struct ew_cgroup_info info;
 	uint64_t mask = 0;
@@ -160,7 +160,7 @@ static int on_cgroup(const char *path, const struct stat *st, int type, struct F
 	return cur.rc ? 1 : 0;
 }
 
-int ew_enf_targets_build(const struct ew_labels *l, const char *cgroup2, struct ew_enf_targets *t)
+int ew_enforced_build(const struct ew_labels *l, const char *cgroup2, struct ew_enforced *t)
 {
 	int bit = 0, rc;
 
@@ -197,7 +197,7 @@ int ew_enf_targets_build(const struct ew_labels *l, const char *cgroup2, struct 
 	return 0;
 }
 
-const char *ew_enf_workload_name(const struct ew_labels *l, uint64_t bits)
+const char *ew_enforced_workload(const struct ew_labels *l, uint64_t bits)
 {
 	int bit = 0;
 
@@ -211,7 +211,7 @@ const char *ew_enf_workload_name(const struct ew_labels *l, uint64_t bits)
 	return NULL;
 }
 
-void ew_enf_targets_free(struct ew_enf_targets *t)
+void ew_enforced_free(struct ew_enforced *t)
 {
 	free(t->exe);
 	free(t->cg);
