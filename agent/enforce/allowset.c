@@ -174,11 +174,15 @@ static void sort_unique(struct ew_allowset *s)
 /* @b is the upper half of the network whose lower half is @a. */
 static bool halves(const struct ew_allow_net *a, const struct ew_allow_net *b)
 {
-	uint8_t x[16];
-	int bit = a->prefix - 1, byte = bit / 8;
-	uint8_t m = (uint8_t)(0x80 >> (bit % 8));
+	uint8_t x[16], m;
+	int bit, byte;
 
-	if (!a->prefix || a->prefix != b->prefix || (a->addr[byte] & m))
+	if (!a->prefix || a->prefix != b->prefix)
+		return false;
+	bit = a->prefix - 1;
+	byte = bit / 8;
+	m = (uint8_t)(0x80u >> (bit % 8));
+	if (a->addr[byte] & m)
 		return false;
 	memcpy(x, a->addr, 16);
 	x[byte] |= m;

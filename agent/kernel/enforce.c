@@ -238,9 +238,12 @@ int ew_enforce_apply(struct ew_loader *l, const struct ew_policy *pol, const cha
 
 bool ew_enforce_usable(char *why, size_t whylen)
 {
-	LIBBPF_OPTS(bpf_map_create_opts, o, .map_flags = BPF_F_NO_PREALLOC);
-	int fd = bpf_map_create(BPF_MAP_TYPE_LPM_TRIE, "ew_probe_lpm", sizeof(struct ew_lpm_key), 1,
-				16, &o);
+	DECLARE_LIBBPF_OPTS(bpf_map_create_opts, o);
+	int fd;
+
+	o.map_flags = BPF_F_NO_PREALLOC;
+	fd = bpf_map_create(BPF_MAP_TYPE_LPM_TRIE, "ew_probe_lpm", sizeof(struct ew_lpm_key), 1, 16,
+			    &o);
 
 	if (fd < 0) {
 		snprintf(why, whylen, "an LPM trie map cannot be made: %s", strerror(errno));
