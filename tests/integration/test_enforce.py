@@ -8,6 +8,10 @@ while monitoring-only processes reach the same peer.
              covers (TCP connect and UDP sendto); connects to a US peer
              channel "sc-us" covers and to a domestic CN peer
   monitored  /usr/bin/python3 to the same DE peer: connects
+  cgroup     /usr/bin/python3 in a cgroup a "cgroup" selector names, and in a
+             child cgroup made after the agent started: EPERM to DE
+  rescan     a second copy put under the directory after the start: not
+             enforced until SIGHUP rescans, then EPERM
 then the refusals in connects_refused_total and the log, a capture that a
 replay counts the same, a restart under a policy whose new channel covers
 DE (the enforced client connects), and no enforcement once the agent stops.
@@ -15,6 +19,7 @@ DE (the enforced client connects), and no enforcement once the agent stops.
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -41,6 +46,9 @@ CLIENT = ("import errno,socket,sys\n"
           "    print(errno.errorcode.get(e.errno, str(e.errno)))\n")
 
 
+CG = "/ewtest-enforce-%d" % os.getpid()
+
+
 def policy(path, channels):
     with open(path, "w") as f:
         json.dump({
@@ -49,7 +57,9 @@ def policy(path, channels):
                          {"cidr": "198.18.2.0/24", "country": "DE", "name": "de-partner"},
                          {"cidr": "198.18.4.0/24", "country": "CN", "name": "cn-dc"}],
             "workloads": [{"name": "uploader", "executable": os.path.dirname(path) + "/bin/*",
-                           "enforce": True, "categories": ["trajectory"]}],
+                           "enforce": True, "categories": ["trajectory"]},
+                          {"name": "cg", "cgroup": CG + "*", "enforce": True,
+                           "categories": ["trajectory"]}],
             "channels": [{"id": cc.lower() + "-sc", "route": "standard_contract", "reference": "SC-" + cc,
                           "recipient": "Test " + cc, "countries": [cc], "categories": ["pi"],
                           "valid_from": "2026-01-01", "valid_until": "2099-12-31"} for cc in channels],
@@ -57,9 +67,11 @@ def policy(path, channels):
     return path
 
 
-def connect(exe, kind, where):
-    r = subprocess.run([exe, "-c", CLIENT, kind, ADDR[where], str(PORT)], capture_output=True, text=True,
-                       timeout=20)
+def connect(exe, kind, where, cgroup=None):
+    cmd = [exe, "-c", CLIENT, kind, ADDR[where], str(PORT)]
+    if cgroup:  # the client moves itself into the cgroup, then runs
+        cmd = ["/bin/sh", "-c", 'echo $$ > "$0/cgroup.procs" && exec "$@"', cgroup] + cmd
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=20)
     return r.stdout.strip() or r.stderr.strip()[-300:]
 
 
@@ -76,6 +88,18 @@ def main():
     ck = subprocess.run([T.egresswatch(), "check-policy", pol], capture_output=True, text=True)
     T.check("check-policy accepts the enforcing policy", ck.returncode == 0, ck.stderr)
     capture = os.path.join(work, "capture.ewcap")
+    cg = T.cgroup2_root() + CG
+    os.mkdir(cg)
+    try:
+        run(work, enforced, cfg, pol, pol_de, capture, cg)
+    finally:
+        for d in (cg + "/child", cg):
+            if os.path.isdir(d):
+                os.rmdir(d)
+    return T.done(work)
+
+
+def run(work, enforced, cfg, pol, pol_de, capture, cg):
     with T.Netns() as ns:
         for k in ("de", "cn"):
             ns.add_addr(ADDR[k])
@@ -88,7 +112,16 @@ def main():
             "enforced_us": connect(enforced, "tcp", "us"),
             "enforced_cn": connect(enforced, "tcp", "cn"),
             "monitored_de": connect(PY, "tcp", "de"),
+            "cgroup_de": connect(PY, "tcp", "de", cg),
         }
+        os.mkdir(cg + "/child")
+        got["child_cgroup_de"] = connect(PY, "tcp", "de", cg + "/child")
+        late = os.path.join(work, "bin", "late")
+        shutil.copy2(enforced, late)
+        got["late_before_hup"] = connect(late, "tcp", "de")
+        agent.proc.send_signal(signal.SIGHUP)
+        T.wait_for(lambda: agent.stderr().count("enforcement: 2 workloads") >= 2, 30, "the rescan")
+        got["late_after_hup"] = connect(late, "tcp", "de")
         time.sleep(3)
         prom = agent.prom()
         agent.stop()
@@ -103,13 +136,20 @@ def main():
     T.check("enforced: connects to US (channel sc-us)", got["enforced_us"] == "ok", got)
     T.check("enforced: connects to CN (domestic)", got["enforced_cn"] == "ok", got)
     T.check("monitored: /usr/bin/python3 connects to DE", got["monitored_de"] == "ok", got)
-    key = 'egresswatch_connects_refused_total{workload="uploader"}'
-    T.check("connects_refused_total counts both refusals", prom.get(key) == 2,
-            {k: v for k, v in prom.items() if "refused" in k})
+    T.check("cgroup: python3 in the named cgroup gets EPERM", got["cgroup_de"] == "EPERM", got)
+    T.check("cgroup: and in a child cgroup made after the start", got["child_cgroup_de"] == "EPERM", got)
+    T.check("rescan: a copy put there after the start is not enforced yet", got["late_before_hup"] == "ok", got)
+    T.check("rescan: after SIGHUP it is", got["late_after_hup"] == "EPERM", got)
+    refused = {k: v for k, v in prom.items() if "refused" in k}
+    T.check("connects_refused_total counts the refusals per workload",
+            prom.get('egresswatch_connects_refused_total{workload="uploader"}') == 3 and
+            prom.get('egresswatch_connects_refused_total{workload="cg"}') == 2, refused)
+    T.check("the kernel counted them too", prom.get('egresswatch_connect_refused_total') == 5, refused)
     T.check("the log names the process, the address and the workload",
             "refused a connection to 198.18.2.2 port %d/tcp" % PORT in log and 'workload "uploader"' in log,
             log[-1500:])
-    T.check("the agent said what it enforces", "enforcement: 1 workloads, 1 executables" in log, log[-1500:])
+    T.check("the agent said what it enforces", "enforcement: 2 workloads, 1 executables, 1 cgroups" in log and
+            "enforcement: 2 workloads, 2 executables, 2 cgroups" in log, log[-1500:])
     T.check("after a restart with channel de-sc: the enforced client reaches DE", after_de == "ok", after_de)
     T.check("with the agent stopped nothing is refused", stopped == "ok", stopped)
     rep = os.path.join(work, "replay")
@@ -117,8 +157,8 @@ def main():
                         "--policy", pol], capture_output=True, text=True)
     T.check("replay of the capture exits 0", p.returncode == 0, p.stderr[-1500:])
     T.check("replay counts the refusals too", 'workload "uploader"' in p.stderr and
-            "refused a connection to 198.18.2.2" in p.stderr, p.stderr[-1500:])
-    return T.done(work)
+            "refused a connection to 198.18.2.2" in p.stderr and "(5 refused so far)" in p.stderr,
+            p.stderr[-1500:])
 
 
 if __name__ == "__main__":
