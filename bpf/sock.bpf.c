@@ -56,19 +56,31 @@ static __always_inline void emit(struct bpf_sock_addr *ctx, __u16 type, __u8 pro
 	ew_submit(ev);
 }
 
-/* The executable the caller runs, as ew_enf_exe keys it. */
+/*
+ * The executable the caller runs, as ew_enf_exe keys it. Read through the
+ * BTF task pointer: the loads become fault-safe plain loads, where
+ * BPF_CORE_READ would call bpf_probe_read_kernel() five times.
+ */
 static __always_inline __u64 enf_exe_mask(void)
 {
-	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+	struct task_struct *t = bpf_get_current_task_btf();
 	struct ew_enf_exe_key key;
+	struct mm_struct *mm;
+	struct file *exe;
 	struct inode *ino;
 	__u64 *v;
 
-	ino = BPF_CORE_READ(t, mm, exe_file, f_inode);
+	mm = t->mm;
+	if (!mm)
+		return 0;
+	exe = mm->exe_file;
+	if (!exe)
+		return 0;
+	ino = exe->f_inode;
 	if (!ino)
 		return 0;
-	key.dev = BPF_CORE_READ(ino, i_sb, s_dev);
-	key.ino = BPF_CORE_READ(ino, i_ino);
+	key.dev = ino->i_sb->s_dev;
+	key.ino = ino->i_ino;
 	v = bpf_map_lookup_elem(&ew_enf_exe, &key);
 	return v ? *v : 0;
 }
