@@ -15,13 +15,16 @@
 # the ratios to monitor.
 #
 # Usage: enforce_overhead.sh [EGRESSWATCH [BENCH_CONNECT]]; RUN_SECONDS (3),
-# ROUNDS (2). Needs root.
+# ROUNDS (2), BASE (an egresswatch built without enforcement, e.g. from the
+# commit before it: its connect4 joins the rounds as "base", for the cost of
+# monitor-only's one lookup). Needs root.
 set -u
 EW=${1:-${EGRESSWATCH:-build/agent/egresswatch}}
 BC=${2:-${BENCH_CONNECT:-build/tests/bench/bench_connect}}
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 RUN_SECONDS=${RUN_SECONDS:-3}
 ROUNDS=${ROUNDS:-2}
+BASE=${BASE:-}
 if [ "$(id -u)" != 0 ]; then
 	echo "enforce_overhead: needs root (loads eBPF programs); skipped"
 	exit 77
@@ -58,6 +61,7 @@ json.dump({"version": 1, "legal_entity": "Bench", "domestic_countries": ["CN"],
 EOF
 }
 policy monitor ""
+policy base ""
 policy other "$work/other/*"
 policy enforced "$work/bin/*"
 
@@ -72,10 +76,11 @@ for p in json.load(sys.stdin):
 
 # run POLICY: starts the agent, runs the loop, stops it; appends "POLICY conns/s ns/run"
 run() {
-	local err="$work/agent-$1-$r.err"
+	local err="$work/agent-$1-$r.err" ew="$EW"
 
+	[ "$1" = base ] && ew="$BASE"
 	: >"$err" # before the agent starts: a check must not see an older run's lines
-	"$EW" run --quiet --config "$work/config.json" --policy "$work/$1.json" \
+	"$ew" run --quiet --config "$work/config.json" --policy "$work/$1.json" \
 		--data-dir "$work/data-$1" 2>>"$err" &
 	agent_pid=$!
 	for ((i = 0; i < 600; i++)); do
@@ -83,7 +88,7 @@ run() {
 		kill -0 "$agent_pid" 2>/dev/null || { cat "$err" >&2; exit 1; }
 		sleep 0.1
 	done
-	if [ "$1" != monitor ] && ! grep -q 'enforcement: 1 workloads' "$err"; then
+	if [ "$1" != monitor ] && [ "$1" != base ] && ! grep -q 'enforcement: 1 workloads' "$err"; then
 		echo "enforce_overhead: the agent did not enforce $1:" >&2
 		cat "$err" >&2
 		exit 1
@@ -105,7 +110,7 @@ sysctl -qw kernel.bpf_stats_enabled=1
 base=$("$BCE" -t "$RUN_SECONDS" | sed -n 's/^RESULT .*conns_per_s=\([0-9.]*\).*/\1/p')
 echo "no agent:  $base connects/s"
 for ((r = 1; r <= ROUNDS; r++)); do
-	for p in monitor other enforced; do
+	for p in ${BASE:+base} monitor other enforced; do
 		run "$p"
 	done
 done
@@ -115,6 +120,9 @@ awk -v base="$base" '
 		for (p in n) { rate[p] /= n[p]; ns[p] /= n[p] }
 		printf "mean: monitor %.0f/s %.0f ns, other %.0f/s %.0f ns, enforced %.0f/s %.0f ns\n",
 			rate["monitor"], ns["monitor"], rate["other"], ns["other"], rate["enforced"], ns["enforced"]
+		if (n["base"])
+			printf "base (no enforcement code) %.0f/s %.0f ns: monitor-only costs %.0f ns per connect\n",
+				rate["base"], ns["base"], ns["monitor"] - ns["base"]
 		printf "RESULT no_agent=%.0f monitor=%.0f other=%.0f enforced=%.0f " \
 			"ratio_other=%.3f ratio_enforced=%.3f connect4_ns_monitor=%.0f " \
 			"connect4_ns_other=%.0f connect4_ns_enforced=%.0f\n",
