@@ -17,7 +17,9 @@
 #define LOG_EVERY 1000
 
 struct refused {
-	const struct ew_policy *pol;
+	/* the enforced workloads' names by bit: a copy, so that a policy swapped
+	 * out and freed by a reload leaves nothing dangling here */
+	char names[EW_ENF_MAX_WORKLOADS][EW_LABELS_NAME_LEN];
 	uint64_t by_bit[EW_ENF_MAX_WORKLOADS];
 	uint64_t unnamed; /* no workload bit this policy knows */
 	uint64_t total;
@@ -31,15 +33,17 @@ void ew_refused_addr(const struct ew_ev_connect_refused *ev, char *buf, size_t l
 		inet_ntop(AF_INET6, ev->raddr, buf, (socklen_t)len);
 }
 
-int ew_refused_message(const struct ew_policy *pol, const struct ew_ev_connect_refused *ev,
-		       char *buf, size_t len)
+/* @w: the workload's name, "" or NULL when unknown */
+static int refused_format(const struct ew_ev_connect_refused *ev, const char *w, char *buf,
+			  size_t len)
 {
-	const char *w = pol ? ew_enforced_workload(&pol->labels, ev->workloads) : NULL;
 	char addr[INET6_ADDRSTRLEN];
 	char comm[EW_COMM_LEN + 1];
 
 	if (!buf || !len)
 		return -EINVAL;
+	if (w && !w[0])
+		w = NULL;
 	memcpy(comm, ev->task.comm, EW_COMM_LEN);
 	comm[EW_COMM_LEN] = '\0';
 	ew_refused_addr(ev, addr, sizeof(addr));
@@ -52,14 +56,32 @@ int ew_refused_message(const struct ew_policy *pol, const struct ew_ev_connect_r
 			ev->proto == EW_IPPROTO_UDP ? "udp" : "tcp");
 }
 
+void ew_refused_stage_policy(struct ew_stage *s, const struct ew_policy *pol)
+{
+	struct refused *r = s->state;
+
+	for (int b = 0; b < EW_ENF_MAX_WORKLOADS; b++) {
+		const char *n = pol ? ew_enforced_workload(&pol->labels, 1ull << b) : NULL;
+
+		snprintf(r->names[b], sizeof(r->names[b]), "%s", n ? n : "");
+	}
+}
+
+int ew_refused_message(const struct ew_policy *pol, const struct ew_ev_connect_refused *ev,
+		       char *buf, size_t len)
+{
+	return refused_format(ev, pol ? ew_enforced_workload(&pol->labels, ev->workloads) : NULL,
+			      buf, len);
+}
+
 static int init(struct ew_stage *s, const struct ew_stage_env *env)
 {
 	struct refused *r = calloc(1, sizeof(*r));
 
 	if (!r)
 		return -ENOMEM;
-	r->pol = env->policy;
 	s->state = r;
+	ew_refused_stage_policy(s, env->policy);
 	return 0;
 }
 
@@ -78,7 +100,8 @@ static void event(struct ew_stage *s, const union ew_event *ev, struct ew_flow *
 	else
 		r->unnamed++;
 	if (r->total <= LOG_FIRST || r->total % LOG_EVERY == 0) {
-		ew_refused_message(r->pol, &ev->refused, msg, sizeof(msg));
+		refused_format(&ev->refused, bits ? r->names[__builtin_ctzll(bits)] : "", msg,
+			       sizeof(msg));
 		ew_warn("enforcement: %s (%llu refused so far)", msg, (unsigned long long)r->total);
 	}
 }
@@ -90,20 +113,17 @@ static void metrics(struct ew_stage *s, struct ew_metrics *m)
 	static const char help[] = "Connects and UDP sends of enforced workloads the kernel "
 				   "refused (EPERM): no channel covers the address.";
 	const struct refused *r = s->state;
-	const struct ew_labels *l = r->pol ? &r->pol->labels : NULL;
 	uint64_t other = r->unnamed;
 	int named = 0;
 
 	for (int b = 0; b < EW_ENF_MAX_WORKLOADS; b++) {
-		const char *name = l ? ew_enforced_workload(l, 1ull << b) : NULL;
-
-		if (!name) {
+		if (!r->names[b][0]) {
 			other += r->by_bit[b];
 			continue;
 		}
 		named++;
-		ew_metrics_add1(m, "connects_refused_total", help, EW_M_COUNTER, "workload", name,
-				r->by_bit[b]);
+		ew_metrics_add1(m, "connects_refused_total", help, EW_M_COUNTER, "workload",
+				r->names[b], r->by_bit[b]);
 	}
 	if (other || !named)
 		ew_metrics_add1(m, "connects_refused_total", help, EW_M_COUNTER, "workload", "",

@@ -26,6 +26,13 @@ extern const struct ew_stage_def ew_refused_stage;
 int ew_refused_message(const struct ew_policy *pol, const struct ew_ev_connect_refused *ev,
 		       char *buf, size_t len);
 
+/**
+ * ew_refused_stage_policy() - the stage @s (ew_refused_stage's) names
+ * workloads after @pol from now on: call it when a reload swaps the policy
+ * (the stage keeps a copy of the names, never a pointer into a policy).
+ */
+void ew_refused_stage_policy(struct ew_stage *s, const struct ew_policy *pol);
+
 /** ew_refused_addr() - ev->raddr as text ("198.18.2.2", "2001:db8::1") into @buf. */
 void ew_refused_addr(const struct ew_ev_connect_refused *ev, char *buf, size_t len);
 

@@ -29,15 +29,23 @@ import ewtest as T  # noqa: E402
 
 T.require_bpf("the enforcement test")
 PY = "/usr/bin/python3"
-ADDR = {"us": T.PEER4, "de": "198.18.2.2", "cn": "198.18.4.2"}
+ADDR = {"us": T.PEER4, "de": "198.18.2.2", "cn": "198.18.4.2", "v6": T.PEER6}
 PORT = 8701
 SERVER = ("import socket,sys\n"
           "s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n"
-          "s.bind(('0.0.0.0', %d)); s.listen(64); print('ready', flush=True)\n"
-          "while True:\n c,_=s.accept(); c.close()\n" % PORT)
+          "s.bind(('0.0.0.0', %d)); s.listen(64)\n"
+          "s6=socket.socket(socket.AF_INET6); s6.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n"
+          "s6.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1); s6.bind(('::', %d)); s6.listen(64)\n"
+          "import threading\n"
+          "def serve(l):\n"
+          " while True:\n  c,_=l.accept(); c.close()\n"
+          "threading.Thread(target=serve, args=(s6,), daemon=True).start()\n"
+          "print('ready', flush=True)\n"
+          "serve(s)\n" % (PORT, PORT))
 CLIENT = ("import errno,socket,sys\n"
           "kind, addr, port = sys.argv[1], sys.argv[2], int(sys.argv[3])\n"
-          "s = socket.socket(socket.AF_INET, socket.SOCK_STREAM if kind == 'tcp' else socket.SOCK_DGRAM)\n"
+          "fam = socket.AF_INET6 if ':' in addr else socket.AF_INET\n"
+          "s = socket.socket(fam, socket.SOCK_STREAM if kind == 'tcp' else socket.SOCK_DGRAM)\n"
           "s.settimeout(5)\n"
           "try:\n"
           "    s.connect((addr, port)) if kind == 'tcp' else s.sendto(b'x', (addr, port))\n"
@@ -111,6 +119,8 @@ def run(work, enforced, cfg, pol, pol_de, capture, cg):
             "enforced_de_udp": connect(enforced, "udp", "de"),
             "enforced_us": connect(enforced, "tcp", "us"),
             "enforced_cn": connect(enforced, "tcp", "cn"),
+            "enforced_v6": connect(enforced, "tcp", "v6"),
+            "monitored_v6": connect(PY, "tcp", "v6"),
             "monitored_de": connect(PY, "tcp", "de"),
             "cgroup_de": connect(PY, "tcp", "de", cg),
         }
@@ -136,15 +146,17 @@ def run(work, enforced, cfg, pol, pol_de, capture, cg):
     T.check("enforced: connects to US (channel sc-us)", got["enforced_us"] == "ok", got)
     T.check("enforced: connects to CN (domestic)", got["enforced_cn"] == "ok", got)
     T.check("monitored: /usr/bin/python3 connects to DE", got["monitored_de"] == "ok", got)
+    T.check("IPv6: EPERM for the enforced client to an uncovered peer, not for the other",
+            got["enforced_v6"] == "EPERM" and got["monitored_v6"] == "ok", got)
     T.check("cgroup: python3 in the named cgroup gets EPERM", got["cgroup_de"] == "EPERM", got)
     T.check("cgroup: and in a child cgroup made after the start", got["child_cgroup_de"] == "EPERM", got)
     T.check("rescan: a copy put there after the start is not enforced yet", got["late_before_hup"] == "ok", got)
     T.check("rescan: after SIGHUP it is", got["late_after_hup"] == "EPERM", got)
     refused = {k: v for k, v in prom.items() if "refused" in k}
     T.check("connects_refused_total counts the refusals per workload",
-            prom.get('egresswatch_connects_refused_total{workload="uploader"}') == 3 and
+            prom.get('egresswatch_connects_refused_total{workload="uploader"}') == 4 and
             prom.get('egresswatch_connects_refused_total{workload="cg"}') == 2, refused)
-    T.check("the kernel counted them too", prom.get('egresswatch_connect_refused_total') == 5, refused)
+    T.check("the kernel counted them too", prom.get('egresswatch_connect_refused_total') == 6, refused)
     T.check("the log names the process, the address and the workload",
             "refused a connection to 198.18.2.2 port %d/tcp" % PORT in log and 'workload "uploader"' in log,
             log[-1500:])
@@ -157,7 +169,7 @@ def run(work, enforced, cfg, pol, pol_de, capture, cg):
                         "--policy", pol], capture_output=True, text=True)
     T.check("replay of the capture exits 0", p.returncode == 0, p.stderr[-1500:])
     T.check("replay counts the refusals too", 'workload "uploader"' in p.stderr and
-            "refused a connection to 198.18.2.2" in p.stderr and "(5 refused so far)" in p.stderr,
+            "refused a connection to 198.18.2.2" in p.stderr and "(6 refused so far)" in p.stderr,
             p.stderr[-1500:])
 
 
