@@ -108,6 +108,17 @@ static int set_cfg(int fd, uint64_t active, uint64_t need_exe, uint64_t need_cg)
 	return bpf_map_update_elem(fd, &zero, &c, BPF_ANY) ? -errno : 0;
 }
 
+static int fill_targets(const struct ew_loader_enf_fds *fd, const struct ew_enforced *t)
+{
+	for (int i = 0; i < t->n_exe; i++)
+		if (bpf_map_update_elem(fd->exe, &t->exe[i].key, &t->exe[i].mask, BPF_ANY))
+			return -errno;
+	for (int i = 0; i < t->n_cg; i++)
+		if (bpf_map_update_elem(fd->cg, &t->cg[i].id, &t->cg[i].mask, BPF_ANY))
+			return -errno;
+	return 0;
+}
+
 static int fill(const struct ew_loader_enf_fds *fd, const struct ew_allowset *s,
 		const struct ew_enforced *t)
 {
@@ -119,13 +130,7 @@ static int fill(const struct ew_loader_enf_fds *fd, const struct ew_allowset *s,
 		if (bpf_map_update_elem(fd->allow_nets, &k, &allow, BPF_ANY))
 			return -errno;
 	}
-	for (int i = 0; i < t->n_exe; i++)
-		if (bpf_map_update_elem(fd->exe, &t->exe[i].key, &t->exe[i].mask, BPF_ANY))
-			return -errno;
-	for (int i = 0; i < t->n_cg; i++)
-		if (bpf_map_update_elem(fd->cg, &t->cg[i].id, &t->cg[i].mask, BPF_ANY))
-			return -errno;
-	return 0;
+	return fill_targets(fd, t);
 }
 
 static void clear_all(const struct ew_loader_enf_fds *fd)
@@ -149,6 +154,8 @@ static struct ew_geo *open_geo(const struct ew_policy *pol, const char *const *g
 	}
 	return g;
 }
+
+static void report_targets(const struct ew_enforced *t);
 
 static double now_ms(void)
 {
@@ -174,6 +181,11 @@ static void report(const struct ew_allowset *s, const struct ew_enforced *t, boo
 	if (t->n_over)
 		ew_warn("enforcement: %d workloads past the first %d are not enforced", t->n_over,
 			EW_ENF_MAX_WORKLOADS);
+	report_targets(t);
+}
+
+static void report_targets(const struct ew_enforced *t)
+{
 	if (t->n_full || t->n_cut)
 		ew_warn("enforcement: %d executables or cgroups left out (maps full), %d globs "
 			"whose directory has more than %d entries: narrow the globs",
@@ -233,6 +245,40 @@ int ew_enforce_apply(struct ew_loader *l, const struct ew_policy *pol, const cha
 	ew_allowset_free(&s);
 	ew_enforced_free(&t);
 	ew_geo_close(geo);
+	return rc;
+}
+
+int ew_enforce_rescan(struct ew_loader *l, const struct ew_policy *pol)
+{
+	struct ew_loader_enf_fds fd;
+	struct ew_enf_cfg c;
+	struct ew_enforced t;
+	double t0 = now_ms();
+	__u32 zero = 0;
+	int rc;
+
+	ew_loader_enf_fds(l, &fd);
+	/* off: nothing enforced, or the last apply failed and left it off */
+	if (bpf_map_lookup_elem(fd.cfg, &zero, &c) || !c.active)
+		return 0;
+	rc = ew_enforced_build(&pol->labels, ew_loader_cgroup2_path(l), &t);
+	if (!rc && t.active)
+		rc = fill_targets(&fd, &t);
+	if (!rc && t.active)
+		rc = set_cfg(fd.cfg, t.active, t.need_exe, t.need_cg);
+	if (rc) {
+		ew_err("enforcement: the rescan failed: %s; what the last scan found stays "
+		       "enforced",
+		       strerror(-rc));
+	} else if (t.active) {
+		prune(fd.exe, sizeof(struct ew_enf_exe_key), keep_exe, &t);
+		prune(fd.cg, sizeof(__u64), keep_cg, &t);
+		ew_info("enforcement: rescanned: %d workloads, %d executables, %d cgroups, in "
+			"%.0f ms",
+			t.n_workloads, t.n_exe, t.n_cg, now_ms() - t0);
+		report_targets(&t);
+	}
+	ew_enforced_free(&t);
 	return rc;
 }
 

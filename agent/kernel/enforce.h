@@ -14,9 +14,10 @@
 
 /**
  * ew_enforce_apply() - make the kernel enforce @pol, at start and again on
- * every policy reload or SIGHUP (which also finds files and cgroups made
- * since). Entries the new policy keeps stay in place while the rest is
- * added and removed, so no connect sees an empty set midway.
+ * every policy reload (which also finds files and cgroups made since). With
+ * a libloc database and countries to allow this takes seconds: call it off
+ * the event loop's hot path, or accept the pause (the ring buffers hold it). Entries the new policy
+ * keeps stay in place while the rest is added and removed, so no connect sees an empty set midway.
  * @geo_db: the geolocation files, @n_geo of them (0: the libloc default),
  *          opened only when an enforced workload needs countries as
  *          networks; a database that does not open leaves the policy's
@@ -26,6 +27,15 @@
  */
 int ew_enforce_apply(struct ew_loader *l, const struct ew_policy *pol, const char *const *geo_db,
 		     int n_geo);
+
+/**
+ * ew_enforce_rescan() - the executables and cgroups of @pol's enforced
+ * workloads again (files deployed, units started since), the allowed
+ * networks kept: milliseconds, for SIGHUP. @pol must be the policy last
+ * applied. Nothing happens while enforcement is off.
+ * Return: 0 or -errno (logged); on failure the previous scan stays.
+ */
+int ew_enforce_rescan(struct ew_loader *l, const struct ew_policy *pol);
 
 /**
  * ew_enforce_usable() - whether this kernel can enforce: an LPM trie can be

@@ -138,7 +138,7 @@ static bool on_signal(struct live *l, int sfd)
 		ew_info("SIGHUP: reopening output files, reloading geolocation");
 		ew_pipeline_hup(l->pipe);
 		/* executables and cgroups made since the last scan */
-		ew_enforce_apply(l->loader, &l->in->pol, l->in->geo_db, l->in->n_geo);
+		ew_enforce_rescan(l->loader, &l->in->pol);
 		return true;
 	}
 	ew_info("%s: stopping", strsignal((int)si.ssi_signo));

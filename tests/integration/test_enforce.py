@@ -130,7 +130,7 @@ def run(work, enforced, cfg, pol, pol_de, capture, cg):
         shutil.copy2(enforced, late)
         got["late_before_hup"] = connect(late, "tcp", "de")
         agent.proc.send_signal(signal.SIGHUP)
-        T.wait_for(lambda: agent.stderr().count("enforcement: 2 workloads") >= 2, 30, "the rescan")
+        T.wait_for(lambda: "enforcement: rescanned:" in agent.stderr(), 30, "the rescan")
         got["late_after_hup"] = connect(late, "tcp", "de")
         time.sleep(3)
         prom = agent.prom()
@@ -161,7 +161,7 @@ def run(work, enforced, cfg, pol, pol_de, capture, cg):
             "refused a connection to 198.18.2.2 port %d/tcp" % PORT in log and 'workload "uploader"' in log,
             log[-1500:])
     T.check("the agent said what it enforces", "enforcement: 2 workloads, 1 executables, 1 cgroups" in log and
-            "enforcement: 2 workloads, 2 executables, 2 cgroups" in log, log[-1500:])
+            "enforcement: rescanned: 2 workloads, 2 executables, 2 cgroups, in" in log, log[-1500:])
     T.check("after a restart with channel de-sc: the enforced client reaches DE", after_de == "ok", after_de)
     T.check("with the agent stopped nothing is refused", stopped == "ok", stopped)
     rep = os.path.join(work, "replay")
