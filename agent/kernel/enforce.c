@@ -157,6 +157,9 @@ static struct ew_geo *open_geo(const struct ew_policy *pol, const char *const *g
 
 static void report_targets(const struct ew_enforced *t);
 
+/* What the last scan found, so that a periodic rescan speaks only of changes. */
+static int last_exe = -1, last_cg = -1;
+
 static double now_ms(void)
 {
 	struct timespec ts;
@@ -241,6 +244,8 @@ int ew_enforce_apply(struct ew_loader *l, const struct ew_policy *pol, const cha
 		prune(fd.exe, sizeof(struct ew_enf_exe_key), keep_exe, &t);
 		prune(fd.cg, sizeof(__u64), keep_cg, &t);
 		report(&s, &t, geo != NULL, now_ms() - t0);
+		last_exe = t.n_exe;
+		last_cg = t.n_cg;
 	}
 	ew_allowset_free(&s);
 	ew_enforced_free(&t);
@@ -248,7 +253,7 @@ int ew_enforce_apply(struct ew_loader *l, const struct ew_policy *pol, const cha
 	return rc;
 }
 
-int ew_enforce_rescan(struct ew_loader *l, const struct ew_policy *pol)
+int ew_enforce_rescan(struct ew_loader *l, const struct ew_policy *pol, bool log)
 {
 	struct ew_loader_enf_fds fd;
 	struct ew_enf_cfg c;
@@ -271,13 +276,19 @@ int ew_enforce_rescan(struct ew_loader *l, const struct ew_policy *pol)
 		       "enforced",
 		       strerror(-rc));
 	} else if (t.active) {
-		prune(fd.exe, sizeof(struct ew_enf_exe_key), keep_exe, &t);
-		prune(fd.cg, sizeof(__u64), keep_cg, &t);
+		int gone = prune(fd.exe, sizeof(struct ew_enf_exe_key), keep_exe, &t) +
+			   prune(fd.cg, sizeof(__u64), keep_cg, &t);
+
+		if (!log && !gone && t.n_exe == last_exe && t.n_cg == last_cg)
+			goto out;
+		last_exe = t.n_exe;
+		last_cg = t.n_cg;
 		ew_info("enforcement: rescanned: %d workloads, %d executables, %d cgroups, in "
 			"%.0f ms",
 			t.n_workloads, t.n_exe, t.n_cg, now_ms() - t0);
 		report_targets(&t);
 	}
+out:
 	ew_enforced_free(&t);
 	return rc;
 }

@@ -9,6 +9,9 @@
 #ifndef EW_KERNEL_ENFORCE_H
 #define EW_KERNEL_ENFORCE_H
 
+#include <stdbool.h>
+#include <stddef.h>
+
 #include "kernel/loader.h"
 #include "policy/policy.h"
 
@@ -31,11 +34,12 @@ int ew_enforce_apply(struct ew_loader *l, const struct ew_policy *pol, const cha
 /**
  * ew_enforce_rescan() - the executables and cgroups of @pol's enforced
  * workloads again (files deployed, units started since), the allowed
- * networks kept: milliseconds, for SIGHUP. @pol must be the policy last
- * applied. Nothing happens while enforcement is off.
+ * networks kept: milliseconds, for SIGHUP and every few seconds. @pol must
+ * be the policy last applied. Nothing happens while enforcement is off.
+ * @log: say what was found (info); otherwise only when it changed.
  * Return: 0 or -errno (logged); on failure the previous scan stays.
  */
-int ew_enforce_rescan(struct ew_loader *l, const struct ew_policy *pol);
+int ew_enforce_rescan(struct ew_loader *l, const struct ew_policy *pol, bool log);
 
 /**
  * ew_enforce_usable() - whether this kernel can enforce: an LPM trie can be

@@ -45,7 +45,12 @@ struct live {
 	struct ew_inspector *inspector; /* the content engine's sink; NULL: no taxonomy */
 	struct ew_tls_hooks *tls;	/* NULL: TLS capture off */
 	uint64_t last_sweep;
+	uint64_t last_enforce_scan;
 };
+
+/* How often enforced workloads' files and cgroups are looked for again: a
+ * restarted unit's new cgroup is enforced within this, a new file too. */
+#define ENFORCE_RESCAN_NS (2 * NS)
 
 static void feed_derived(void *arg, const void *ev, size_t len)
 {
@@ -89,6 +94,10 @@ static void housekeeping(struct live *l, bool final)
 			ew_warn("TCP counter sweep failed: %s (interim TCP byte counts wait)",
 				strerror(-rc));
 		l->last_sweep = now;
+	}
+	if (!final && now - l->last_enforce_scan >= ENFORCE_RESCAN_NS) {
+		ew_enforce_rescan(l->loader, &l->in->pol, false);
+		l->last_enforce_scan = now;
 	}
 	ew_events_tick(l->pipe);
 	if (l->capture)
@@ -138,7 +147,7 @@ static bool on_signal(struct live *l, int sfd)
 		ew_info("SIGHUP: reopening output files, reloading geolocation");
 		ew_pipeline_hup(l->pipe);
 		/* executables and cgroups made since the last scan */
-		ew_enforce_rescan(l->loader, &l->in->pol);
+		ew_enforce_rescan(l->loader, &l->in->pol, true);
 		return true;
 	}
 	ew_info("%s: stopping", strsignal((int)si.ssi_signo));

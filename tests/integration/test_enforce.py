@@ -10,8 +10,9 @@ while monitoring-only processes reach the same peer.
   monitored  /usr/bin/python3 to the same DE peer: connects
   cgroup     /usr/bin/python3 in a cgroup a "cgroup" selector names, and in a
              child cgroup made after the agent started: EPERM to DE
-  rescan     a second copy put under the directory after the start: not
-             enforced until SIGHUP rescans, then EPERM
+  rescan     a second copy put under the directory after the start, and a
+             cgroup the selector names made after it: EPERM once rescanned
+             (SIGHUP, or the periodic rescan within 2 s)
 then the refusals in connects_refused_total and the log, a capture that a
 replay counts the same, a restart under a policy whose new channel covers
 DE (the enforced client connects), and no enforcement once the agent stops.
@@ -101,7 +102,7 @@ def main():
     try:
         run(work, enforced, cfg, pol, pol_de, capture, cg)
     finally:
-        for d in (cg + "/child", cg):
+        for d in (cg + "/child", cg, cg + "-b"):
             if os.path.isdir(d):
                 os.rmdir(d)
     return T.done(work)
@@ -128,10 +129,13 @@ def run(work, enforced, cfg, pol, pol_de, capture, cg):
         got["child_cgroup_de"] = connect(PY, "tcp", "de", cg + "/child")
         late = os.path.join(work, "bin", "late")
         shutil.copy2(enforced, late)
-        got["late_before_hup"] = connect(late, "tcp", "de")
         agent.proc.send_signal(signal.SIGHUP)
-        T.wait_for(lambda: "enforcement: rescanned:" in agent.stderr(), 30, "the rescan")
+        T.wait_for(lambda: "enforcement: rescanned: 2 workloads, 2 executables" in agent.stderr(), 30,
+                   "the rescan")
         got["late_after_hup"] = connect(late, "tcp", "de")
+        os.mkdir(cg + "-b")
+        time.sleep(3.5)
+        got["new_cgroup_de"] = connect(PY, "tcp", "de", cg + "-b")
         time.sleep(3)
         prom = agent.prom()
         agent.stop()
@@ -150,18 +154,20 @@ def run(work, enforced, cfg, pol, pol_de, capture, cg):
             got["enforced_v6"] == "EPERM" and got["monitored_v6"] == "ok", got)
     T.check("cgroup: python3 in the named cgroup gets EPERM", got["cgroup_de"] == "EPERM", got)
     T.check("cgroup: and in a child cgroup made after the start", got["child_cgroup_de"] == "EPERM", got)
-    T.check("rescan: a copy put there after the start is not enforced yet", got["late_before_hup"] == "ok", got)
-    T.check("rescan: after SIGHUP it is", got["late_after_hup"] == "EPERM", got)
+    T.check("rescan: a copy put there after the start is enforced after SIGHUP", got["late_after_hup"] == "EPERM",
+            got)
+    T.check("rescan: a cgroup made after the start is enforced by the periodic rescan",
+            got["new_cgroup_de"] == "EPERM", got)
     refused = {k: v for k, v in prom.items() if "refused" in k}
     T.check("connects_refused_total counts the refusals per workload",
             prom.get('egresswatch_connects_refused_total{workload="uploader"}') == 4 and
-            prom.get('egresswatch_connects_refused_total{workload="cg"}') == 2, refused)
-    T.check("the kernel counted them too", prom.get('egresswatch_connect_refused_total') == 6, refused)
+            prom.get('egresswatch_connects_refused_total{workload="cg"}') == 3, refused)
+    T.check("the kernel counted them too", prom.get('egresswatch_connect_refused_total') == 7, refused)
     T.check("the log names the process, the address and the workload",
             "refused a connection to 198.18.2.2 port %d/tcp" % PORT in log and 'workload "uploader"' in log,
             log[-1500:])
     T.check("the agent said what it enforces", "enforcement: 2 workloads, 1 executables, 1 cgroups" in log and
-            "enforcement: rescanned: 2 workloads, 2 executables, 2 cgroups, in" in log, log[-1500:])
+            "enforcement: rescanned: 2 workloads, 2 executables, 3 cgroups, in" in log, log[-1500:])
     T.check("after a restart with channel de-sc: the enforced client reaches DE", after_de == "ok", after_de)
     T.check("with the agent stopped nothing is refused", stopped == "ok", stopped)
     rep = os.path.join(work, "replay")
@@ -169,7 +175,7 @@ def run(work, enforced, cfg, pol, pol_de, capture, cg):
                         "--policy", pol], capture_output=True, text=True)
     T.check("replay of the capture exits 0", p.returncode == 0, p.stderr[-1500:])
     T.check("replay counts the refusals too", 'workload "uploader"' in p.stderr and
-            "refused a connection to 198.18.2.2" in p.stderr and "(6 refused so far)" in p.stderr,
+            "refused a connection to 198.18.2.2" in p.stderr and "(7 refused so far)" in p.stderr,
             p.stderr[-1500:])
 
 
