@@ -45,11 +45,12 @@ struct live {
 	struct ew_inspector *inspector; /* the content engine's sink; NULL: no taxonomy */
 	struct ew_tls_hooks *tls;	/* NULL: TLS capture off */
 	uint64_t last_sweep;
-	uint64_t last_enforce_scan;
+	uint64_t last_enforce_scan, enforce_every;
 };
 
 /* How often enforced workloads' files and cgroups are looked for again: a
- * restarted unit's new cgroup is enforced within this, a new file too. */
+ * restarted unit's new cgroup is enforced within this, a new file too. A
+ * scan that takes long (a glob over a big tree) runs at most 2 % of the time. */
 #define ENFORCE_RESCAN_NS (2 * NS)
 
 static void feed_derived(void *arg, const void *ev, size_t len)
@@ -95,9 +96,12 @@ static void housekeeping(struct live *l, bool final)
 				strerror(-rc));
 		l->last_sweep = now;
 	}
-	if (!final && now - l->last_enforce_scan >= ENFORCE_RESCAN_NS) {
+	if (!final && now - l->last_enforce_scan >= l->enforce_every) {
 		ew_enforce_rescan(l->loader, &l->in->pol, false);
-		l->last_enforce_scan = now;
+		l->last_enforce_scan = ew_events_now();
+		l->enforce_every = (l->last_enforce_scan - now) * 50;
+		if (l->enforce_every < ENFORCE_RESCAN_NS)
+			l->enforce_every = ENFORCE_RESCAN_NS;
 	}
 	ew_events_tick(l->pipe);
 	if (l->capture)
@@ -399,7 +403,7 @@ static int finish(struct live *l, int status)
 
 int ew_runtime_run(const struct ew_runtime_opts *o)
 {
-	struct live l = {.cfg = &o->in->cfg, .in = o->in};
+	struct live l = {.cfg = &o->in->cfg, .in = o->in, .enforce_every = ENFORCE_RESCAN_NS};
 
 	if (start(o, &l))
 		return finish(&l, 1);
