@@ -24,7 +24,7 @@
 #endif
 
 #define EW_ABI_MAJOR 2
-#define EW_ABI_MINOR 3
+#define EW_ABI_MINOR 4
 
 #define EW_COMM_LEN 16
 /* Path buffers hold components leaf-first (see EW_F_REVPATH); the kernel
@@ -68,6 +68,9 @@
 	X(TLS_LINK, 14, ew_ev_tls_link, 48, 3, "tls_link",                                         \
 	  "a TLS session's plaintext was tied to its socket, and which library wrote it "          \
 	  "(kernel)")                                                                              \
+	X(CONNECT_REFUSED, 15, ew_ev_connect_refused, 104, 4, "connect_refused",                   \
+	  "an enforced workload's connect() or sendmsg() to an address no channel covers was "     \
+	  "refused with EPERM (kernel)")                                                           \
 	X(PROC, 32, ew_ev_exec, 1616, 0, "proc", "a process read from /proc (userspace)")          \
 	X(UDP_COUNT, 33, ew_ev_udp_count, 112, 0, "udp_count",                                     \
 	  "cumulative counters of one UDP (socket, peer) (userspace, from a map)")                 \
@@ -140,6 +143,55 @@ struct ew_ev_sock_addr {
 	__u32 _pad;
 	/* 2.1 */
 	__u64 netns; /* the socket's network namespace cookie; 0: unknown (ABI 2.0) */
+};
+
+/*
+ * EW_EV_CONNECT_REFUSED (2.4): the hook refused a connect() (or a UDP
+ * sendmsg() to an explicit address) of a process an "enforce" workload
+ * selects, to an address outside the allowed set (agent/kernel/enforce.c).
+ * workloads: bit i for the i-th enforced workload of the policy, in policy
+ * order, that selected the caller.
+ */
+enum ew_refuse_reason {
+	EW_REFUSE_UNCOVERED = 1, /* no channel's networks or countries, nor a domestic or
+				    private network, hold the address */
+	EW_REFUSE_MAX
+};
+
+struct ew_ev_connect_refused {
+	struct ew_event_hdr h;
+	struct ew_task task;
+	__u64 cookie;
+	__u8 raddr[16];
+	__u16 rport;
+	__u8 proto;  /* EW_IPPROTO_* */
+	__u8 family; /* socket family: EW_AF_* */
+	__u8 reason; /* enum ew_refuse_reason */
+	__u8 _pad[3];
+	__u64 netns;
+	__u64 workloads;
+};
+
+/*
+ * Enforcement maps (filled by agent/kernel/enforce.c; empty: monitor only).
+ * ew_enf_exe: an executable file (s_dev in the kernel's encoding, MAJOR << 20
+ * | MINOR, and inode) to the enforced workloads whose executable glob named
+ * it; ew_enf_cg: a cgroup id to those whose cgroup selectors match it, found
+ * on the caller's cgroup or its ancestors. The single ew_enf_cfg slot says
+ * which workloads are on and which selector kinds each needs: a workload
+ * applies when every kind it needs matched.
+ */
+#define EW_ENF_MAX_WORKLOADS 64
+#define EW_ENF_CG_DEPTH	     16 /* cgroup levels looked at, the caller's included */
+struct ew_enf_exe_key {
+	__u64 dev;
+	__u64 ino;
+};
+
+struct ew_enf_cfg {
+	__u64 active;	/* workloads enforced; 0: nothing is (one array lookup per connect) */
+	__u64 need_exe; /* workloads with an executable selector */
+	__u64 need_cg;	/* workloads with a cgroup, systemd_unit or container_id selector */
 };
 
 /* ew_ev_tcp.flags */
@@ -588,7 +640,12 @@ struct ew_lpm_key {
 	  "plaintext bytes of TLS writes past content.write_bytes, left out on purpose")           \
 	X(RB_FULL_TLS, "ringbuf_full_tls", 0,                                                      \
 	  "TLS sessions tied to their socket whose tls_link event found the ring full (their "     \
-	  "records lack egresswatch.tls.library)")
+	  "records lack egresswatch.tls.library)")                                                 \
+	X(CONNECT_REFUSED, "connect_refused", 0,                                                   \
+	  "connects and UDP sends of enforced workloads refused (EPERM): no channel covers the "   \
+	  "address (2.4)")                                                                         \
+	X(RB_FULL_REFUSED, "ringbuf_full_refused", 1,                                              \
+	  "refused connects whose connect_refused event found the ring full (2.4)")
 
 enum ew_kstat {
 #define EW_X(name, label, loss, help) EW_KSTAT_##name,
@@ -682,6 +739,13 @@ EW_PIN_OFF(ew_ev_dns_answer, txid, 40 + EW_NAME_LEN + 20);
 EW_PIN_SIZE(ew_ev_dns_query, 48 + EW_NAME_LEN);
 EW_PIN_OFF(ew_ev_dns_query, name, 48);
 EW_PIN_SIZE(ew_lpm_key, 20);
+EW_PIN_SIZE(ew_ev_connect_refused, 104);
+EW_PIN_OFF(ew_ev_connect_refused, raddr, 64);
+EW_PIN_OFF(ew_ev_connect_refused, reason, 84);
+EW_PIN_OFF(ew_ev_connect_refused, netns, 88);
+EW_PIN_OFF(ew_ev_connect_refused, workloads, 96);
+EW_PIN_SIZE(ew_enf_exe_key, 16);
+EW_PIN_SIZE(ew_enf_cfg, 24);
 EW_PIN_SIZE(ew_listener, 48);
 _Static_assert(EW_KSTAT_MAX >= EW_KSTATS_V0_COUNT, "ABI: kernel counters are append-only");
 

@@ -101,6 +101,41 @@ struct {
 	__type(value, __u8);
 } ew_skip_nets SEC(".maps") __weak;
 
+/*
+ * Enforcement (sock.bpf.c, ew.h's ew_enf_*): the addresses enforced
+ * workloads may reach (value 1; 0 refuses a network inside an allowed
+ * one: the longest match decides), the executables and cgroups that select
+ * them, and the one slot saying which are on. Sized by the loader.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 1 << 20);
+	__type(key, struct ew_lpm_key);
+	__type(value, __u8);
+} ew_allow_nets SEC(".maps") __weak;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct ew_enf_exe_key);
+	__type(value, __u64);
+} ew_enf_exe SEC(".maps") __weak;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, __u64);
+} ew_enf_cg SEC(".maps") __weak;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ew_enf_cfg);
+} ew_enf_cfg SEC(".maps") __weak;
+
 /* A payload event is too big for the stack; one scratch slot per CPU. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

@@ -4,8 +4,10 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cmd/cmd.h"
+#include "kernel/enforce.h"
 #include "kernel/probe.h"
 #include "tls/report.h"
 #include "tls/targets.h"
@@ -33,6 +35,11 @@ static const char usage[] =
     "    would do. Nothing is left attached or mounted. Needs root to probe\n"
     "    hooks; without it only the host facts are shown.\n"
     "\n"
+    "    A line \"enforcement:\" says whether workloads with \"enforce\": true\n"
+    "    in the policy can have their connects refused here: the cgroup\n"
+    "    connect hooks attach and an LPM trie map can be made (UDP sends\n"
+    "    too when the sendmsg hooks attach).\n"
+    "\n"
     "    Then a section \"TLS LIBRARIES\": every file whose TLS plaintext\n"
     "    can be captured with uprobes, found in the library directories\n"
     "    (the multiarch ones, /usr/lib64, /lib64, /usr/lib, /usr/local/lib:\n"
@@ -54,7 +61,8 @@ static const char usage[] =
     "        Print one JSON object instead of the tables; the TLS section is\n"
     "        its members \"tls_libraries\" (an array of {library, family, file,\n"
     "        path, pid, static, result, why, build_id, functions}) and\n"
-    "        \"go_crypto_tls\": \"unsupported\".\n"
+    "        \"go_crypto_tls\": \"unsupported\", and \"enforcement\":\n"
+    "        {possible, detail}.\n"
     "    -h, --help\n"
     "        Print this text and exit.\n"
     "\n"
@@ -63,9 +71,42 @@ static const char usage[] =
     "    1   it cannot: a required hook, root, BTF or bpf() is missing.\n"
     "    2   usage error.\n";
 
+static bool hook_ok(const struct ew_probe_report *r, const char *name)
+{
+	for (int i = 0; i < r->n_items; i++)
+		if (!strcmp(r->items[i].name, name))
+			return r->items[i].ok;
+	return false;
+}
+
+/*
+ * Whether "enforce": true can work here: the connect hooks attach (a
+ * refusal is their return value) and an LPM trie can be made. UDP sends
+ * are refused too when the sendmsg hooks attach.
+ */
+static bool enforcement(const struct ew_probe_report *r, char *why, size_t len)
+{
+	bool udp = hook_ok(r, "cgroup/sendmsg4") && hook_ok(r, "cgroup/sendmsg6");
+
+	if (!hook_ok(r, "cgroup/connect4") || !hook_ok(r, "cgroup/connect6")) {
+		snprintf(why, len, "the cgroup connect hooks do not attach");
+		return false;
+	}
+	if (!ew_enforce_usable(why, len))
+		return false;
+	snprintf(why, len,
+		 "connects%s of \"enforce\": true workloads to addresses no channel covers are "
+		 "refused (EPERM)%s",
+		 udp ? " and UDP sends" : "", udp ? "" : "; UDP sends are not (no sendmsg hooks)");
+	return true;
+}
+
 /* The hooks' JSON object with the TLS members added before its closing brace. */
 static void print_json(const struct ew_probe_report *r, const struct ew_tls_targets *tls)
 {
+	char why[256];
+	bool enf = enforcement(r, why, sizeof(why));
+
 	struct ew_jsonw w;
 	char *buf = NULL;
 	size_t len = 0;
@@ -81,6 +122,10 @@ static void print_json(const struct ew_probe_report *r, const struct ew_tls_targ
 	ew_jsonw_obj_begin(&w, NULL);
 	ew_tls_report_json(&w, "tls_libraries", tls, false);
 	ew_jsonw_str(&w, "go_crypto_tls", "unsupported");
+	ew_jsonw_obj_begin(&w, "enforcement");
+	ew_jsonw_bool(&w, "possible", enf);
+	ew_jsonw_str(&w, "detail", why);
+	ew_jsonw_obj_end(&w);
 	ew_jsonw_obj_end(&w);
 	if (len && !w.oom && w.len > 1) {
 		fwrite(buf, 1, len - 1, stdout);
@@ -139,8 +184,12 @@ int ew_cmd_probe(int argc, char **argv)
 	if (json) {
 		print_json(&r, tls);
 	} else {
+		char why[256];
+		bool enf;
+
 		ew_probe_print(stdout, &r);
-		fputc('\n', stdout);
+		enf = enforcement(&r, why, sizeof(why));
+		printf("enforcement: %s: %s\n\n", enf ? "possible" : "not possible", why);
 		ew_tls_report_print(stdout, tls, false);
 	}
 	ew_tls_targets_free(tls);

@@ -9,6 +9,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libloc/as.h>
+#include <libloc/country-list.h>
+#include <libloc/country.h>
 #include <endian.h>
 #include <libloc/database.h>
 #include <libloc/libloc.h>
@@ -312,6 +314,78 @@ static void lookup_libloc(struct ew_geo *g, struct db *d, const uint8_t addr[16]
 		}
 	}
 	loc_network_unref(net);
+}
+
+/* Every network libloc places in @cc[0..@n), through @add; flattened, so
+ * that a network of another country inside one of theirs is cut out. */
+static int country_nets_libloc(struct ew_geo *g, struct db *d, const char (*cc)[3], int n,
+			       int (*add)(void *, const char *, const uint8_t[16], uint8_t),
+			       void *arg)
+{
+	struct loc_database_enumerator *e = NULL;
+	struct loc_country_list *list = NULL;
+	struct loc_network *net = NULL;
+	int rc = -ENOMEM;
+
+	if (loc_country_list_new(g->ctx, &list))
+		goto out;
+	for (int i = 0; i < n; i++) {
+		struct loc_country *c = NULL;
+
+		if (loc_country_new(g->ctx, &c, cc[i]))
+			continue; /* not a code libloc takes: it has no networks */
+		rc = loc_country_list_append(list, c);
+		loc_country_unref(c);
+		if (rc) {
+			rc = -ENOMEM;
+			goto out;
+		}
+	}
+	rc = 0;
+	if (loc_country_list_empty(list))
+		goto out; /* an enumerator without countries would list them all */
+	rc = -ENOMEM;
+	if (loc_database_enumerator_new(&e, d->loc, LOC_DB_ENUMERATE_NETWORKS,
+					LOC_DB_ENUMERATOR_FLAGS_FLATTEN) ||
+	    loc_database_enumerator_set_countries(e, list))
+		goto out;
+	rc = 0;
+	while (!rc && loc_database_enumerator_next_network(e, &net) == 0 && net) {
+		const struct in6_addr *a = loc_network_get_first_address(net);
+		const char *c = loc_network_get_country_code(net);
+		unsigned int pl = loc_network_prefix(net);
+
+		/* libloc states IPv4 prefixes over 32 bits; ours are over the 128-bit form */
+		if (loc_network_address_family(net) == AF_INET)
+			pl += 96;
+		if (a && c && pl <= 128)
+			rc = add(arg, c, a->s6_addr, (uint8_t)pl);
+		loc_network_unref(net);
+		net = NULL;
+	}
+out:
+	if (e)
+		loc_database_enumerator_unref(e);
+	if (list)
+		loc_country_list_unref(list);
+	return rc;
+}
+
+int ew_geo_country_nets(struct ew_geo *g, const char (*cc)[3], int n,
+			int (*add)(void *arg, const char *cc, const uint8_t addr[16],
+				   uint8_t prefix),
+			void *arg)
+{
+	int rc = -EOPNOTSUPP;
+
+	for (int i = 0; i < g->n; i++) {
+		if (g->dbs[i].kind != LIBLOC)
+			continue;
+		rc = country_nets_libloc(g, &g->dbs[i], cc, n, add, arg);
+		if (rc)
+			return rc;
+	}
+	return rc;
 }
 
 static bool mmdb_string(MMDB_entry_s *e, const char *const *path, const char **s, size_t *n)

@@ -55,6 +55,19 @@ void ew_geo_cache_stats(const struct ew_geo *g, uint64_t *hits, uint64_t *misses
 /** ew_geo_describe() - "libloc FILE (vendor)" etc. of database @i, NULL past the last. */
 const char *ew_geo_describe(const struct ew_geo *g, int i);
 
+/**
+ * ew_geo_country_nets() - call @add for every network the libloc databases
+ * place in one of the countries @cc[0..@n) (alpha-2), with its country, in
+ * one pass per database (a pass walks the whole database: seconds); MaxMind
+ * files cannot list a country's networks and are passed over.
+ * Return: 0, -EOPNOTSUPP when no database is a libloc one, -ENOMEM, or what
+ * @add returned.
+ */
+int ew_geo_country_nets(struct ew_geo *g, const char (*cc)[3], int n,
+			int (*add)(void *arg, const char *cc, const uint8_t addr[16],
+				   uint8_t prefix),
+			void *arg);
+
 void ew_geo_close(struct ew_geo *g);
 
 #endif

@@ -481,6 +481,14 @@ const char *ew_loader_cgroup2_path(const struct ew_loader *l)
 	return l->cgroup2;
 }
 
+void ew_loader_enf_fds(const struct ew_loader *l, struct ew_loader_enf_fds *fds)
+{
+	fds->allow_nets = bpf_map__fd(l->skel->maps.ew_allow_nets);
+	fds->exe = bpf_map__fd(l->skel->maps.ew_enf_exe);
+	fds->cg = bpf_map__fd(l->skel->maps.ew_enf_cg);
+	fds->cfg = bpf_map__fd(l->skel->maps.ew_enf_cfg);
+}
+
 int ew_loader_degraded(const struct ew_loader *l, const char **names, int max)
 {
 	for (int i = 0; i < l->n_degraded && i < max; i++)

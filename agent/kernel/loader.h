@@ -59,6 +59,12 @@ int ew_loader_read_kstats(const struct ew_loader *l, __u64 out[EW_KSTAT_MAX]);
 
 const char *ew_loader_cgroup2_path(const struct ew_loader *l);
 
+/* The enforcement maps (ew.h's ew_enf_*), for agent/kernel/enforce.c. */
+struct ew_loader_enf_fds {
+	int allow_nets, exe, cg, cfg;
+};
+void ew_loader_enf_fds(const struct ew_loader *l, struct ew_loader_enf_fds *fds);
+
 /**
  * ew_loader_degraded() - hooks that were wanted but could not load/attach.
  * @names: filled with up to @max static strings (attach points).

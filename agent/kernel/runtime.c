@@ -15,6 +15,7 @@
 
 #include "content/inspector.h"
 #include "content/taxonomy.h"
+#include "kernel/enforce.h"
 #include "kernel/events.h"
 #include "kernel/listeners.h"
 #include "kernel/loader.h"
@@ -44,7 +45,13 @@ struct live {
 	struct ew_inspector *inspector; /* the content engine's sink; NULL: no taxonomy */
 	struct ew_tls_hooks *tls;	/* NULL: TLS capture off */
 	uint64_t last_sweep;
+	uint64_t last_enforce_scan, enforce_every;
 };
+
+/* How often enforced workloads' files and cgroups are looked for again: a
+ * restarted unit's new cgroup is enforced within this, a new file too. A
+ * scan that takes long (a glob over a big tree) runs at most 2 % of the time. */
+#define ENFORCE_RESCAN_NS (2 * NS)
 
 static void feed_derived(void *arg, const void *ev, size_t len)
 {
@@ -88,6 +95,13 @@ static void housekeeping(struct live *l, bool final)
 			ew_warn("TCP counter sweep failed: %s (interim TCP byte counts wait)",
 				strerror(-rc));
 		l->last_sweep = now;
+	}
+	if (!final && now - l->last_enforce_scan >= l->enforce_every) {
+		ew_enforce_rescan(l->loader, ew_inputs_policy(l->in), false);
+		l->last_enforce_scan = ew_events_now();
+		l->enforce_every = (l->last_enforce_scan - now) * 50;
+		if (l->enforce_every < ENFORCE_RESCAN_NS)
+			l->enforce_every = ENFORCE_RESCAN_NS;
 	}
 	ew_events_tick(l->pipe);
 	if (l->capture)
@@ -148,6 +162,10 @@ static void reload_policy(struct live *l)
 	if (rc)
 		ew_warn("policy reload: the payload pre-filter keeps some old networks: %s",
 			strerror(-rc));
+	/* Enforcement follows the policy in force: channels added or gone. */
+	rc = ew_enforce_apply(l->loader, p, l->in->geo_db, l->in->n_geo);
+	if (rc)
+		ew_warn("policy reload: the enforcement maps were not rebuilt: %s", strerror(-rc));
 	ew_inputs_use_policy(l->in, p);
 	ew_info("policy reloaded: %d channels, %d exemptions, %d networks", p->rules.n_channels,
 		p->rules.n_exemptions, p->n_nets);
@@ -164,6 +182,8 @@ static bool on_signal(struct live *l, int sfd)
 		ew_info("SIGHUP: reopening output files, reloading geolocation and the policy");
 		reload_policy(l);
 		ew_pipeline_hup(l->pipe);
+		/* executables and cgroups made since the last scan */
+		ew_enforce_rescan(l->loader, ew_inputs_policy(l->in), true);
 		return true;
 	}
 	ew_info("%s: stopping", strsignal((int)si.ssi_signo));
@@ -286,6 +306,8 @@ static int start(const struct ew_runtime_opts *o, struct live *l)
 	}
 	if (load_kernel(in, l))
 		return -1;
+	/* A failure is logged and leaves monitoring running, enforcement off. */
+	ew_enforce_apply(l->loader, &in->pol, in->geo_db, in->n_geo);
 	ndeg = ew_loader_degraded(l->loader, degraded, 32);
 	read_line_file("/proc/sys/kernel/random/boot_id", meta->boot_id, sizeof(meta->boot_id));
 	gethostname(meta->hostname, sizeof(meta->hostname) - 1);
@@ -413,7 +435,7 @@ static int finish(struct live *l, int status)
 
 int ew_runtime_run(const struct ew_runtime_opts *o)
 {
-	struct live l = {.cfg = &o->in->cfg, .in = o->in};
+	struct live l = {.cfg = &o->in->cfg, .in = o->in, .enforce_every = ENFORCE_RESCAN_NS};
 
 	if (start(o, &l))
 		return finish(&l, 1);

@@ -184,6 +184,13 @@ static int sanitize(union ew_event *e)
 		return check_hits(&e->hits);
 	case EW_EV_TLS_LINK:
 		return check_library(&e->tls);
+	case EW_EV_CONNECT_REFUSED:
+		bound_comm(&e->refused.task);
+		if ((e->refused.proto != EW_IPPROTO_TCP && e->refused.proto != EW_IPPROTO_UDP) ||
+		    !e->refused.reason || e->refused.reason >= EW_REFUSE_MAX)
+			return EW_DEC_FIELD;
+		memset(e->refused._pad, 0, sizeof(e->refused._pad));
+		return check_family(e->refused.family);
 	case EW_EV_CONTENT_STATUS:
 		return e->cstatus.dir <= EW_DIR_IN && e->cstatus.status < EW_INSPECT_MAX &&
 			       e->cstatus.reason < EW_REASON_MAX

@@ -7,6 +7,7 @@
 
 #include "alert/alert_stage.h"
 #include "content/content_stage.h"
+#include "enforce/refused.h"
 #include "geo/place.h"
 #include "names/names_stage.h"
 #include "out/print.h"
@@ -22,5 +23,6 @@ const struct ew_stage_def *const ew_enrichers[] = {
 const struct ew_stage_def *const ew_subscribers[] = {
     &ew_records_stage,
     &ew_print_stage,
+    &ew_refused_stage,
     NULL,
 };

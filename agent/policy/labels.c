@@ -171,6 +171,44 @@ static int parse_selector(struct ew_jc *jc, const cJSON *m, const char *path, in
 	return rc;
 }
 
+unsigned int ew_labels_enforceable(const struct ew_workload_label *w)
+{
+	unsigned int m = 0;
+
+	for (int s = 0; s < EW_SEL_MAX; s++)
+		if (w->sel[s].pat && (EW_SEL_KERNEL & (1u << s)))
+			m |= 1u << s;
+	return m;
+}
+
+/*
+ * The kernel decides with the selectors it can see: none is an error (the
+ * workload would never be enforced while the operator thinks it is); a
+ * command line beside others is a warning, as it is left out and every
+ * process the others match is enforced (more refused, never fewer).
+ */
+static int check_enforce(struct ew_jc *jc, const struct ew_workload_label *w, const char *path)
+{
+	char p[64];
+
+	snprintf(p, sizeof(p), "%s.enforce", path);
+	if (!ew_labels_enforceable(w))
+		return ew_jc_fail(jc, p,
+				  "cannot be enforced in the kernel: a command line is not known "
+				  "at connect(); select the workload by executable, systemd_unit, "
+				  "cgroup or container_id");
+	if (w->sel[EW_SEL_EXE].pat && w->sel[EW_SEL_EXE].pat[0] != '/')
+		return ew_jc_fail(jc, p,
+				  "an enforced executable glob must be an absolute path, like "
+				  "\"/opt/dms/bin/*\": its files are found under its directory at "
+				  "load");
+	if (w->sel[EW_SEL_CMDLINE].pat)
+		ew_jc_warn(jc, p,
+			   "command_line is not known at connect(): the kernel enforces every "
+			   "process the other selectors match, whatever its command line");
+	return 0;
+}
+
 static int parse_workload(struct ew_jc *jc, struct ew_labels *l, const cJSON *v, int idx)
 {
 	struct ew_workload_label *w = &l->workloads[idx];
@@ -191,14 +229,23 @@ static int parse_workload(struct ew_jc *jc, struct ew_labels *l, const cJSON *v,
 			return ew_jc_fail(jc, path, "key \"%s\" given twice", m->string);
 		if (!strcmp(m->string, "name") || !strcmp(m->string, "categories"))
 			continue;
+		if (!strcmp(m->string, "enforce")) {
+			if (!cJSON_IsBool(m))
+				return ew_jc_fail(
+				    jc, path,
+				    "\"enforce\" must be true or false (default false: "
+				    "monitor only)");
+			w->enforce = cJSON_IsTrue(m);
+			continue;
+		}
 		for (s = 0; s < EW_SEL_MAX; s++)
 			if (!strcmp(m->string, sel_keys[s].key))
 				break;
 		if (s == EW_SEL_MAX)
 			return ew_jc_fail(jc, path,
 					  "unknown key \"%s\" (known keys: name, categories, "
-					  "executable, command_line, cgroup, container_id, "
-					  "systemd_unit)",
+					  "enforce, executable, command_line, cgroup, "
+					  "container_id, systemd_unit)",
 					  m->string);
 		rc = parse_selector(jc, m, path, s, &w->sel[s]);
 		if (rc)
@@ -216,8 +263,11 @@ static int parse_workload(struct ew_jc *jc, struct ew_labels *l, const cJSON *v,
 		return ew_jc_fail(jc, path,
 				  "no selector: give at least one of executable, command_line, "
 				  "cgroup, container_id, systemd_unit (all given must match)");
-	return parse_categories(jc, l, cJSON_GetObjectItemCaseSensitive(v, "categories"), path,
-				w->cats, &w->n_cats);
+	rc = parse_categories(jc, l, cJSON_GetObjectItemCaseSensitive(v, "categories"), path,
+			      w->cats, &w->n_cats);
+	if (!rc && w->enforce)
+		rc = check_enforce(jc, w, path);
+	return rc;
 }
 
 /* A domain as DNS spells it, lowercased into @out; NULL when it is not one. */

@@ -49,7 +49,19 @@ struct ew_workload_label {
 	struct ew_glob sel[EW_SEL_MAX];
 	uint16_t cats[EW_LABELS_MAX_ENTRY_CATS]; /* indexes into ew_labels.cats */
 	uint8_t n_cats;
+	/* "enforce": true: the connect hook refuses its connects to addresses no
+	 * channel covers (agent/kernel/enforce.c); false, the default: monitor only */
+	bool enforce;
 };
+
+/*
+ * Which selectors the kernel can decide at connect() (ew_labels_enforceable()):
+ * the executable by its file, and cgroup, systemd_unit and container_id by
+ * the caller's cgroup. A command line is not known there.
+ */
+#define EW_SEL_KERNEL                                                                              \
+	((1u << EW_SEL_EXE) | (1u << EW_SEL_UNIT) | (1u << EW_SEL_CGROUP) |                        \
+	 (1u << EW_SEL_CONTAINER))
 
 struct ew_dest_net {
 	uint64_t hi, lo;   /* the network, big-endian halves of the 128-bit form */
@@ -153,5 +165,12 @@ int ew_labels_destination(const struct ew_labels *l, const uint8_t *addr, const 
  */
 int ew_labels_check_categories(const struct ew_labels *l, bool (*known)(void *arg, const char *id),
 			       void *arg, char *err, size_t errlen);
+
+/**
+ * ew_labels_enforceable() - the selectors of workload @w the kernel decides
+ * (a mask of 1 << enum ew_label_sel, within EW_SEL_KERNEL); 0 when it gives
+ * none, so that "enforce" cannot be kept for it.
+ */
+unsigned int ew_labels_enforceable(const struct ew_workload_label *w);
 
 #endif

@@ -112,6 +112,22 @@ static void procs_and_flows(const char *dir)
 	put(&sa, sizeof(sa));
 	sa = synth_connect(BOOT + 5, 2, 101, EW_IPPROTO_TCP, peer6, 80);
 	put(&sa, sizeof(sa));
+	{
+		/* ABI 2.4: an enforced workload's connect, refused */
+		struct ew_ev_connect_refused rf = {
+		    .h = {.type = EW_EV_CONNECT_REFUSED, .size = sizeof(rf), .ts_ns = BOOT + 5},
+		    .task = {.tgid = 100, .tid = 100, .cgroup_id = 78, .comm = "curl"},
+		    .cookie = 9,
+		    .rport = 8443,
+		    .proto = EW_IPPROTO_TCP,
+		    .family = EW_AF_INET,
+		    .reason = EW_REFUSE_UNCOVERED,
+		    .workloads = 1,
+		};
+
+		memcpy(rf.raddr, peer, 16);
+		put(&rf, sizeof(rf));
+	}
 	t = synth_tcp(EW_EV_TCP_CLOSE, BOOT + NS, 1, local, 53778, peer, 443, 48215, 1878,
 		      EW_TCP_F_FIN_IN | EW_TCP_F_FIN_OUT_ACKED);
 	put(&t, sizeof(t));

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "enforce/refused.h"
 #include "pipeline/decode.h"
 
 static union ew_event out;
@@ -367,4 +368,39 @@ Test(decode, times_no_clock_gives_are_refused)
 	cr_assert_eq(ew_decode(&u, sizeof(u), &out), EW_DEC_OK);
 	u.val.last_ns = UINT64_MAX;
 	cr_assert_eq(ew_decode(&u, sizeof(u), &out), EW_DEC_FIELD);
+}
+
+/* ABI 2.4: a refused connect, its fields checked like a connect's, and its sentence. */
+Test(decode, connect_refused)
+{
+	struct ew_ev_connect_refused e = {.h = {.type = EW_EV_CONNECT_REFUSED, .size = sizeof(e)}};
+	char msg[512];
+
+	e.proto = EW_IPPROTO_TCP;
+	e.family = EW_AF_INET;
+	e.reason = EW_REFUSE_UNCOVERED;
+	e.task.tgid = 4242;
+	e.raddr[10] = e.raddr[11] = 0xff;
+	e.raddr[12] = 198, e.raddr[13] = 18, e.raddr[14] = 2, e.raddr[15] = 2;
+	e.rport = 8602;
+	e._pad[1] = 7;
+	memset(e.task.comm, 'c', sizeof(e.task.comm)); /* no NUL */
+	cr_assert_eq(ew_decode(&e, sizeof(e), &out), EW_DEC_OK);
+	cr_assert_eq(strlen(out.refused.task.comm), EW_COMM_LEN - 1);
+	cr_assert_eq(out.refused._pad[1], 0);
+	cr_assert_gt(ew_refused_message(NULL, &out.refused, msg, sizeof(msg)), 0);
+	cr_assert(strstr(msg, "(pid 4242) was refused a connection to 198.18.2.2 port 8602/tcp"),
+		  "%s", msg);
+	e.reason = 0;
+	cr_assert_eq(ew_decode(&e, sizeof(e), &out), EW_DEC_FIELD);
+	e.reason = EW_REFUSE_MAX;
+	cr_assert_eq(ew_decode(&e, sizeof(e), &out), EW_DEC_FIELD);
+	e.reason = EW_REFUSE_UNCOVERED;
+	e.proto = 1;
+	cr_assert_eq(ew_decode(&e, sizeof(e), &out), EW_DEC_FIELD);
+	e.proto = EW_IPPROTO_UDP;
+	e.family = 2;
+	cr_assert_eq(ew_decode(&e, sizeof(e), &out), EW_DEC_FIELD);
+	e.family = EW_AF_INET6;
+	cr_assert_eq(ew_decode(&e, 103, &out), EW_DEC_SIZE);
 }

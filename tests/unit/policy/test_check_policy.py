@@ -68,6 +68,34 @@ def main():
             ok = False
     finally:
         os.unlink(f.name)
+    # enforcement: a command line alone cannot be enforced (error), beside an
+    # executable it is left to the kernel's other selectors (warning)
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+        json.dump({"version": 1, "workloads": [
+            {"name": "cmd", "command_line": "python3 /srv/*", "enforce": True, "categories": ["vin"]},
+            {"name": "mixed", "executable": "/opt/x/bin/*", "command_line": "x *", "enforce": True,
+             "categories": ["vin"]}]}, f)
+    try:
+        rc, out, err = run("--json", f.name)
+        doc = json.loads(out)
+        if rc != 1 or [e["path"] for e in doc["errors"]] != ["$.workloads[0].enforce"] or \
+                "cannot be enforced in the kernel" not in doc["errors"][0]["message"]:
+            print("enforce command_line only: rc %d %s" % (rc, out))
+            ok = False
+    finally:
+        os.unlink(f.name)
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+        json.dump({"version": 1, "workloads": [
+            {"name": "mixed", "executable": "/opt/x/bin/*", "command_line": "x *", "enforce": True,
+             "categories": ["vin"]}]}, f)
+    try:
+        rc, out, err = run("--json", f.name)
+        doc = json.loads(out)
+        if rc != 0 or [w["path"] for w in doc["warnings"]] != ["$.workloads[0].enforce"]:
+            print("enforce beside command_line: rc %d %s" % (rc, out))
+            ok = False
+    finally:
+        os.unlink(f.name)
     if run("/nonexistent/policy.json")[0] != 2 or run("--bogus", five)[0] != 2 or run()[0] != 2:
         print("usage/IO errors must exit 2")
         ok = False

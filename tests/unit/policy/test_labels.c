@@ -257,7 +257,8 @@ Test(labels, bad_policies)
 	     "a\",\"categories\":[\"vin\",\"vin\"]}]",
 	     "$.workloads[0].categories[1]: \"vin\" is listed twice"},
 	    {"\"workloads\":[{\"name\":\"a\",\"exe\":\"/a\",\"categories\":[\"vin\"]}]",
-	     "$.workloads[0]: unknown key \"exe\" (known keys: name, categories, executable"},
+	     "$.workloads[0]: unknown key \"exe\" (known keys: name, categories, enforce, "
+	     "executable"},
 	    {"\"workloads\":[{\"name\":\"a\",\"executable\":\"\",\"categories\":[\"vin\"]}]",
 	     "$.workloads[0].executable: expected a non-empty string"},
 	    {"\"workloads\":[{\"name\":\"a\",\"executable\":[\"/a\"],\"categories\":[\"vin\"]}]",
@@ -458,4 +459,68 @@ Test(labels, cost_per_record, .fini = fini)
 	/* a generous bound: the point is no per-record allocation or reparse */
 	cr_assert_lt(ns_w, 20000);
 	cr_assert_lt(ns_d, 20000);
+}
+
+/* "enforce" defaults to false; the kernel's selectors are what it can decide. */
+Test(labels, enforce_flag_and_what_the_kernel_can_decide, .fini = fini)
+{
+	struct ew_jc_diags d = {0};
+	struct ew_policy q;
+	static const char *const text =
+	    "{\"version\":1,\"workloads\":["
+	    "{\"name\":\"mon\",\"executable\":\"/opt/a/*\",\"categories\":[\"pi\"]},"
+	    "{\"name\":\"exe\",\"executable\":\"/opt/b/"
+	    "*\",\"enforce\":true,\"categories\":[\"pi\"]},"
+	    "{\"name\":\"unit\",\"systemd_unit\":\"dms-*.service\",\"enforce\":true,"
+	    "\"categories\":[\"pi\"]},"
+	    "{\"name\":\"mixed\",\"executable\":\"/opt/c/x\",\"command_line\":\"x --up*\","
+	    "\"enforce\":true,\"categories\":[\"pi\"]}]}";
+
+	load("\"workloads\":[{\"name\":\"mon\",\"executable\":\"/opt/a/*\","
+	     "\"categories\":[\"pi\"]},{\"name\":\"off\",\"executable\":\"/opt/b/*\","
+	     "\"enforce\":false,\"categories\":[\"pi\"]}]");
+	cr_assert_not(p.labels.workloads[0].enforce, "monitor only by default");
+	cr_assert_not(p.labels.workloads[1].enforce);
+	cr_assert_eq(ew_labels_enforceable(&p.labels.workloads[0]), 1u << EW_SEL_EXE);
+	ew_policy_free(&p);
+
+	cr_assert_eq(ew_policy_check("p.json", text, EW_RULES_NO_DATE, &q, &d), 0);
+	cr_assert(q.labels.workloads[1].enforce && q.labels.workloads[2].enforce &&
+		  q.labels.workloads[3].enforce);
+	cr_assert_eq(ew_labels_enforceable(&q.labels.workloads[2]), 1u << EW_SEL_UNIT);
+	cr_assert_eq(ew_labels_enforceable(&q.labels.workloads[3]), 1u << EW_SEL_EXE);
+	/* The command line beside an executable: enforced without it, and said so. */
+	cr_assert_eq(d.n_errors, 0);
+	cr_assert_eq(d.n_warnings, 1);
+	cr_assert(strstr(d.v[0].msg, "command_line is not known at connect()"), "%s", d.v[0].msg);
+	cr_assert_str_eq(d.v[0].path, "$.workloads[3].enforce");
+	ew_policy_free(&q);
+	ew_jc_diags_free(&d);
+}
+
+Test(labels, enforce_refused_where_the_kernel_cannot_decide)
+{
+	static const struct {
+		const char *text, *want;
+	} cases[] = {
+	    {"\"workloads\":[{\"name\":\"a\",\"command_line\":\"python3 /srv/*\",\"enforce\":true,"
+	     "\"categories\":[\"pi\"]}]",
+	     "$.workloads[0].enforce: cannot be enforced in the kernel"},
+	    {"\"workloads\":[{\"name\":\"a\",\"executable\":\"*/curl\",\"enforce\":true,"
+	     "\"categories\":[\"pi\"]}]",
+	     "$.workloads[0].enforce: an enforced executable glob must be an absolute path"},
+	    {"\"workloads\":[{\"name\":\"a\",\"executable\":\"/x\",\"enforce\":\"yes\","
+	     "\"categories\":[\"pi\"]}]",
+	     "$.workloads[0]: \"enforce\" must be true or false"},
+	};
+	char text[1024];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		err[0] = '\0';
+		snprintf(text, sizeof(text), "{\"version\":1,%s}", cases[i].text);
+		cr_assert_eq(ew_policy_parse("p.json", text, &p, err, sizeof(err)), -EINVAL,
+			     "case %zu accepted", i);
+		cr_assert(strstr(err, cases[i].want), "case %zu: \"%s\" lacks \"%s\"", i, err,
+			  cases[i].want);
+	}
 }
