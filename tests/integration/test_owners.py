@@ -8,7 +8,6 @@ process.pid must be the pid that the server says accepted that connection,
 and egresswatch.process.attribution must say how it was found."""
 import json
 import os
-import socket
 import subprocess
 import sys
 

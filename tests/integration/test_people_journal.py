@@ -11,7 +11,6 @@ import json
 import os
 import signal
 import sys
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import ewtest as T  # noqa: E402

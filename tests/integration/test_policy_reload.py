@@ -10,7 +10,6 @@ import json
 import os
 import signal
 import sys
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import ewtest as T  # noqa: E402
@@ -87,6 +86,8 @@ def main():
         T.wait_for(lambda: final(agent.records(), PORTS["invalid"]), 15, "the third upload's record")
         T.wait_for(lambda: agent.prom().get('egresswatch_policy_reloads_total{result="invalid"}') == 1,
                    10, "metrics.prom to count the refused reload")
+        T.wait_for(lambda: any(T.field(a, "rule.id") == "EW-009" for a in alerts(agent.dir)), 10,
+                   "the invalid-policy alert")
         running = agent.proc.poll() is None
         prom = agent.prom()
         log = agent.stderr()
@@ -111,9 +112,17 @@ def main():
     bad_lines = [l for l in log.splitlines() if "policy reload refused" in l]
     T.check("the log names the file and the JSON path of the error",
             any(pol in l and "$.channels[0].route" in l for l in bad_lines), bad_lines or log[-1500:])
+    bad_alerts = [a for a in alerts(agent.dir) if T.field(a, "rule.id") == "EW-009"]
+    T.check("an alert says the reload was refused and the old policy stays (EW-009, high)",
+            len(bad_alerts) == 1 and T.field(bad_alerts[0], "egresswatch.severity") == "high",
+            [a["message"] for a in alerts(agent.dir)])
     errs = T.schema_errors(recs)
     T.check("every record validates against the schema", not errs, errs[:2])
     return T.done(work)
+
+
+def alerts(data_dir):
+    return [json.loads(ln) for ln in T.read_lines_under(os.path.join(data_dir, "alerts"))]
 
 
 if __name__ == "__main__":
