@@ -180,12 +180,10 @@ static void clock_at(struct astage *a, uint64_t now, int64_t realtime_offset_ns)
 	}
 }
 
-static int year_of(int64_t realtime_ns)
+/* The policy's year (Asia/Shanghai by default), as the people counters reset. */
+static int year_of(const struct astage *a, int64_t realtime_ns)
 {
-	time_t t = (time_t)(realtime_ns / (int64_t)NS);
-	struct tm tm;
-
-	return gmtime_r(&t, &tm) ? tm.tm_year + 1900 : 0;
+	return ew_rules_year(ew_rules_day(&a->policy->rules, realtime_ns / (int64_t)NS));
 }
 
 /* Expiry alerts at first sight and again at 10, 5 and 1 working days. */
@@ -256,7 +254,7 @@ static void enrich(struct ew_stage *s, const struct ew_flow *f, struct ew_eval *
 		struct ew_alert *al = &a->a;
 
 		if (per_flow(h->rule) ? fa && fa->raised >> h->rule & 1
-				      : !limit_is_new(a, h, year_of(realtime)))
+				      : !limit_is_new(a, h, year_of(a, realtime)))
 			continue;
 		if (!fa && (fa = calloc(1, sizeof(*fa))))
 			memcpy(ew_stage_slot(s, f), &fa, sizeof(fa));
@@ -416,6 +414,14 @@ int ew_alert_connect_refused(struct ew_pipeline *p, const struct ew_alert_refusa
 	return 0;
 }
 
+/* A reload frees the old policy: nothing of it may stay here. */
+static void policy(struct ew_stage *s, const struct ew_policy *p)
+{
+	struct astage *a = s->state;
+
+	a->policy = p;
+}
+
 const struct ew_stage_def ew_alert_stage = {
     .name = "alert",
     .flow_slot = sizeof(struct flow_alerts *),
@@ -427,6 +433,7 @@ const struct ew_stage_def ew_alert_stage = {
     .flow_free = flow_free,
     .metrics = metrics,
     .hup = hup,
+    .policy = policy,
     .finish = finish,
     .free = stage_free,
 };
