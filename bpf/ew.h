@@ -24,7 +24,7 @@
 #endif
 
 #define EW_ABI_MAJOR 2
-#define EW_ABI_MINOR 4
+#define EW_ABI_MINOR 5
 
 #define EW_COMM_LEN 16
 /* Path buffers hold components leaf-first (see EW_F_REVPATH); the kernel
@@ -97,13 +97,16 @@
 	  "as keyed hashes (derived from content_chunk)")                                          \
 	X(CONTENT_STATUS, 44, ew_ev_content_status, 40, 2, "content_status",                       \
 	  "how much of a flow's stream was inspected, and why not all (derived from "              \
-	  "content_chunk)")
+	  "content_chunk)")                                                                        \
+	X(POLICY, 45, ew_ev_policy, 56, 5, "policy",                                               \
+	  "the policy in force from here on, by its file's SHA-256 (userspace, at start and at "   \
+	  "each applied reload)")
 
 enum ew_event_type {
 #define EW_X(name, num, st, min, minor, label, doc) EW_EV_##name = num,
 	EW_EVENT_TYPES(EW_X)
 #undef EW_X
-	    EW_EV_TYPE_MAX = 45 /* one past the highest number above */
+	    EW_EV_TYPE_MAX = 46 /* one past the highest number above */
 };
 
 /* ew_event_hdr.ts_ns is CLOCK_BOOTTIME (bpf_ktime_get_boot_ns). */
@@ -670,6 +673,23 @@ struct ew_ev_kstats_v0 {
 };
 
 /*
+ * EW_EV_POLICY: from this event on the pipeline decides under the policy
+ * whose file has this SHA-256. Never from the kernel: a live run feeds one
+ * at start and one after each reload it applied, right after draining the
+ * ring under the old policy, so a replay switches at the same event. The
+ * file's bytes are kept beside the capture (<capture>.policies/<hex>.json).
+ */
+#define EW_POLICY_F_START   0x1 /* the policy the run started with */
+#define EW_POLICY_F_DEFAULT 0x2 /* no file: the built-in default (sha256 all zero) */
+#define EW_POLICY_F_ALL	    0x3
+struct ew_ev_policy {
+	struct ew_event_hdr h;
+	__u8 sha256[32];
+	__u32 flags; /* EW_POLICY_F_* */
+	__u32 _pad;
+};
+
+/*
  * Layout pins. A failing one means a struct that captures store changed
  * shape: add fields at the end instead, and bump EW_ABI_MINOR.
  */
@@ -744,6 +764,9 @@ EW_PIN_OFF(ew_ev_connect_refused, raddr, 64);
 EW_PIN_OFF(ew_ev_connect_refused, reason, 84);
 EW_PIN_OFF(ew_ev_connect_refused, netns, 88);
 EW_PIN_OFF(ew_ev_connect_refused, workloads, 96);
+EW_PIN_SIZE(ew_ev_policy, 56);
+EW_PIN_OFF(ew_ev_policy, sha256, 16);
+EW_PIN_OFF(ew_ev_policy, flags, 48);
 EW_PIN_SIZE(ew_enf_exe_key, 16);
 EW_PIN_SIZE(ew_enf_cfg, 24);
 EW_PIN_SIZE(ew_listener, 48);

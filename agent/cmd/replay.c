@@ -3,14 +3,17 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "cmd/cmd.h"
 #include "config/inputs.h"
+#include "config/policy_store.h"
 #include "geo/geo.h"
 #include "out/datadir.h"
 #include "pipeline/capture.h"
+#include "pipeline/decode.h"
 #include "pipeline/pipeline.h"
 #include "util/log.h"
 #include "util/siphash.h"
@@ -23,6 +26,8 @@ static const char usage[] =
     "root or /proc. Given the same config, policy and geolocation databases,\n"
     "a replay is deterministic. Captures of every earlier minor version of\n"
     "this release's event ABI replay (fields they lack read as zero).\n"
+    "Where the run reloaded its policy, the replay switches to the policy the\n"
+    "run kept in FILE.policies/ at the same event.\n"
     "\n"
     "Options:\n"
     "  -d, --data-dir DIR    where to write records (default ./egresswatch-replay;\n"
@@ -30,7 +35,9 @@ static const char usage[] =
     "  -c, --config FILE     config whose intervals and sizes to use (default\n"
     "                        " EW_DEFAULT_CONFIG " when it exists, as for `run`)\n"
     "  -p, --policy FILE     compliance policy (default " EW_DEFAULT_POLICY "\n"
-    "                        when it exists, else domestic = CN)\n"
+    "                        when it exists, else domestic = CN); without it the\n"
+    "                        replay starts under the policy the run started with\n"
+    "      --policy-dir DIR  the policies the run applied (default FILE.policies)\n"
     "  -T, --taxonomy FILE   data categories and their recognisers (default: the\n"
     "                        config's content.taxonomy, " EW_DEFAULT_TAXONOMY ")\n"
     "  -g, --geo-db FILE     geolocation database, libloc or MaxMind DB\n"
@@ -45,7 +52,17 @@ static const char usage[] =
     "Exit status: 0 replayed (a capture cut short by a crash ends with a\n"
     "warning), 1 corrupt capture or write failure, 2 bad command line or config.\n";
 
-static int parse_args(int argc, char **argv, struct ew_input_args *in, bool *print)
+/* How the replay follows the policy changes the capture recorded. */
+struct follow {
+	struct ew_inputs *in;
+	struct ew_pipeline *p;
+	const char *dir;   /* the run's policies: --policy-dir or FILE.policies */
+	const char *given; /* --policy; NULL: none */
+	bool started;	   /* the start event was met */
+};
+
+static int parse_args(int argc, char **argv, struct ew_input_args *in, bool *print,
+		      const char **policy_dir)
 {
 	static const struct option longs[] = {
 	    {"data-dir", required_argument, NULL, 'd'},
@@ -54,6 +71,7 @@ static int parse_args(int argc, char **argv, struct ew_input_args *in, bool *pri
 	    {"taxonomy", required_argument, NULL, 'T'},
 	    {"geo-db", required_argument, NULL, 'g'},
 	    {"print", no_argument, NULL, 'P'},
+	    {"policy-dir", required_argument, NULL, 'D'},
 	    {"state", required_argument, NULL, 's'},
 	    {"help", no_argument, NULL, 'h'},
 	    {0},
@@ -86,6 +104,9 @@ static int parse_args(int argc, char **argv, struct ew_input_args *in, bool *pri
 		case 'P':
 			*print = true;
 			break;
+		case 'D':
+			*policy_dir = optarg;
+			break;
 		case 'h':
 			fputs(usage, stdout);
 			return -1;
@@ -103,8 +124,107 @@ static int parse_args(int argc, char **argv, struct ew_input_args *in, bool *pri
 	return 0;
 }
 
-static int replay(struct ew_capture_reader *r, struct ew_pipeline *p, const char *file)
+/* Whether the policy in force is the one @ev names. */
+static bool in_force(const struct ew_inputs *in, const struct ew_ev_policy *ev, char *hex)
 {
+	uint8_t sha[EW_POLICY_SHA_LEN] = {0};
+
+	if (in->policy_text && ew_policy_store_sha256(in->policy_text, in->policy_len, sha) == 0)
+		ew_policy_store_hex(sha, hex);
+	else
+		snprintf(hex, EW_POLICY_HEX_LEN, "%s", in->policy_text ? "?" : "built-in default");
+	if (ev->flags & EW_POLICY_F_DEFAULT)
+		return !in->policy_text;
+	return in->policy_text && !memcmp(sha, ev->sha256, sizeof(sha));
+}
+
+/* The recorded policy of @ev, checked as a live reload checks one. */
+static int load_recorded(const struct follow *fw, const struct ew_ev_policy *ev,
+			 struct ew_policy **out, char **text, size_t *len, char *path,
+			 size_t pathlen, char *err, size_t errlen)
+{
+	uint8_t sha[EW_POLICY_SHA_LEN];
+	struct ew_policy *p = calloc(1, sizeof(*p));
+	int rc;
+
+	*text = NULL;
+	*len = 0;
+	if (!p)
+		return -ENOMEM;
+	if (ev->flags & EW_POLICY_F_DEFAULT) {
+		snprintf(path, pathlen, "the built-in default policy");
+		ew_policy_defaults(p);
+		*out = p;
+		return 0;
+	}
+	rc = ew_policy_store_path(fw->dir, ev->sha256, path, pathlen);
+	if (!rc)
+		rc = ew_policy_store_read(path, text, len, err, errlen);
+	if (!rc &&
+	    (ew_policy_store_sha256(*text, *len, sha) || memcmp(sha, ev->sha256, sizeof(sha)))) {
+		snprintf(err, errlen, "%s: its SHA-256 is not its name: the file was changed",
+			 path);
+		rc = -EINVAL;
+	}
+	if (!rc && !(rc = ew_policy_parse(path, *text, p, err, errlen))) {
+		rc = ew_inputs_check_policy(fw->in, path, p, err, errlen);
+		if (rc)
+			ew_policy_free(p);
+	}
+	if (rc) {
+		if (rc == -ENAMETOOLONG)
+			snprintf(err, errlen, "%s: path too long", fw->dir);
+		free(p);
+		free(*text);
+		*text = NULL;
+		return rc;
+	}
+	*out = p;
+	return 0;
+}
+
+/* A `policy` event: the run's policy from here on, so the replay's too. */
+static void follow_policy(struct follow *fw, const struct ew_ev_policy *ev)
+{
+	char now[EW_POLICY_HEX_LEN], want[EW_POLICY_HEX_LEN], path[4096], err[8192] = "";
+	bool start = (ev->flags & EW_POLICY_F_START) && !fw->started;
+	struct ew_policy *p;
+	char *text;
+	size_t len;
+
+	if (ev->flags & EW_POLICY_F_START)
+		fw->started = true;
+	if (in_force(fw->in, ev, now))
+		return;
+	if (ev->flags & EW_POLICY_F_DEFAULT)
+		snprintf(want, sizeof(want), "built-in default");
+	else
+		ew_policy_store_hex(ev->sha256, want);
+	if (start && fw->given) {
+		ew_warn("--policy %s (sha256 %s) is not the policy the run started with (sha256 "
+			"%s): the replay starts under --policy, and follows the reloads recorded "
+			"later",
+			fw->given, now, want);
+		return;
+	}
+	if (load_recorded(fw, ev, &p, &text, &len, path, sizeof(path), err, sizeof(err))) {
+		/* every error of the file, one per line: the first names it */
+		ew_err("the run switched to policy sha256 %s here, and the replay cannot: %s", want,
+		       err[0] ? err : strerror(ENOMEM));
+		ew_err("the replay goes on under policy sha256 %s: copy the run's %s.json into "
+		       "%s, or give --policy-dir DIR",
+		       now, want, fw->dir);
+		ew_pipeline_policy_missing(fw->p);
+		return;
+	}
+	ew_pipeline_set_policy(fw->p, p);
+	ew_inputs_use_policy(fw->in, p, text, len);
+	ew_info("policy sha256 %s in force, as in the run (%s)", want, path);
+}
+
+static int replay(struct ew_capture_reader *r, struct follow *fw, const char *file)
+{
+	struct ew_pipeline *p = fw->p;
 	unsigned long long frames = 0;
 	const void *data;
 	char err[1024];
@@ -112,6 +232,13 @@ static int replay(struct ew_capture_reader *r, struct ew_pipeline *p, const char
 	int rc;
 
 	while ((rc = ew_capture_next(r, &data, &len, err, sizeof(err))) == 1) {
+		const struct ew_event_hdr *h = data;
+		union ew_event ev;
+
+		/* Before it is fed: the events after it are the new policy's. */
+		if (len >= sizeof(*h) && h->type == EW_EV_POLICY &&
+		    ew_decode(data, len, &ev) == EW_DEC_OK)
+			follow_policy(fw, &ev.policy);
 		ew_pipeline_feed(p, data, len);
 		frames++;
 	}
@@ -133,6 +260,9 @@ int ew_cmd_replay(int argc, char **argv)
 	struct ew_capture_meta meta;
 	struct ew_pipeline *p = NULL;
 	struct ew_inputs in;
+	struct follow fw = {0};
+	const char *policy_dir = NULL;
+	char dir[4096];
 	bool print = false;
 	const char *file;
 	char err[1024];
@@ -140,10 +270,16 @@ int ew_cmd_replay(int argc, char **argv)
 
 	/* Tables then fill and evict alike on every replay: the same records. */
 	ew_hash_key_fixed();
-	rc = parse_args(argc, argv, &a, &print);
+	rc = parse_args(argc, argv, &a, &print, &policy_dir);
 	if (rc)
 		return rc < 0 ? EW_EXIT_OK : rc;
 	file = argv[optind];
+	if (!policy_dir && ew_policy_store_dir(file, dir, sizeof(dir)) == 0)
+		policy_dir = dir;
+	if (!policy_dir) {
+		fputs("egresswatch replay: capture path too long\n", stderr);
+		return EW_EXIT_USAGE;
+	}
 	rc = ew_inputs_load(&a, &in);
 	if (rc)
 		return ew_cmd_exit_status(rc);
@@ -181,7 +317,8 @@ int ew_cmd_replay(int argc, char **argv)
 		ew_inputs_free(&in);
 		return EW_EXIT_FAIL;
 	}
-	status = replay(r, p, file);
+	fw = (struct follow){.in = &in, .p = p, .dir = policy_dir, .given = a.policy};
+	status = replay(r, &fw, file);
 	if (ew_pipeline_finish(p))
 		status = EW_EXIT_FAIL;
 	ew_pipeline_free(p);

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "config/policy_store.h"
 #include "content/taxonomy.h"
 #include "geo/geo.h"
 #include "util/log.h"
@@ -33,11 +34,36 @@ static int load_config(const struct ew_input_args *a, struct ew_config *cfg)
 	return 0;
 }
 
+/*
+ * The policy file's bytes are read once and parsed from memory, so the
+ * bytes a capture keeps are those the policy came from.
+ */
+static int read_policy(const char *given, struct ew_policy *p, char **text, size_t *len, char *err,
+		       size_t errlen)
+{
+	const char *path = given ? given : EW_DEFAULT_POLICY;
+	int rc = ew_policy_store_read(path, text, len, err, errlen);
+
+	if (rc == -ENOENT && !given) {
+		ew_policy_defaults(p);
+		return 1;
+	}
+	if (rc)
+		return rc;
+	rc = ew_policy_parse(path, *text, p, err, errlen);
+	if (rc) {
+		free(*text);
+		*text = NULL;
+	}
+	return rc;
+}
+
 static int load_policy(const struct ew_input_args *a, struct ew_inputs *in)
 {
 	/* every error of the file, one per line, as check-policy prints them */
 	char err[8192];
-	int rc = ew_policy_load_or_default(a->policy, &in->pol, err, sizeof(err));
+	int rc =
+	    read_policy(a->policy, &in->pol, &in->policy_text, &in->policy_len, err, sizeof(err));
 
 	if (rc < 0) {
 		ew_err("%s", err);
@@ -173,6 +199,8 @@ void ew_inputs_free(struct ew_inputs *in)
 		ew_policy_free(in->reloaded);
 	free(in->reloaded);
 	in->reloaded = NULL;
+	free(in->policy_text);
+	in->policy_text = NULL;
 }
 
 const struct ew_policy *ew_inputs_policy(const struct ew_inputs *in)
@@ -189,40 +217,57 @@ static void log_lines(const char *what, char *err)
 		ew_err("%s: %s", what, line);
 }
 
-int ew_inputs_read_policy(const struct ew_inputs *in, struct ew_policy **out)
+int ew_inputs_check_policy(const struct ew_inputs *in, const char *name, struct ew_policy *p,
+			   char *err, size_t errlen)
+{
+	if (!p->labels.n_workloads && !p->labels.n_dests)
+		return 0;
+	if (!in->taxonomy) {
+		snprintf(err, errlen,
+			 "%s: workload and destination labels need the taxonomy of data "
+			 "categories, and none is installed",
+			 name);
+		return -EINVAL;
+	}
+	if (ew_labels_check_categories(&p->labels, known_category, in->taxonomy, err, errlen))
+		return -EINVAL;
+	return 0;
+}
+
+int ew_inputs_read_policy(const struct ew_inputs *in, struct ew_policy **out, char **text,
+			  size_t *len)
 {
 	static const char what[] = "policy reload refused, the policy in force stays";
 	struct ew_policy *p = calloc(1, sizeof(*p));
+	const char *name = in->policy_path ? in->policy_path : EW_DEFAULT_POLICY;
 	char err[8192] = "";
 	int rc;
 
 	*out = NULL;
+	*text = NULL;
+	*len = 0;
 	if (!p)
 		return -ENOMEM;
-	rc = ew_policy_load_or_default(in->policy_path, p, err, sizeof(err));
+	rc = read_policy(in->policy_path, p, text, len, err, sizeof(err));
 	if (rc < 0) {
 		log_lines(what, err);
 		free(p);
 		return rc == -ENOMEM ? rc : -EINVAL;
 	}
-	if ((p->labels.n_workloads || p->labels.n_dests) &&
-	    (!in->taxonomy || ew_labels_check_categories(&p->labels, known_category, in->taxonomy,
-							 err, sizeof(err)))) {
-		if (!in->taxonomy)
-			snprintf(err, sizeof(err),
-				 "%s: workload and destination labels need the taxonomy of data "
-				 "categories, and none is installed",
-				 in->policy_path ? in->policy_path : EW_DEFAULT_POLICY);
+	if (ew_inputs_check_policy(in, name, p, err, sizeof(err))) {
 		log_lines(what, err);
 		ew_policy_free(p);
 		free(p);
+		free(*text);
+		*text = NULL;
+		*len = 0;
 		return -EINVAL;
 	}
 	*out = p;
 	return 0;
 }
 
-void ew_inputs_use_policy(struct ew_inputs *in, struct ew_policy *p)
+void ew_inputs_use_policy(struct ew_inputs *in, struct ew_policy *p, char *text, size_t len)
 {
 	if (in->reloaded) {
 		ew_policy_free(in->reloaded);
@@ -232,4 +277,7 @@ void ew_inputs_use_policy(struct ew_inputs *in, struct ew_policy *p)
 		in->policy_loaded = false;
 	}
 	in->reloaded = p;
+	free(in->policy_text);
+	in->policy_text = text;
+	in->policy_len = len;
 }

@@ -48,6 +48,8 @@ struct ew_inputs {
 	const char *policy_path;      /* --policy as given; NULL: the default */
 	struct ew_policy *reloaded;   /* the last policy a reload put in force; NULL: none */
 	struct ew_taxonomy *taxonomy; /* NULL: the default file is absent (a warning said so) */
+	char *policy_text;	      /* the policy in force's file bytes; NULL: built-in default */
+	size_t policy_len;
 };
 
 /**
@@ -69,18 +71,30 @@ void ew_inputs_free(struct ew_inputs *in);
 const struct ew_policy *ew_inputs_policy(const struct ew_inputs *in);
 
 /**
+ * ew_inputs_check_policy() - what a policy needs of the other inputs: its
+ * labels' categories must be the taxonomy's. @name names it in @err.
+ * Return: 0 or -EINVAL with the reason in @err.
+ */
+int ew_inputs_check_policy(const struct ew_inputs *in, const char *name, struct ew_policy *p,
+			   char *err, size_t errlen);
+
+/**
  * ew_inputs_read_policy() - read the policy file again, checked as at start
  * (its labels' categories against the taxonomy in use). Every error is
  * logged, one per line: file, JSON path, what was expected.
+ * @text, @len: receive the file's bytes (NULL: the built-in default), for
+ *              ew_inputs_use_policy()
  * Return: 0 and a new policy in @out (for ew_inputs_use_policy()), -EINVAL
  * (invalid: nothing changes), -ENOMEM.
  */
-int ew_inputs_read_policy(const struct ew_inputs *in, struct ew_policy **out);
+int ew_inputs_read_policy(const struct ew_inputs *in, struct ew_policy **out, char **text,
+			  size_t *len);
 
 /**
- * ew_inputs_use_policy() - @p, from ew_inputs_read_policy(), is in force:
+ * ew_inputs_use_policy() - @p (malloc()ed, as from ew_inputs_read_policy())
+ * is in force, read from @text (taken over; NULL: the built-in default):
  * the previous policy is freed (nothing may point into it any more).
  */
-void ew_inputs_use_policy(struct ew_inputs *in, struct ew_policy *p);
+void ew_inputs_use_policy(struct ew_inputs *in, struct ew_policy *p, char *text, size_t len);
 
 #endif

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "config/policy_store.h"
 #include "content/inspector.h"
 #include "content/taxonomy.h"
 #include "kernel/enforce.h"
@@ -46,6 +47,7 @@ struct live {
 	struct ew_tls_hooks *tls;	/* NULL: TLS capture off */
 	uint64_t last_sweep;
 	uint64_t last_enforce_scan, enforce_every;
+	char policy_dir[4096]; /* <capture>.policies; empty: no capture */
 };
 
 /* How often enforced workloads' files and cgroups are looked for again: a
@@ -141,18 +143,46 @@ static int make_signalfd(void)
 }
 
 /*
+ * The policy in force from the next event on: a `policy` event in the
+ * stream (and the capture), its file's bytes beside the capture, so a
+ * replay switches at the same event. A file that cannot be kept is said:
+ * a replay then stays on the policy before it.
+ */
+static void note_policy(struct live *l, uint32_t flags)
+{
+	uint8_t sha[EW_POLICY_SHA_LEN];
+	struct ew_ev_policy ev;
+	bool file = l->in->policy_text != NULL;
+	int rc = 0;
+
+	if (file)
+		rc = ew_policy_store_sha256(l->in->policy_text, l->in->policy_len, sha);
+	if (!rc && file && l->policy_dir[0])
+		rc =
+		    ew_policy_store_save(l->policy_dir, l->in->policy_text, l->in->policy_len, sha);
+	if (rc)
+		ew_warn("capture: cannot keep the policy in %s: %s (a replay of the capture will "
+			"not find it and keeps the policy before it)",
+			l->policy_dir[0] ? l->policy_dir : "memory", strerror(-rc));
+	ew_policy_store_event(&ev, file ? sha : NULL, flags, ew_events_now());
+	ew_pipeline_feed(l->pipe, &ev, sizeof(ev));
+}
+
+/*
  * Between two events: every stage takes the new policy before the next one,
  * and only then is the old freed. An invalid file changes nothing.
  */
 static void reload_policy(struct live *l)
 {
 	struct ew_policy *p;
+	char *text;
+	size_t len;
 	int rc;
 
 	/* What the ring holds now was sent under the old policy. */
 	ew_events_drain(l->events);
 	ew_pipeline_flush(l->pipe);
-	rc = ew_inputs_read_policy(l->in, &p);
+	rc = ew_inputs_read_policy(l->in, &p, &text, &len);
 	if (rc) {
 		ew_pipeline_policy_rejected(l->pipe);
 		return;
@@ -166,7 +196,9 @@ static void reload_policy(struct live *l)
 	rc = ew_enforce_apply(l->loader, p, l->in->geo_db, l->in->n_geo);
 	if (rc)
 		ew_warn("policy reload: the enforcement maps were not rebuilt: %s", strerror(-rc));
-	ew_inputs_use_policy(l->in, p);
+	ew_inputs_use_policy(l->in, p, text, len);
+	/* Nothing was fed since the drain: the events after this are the new policy's. */
+	note_policy(l, 0);
 	ew_info("policy reloaded: %d channels, %d exemptions, %d networks", p->rules.n_channels,
 		p->rules.n_exemptions, p->n_nets);
 }
@@ -332,7 +364,10 @@ static int start(const struct ew_runtime_opts *o, struct live *l)
 			return -1;
 		}
 		ew_pipeline_set_capture(l->pipe, l->capture);
+		if (ew_policy_store_dir(o->capture, l->policy_dir, sizeof(l->policy_dir)))
+			l->policy_dir[0] = '\0';
 	}
+	note_policy(l, EW_POLICY_F_START);
 	rc = ew_udp_poll_new(l->pipe, ew_loader_udp_map_fd(l->loader), &l->udp);
 	if (!rc)
 		rc = ew_events_open(ew_loader_ringbuf_fd(l->loader), l->pipe,

@@ -191,6 +191,11 @@ static int sanitize(union ew_event *e)
 			return EW_DEC_FIELD;
 		memset(e->refused._pad, 0, sizeof(e->refused._pad));
 		return check_family(e->refused.family);
+	case EW_EV_POLICY:
+		if (e->policy.flags & ~(__u32)EW_POLICY_F_ALL)
+			return EW_DEC_FIELD;
+		e->policy._pad = 0;
+		return EW_DEC_OK;
 	case EW_EV_CONTENT_STATUS:
 		return e->cstatus.dir <= EW_DIR_IN && e->cstatus.status < EW_INSPECT_MAX &&
 			       e->cstatus.reason < EW_REASON_MAX

@@ -33,6 +33,7 @@ union ew_event {
 	struct ew_ev_content_status cstatus;
 	struct ew_ev_tls_link tls;
 	struct ew_ev_connect_refused refused;
+	struct ew_ev_policy policy;
 };
 
 /*

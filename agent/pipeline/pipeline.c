@@ -36,6 +36,7 @@ struct ew_pipeline {
 	uint64_t capture_write_errors;
 	uint64_t proc_lookups_failed;
 	uint64_t policy_reloads[2]; /* refused (invalid), applied (ok) */
+	uint64_t policy_missing;    /* a replay's recorded policies it could not take */
 	/* ew_pipeline_record_soon(): recorded when the batch of content_hits ends */
 	struct ew_flow *soon[MAX_SOON];
 	uint64_t soon_ns[MAX_SOON];
@@ -162,6 +163,10 @@ static void core_metrics(const struct ew_pipeline *p, struct ew_metrics *m)
 	    m, "policy_reloads_total",
 	    "Policy reloads on SIGHUP: applied (ok), or refused with the old kept (invalid).",
 	    EW_M_HOST, "result", "invalid", p->policy_reloads[0]);
+	ew_metrics_add(m, "replay_policy_missing_total",
+		       "Policy changes a replay could not follow: the recorded policy file was "
+		       "missing or invalid, the one in force stayed.",
+		       EW_M_HOST, p->policy_missing);
 	ew_metrics_add(m, "early_records_total",
 		       "Interim records made at once for evidence that should not wait "
 		       "(a flow's first match of a data category).",
@@ -458,6 +463,11 @@ void ew_pipeline_set_policy(struct ew_pipeline *p, const struct ew_policy *pol)
 void ew_pipeline_policy_rejected(struct ew_pipeline *p)
 {
 	p->policy_reloads[0]++;
+}
+
+void ew_pipeline_policy_missing(struct ew_pipeline *p)
+{
+	p->policy_missing++;
 }
 
 /*

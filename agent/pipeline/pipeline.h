@@ -91,6 +91,11 @@ void ew_pipeline_set_policy(struct ew_pipeline *p, const struct ew_policy *pol);
  * kept the old: policy_reloads_total{result="invalid"}.
  */
 void ew_pipeline_policy_rejected(struct ew_pipeline *p);
+/**
+ * ew_pipeline_policy_missing() - a replay met a `policy` event whose file it
+ * could not load and kept the policy in force: replay_policy_missing_total.
+ */
+void ew_pipeline_policy_missing(struct ew_pipeline *p);
 /** ew_pipeline_hup() - SIGHUP: every stage reopens its outputs and reloads its inputs. */
 void ew_pipeline_hup(struct ew_pipeline *p);
 /** ew_pipeline_flush() - the live loop drained the ring: stages hand queued output on. */

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "config/policy_store.h"
 #include "pipeline/capture.h"
 #include "synth.h"
 
@@ -298,6 +299,35 @@ static void long_flow(const char *dir)
 	close_seed();
 }
 
+/* Policy changes (ABI 2.5): the start, a reload, the built-in default, and
+ * a flow on each side of the reload. */
+static void policy_changes(const char *dir)
+{
+	static const char first[] = "{\"version\": 1}", second[] = "{\"version\": 1} ";
+	uint8_t sha[EW_POLICY_SHA_LEN], peer[16];
+	struct ew_ev_sock_addr sa;
+	struct ew_ev_policy p;
+
+	synth_v4(peer, 8, 8, 4, 4);
+	open_seed(dir, "policy_changes.ewcap");
+	ew_policy_store_sha256(first, strlen(first), sha);
+	ew_policy_store_event(&p, sha, EW_POLICY_F_START, BOOT);
+	put(&p, sizeof(p));
+	tick(0);
+	sa = synth_connect(BOOT + NS, 700, 9001, EW_IPPROTO_TCP, peer, 443);
+	put(&sa, sizeof(sa));
+	tick(2 * NS);
+	ew_policy_store_sha256(second, strlen(second), sha);
+	ew_policy_store_event(&p, sha, 0, BOOT + 2 * NS);
+	put(&p, sizeof(p));
+	sa = synth_connect(BOOT + 3 * NS, 701, 9001, EW_IPPROTO_TCP, peer, 443);
+	put(&sa, sizeof(sa));
+	ew_policy_store_event(&p, NULL, 0, BOOT + 4 * NS);
+	put(&p, sizeof(p));
+	tick(5 * NS);
+	close_seed();
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -312,6 +342,7 @@ int main(int argc, char **argv)
 	name_events(argv[1]);
 	older_minor(argv[1]);
 	long_flow(argv[1]);
+	policy_changes(argv[1]);
 	/* OUTDIR is the build's output: rewriting files in it leaves its mtime. */
 	return utimensat(AT_FDCWD, argv[1], NULL, 0) ? 1 : 0;
 }

@@ -58,7 +58,7 @@ Test(abi, table_is_complete_and_raw_bytes_are_refused)
 		cr_assert(d->name[0] && d->label[0] && d->doc[0]);
 		cr_assert_eq(ew_event_size(t), d->raw ? 0 : d->size, "%s", d->name);
 	}
-	cr_assert_eq(known, 28);
+	cr_assert_eq(known, 29);
 	cr_assert_null(ew_event_desc(0));
 	cr_assert_null(ew_event_desc(EW_EV_TYPE_MAX));
 	cr_assert_eq(ew_event_size(EW_EV_TCP_PAYLOAD), 0);
