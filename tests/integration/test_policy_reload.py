@@ -5,10 +5,19 @@ DE peer no channel covers (violation); the policy file gains channel
 the file is made invalid, kill -HUP: the agent keeps running under the last
 good policy (the upload still allowed), metrics.prom counts the refused
 reload and the log names the file and the JSON path of the error.
+
+The run writes a capture: it keeps both policies it applied in
+CAPTURE.policies/ and a `policy` event where each took effect, so a replay
+(without --policy, or with the first one) gives every flow the verdict the
+run gave it, after the reload too; a replay whose policies are missing says
+so and counts it.
 """
+import hashlib
 import json
 import os
 import signal
+import stat
+import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -57,6 +66,24 @@ def hup_and_wait(agent, says):
     T.wait_for(lambda: agent.stderr().count(says) > n, 10, "the agent to say %r" % says)
 
 
+def verdicts(recs):
+    """flow id -> (verdict, channel) of every final flow record."""
+    return {T.field(r, "egresswatch.flow_id"): (T.field(r, "egresswatch.verdict"), T.field(r, "egresswatch.channel"))
+            for r in T.flows(recs) if r["egresswatch"].get("final")}
+
+
+def sha_of(path):
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
+def replay(cap, cfg, out, *extra):
+    p = subprocess.run([T.egresswatch(), "replay", cap, "--data-dir", out, "--config", cfg] + list(extra),
+                       capture_output=True, text=True)
+    T.check("replay %s exits 0" % " ".join(("--data-dir", out) + extra), p.returncode == 0, p.stderr[-1500:])
+    return T.read_records(out), p.stderr
+
+
 def main():
     work = T.tmpdir()
     cfg = T.write_config(os.path.join(work, "config.json"),
@@ -64,13 +91,16 @@ def main():
                                   "subject_key": os.path.join(work, "subject.key")})
     pol = os.path.join(work, "policy.json")
     write(pol, BASE)
+    first = os.path.join(work, "first.json")
+    write(first, BASE)
+    cap = os.path.join(work, "run.ewcap")
     bf = os.path.join(work, "body.json")
     with open(bf, "wb") as f:
         f.write(body_json())
     with T.Netns() as ns:
         ns.add_addr(DE)
         ns.spawn(PY, PEER_PY, *sum((["--http", str(p)] for p in PORTS.values()), []))
-        agent = T.Agent(work, config=cfg, extra=["--policy", pol]).start()
+        agent = T.Agent(work, capture=cap, config=cfg, extra=["--policy", pol]).start()
         post(bf, PORTS["before"])
         T.wait_for(lambda: final(agent.records(), PORTS["before"]), 15, "the first upload's record")
 
@@ -116,9 +146,54 @@ def main():
     T.check("an alert says the reload was refused and the old policy stays (EW-009, high)",
             len(bad_alerts) == 1 and T.field(bad_alerts[0], "egresswatch.severity") == "high",
             [a["message"] for a in alerts(agent.dir)])
+    check_replays(work, cap, cfg, first, recs)
     errs = T.schema_errors(recs)
     T.check("every record validates against the schema", not errs, errs[:2])
     return T.done(work)
+
+
+def check_replays(work, cap, cfg, first, recs):
+    pdir = cap + ".policies"
+    kept = sorted(os.listdir(pdir)) if os.path.isdir(pdir) else []
+    T.check("the capture keeps the two policies applied (not the refused one), 0700/0600",
+            len(kept) == 2 and sha_of(first) + ".json" in kept and stat.S_IMODE(os.stat(pdir).st_mode) == 0o700 and
+            all(stat.S_IMODE(os.stat(os.path.join(pdir, k)).st_mode) == 0o600 for k in kept), kept)
+    live = verdicts(recs)
+    ports = {T.field(r, "egresswatch.flow_id"): T.field(r, "destination.port") for r in T.flows(recs)}
+    T.check("the live run has the three uploads' flows",
+            all(p in ports.values() for p in PORTS.values()), sorted(set(ports.values()), key=str))
+    for name, extra in (("no --policy", ()), ("the first --policy", ("--policy", first))):
+        out = os.path.join(work, "replay-" + str(len(extra)))
+        rrecs, err = replay(cap, cfg, out, *extra)
+        got = verdicts(rrecs)
+        diff = {ports.get(k, k): (v, got.get(k)) for k, v in live.items() if got.get(k) != v}
+        T.check("replay with %s: every flow's verdict is the run's (%d flows, before and after "
+                "the reload and the refused one)" % (name, len(live)),
+                live and got == live, diff or sorted(set(got) ^ set(live)))
+        T.check("replay with %s: no warning of a policy mismatch or a missing policy" % name,
+                "is not the policy" not in err and "the replay cannot" not in err, err[-1500:])
+    # Another --policy than the run's first: one warning naming both; the reload still followed.
+    second = [k for k in kept if k != sha_of(first) + ".json"]
+    if second:
+        rrecs, err = replay(cap, cfg, os.path.join(work, "replay-other"), "--policy",
+                            os.path.join(pdir, second[0]))
+        warns = [ln for ln in err.splitlines() if "is not the policy the run started with" in ln]
+        T.check("a replay given another --policy than the run's first warns once, naming both",
+                len(warns) == 1 and second[0][:-5] in warns[0] and sha_of(first) in warns[0], err[-1500:])
+    # The policies gone: said, counted, and the replay goes on under the one it has.
+    empty = os.path.join(work, "no-policies")
+    os.mkdir(empty)
+    out = os.path.join(work, "replay-missing")
+    rrecs, err = replay(cap, cfg, out, "--policy", first, "--policy-dir", empty)
+    r = final(rrecs, PORTS["after"])
+    T.check("a replay without the reloaded policy names the file it lacks and what to do",
+            empty in err and "--policy-dir" in err, err[-1500:])
+    T.check("... and keeps the first policy: the upload after the reload is a violation",
+            T.field(r or {}, "egresswatch.verdict") == "violation", T.field(r or {}, "egresswatch"))
+    prom = os.path.join(out, "metrics.prom")
+    text = open(prom).read() if os.path.exists(prom) else ""
+    T.check("... and counts it in replay_policy_missing_total",
+            "egresswatch_replay_policy_missing_total 1" in text, text[-800:])
 
 
 def alerts(data_dir):
