@@ -133,7 +133,8 @@ static bool in_force(const struct ew_inputs *in, const struct ew_ev_policy *ev, 
 	if (in->policy_text && ew_policy_store_sha256(in->policy_text, in->policy_len, sha) == 0)
 		ew_policy_store_hex(sha, hex);
 	else
-		snprintf(hex, EW_POLICY_HEX_LEN, "%s", in->policy_text ? "?" : "built-in default");
+		snprintf(hex, EW_POLICY_HEX_LEN, "%s",
+			 in->policy_text ? "?" : "(built-in default)");
 	if (ev->flags & EW_POLICY_F_DEFAULT)
 		return !in->policy_text;
 	return in->policy_text && !memcmp(sha, ev->sha256, sizeof(sha));
@@ -198,7 +199,7 @@ static void follow_policy(struct follow *fw, const struct ew_ev_policy *ev)
 	if (in_force(fw->in, ev, now))
 		return;
 	if (ev->flags & EW_POLICY_F_DEFAULT)
-		snprintf(want, sizeof(want), "built-in default");
+		snprintf(want, sizeof(want), "(built-in default)");
 	else
 		ew_policy_store_hex(ev->sha256, want);
 	if (start && fw->given) {
@@ -209,18 +210,25 @@ static void follow_policy(struct follow *fw, const struct ew_ev_policy *ev)
 		return;
 	}
 	if (load_recorded(fw, ev, &p, &text, &len, path, sizeof(path), err, sizeof(err))) {
-		/* every error of the file, one per line: the first names it */
-		ew_err("the run switched to policy sha256 %s here, and the replay cannot: %s", want,
-		       err[0] ? err : strerror(ENOMEM));
-		ew_err("the replay goes on under policy sha256 %s: copy the run's %s.json into "
-		       "%s, or give --policy-dir DIR",
-		       now, want, fw->dir);
+		char *save = NULL;
+
+		if (!err[0])
+			snprintf(err, sizeof(err), "%s", strerror(ENOMEM));
+		/* every error of the file on a line of its own, each naming the file */
+		for (char *ln = strtok_r(err, "\n", &save); ln; ln = strtok_r(NULL, "\n", &save))
+			ew_err(
+			    "the run switched to policy sha256 %s here, and the replay cannot: %s",
+			    want, ln);
+		ew_err(
+		    "the replay goes on under policy sha256 %s: copy the run's file %s.json into "
+		    "%s, or give --policy-dir DIR",
+		    now, want, fw->dir);
 		ew_pipeline_policy_missing(fw->p);
 		return;
 	}
 	ew_pipeline_set_policy(fw->p, p);
 	ew_inputs_use_policy(fw->in, p, text, len);
-	ew_info("policy sha256 %s in force, as in the run (%s)", want, path);
+	ew_info("policy sha256 %s in force, as in the run: %s", want, path);
 }
 
 static int replay(struct ew_capture_reader *r, struct follow *fw, const char *file)
