@@ -7,10 +7,12 @@
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "config/policy_store.h"
@@ -47,6 +49,7 @@ struct live {
 	struct ew_tls_hooks *tls;	/* NULL: TLS capture off */
 	uint64_t last_sweep;
 	uint64_t last_enforce_scan, enforce_every;
+	int32_t enforce_day;   /* the policy's day the allowed set was built for */
 	char policy_dir[4096]; /* <capture>.policies; empty: no capture */
 };
 
@@ -77,6 +80,17 @@ static void read_line_file(const char *path, char *buf, size_t len)
 	fclose(f);
 }
 
+/*
+ * The enforcement maps for @p as of today: a channel's validity is by day,
+ * so the set is rebuilt when the policy's day turns (once a day) as well as
+ * when the policy changes. A failure is logged; monitoring goes on.
+ */
+static void enforce_build(struct live *l, const struct ew_policy *p)
+{
+	l->enforce_day = ew_rules_day(&p->rules, (int64_t)time(NULL));
+	ew_enforce_apply(l->loader, p, l->in->geo_db, l->in->n_geo);
+}
+
 /* One second of housekeeping, in an order that lets each step see the last. */
 static void housekeeping(struct live *l, bool final)
 {
@@ -99,7 +113,11 @@ static void housekeeping(struct live *l, bool final)
 		l->last_sweep = now;
 	}
 	if (!final && now - l->last_enforce_scan >= l->enforce_every) {
-		ew_enforce_rescan(l->loader, ew_inputs_policy(l->in), false);
+		const struct ew_policy *pol = ew_inputs_policy(l->in);
+
+		if (ew_rules_day(&pol->rules, (int64_t)time(NULL)) != l->enforce_day)
+			enforce_build(l, pol);
+		ew_enforce_rescan(l->loader, pol, false);
 		l->last_enforce_scan = ew_events_now();
 		l->enforce_every = (l->last_enforce_scan - now) * 50;
 		if (l->enforce_every < ENFORCE_RESCAN_NS)
@@ -172,6 +190,13 @@ static void note_policy(struct live *l, uint32_t flags)
  * Between two events: every stage takes the new policy before the next one,
  * and only then is the old freed. An invalid file changes nothing.
  */
+/* Whether @text is the policy in force already (a SIGHUP from logrotate). */
+static bool policy_unchanged(const struct ew_inputs *in, const char *text, size_t len)
+{
+	return text && in->policy_text && len == in->policy_len &&
+	       !memcmp(text, in->policy_text, len);
+}
+
 static void reload_policy(struct live *l)
 {
 	struct ew_policy *p;
@@ -187,15 +212,22 @@ static void reload_policy(struct live *l)
 		ew_pipeline_policy_rejected(l->pipe);
 		return;
 	}
+	/* Same bytes: nothing to swap, and no seconds-long rebuild of the
+	 * enforcement maps on every logrotate. */
+	if (policy_unchanged(l->in, text, len)) {
+		ew_policy_free(p);
+		free(p);
+		free(text);
+		ew_info("policy unchanged: kept");
+		return;
+	}
 	ew_pipeline_set_policy(l->pipe, p);
 	rc = ew_loader_set_policy(l->loader, p);
 	if (rc)
 		ew_warn("policy reload: the payload pre-filter keeps some old networks: %s",
 			strerror(-rc));
 	/* Enforcement follows the policy in force: channels added or gone. */
-	rc = ew_enforce_apply(l->loader, p, l->in->geo_db, l->in->n_geo);
-	if (rc)
-		ew_warn("policy reload: the enforcement maps were not rebuilt: %s", strerror(-rc));
+	enforce_build(l, p);
 	ew_inputs_use_policy(l->in, p, text, len);
 	/* Nothing was fed since the drain: the events after this are the new policy's. */
 	note_policy(l, 0);
@@ -339,7 +371,7 @@ static int start(const struct ew_runtime_opts *o, struct live *l)
 	if (load_kernel(in, l))
 		return -1;
 	/* A failure is logged and leaves monitoring running, enforcement off. */
-	ew_enforce_apply(l->loader, &in->pol, in->geo_db, in->n_geo);
+	enforce_build(l, &in->pol);
 	ndeg = ew_loader_degraded(l->loader, degraded, 32);
 	read_line_file("/proc/sys/kernel/random/boot_id", meta->boot_id, sizeof(meta->boot_id));
 	gethostname(meta->hostname, sizeof(meta->hostname) - 1);

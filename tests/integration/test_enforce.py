@@ -133,6 +133,7 @@ def run(work, enforced, cfg, pol, pol_de, capture, cg):
         T.wait_for(lambda: "enforcement: rescanned: 2 workloads, 2 executables" in agent.stderr(), 30,
                    "the rescan")
         got["late_after_hup"] = connect(late, "tcp", "de")
+        hup_log = agent.stderr()
         os.mkdir(cg + "-b")
         time.sleep(3.5)
         got["new_cgroup_de"] = connect(PY, "tcp", "de", cg + "-b")
@@ -164,6 +165,8 @@ def run(work, enforced, cfg, pol, pol_de, capture, cg):
             got["enforced_v6"] == "EPERM" and got["monitored_v6"] == "ok", got)
     T.check("cgroup: python3 in the named cgroup gets EPERM", got["cgroup_de"] == "EPERM", got)
     T.check("cgroup: and in a child cgroup made after the start", got["child_cgroup_de"] == "EPERM", got)
+    T.check("SIGHUP with the policy unchanged keeps it: the allowed set is not rebuilt",
+            "policy unchanged: kept" in hup_log and hup_log.count("allowed networks") == 1, hup_log[-1500:])
     T.check("rescan: a copy put there after the start is enforced after SIGHUP", got["late_after_hup"] == "EPERM",
             got)
     T.check("rescan: a cgroup made after the start is enforced by the periodic rescan",
