@@ -46,7 +46,7 @@ enum ew_alert_rule {
 
 struct ew_alert_cat {
 	char id[32];	   /* taxonomy id, like "vin" */
-	char cls[24];	   /* its class: "personal_information", ... */
+	uint8_t cls;	   /* its class: enum ew_class (ew_class_name()) */
 	uint64_t matches;  /* matches the flow sent so far (summed over a fold) */
 	uint64_t subjects; /* distinct people it named so far (summed over a fold) */
 };

@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 
+#include "content/enums.h"
 #include "util/timefmt.h"
 
 static void put_time(struct ew_jsonw *w, const char *key, int64_t ns)
@@ -131,7 +132,7 @@ static void put_ours(struct ew_jsonw *w, const struct ew_alert *a)
 		for (int i = 0; i < x->n_cats; i++) {
 			ew_jsonw_obj_begin(w, NULL);
 			ew_jsonw_str(w, "id", x->cats[i].id);
-			put_str(w, "class", x->cats[i].cls);
+			put_str(w, "class", ew_class_name(x->cats[i].cls));
 			ew_jsonw_u64(w, "matches", x->cats[i].matches);
 			ew_jsonw_u64(w, "subjects", x->cats[i].subjects);
 			ew_jsonw_obj_end(w);

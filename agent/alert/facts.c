@@ -96,7 +96,7 @@ void ew_alert_facts_fill(struct ew_alert_facts *x, const struct ew_flow *f, cons
 		if (!d) {
 			d = &x->cats[x->n_cats++];
 			ew_strlcpy(d->id, c->id, sizeof(d->id));
-			ew_strlcpy(d->cls, ew_class_name(c->cls), sizeof(d->cls));
+			d->cls = c->cls;
 		}
 		d->matches += c->matches_total;
 		if (c->subjects_total > d->subjects)
@@ -117,7 +117,7 @@ void ew_alert_facts_merge(struct ew_alert_facts *x, const struct ew_alert_facts 
 				continue;
 			x->cats[x->n_cats++] = (struct ew_alert_cat){0};
 			memcpy(x->cats[k].id, y->cats[i].id, sizeof(x->cats[k].id));
-			memcpy(x->cats[k].cls, y->cats[i].cls, sizeof(x->cats[k].cls));
+			x->cats[k].cls = y->cats[i].cls;
 		}
 		x->cats[k].matches += y->cats[i].matches;
 		x->cats[k].subjects += y->cats[i].subjects;

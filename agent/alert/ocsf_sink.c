@@ -12,8 +12,6 @@
 #include "alert/alert_file.h"
 #include "alert/alert_sinks.h"
 #include "alert/ocsf.h"
-#include "content/enums.h"
-#include "policy/rules.h"
 
 /* The alert's copied facts as the encoder's flow: summaries have no live flow. */
 static void flow_of(const struct ew_alert_facts *x, struct ew_ocsf_flow *v)
@@ -42,13 +40,8 @@ static void flow_of(const struct ew_alert_facts *x, struct ew_ocsf_flow *v)
 	v->entity_id = x->entity_id;
 	v->user = x->user;
 	for (int i = 0; i < x->n_cats && v->n_cats < EW_OCSF_MAX_CATS; i++) {
-		int cls = EW_CLASS_PI;
-
-		for (int c = EW_CLASS_PI; c <= EW_CLASS_IMPORTANT_DATA; c++)
-			if (!strcmp(x->cats[i].cls, ew_class_name((unsigned int)c)))
-				cls = c;
 		v->cats[v->n_cats].id = x->cats[i].id;
-		v->cats[v->n_cats].cls = cls;
+		v->cats[v->n_cats].cls = x->cats[i].cls;
 		v->cats[v->n_cats].matches = x->cats[i].matches;
 		v->cats[v->n_cats].subjects = x->cats[i].subjects;
 		v->n_cats++;

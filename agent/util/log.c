@@ -41,3 +41,14 @@ void ew_log(enum ew_log_level level, const char *fmt, ...)
 		va_end(ap);
 	}
 }
+
+void ew_seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || !errlen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}

@@ -7,23 +7,13 @@
 #include "verdict/hll.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/log.h"
+
 #define HDR 3
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 static uint32_t nregs(const struct ew_hll *h)
 {
@@ -135,13 +125,13 @@ ssize_t ew_hll_write(const struct ew_hll *h, uint8_t *out, size_t cap)
 static int parse_explicit(struct ew_hll *h, const uint8_t *d, size_t n, char *err, size_t errlen)
 {
 	if (n % 8) {
-		seterr(err, errlen,
-		       "EXPLICIT data of %zu bytes is not a whole number of 8-byte values", n);
+		ew_seterr(err, errlen,
+			  "EXPLICIT data of %zu bytes is not a whole number of 8-byte values", n);
 		return -EINVAL;
 	}
 	if (n / 8 > EW_HLL_EXPLICIT_MAX) {
-		seterr(err, errlen, "EXPLICIT with %zu values: more than the %d held here", n / 8,
-		       EW_HLL_EXPLICIT_MAX);
+		ew_seterr(err, errlen, "EXPLICIT with %zu values: more than the %d held here",
+			  n / 8, EW_HLL_EXPLICIT_MAX);
 		return -ERANGE;
 	}
 	h->kind = EW_HLL_EXPLICIT; /* with no values too: the extension keeps that type */
@@ -157,7 +147,8 @@ static int parse_explicit(struct ew_hll *h, const uint8_t *d, size_t n, char *er
 		for (int b = 0; b < 8; b++)
 			v = (v << 8) | d[i * 8 + b];
 		if (i && (int64_t)v <= (int64_t)h->expl[i - 1]) {
-			seterr(err, errlen, "EXPLICIT value %u is not above the one before it", i);
+			ew_seterr(err, errlen, "EXPLICIT value %u is not above the one before it",
+				  i);
 			return -EINVAL;
 		}
 		h->expl[i] = v;
@@ -172,15 +163,15 @@ static int parse_regs(struct ew_hll *h, uint8_t type, const uint8_t *d, size_t n
 	uint64_t bits = (uint64_t)n * 8, count;
 
 	if (type == EW_HLL_FULL && n != ((uint64_t)nregs(h) * w + 7) / 8) {
-		seterr(err, errlen,
-		       "FULL data of %zu bytes, %llu expected for 2^%u registers of %u bits", n,
-		       (unsigned long long)(((uint64_t)nregs(h) * w + 7) / 8), h->log2m, w);
+		ew_seterr(err, errlen,
+			  "FULL data of %zu bytes, %llu expected for 2^%u registers of %u bits", n,
+			  (unsigned long long)(((uint64_t)nregs(h) * w + 7) / 8), h->log2m, w);
 		return -EINVAL;
 	}
 	count = type == EW_HLL_FULL ? nregs(h) : bits / chunk;
 	if (type == EW_HLL_SPARSE && (bits - count * chunk >= 8 || count > nregs(h))) {
-		seterr(err, errlen, "SPARSE data of %zu bytes is not whole %u-bit register pairs",
-		       n, chunk);
+		ew_seterr(err, errlen,
+			  "SPARSE data of %zu bytes is not whole %u-bit register pairs", n, chunk);
 		return -EINVAL;
 	}
 	h->regs = calloc(nregs(h), 1);
@@ -201,14 +192,14 @@ static int parse_regs(struct ew_hll *h, uint8_t type, const uint8_t *d, size_t n
 			if (!sw && i == count - 1 && bits - i * chunk < 8)
 				break;
 			if (i && idx <= prev) {
-				seterr(err, errlen,
-				       "SPARSE register %u follows register %u: not ascending", idx,
-				       prev);
+				ew_seterr(err, errlen,
+					  "SPARSE register %u follows register %u: not ascending",
+					  idx, prev);
 				return -EINVAL;
 			}
 			if (!(sw & ((1u << w) - 1))) {
-				seterr(err, errlen, "SPARSE register %u is written with value 0",
-				       idx);
+				ew_seterr(err, errlen, "SPARSE register %u is written with value 0",
+					  idx);
 				return -EINVAL;
 			}
 			h->regs[idx] = (uint8_t)(sw & ((1u << w) - 1));
@@ -225,11 +216,11 @@ int ew_hll_parse(struct ew_hll *h, const uint8_t *buf, size_t len, char *err, si
 
 	*h = (struct ew_hll){.kind = EW_HLL_EMPTY, .max_sparse = -1};
 	if (len < HDR) {
-		seterr(err, errlen, "%zu bytes: shorter than the 3-byte header", len);
+		ew_seterr(err, errlen, "%zu bytes: shorter than the 3-byte header", len);
 		return -EINVAL;
 	}
 	if (buf[0] >> 4 != 1) {
-		seterr(err, errlen, "schema version %u, only 1 is known", buf[0] >> 4);
+		ew_seterr(err, errlen, "schema version %u, only 1 is known", buf[0] >> 4);
 		return -EINVAL;
 	}
 	type = buf[0] & 0xf;
@@ -237,24 +228,25 @@ int ew_hll_parse(struct ew_hll *h, const uint8_t *buf, size_t len, char *err, si
 	log2m = buf[1] & 0x1f;
 	cutoff = buf[2] & 0x3f;
 	if (type > EW_HLL_FULL) {
-		seterr(err, errlen, "type %u is not one of the format's 0-4", type);
+		ew_seterr(err, errlen, "type %u is not one of the format's 0-4", type);
 		return -EINVAL;
 	}
 	if (buf[2] & 0x80) {
-		seterr(err, errlen, "the cutoff byte's padding bit is set");
+		ew_seterr(err, errlen, "the cutoff byte's padding bit is set");
 		return -EINVAL;
 	}
 	if (cutoff > 31 && cutoff != 63) {
-		seterr(err, errlen, "explicit cutoff %u: the format allows 0, 1-31 or 63", cutoff);
+		ew_seterr(err, errlen, "explicit cutoff %u: the format allows 0, 1-31 or 63",
+			  cutoff);
 		return -EINVAL;
 	}
 	if (log2m < EW_HLL_LOG2M_MIN || log2m > 31) {
-		seterr(err, errlen, "log2m %u: the format allows 4-31", log2m);
+		ew_seterr(err, errlen, "log2m %u: the format allows 4-31", log2m);
 		return -EINVAL;
 	}
 	if (log2m > EW_HLL_LOG2M_MAX) {
-		seterr(err, errlen, "log2m %u: more registers than the %d held here", log2m,
-		       EW_HLL_LOG2M_MAX);
+		ew_seterr(err, errlen, "log2m %u: more registers than the %d held here", log2m,
+			  EW_HLL_LOG2M_MAX);
 		return -ERANGE;
 	}
 	h->log2m = (uint8_t)log2m;
@@ -263,8 +255,8 @@ int ew_hll_parse(struct ew_hll *h, const uint8_t *buf, size_t len, char *err, si
 	h->sparse_on = (buf[2] >> 6) & 1;
 	if (type <= EW_HLL_EMPTY) {
 		if (len != HDR) {
-			seterr(err, errlen, "%s with %zu data bytes, none allowed",
-			       type ? "EMPTY" : "UNDEFINED", len - HDR);
+			ew_seterr(err, errlen, "%s with %zu data bytes, none allowed",
+				  type ? "EMPTY" : "UNDEFINED", len - HDR);
 			return -EINVAL;
 		}
 		h->kind = type;

@@ -5,27 +5,16 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "util/log.h"
 #include "util/regfile.h"
 
 #define TZ_FILE_MAX (1 << 20)
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 static uint32_t be32(const uint8_t *p)
 {
@@ -137,7 +126,7 @@ static int parse(struct ew_tz *tz, const uint8_t *b, size_t len, char *err, size
 
 	for (int pass = 0; pass < 2; pass++) {
 		if (len - off < 44 || memcmp(b + off, "TZif", 4)) {
-			seterr(err, errlen, "no TZif header at byte %zu", off);
+			ew_seterr(err, errlen, "no TZif header at byte %zu", off);
 			return -EINVAL;
 		}
 		for (int i = 0; i < 6; i++)
@@ -145,14 +134,14 @@ static int parse(struct ew_tz *tz, const uint8_t *b, size_t len, char *err, size
 		/* isutcnt, isstdcnt, leapcnt, timecnt, typecnt, charcnt */
 		if (cnt[3] > 100000 || cnt[4] == 0 || cnt[4] > 256 || cnt[5] > 100000 ||
 		    cnt[2] > 100000 || cnt[0] > 256 || cnt[1] > 256) {
-			seterr(err, errlen, "implausible counts in the TZif header");
+			ew_seterr(err, errlen, "implausible counts in the TZif header");
 			return -EINVAL;
 		}
 		body = cnt[3] * tsz + cnt[3] + cnt[4] * 6 + cnt[5] + cnt[2] * (tsz + 4) + cnt[1] +
 		       cnt[0];
 		if (len - off - 44 < body) {
-			seterr(err, errlen, "TZif data truncated (%zu bytes, %zu needed)", len,
-			       off + 44 + body);
+			ew_seterr(err, errlen, "TZif data truncated (%zu bytes, %zu needed)", len,
+				  off + 44 + body);
 			return -EINVAL;
 		}
 		if (pass == 0 && b[off + 4] >= '2') {
@@ -172,12 +161,13 @@ static int parse(struct ew_tz *tz, const uint8_t *b, size_t len, char *err, size
 		return -ENOMEM;
 	for (uint32_t i = 0; i < tz->n; i++) {
 		if (idx[i] >= cnt[4]) {
-			seterr(err, errlen, "transition %u names type %u of %u", i, idx[i], cnt[4]);
+			ew_seterr(err, errlen, "transition %u names type %u of %u", i, idx[i],
+				  cnt[4]);
 			return -EINVAL;
 		}
 		tz->at[i] = tsz == 8 ? be64(times + 8 * i) : (int32_t)be32(times + 4 * i);
 		if (i && tz->at[i] <= tz->at[i - 1]) {
-			seterr(err, errlen, "transition times not ascending at %u", i);
+			ew_seterr(err, errlen, "transition times not ascending at %u", i);
 			return -EINVAL;
 		}
 		tz->off[i] = (int32_t)be32(types + 6 * idx[i]);
@@ -203,8 +193,8 @@ int ew_tz_load(struct ew_tz *tz, const char *name, const char *dir, char *err, s
 	if (!name || !*name)
 		name = EW_TZ_DEFAULT;
 	if (!name_ok(name)) {
-		seterr(err, errlen, "time zone name '%.64s' is not a zone name or a UTC offset",
-		       name);
+		ew_seterr(err, errlen, "time zone name '%.64s' is not a zone name or a UTC offset",
+			  name);
 		return -EINVAL;
 	}
 	snprintf(tz->name, sizeof(tz->name), "%s", name);
@@ -216,14 +206,14 @@ int ew_tz_load(struct ew_tz *tz, const char *name, const char *dir, char *err, s
 	snprintf(path, sizeof(path), "%s/%s", dir ? dir : EW_TZ_ZONEINFO_DIR, name);
 	fd = ew_regfile_open(path, &st);
 	if (fd < 0) {
-		seterr(err, errlen, "unknown time zone '%s': %s: %s", name, path,
-		       fd == -EINVAL ? "not a regular file" : strerror(-fd));
+		ew_seterr(err, errlen, "unknown time zone '%s': %s: %s", name, path,
+			  fd == -EINVAL ? "not a regular file" : strerror(-fd));
 		return fd == -EINVAL ? -EINVAL : -ENOENT;
 	}
 	if (st.st_size > TZ_FILE_MAX) {
 		close(fd);
-		seterr(err, errlen, "%s: %lld bytes, too large for a zone file", path,
-		       (long long)st.st_size);
+		ew_seterr(err, errlen, "%s: %lld bytes, too large for a zone file", path,
+			  (long long)st.st_size);
 		return -EINVAL;
 	}
 	buf = malloc((size_t)st.st_size + 1);
@@ -235,7 +225,7 @@ int ew_tz_load(struct ew_tz *tz, const char *name, const char *dir, char *err, s
 	close(fd);
 	if (n != st.st_size) {
 		free(buf);
-		seterr(err, errlen, "%s: short read", path);
+		ew_seterr(err, errlen, "%s: short read", path);
 		return -EIO;
 	}
 	r = parse(tz, buf, (size_t)n, err, errlen);
@@ -244,7 +234,7 @@ int ew_tz_load(struct ew_tz *tz, const char *name, const char *dir, char *err, s
 		char why[160];
 
 		snprintf(why, sizeof(why), "%s", err ? err : "");
-		seterr(err, errlen, "%s: %s", path, why);
+		ew_seterr(err, errlen, "%s: %s", path, why);
 		ew_tz_free(tz);
 	}
 	return r;
