@@ -319,9 +319,9 @@ static void view_of(const struct ew_flow *f, const struct ew_eval *e, struct ew_
 	v->proto = f->proto;
 	v->family = f->family == EW_AF_INET ? 4 : 6;
 	v->have_process = o || f->have_task || p;
-	v->pid = o ? o->pid : f->task.tgid;
-	v->uid = o ? o->uid : f->task.uid;
-	v->comm = o ? o->comm : f->task.comm;
+	v->pid = o ? o->pid : f->have_task ? f->task->tgid : 0;
+	v->uid = o ? o->uid : f->have_task ? f->task->uid : 0;
+	v->comm = o ? o->comm : f->have_task ? f->task->comm : "";
 	v->user = o ? o->user : NULL;
 	if (p) {
 		v->exe = p->exe;

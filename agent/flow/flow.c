@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "flow/tasks.h"
 #include "flow/tcp_bytes.h"
 #include "pipeline/eval.h"
 #include "util/addr.h"
@@ -53,6 +54,7 @@ struct ew_flows {
 	size_t n_swept;
 	bool swept_all; /* an ABI 2.0 sweep: one for every namespace */
 	uint64_t seed;
+	struct ew_tasks *tasks; /* the flows' owners, shared */
 	struct ew_flow_stats st;
 };
 
@@ -102,7 +104,8 @@ struct ew_flows *ew_flows_new(const struct ew_flow_opts *o)
 		n <<= 1;
 	t->buckets = calloc(n, sizeof(*t->buckets));
 	t->owners = calloc(OWNER_SLOTS, sizeof(*t->owners));
-	if (!t->buckets || !t->owners) {
+	t->tasks = ew_tasks_new();
+	if (!t->buckets || !t->owners || !t->tasks) {
 		ew_flows_free(t);
 		return NULL;
 	}
@@ -275,6 +278,9 @@ static void remove_flow(struct ew_flows *t, struct ew_flow *f)
 		t->o.free(t->o.arg, f);
 	ew_proc_unref(f->proc);
 	f->proc = NULL;
+	ew_tasks_put(t->tasks, f->task);
+	f->task = NULL;
+	f->have_task = false;
 	f->hnext = t->free_list;
 	t->free_list = f->self;
 }
@@ -362,10 +368,17 @@ uint64_t ew_flows_id(const struct ew_flows *t, const struct ew_flow *f)
 	return mix64(t->seed ^ mix64(id_hash(f->cookie, key_addr(f), key_port(f)) ^ f->start_ns));
 }
 
-static void set_owner(struct ew_flow *f, const struct ew_task *task, struct ew_proc *proc,
-		      uint8_t attribution)
+static void set_owner(struct ew_flows *t, struct ew_flow *f, const struct ew_task *task,
+		      struct ew_proc *proc, uint8_t attribution)
 {
-	f->task = *task;
+	const struct ew_task *shared = ew_tasks_get(t->tasks, task);
+
+	if (!shared) {
+		t->st.alloc_failures++;
+		return;
+	}
+	ew_tasks_put(t->tasks, f->task);
+	f->task = shared;
 	f->have_task = true;
 	f->attribution = attribution;
 	if (proc != f->proc) {
@@ -412,7 +425,7 @@ static struct owner *remember_owner(struct ew_flows *t, const struct ew_ev_sock_
 static struct ew_flow *claimed(struct ew_flows *t, struct ew_flow *f,
 			       const struct ew_ev_sock_addr *ev, struct ew_proc *proc)
 {
-	set_owner(f, &ev->task, proc, EW_ATTR_SOCKET);
+	set_owner(t, f, &ev->task, proc, EW_ATTR_SOCKET);
 	if (ev->netns)
 		f->netns = (uint32_t)ev->netns;
 	touch(t, f, ev->h.ts_ns);
@@ -489,7 +502,7 @@ struct ew_flow *ew_flows_owner(struct ew_flows *t, uint64_t cookie, const struct
 	if (f->have_task && !(how == EW_OWNER_CLOSER && (f->attribution == EW_ATTR_LISTENER ||
 							 f->attribution == EW_ATTR_LISTENER_SCAN)))
 		return NULL;
-	set_owner(f, task, proc, attr[how]);
+	set_owner(t, f, task, proc, attr[how]);
 	return f;
 }
 
@@ -605,7 +618,7 @@ void ew_flows_udp_count(struct ew_flows *t, const struct ew_ev_udp_count *ev)
 		else if (!v->bytes_out && !v->pkts_out)
 			f->dir = EW_DIR_INGRESS;
 		if (o)
-			set_owner(f, &o->task, o->proc, EW_ATTR_SOCKET);
+			set_owner(t, f, &o->task, o->proc, EW_ATTR_SOCKET);
 	}
 	if (v->bytes_out < f->raw_out || v->bytes_in < f->raw_in) {
 		/* The kernel entry was deleted and started again from zero. */
@@ -697,5 +710,6 @@ void ew_flows_free(struct ew_flows *t)
 	free(t->evicted);
 	free(t->swept);
 	free(t->buckets);
+	ew_tasks_free(t->tasks);
 	free(t);
 }

@@ -31,9 +31,10 @@ enum ew_flow_end {
 };
 
 /*
- * 200 bytes with a stage's 4: a host with 100,000 connections holds 200,000
- * of these (both ends), so the links are 32-bit references and the fields
- * are ordered to leave no hole.
+ * 168 bytes before the stages' bytes: a host with 100,000 connections holds
+ * 200,000 of these (both ends), so the links are 32-bit references, the
+ * owner is shared with the owner's other flows, and the fields are ordered
+ * to leave no hole.
  */
 struct ew_flow {
 	uint32_t hnext, self; /* the table's references: 1-based, 0 none */
@@ -50,8 +51,8 @@ struct ew_flow {
 		uint64_t raw_in;  /* UDP */
 		uint64_t seen_ns; /* TCP: last reported by a counter sweep */
 	};
-	struct ew_proc *proc; /* a reference, or NULL */
-	struct ew_task task;  /* from the hook that named the owner */
+	struct ew_proc *proc;	    /* a reference, or NULL */
+	const struct ew_task *task; /* from the hook that named the owner (shared: flow/tasks.h) */
 	uint8_t peer[16];
 	uint8_t local[16];
 	uint16_t peer_port;
@@ -63,8 +64,8 @@ struct ew_flow {
 	uint8_t dir : 2;     /* enum ew_flow_dir */
 	uint8_t end : 3;     /* enum ew_flow_end of the record being emitted */
 	bool have_local : 1;
-	bool have_task : 1;
-	uint32_t ext[]; /* the stages' bytes (ew_flow_ext()), 4-byte aligned */
+	bool have_task : 1; /* task is set */
+	uint32_t ext[];	    /* the stages' bytes (ew_flow_ext()), 4-byte aligned */
 };
 
 /* Called for each record due; @now_ns is the record's time (boottime). */

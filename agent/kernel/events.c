@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "kernel/events.h"
 
-#include <bpf/libbpf.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -18,11 +17,12 @@
 #include "util/log.h"
 #include "inspect/payload.h"
 #include "proc/procfs.h"
+#include "kernel/ringbuf.h"
 #include "kernel/sockdiag.h"
 
 struct ew_events {
-	struct ring_buffer *rb;
-	struct ring_buffer *content_rb; /* ew_content: chunks, drained on its own */
+	struct ew_ringbuf *rb;
+	struct ew_ringbuf *content_rb; /* ew_content: chunks, drained on its own */
 	struct ew_content *content;
 	struct ew_pipeline *p;
 	int home_nsfd; /* this thread's network namespace, to come back to after a sweep */
@@ -109,7 +109,7 @@ static void content_close(struct ew_events *e, const struct ew_ev_tcp *ev)
 	uint64_t out, in;
 	int dir;
 
-	ring_buffer__consume(e->content_rb);
+	ew_ringbuf_consume(e->content_rb);
 	dir = ew_pipeline_tcp_dir(e->p, ev->cookie);
 	ew_tcp_payload(ev, dir != EW_DIR_INGRESS, &out, &in);
 	ew_content_close(e->content, ev, out, in, dir < 0 || dir == EW_DIR_UNKNOWN);
@@ -173,10 +173,11 @@ int ew_events_open(int ringbuf_fd, struct ew_pipeline *p, const char *cgroup2,
 	e->home_nsfd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
 	snprintf(e->cgroup2, sizeof(e->cgroup2), "%s", cgroup2 ? cgroup2 : "");
 	if (ringbuf_fd >= 0) {
-		e->rb = ring_buffer__new(ringbuf_fd, on_sample, e, NULL);
-		if (!e->rb) {
-			int rc = -errno;
+		int rc = ew_ringbuf_new(ringbuf_fd, on_sample, e, &e->rb);
 
+		if (rc) {
+			if (e->home_nsfd >= 0)
+				close(e->home_nsfd);
 			free(e);
 			return rc;
 		}
@@ -222,27 +223,27 @@ int ew_events_content(struct ew_events *e, int content_fd, const struct ew_conte
 	rc = ew_content_new(&co, &e->content);
 	if (rc)
 		return rc;
-	e->content_rb = ring_buffer__new(content_fd, on_chunk, e->content, NULL);
-	if (!e->content_rb)
-		return -errno;
+	rc = ew_ringbuf_new(content_fd, on_chunk, e->content, &e->content_rb);
+	if (rc)
+		return rc;
 	return ew_pipeline_subscribe(e->p, &content_upkeep, e);
 }
 
 int ew_events_epoll_fd(struct ew_events *e)
 {
-	return e->rb ? ring_buffer__epoll_fd(e->rb) : -1;
+	return e->rb ? ew_ringbuf_epoll_fd(e->rb) : -1;
 }
 
 int ew_events_content_epoll_fd(struct ew_events *e)
 {
-	return e->content_rb ? ring_buffer__epoll_fd(e->content_rb) : -1;
+	return e->content_rb ? ew_ringbuf_epoll_fd(e->content_rb) : -1;
 }
 
 int ew_events_drain(struct ew_events *e)
 {
 	/* Wake-ups are batched in the kernel (BPF_RB_NO_WAKEUP below a size),
 	 * so the consumer must not rely on poll() alone. */
-	int n = e->rb ? ring_buffer__consume(e->rb) : 0;
+	int n = e->rb ? ew_ringbuf_consume(e->rb) : 0;
 
 	/*
 	 * Flow events first: the content of a flow whose connect is still
@@ -251,10 +252,10 @@ int ew_events_drain(struct ew_events *e)
 	 * the content ring itself first (content_close()).
 	 */
 	if (e->content_rb)
-		ring_buffer__consume(e->content_rb);
+		ew_ringbuf_consume(e->content_rb);
 	/* A connect committed between the two consumes: its flow is known now. */
 	if (e->content) {
-		int m = e->rb ? ring_buffer__consume(e->rb) : 0;
+		int m = e->rb ? ew_ringbuf_consume(e->rb) : 0;
 
 		n += m > 0 ? m : 0;
 		ew_content_poll(e->content);
@@ -272,8 +273,8 @@ void ew_events_close(struct ew_events *e)
 {
 	if (!e)
 		return;
-	ring_buffer__free(e->rb);
-	ring_buffer__free(e->content_rb);
+	ew_ringbuf_free(e->rb);
+	ew_ringbuf_free(e->content_rb);
 	if (e->content) {
 		const struct ew_content_stats *st = ew_content_stats(e->content);
 

@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 
 #include "out/hourly.h"
@@ -15,6 +16,8 @@
 #define BATCH_AGE_NS  200000000ll /* a batch older than this goes at the next put */
 #define SYNC_EVERY_NS 5000000000ll
 #define SYNC_RETRY_NS 100000000ll /* the previous sync still runs: look again */
+#define ROOM_WAIT_NS  250000000ll /* live: how long a full queue may hold the producer */
+#define SPARE_BATCHES 2		  /* kept for reuse once written; the rest unmapped */
 
 /* Records as [i64 realtime][u32 length][bytes], each padded to 8. */
 struct batch {
@@ -39,8 +42,11 @@ struct ew_writer {
 	pthread_cond_t wake;	   /* the thread: work, or stop */
 	pthread_cond_t room;	   /* a blocked producer: the queue shrank */
 	struct batch *head, *tail; /* the queue */
-	size_t queued;
+	size_t queued;		   /* bytes queued or being written: all the batches held */
+	struct batch *spare;	   /* written batches kept for reuse */
+	size_t n_spare;
 	bool stop, reopen;
+	bool stalled; /* a live wait for room timed out: drop until the thread moves */
 	/* the producer's */
 	struct batch *cur;
 	int64_t cur_born_ns;
@@ -56,6 +62,47 @@ static int64_t mono_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
 	return (int64_t)ts.tv_sec * 1000000000ll + ts.tv_nsec;
+}
+
+/*
+ * Batches are mapped, not malloc'd: a burst's worth going back leaves no
+ * holes in the heap between the flow table's blocks, and its memory is
+ * returned to the system, not kept by the allocator.
+ */
+static struct batch *batch_new(struct ew_writer *w)
+{
+	struct batch *b;
+
+	pthread_mutex_lock(&w->lock);
+	b = w->spare;
+	if (b) {
+		w->spare = b->next;
+		w->n_spare--;
+	}
+	pthread_mutex_unlock(&w->lock);
+	if (!b) {
+		b = mmap(NULL, sizeof(*b), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
+			 0);
+		if (b == MAP_FAILED)
+			return NULL;
+	}
+	b->next = NULL;
+	b->len = 0;
+	b->n = 0;
+	return b;
+}
+
+/* Under the lock: @b is written (or dropped) and its bytes no longer held. */
+static void batch_done(struct ew_writer *w, struct batch *b, size_t held)
+{
+	w->queued -= held;
+	if (w->n_spare < SPARE_BATCHES) {
+		b->next = w->spare;
+		w->spare = b;
+		w->n_spare++;
+	} else {
+		munmap(b, sizeof(*b));
+	}
 }
 
 static void write_batch(struct ew_writer *w, const struct batch *b)
@@ -109,17 +156,21 @@ static void *run(void *arg)
 		reopen = w->reopen;
 		w->head = NULL;
 		w->tail = NULL;
-		w->queued = 0;
 		w->reopen = false;
-		pthread_cond_broadcast(&w->room);
 		pthread_mutex_unlock(&w->lock);
 
 		wrote = b != NULL;
 		if (b) {
+			/* Each batch's room is given back once it is written, not before:
+			 * the queue bounds every batch in memory, these included. */
 			for (struct batch *next; b; b = next) {
 				next = b->next;
 				write_batch(w, b);
-				free(b);
+				pthread_mutex_lock(&w->lock);
+				batch_done(w, b, b->len);
+				w->stalled = false;
+				pthread_cond_broadcast(&w->room);
+				pthread_mutex_unlock(&w->lock);
 			}
 			rc = ew_hourly_flush(w->files);
 			dirty = true;
@@ -166,7 +217,7 @@ int ew_writer_open(const struct ew_writer_opts *o, struct ew_writer **out)
 	}
 	w->o.records_dir = w->dir;
 	if (!w->o.queue_bytes)
-		w->o.queue_bytes = (size_t)16 << 20;
+		w->o.queue_bytes = (size_t)4 << 20;
 	rc = ew_hourly_open(o->records_dir, &w->files);
 	if (rc) {
 		free(w->dir);
@@ -196,7 +247,40 @@ int ew_writer_open(const struct ew_writer_opts *o, struct ew_writer **out)
 	return 0;
 }
 
-/* Queue the current batch; a full queue drops it (live) or waits (replay). */
+static bool full(const struct ew_writer *w, const struct batch *b)
+{
+	return w->queued && w->queued + b->len > w->o.queue_bytes;
+}
+
+/*
+ * Wait for room: a replay for as long as it takes; live for ROOM_WAIT_NS at
+ * most (a burst of records, e.g. every open flow's interim record at once,
+ * outruns the thread for a moment), and not at all while the thread is
+ * stuck (a hung disk must not keep the ring from being read).
+ */
+static void wait_room(struct ew_writer *w, const struct batch *b)
+{
+	struct timespec until;
+
+	if (w->o.block_when_full) {
+		while (full(w, b) && !w->stop)
+			pthread_cond_wait(&w->room, &w->lock);
+		return;
+	}
+	if (w->stalled || !full(w, b))
+		return;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_nsec += ROOM_WAIT_NS;
+	until.tv_sec += until.tv_nsec / 1000000000l;
+	until.tv_nsec %= 1000000000l;
+	while (full(w, b) && !w->stop)
+		if (pthread_cond_timedwait(&w->room, &w->lock, &until) == ETIMEDOUT) {
+			w->stalled = full(w, b);
+			break;
+		}
+}
+
+/* Queue the current batch; a full queue waits (wait_room()), then drops it. */
 static void hand_over(struct ew_writer *w)
 {
 	struct batch *b = w->cur;
@@ -205,12 +289,11 @@ static void hand_over(struct ew_writer *w)
 		return;
 	w->cur = NULL;
 	pthread_mutex_lock(&w->lock);
-	while (w->o.block_when_full && w->queued + b->len > w->o.queue_bytes && w->head && !w->stop)
-		pthread_cond_wait(&w->room, &w->lock);
-	if (w->queued + b->len > w->o.queue_bytes && w->head) {
+	wait_room(w, b);
+	if (full(w, b)) {
 		w->dropped += b->n;
+		batch_done(w, b, 0);
 		pthread_mutex_unlock(&w->lock);
-		free(b);
 		return;
 	}
 	b->next = NULL;
@@ -240,7 +323,7 @@ void ew_writer_put(struct ew_writer *w, int64_t realtime_ns, const char *line, s
 	    (w->cur->len + need > BATCH_BYTES || mono_ns() - w->cur_born_ns > BATCH_AGE_NS))
 		hand_over(w);
 	if (!w->cur) {
-		w->cur = malloc(sizeof(*w->cur));
+		w->cur = batch_new(w);
 		if (!w->cur) {
 			__atomic_add_fetch(&w->put, 1, __ATOMIC_RELAXED);
 			pthread_mutex_lock(&w->lock);
@@ -248,8 +331,6 @@ void ew_writer_put(struct ew_writer *w, int64_t realtime_ns, const char *line, s
 			pthread_mutex_unlock(&w->lock);
 			return;
 		}
-		w->cur->len = 0;
-		w->cur->n = 0;
 		w->cur_born_ns = mono_ns();
 	}
 	e = (struct entry *)(w->cur->data + w->cur->len);
@@ -312,7 +393,14 @@ int ew_writer_close(struct ew_writer *w, bool compress_current, struct ew_writer
 	pthread_mutex_destroy(&w->lock);
 	pthread_cond_destroy(&w->wake);
 	pthread_cond_destroy(&w->room);
-	free(w->cur);
+	if (w->cur)
+		munmap(w->cur, sizeof(*w->cur));
+	while (w->spare) {
+		struct batch *b = w->spare;
+
+		w->spare = b->next;
+		munmap(b, sizeof(*b));
+	}
 	free(w->dir);
 	free(w);
 	return rc;

@@ -1,17 +1,22 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * writer.h - a thread of its own writes the records files, behind a bounded
- * queue, so a slow or full disk never holds up the thread that reads the
- * kernel's ring buffer.
+ * queue, so a slow or full disk holds up the thread that reads the kernel's
+ * ring buffer for a quarter of a second at most.
  *
  * The producer (the records stage) puts whole lines into a batch; a batch
  * goes to the queue when it is full, when ew_writer_push() is called (the
  * live loop does after every drain of the ring) or when it is 200 ms old.
  * The thread writes what it is given at once and fdatasyncs every five
  * seconds, so `tail -F` sees a record within about a second of its flow's
- * end and a kill -9 loses at most that second. A live producer never waits:
- * when the queue is full, the batch is dropped and counted. A replay waits
- * instead (block_when_full), because nothing is lost by waiting there.
+ * end and a kill -9 loses at most that second. The queue bounds
+ * every batch held, those being written included. A live producer whose
+ * batch finds the queue full waits up to a quarter of a second for room (a
+ * burst, such as every open flow's interim record at once, outruns the
+ * thread for a moment), then drops the batch and counts it; it does not wait
+ * again until the thread has written something (a hung disk must not keep
+ * the ring from being read). A replay waits for as long as it takes
+ * (block_when_full), because nothing is lost by waiting there.
  * Every record put is in the end either written, dropped or lost to a write
  * error, and counted as one of them.
  */
@@ -24,7 +29,7 @@
 
 struct ew_writer_opts {
 	const char *records_dir; /* DATA_DIR/records */
-	size_t queue_bytes;	 /* most bytes waiting for the thread; 0: 16 MiB */
+	size_t queue_bytes;	 /* most bytes queued or being written; 0: 4 MiB */
 	bool block_when_full;	 /* wait for room instead of dropping (replay) */
 };
 

@@ -51,11 +51,11 @@ static void fill_owner(struct ew_pipeline *p, const struct ew_flow *f, struct ew
 {
 	/* The hook's view of the owner wins; the process table fills in the rest. */
 	if (f->have_task) {
-		o->pid = f->task.tgid;
-		o->tid = f->task.tid;
-		o->uid = f->task.uid;
-		o->cgroup_id = f->task.cgroup_id;
-		o->comm = f->task.comm;
+		o->pid = f->task->tgid;
+		o->tid = f->task->tid;
+		o->uid = f->task->uid;
+		o->cgroup_id = f->task->cgroup_id;
+		o->comm = f->task->comm;
 		o->have_tid = true;
 	} else if (f->proc) {
 		o->pid = f->proc->tgid;

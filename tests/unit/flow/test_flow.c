@@ -12,6 +12,7 @@
 #define MAXREC 64
 
 static struct ew_flow recs[MAXREC];
+static struct ew_task tasks[MAXREC]; /* recs[i].task, copied: it goes with its last flow */
 static uint64_t rec_at[MAXREC], rec_id[MAXREC];
 static int nrec;
 static struct ew_udp_key ended[MAXREC];
@@ -23,6 +24,9 @@ static void on_emit(void *arg, const struct ew_flow *f, uint64_t now)
 {
 	cr_assert_lt(nrec, MAXREC);
 	recs[nrec] = *f;
+	memset(&tasks[nrec], 0, sizeof(tasks[nrec]));
+	if (f->have_task)
+		tasks[nrec] = *f->task;
 	rec_id[nrec] = ew_flows_id(t, f);
 	rec_at[nrec++] = now;
 }
@@ -82,7 +86,7 @@ Test(flow, tcp_connect_close_one_final_record)
 	cr_assert_eq(recs[0].bytes_in, 500);
 	cr_assert_eq(recs[0].local_port, 40000);
 	cr_assert_eq(recs[0].peer_port, 80);
-	cr_assert_eq(recs[0].task.tgid, 1234);
+	cr_assert_eq(tasks[0].tgid, 1234);
 	cr_assert_eq(recs[0].family, EW_AF_INET);
 	cr_assert_eq(rec_at[0], 2 * S);
 	cr_assert_eq(ew_flows_stats(t)->open, 0);
@@ -112,7 +116,7 @@ Test(flow, closer_replaces_the_listener_only)
 	for (int i = 0; i < 2; i++) {
 		bool nine = recs[i].cookie == 9;
 
-		cr_assert_eq(recs[i].task.tgid, nine ? 101u : 100u);
+		cr_assert_eq(tasks[i].tgid, nine ? 101u : 100u);
 		cr_assert_eq(recs[i].attribution, nine ? EW_ATTR_CLOSER : EW_ATTR_ACCEPT);
 	}
 }
@@ -132,7 +136,7 @@ Test(flow, accepted_connection_gets_its_owner)
 	ew_flows_tcp(t, &x);
 	cr_assert_eq(nrec, 1);
 	cr_assert_eq(recs[0].dir, EW_DIR_INGRESS);
-	cr_assert_eq(recs[0].task.tgid, 42);
+	cr_assert_eq(tasks[0].tgid, 42);
 	cr_assert_eq(recs[0].attribution, EW_ATTR_ACCEPT);
 	cr_assert_eq(recs[0].bytes_out, 299);
 	cr_assert_eq(recs[0].bytes_in, 100);
@@ -305,7 +309,7 @@ Test(flow, udp_counts_idle_end_and_reset)
 	cr_assert_eq(recs[0].bytes_out, 80);
 	cr_assert_eq(recs[0].bytes_in, 240);
 	cr_assert_eq(recs[0].local_port, 33333);
-	cr_assert_eq(recs[0].task.tgid, 7);
+	cr_assert_eq(tasks[0].tgid, 7);
 	cr_assert_eq(recs[0].dir, EW_DIR_EGRESS);
 	cr_assert_eq(rec_at[0], 4 * S, "an idle flow ends at its last packet");
 	cr_assert_eq(nended, 1);
@@ -321,7 +325,7 @@ Test(flow, udp_counts_idle_end_and_reset)
 	cr_assert_eq(nrec, 2);
 	cr_assert_eq(recs[1].end, EW_END_SHUTDOWN);
 	cr_assert_eq(recs[1].bytes_out, 10);
-	cr_assert_eq(recs[1].task.tgid, 7);
+	cr_assert_eq(tasks[1].tgid, 7);
 	cr_assert_neq(rec_id[1], rec_id[0]);
 }
 
