@@ -33,7 +33,7 @@ void ew_config_defaults(struct ew_config *c)
 	c->content_max_streams = 4096;
 	c->content_tls = true;
 	c->content_write_bytes = 16u << 10;
-	c->content_ringbuf_bytes = 4u << 20; /* mapped twice: 8 MiB of the agent's RSS */
+	c->content_ringbuf_bytes = 4u << 20; /* mapped once (kernel/ringbuf.c): 4 MiB of RSS */
 	c->log_level = EW_LOG_INFO;
 	c->log_syslog = false;
 	c->print_records = false;
