@@ -17,7 +17,7 @@
 #define SYNC_EVERY_NS 5000000000ll
 #define SYNC_RETRY_NS 100000000ll /* the previous sync still runs: look again */
 #define ROOM_WAIT_NS  250000000ll /* live: how long a full queue may hold the producer */
-#define SPARE_BATCHES 2		  /* kept for reuse once written; the rest unmapped */
+#define SPARE_BATCHES 1		  /* kept for reuse once written; the rest unmapped */
 
 /* Records as [i64 realtime][u32 length][bytes], each padded to 8. */
 struct batch {
@@ -217,7 +217,7 @@ int ew_writer_open(const struct ew_writer_opts *o, struct ew_writer **out)
 	}
 	w->o.records_dir = w->dir;
 	if (!w->o.queue_bytes)
-		w->o.queue_bytes = (size_t)4 << 20;
+		w->o.queue_bytes = (size_t)2 << 20;
 	rc = ew_hourly_open(o->records_dir, &w->files);
 	if (rc) {
 		free(w->dir);
