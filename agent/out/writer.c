@@ -217,7 +217,7 @@ int ew_writer_open(const struct ew_writer_opts *o, struct ew_writer **out)
 	}
 	w->o.records_dir = w->dir;
 	if (!w->o.queue_bytes)
-		w->o.queue_bytes = (size_t)2 << 20;
+		w->o.queue_bytes = (size_t)1 << 20;
 	rc = ew_hourly_open(o->records_dir, &w->files);
 	if (rc) {
 		free(w->dir);

@@ -29,7 +29,7 @@
 
 struct ew_writer_opts {
 	const char *records_dir; /* DATA_DIR/records */
-	size_t queue_bytes;	 /* most bytes queued or being written; 0: 2 MiB */
+	size_t queue_bytes;	 /* most bytes queued or being written; 0: 1 MiB */
 	bool block_when_full;	 /* wait for room instead of dropping (replay) */
 };
 
