@@ -146,8 +146,7 @@ ew_content_adopt(struct __sk_buff *skb, struct bpf_tcp_sock *tp, __u64 cookie, c
 		st->skip = 1;
 		return st;
 	}
-	st->base = tp->snd_una - (__u32)tp->bytes_acked +
-		   (bpf_map_lookup_elem(&ew_accepted, &cookie) ? 0 : 1);
+	st->base = tp->snd_una - (__u32)tp->bytes_acked + (ew_accepted_find(cookie) ? 0 : 1);
 	return st;
 }
 

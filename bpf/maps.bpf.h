@@ -83,11 +83,30 @@ struct {
 	__type(value, __u64);
 } ew_listener_now SEC(".maps") __weak;
 
+/*
+ * Accepted sockets: not a hash map. An insert and a delete per accepted
+ * socket (bucket lock, free list, a cold bucket each) cost about 0.5 us per
+ * connection; this is an array of sets of EW_ACCEPTED_WAYS slots, the set
+ * chosen by the cookie's low bits (cookies are handed out in sequence, so
+ * the sockets alive at once spread over the sets). A slot is claimed with
+ * a compare-and-swap of its cookie (tcp.bpf.c, built for BPF v3 atomics)
+ * and freed at the close; a set with no free slot is counted
+ * (EW_KSTAT_ACCEPTED_MAP_FULL), as a full hash map was. Cookies are never
+ * 0, so 0 is a free slot.
+ */
+#define EW_ACCEPTED_SETS 16384
+#define EW_ACCEPTED_WAYS 4
+
+struct ew_accepted_set {
+	__u64 cookie[EW_ACCEPTED_WAYS];
+	__u32 tgid[EW_ACCEPTED_WAYS];
+};
+
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 65536);
-	__type(key, __u64);
-	__type(value, __u32);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, EW_ACCEPTED_SETS);
+	__type(key, __u32);
+	__type(value, struct ew_accepted_set);
 } ew_accepted SEC(".maps") __weak;
 
 /* Networks whose payloads need no inspection (loopback, the policy's
@@ -290,6 +309,28 @@ static __always_inline int ew_chunk_send(struct ew_ev_chunk *ev, __u64 cookie, _
 		return (int)len;
 	}
 	return 0;
+}
+
+static __always_inline struct ew_accepted_set *ew_accepted_set_of(__u64 cookie)
+{
+	__u32 idx = (__u32)cookie & (EW_ACCEPTED_SETS - 1);
+
+	return bpf_map_lookup_elem(&ew_accepted, &idx);
+}
+
+/* The owner's tgid slot of an accepted socket, or NULL: not accepted (or
+ * accepted before the agent started, or its set was full). */
+static __always_inline __u32 *ew_accepted_find(__u64 cookie)
+{
+	struct ew_accepted_set *set = ew_accepted_set_of(cookie);
+
+	if (!set || !cookie)
+		return NULL;
+#pragma unroll
+	for (int w = 0; w < EW_ACCEPTED_WAYS; w++)
+		if (set->cookie[w] == cookie)
+			return &set->tgid[w];
+	return NULL;
 }
 
 /* IPv4 as ::ffff:a.b.c.d so every consumer handles one address form. */

@@ -71,8 +71,9 @@ static __always_inline struct bpf_sock *full_sock(struct __sk_buff *skb)
 }
 
 /* Copies up to @max (<= EW_PAYLOAD_MAX) bytes from @off into one ring-buffer event. */
-static __always_inline void capture(struct __sk_buff *skb, __u16 type, __u32 off, __u32 wire_len,
-				    __u32 max, const __u8 raddr[16], __u16 rport, __u16 lport)
+static __always_inline void capture(struct __sk_buff *skb, __u64 cookie, __u16 type, __u32 off,
+				    __u32 wire_len, __u32 max, const __u8 raddr[16], __u16 rport,
+				    __u16 lport)
 {
 	struct ew_ev_payload *ev;
 	__u32 zero = 0;
@@ -91,7 +92,7 @@ static __always_inline void capture(struct __sk_buff *skb, __u16 type, __u32 off
 	ev->h.size = (__u16)(EW_PAYLOAD_HDR + len);
 	ev->h.cpu = bpf_get_smp_processor_id();
 	ev->h.ts_ns = bpf_ktime_get_boot_ns();
-	ev->cookie = bpf_get_socket_cookie(skb);
+	ev->cookie = cookie;
 	__builtin_memcpy(ev->raddr, raddr, 16);
 	ev->rport = rport;
 	ev->len = (__u16)len;
@@ -130,6 +131,17 @@ static __always_inline bool skipped(const __u8 daddr[16])
 }
 
 /*
+ * Whether the socket connect()ed, at its first data segment: an active
+ * opener's bytes_acked holds its SYN by then (1), an accepted socket's is 0
+ * (the SYN-ACK is accounted before it exists). A connect()ed socket whose
+ * data went out with its SYN (TCP Fast Open) is 0 too: the map tells.
+ */
+static __always_inline bool connected(struct bpf_tcp_sock *tp, __u64 cookie)
+{
+	return tp->bytes_acked == 1 || !ew_accepted_find(cookie);
+}
+
+/*
  * A socket's first data segment: a connect()ed socket's names its peer (an
  * accepted socket's is the server's answer: no peer name in it), and either
  * kind's starts the stream the content engine reads.
@@ -143,7 +155,7 @@ static __always_inline void first_payload(struct __sk_buff *skb, struct bpf_tcp_
 	__u32 off;
 
 	cookie = bpf_get_socket_cookie(skb);
-	names = ew_capture_names && !bpf_map_lookup_elem(&ew_accepted, &cookie);
+	names = ew_capture_names && connected(tp, cookie);
 	if (!names && !ew_content_on)
 		return;
 	if (!load_ip(skb, &p) || p.proto != IPPROTO_TCP)
@@ -159,8 +171,8 @@ static __always_inline void first_payload(struct __sk_buff *skb, struct bpf_tcp_
 		return;
 	}
 	if (names)
-		capture(skb, EW_EV_TCP_PAYLOAD, off, skb->len - off, EW_PAYLOAD_MAX, p.daddr,
-			bpf_ntohs(tcp.dest), bpf_ntohs(tcp.source));
+		capture(skb, cookie, EW_EV_TCP_PAYLOAD, off, skb->len - off, EW_PAYLOAD_MAX,
+			p.daddr, bpf_ntohs(tcp.dest), bpf_ntohs(tcp.source));
 	if (ew_content_on)
 		ew_content_start(skb, tp, cookie, bpf_ntohl(tcp.seq), off);
 }
@@ -188,9 +200,12 @@ static __always_inline bool l4_offset(struct __sk_buff *skb, __u32 *off, __u32 *
 
 /*
  * Every TCP packet but a socket's first data segment leaves after reading
- * two counters of the socket, unless content capture is on and some of the
- * socket's stream inside the window is not acknowledged yet: bytes_acked is
- * sequence space, whose SYN an active opener counts as one byte.
+ * two counters of the socket, unless content capture is on, the socket sent
+ * more than one data segment (data_segs_out counts this packet already, if
+ * it carries data: at 1 this is an ACK or a FIN after the first segment),
+ * and some of the socket's stream inside the window is not acknowledged
+ * yet: bytes_acked is sequence space, whose SYN an active opener counts as
+ * one byte.
  */
 static __always_inline void on_tcp(struct __sk_buff *skb, struct bpf_tcp_sock *tp)
 {
@@ -200,8 +215,8 @@ static __always_inline void on_tcp(struct __sk_buff *skb, struct bpf_tcp_sock *t
 		first_payload(skb, tp);
 		return;
 	}
-	if (!ew_content_on || tp->bytes_acked > (__u64)ew_content_flow_bytes + 1 ||
-	    !tp->data_segs_out)
+	if (!ew_content_on || tp->data_segs_out <= 1 ||
+	    tp->bytes_acked > (__u64)ew_content_flow_bytes + 1)
 		return;
 	if (l4_offset(skb, &l4off, &daddr_off, &daddr_len))
 		ew_content_more(skb, tp, l4off, daddr_off, daddr_len);
@@ -285,11 +300,11 @@ static __always_inline void on_udp(struct __sk_buff *skb, bool egress)
 	if (!ew_capture_names || skb->len <= off)
 		return;
 	if (!egress && udp.source == bpf_htons(DNS_PORT))
-		capture(skb, EW_EV_DNS_PAYLOAD, off, skb->len - off, EW_PAYLOAD_MAX, p.saddr,
-			DNS_PORT, bpf_ntohs(udp.dest));
+		capture(skb, bpf_get_socket_cookie(skb), EW_EV_DNS_PAYLOAD, off, skb->len - off,
+			EW_PAYLOAD_MAX, p.saddr, DNS_PORT, bpf_ntohs(udp.dest));
 	else if (egress && udp.dest == bpf_htons(DNS_PORT) && dns_query(skb, off))
-		capture(skb, EW_EV_DNS_QUERY_PAYLOAD, off, skb->len - off, DNS_QUERY_MAX, p.daddr,
-			DNS_PORT, bpf_ntohs(udp.source));
+		capture(skb, bpf_get_socket_cookie(skb), EW_EV_DNS_QUERY_PAYLOAD, off,
+			skb->len - off, DNS_QUERY_MAX, p.daddr, DNS_PORT, bpf_ntohs(udp.source));
 }
 
 SEC("cgroup_skb/egress")

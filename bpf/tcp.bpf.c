@@ -102,6 +102,46 @@ static __always_inline const struct ew_listener *listener_of(const struct sock *
 	return l;
 }
 
+/*
+ * Keeps @cookie's owner until the close. Only the socket's own state changes
+ * (serialised) touch its slot; the compare-and-swap keeps two CPUs from
+ * claiming one free slot. Return: 0, or -1 when the set is full.
+ */
+static __always_inline int accepted_add(__u64 cookie, __u32 tgid)
+{
+	struct ew_accepted_set *set = ew_accepted_set_of(cookie);
+	__u32 *slot = ew_accepted_find(cookie);
+
+	if (slot) {
+		*slot = tgid;
+		return 0;
+	}
+	if (!set || !cookie)
+		return -1;
+#pragma unroll
+	for (int w = 0; w < EW_ACCEPTED_WAYS; w++) {
+		if (set->cookie[w])
+			continue;
+		if (__sync_val_compare_and_swap(&set->cookie[w], 0, cookie) == 0) {
+			set->tgid[w] = tgid;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static __always_inline void accepted_del(__u64 cookie)
+{
+	struct ew_accepted_set *set = ew_accepted_set_of(cookie);
+
+	if (!set || !cookie)
+		return;
+#pragma unroll
+	for (int w = 0; w < EW_ACCEPTED_WAYS; w++)
+		if (set->cookie[w] == cookie)
+			set->cookie[w] = 0;
+}
+
 /* A passive open, with the owner of the listener it came from. */
 static __always_inline void emit_accept(struct sock *sk, const struct tcp_sock *tp, __u16 family,
 					int oldstate, int newstate)
@@ -112,7 +152,7 @@ static __always_inline void emit_accept(struct sock *sk, const struct tcp_sock *
 	__u32 tgid = l ? l->task.tgid : 0;
 
 	/* Kept until the close, so that another process closing it is told. */
-	if (ew_track_owners && bpf_map_update_elem(&ew_accepted, &cookie, &tgid, BPF_ANY))
+	if (ew_track_owners && accepted_add(cookie, tgid))
 		ew_kstat_inc(EW_KSTAT_ACCEPTED_MAP_FULL);
 	ev = ew_reserve(sizeof(*ev), EW_EV_TCP_ACCEPT, EW_KSTAT_RB_FULL_TCP);
 	if (!ev)
@@ -138,15 +178,14 @@ static __always_inline void emit_accept(struct sock *sk, const struct tcp_sock *
 	ew_submit(ev);
 }
 
-/* close() or shutdown() of an accepted socket, in the caller's context. */
-static __always_inline void on_user_close(struct sock *sk)
+/* close() or shutdown() of an accepted socket (@owner: its entry in
+ * ew_accepted), in the caller's context. */
+static __always_inline void on_user_close(__u64 cookie, __u32 *owner)
 {
-	__u64 cookie = bpf_get_socket_cookie(sk);
-	__u32 *owner = bpf_map_lookup_elem(&ew_accepted, &cookie);
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	struct ew_task task;
 
-	if (!owner || !tgid || tgid == *owner)
+	if (!tgid || tgid == *owner)
 		return;
 	*owner = tgid;
 	ew_fill_task(&task);
@@ -193,7 +232,7 @@ static __always_inline __u8 read_sent(struct ew_ev_tcp *ev, const struct tcp_soc
 }
 
 static __always_inline void emit_close(const struct sock *sk, const struct tcp_sock *tp,
-				       __u16 family, int oldstate, int newstate)
+				       __u64 cookie, __u16 family, int oldstate, int newstate)
 {
 	struct ew_ev_tcp *ev;
 	__u8 flags = 0;
@@ -203,7 +242,7 @@ static __always_inline void emit_close(const struct sock *sk, const struct tcp_s
 	ev = ew_reserve(sizeof(*ev), EW_EV_TCP_CLOSE, EW_KSTAT_RB_FULL_TCP);
 	if (!ev)
 		return;
-	ev->cookie = bpf_get_socket_cookie((void *)sk);
+	ev->cookie = cookie;
 	read_tuple(ev, sk, tp, family);
 	ev->oldstate = oldstate;
 	ev->newstate = newstate;
@@ -229,6 +268,8 @@ SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(ew_tcp_state, struct sock *sk, const int oldstate, const int newstate)
 {
 	struct tcp_sock *tp;
+	__u32 *owner;
+	__u64 cookie;
 	__u16 family;
 
 	/* Most changes need nothing: decide on the states before anything else. */
@@ -266,29 +307,27 @@ int BPF_PROG(ew_tcp_state, struct sock *sk, const int oldstate, const int newsta
 	case TCP_FIN_WAIT1:
 	case TCP_LAST_ACK:
 		/* Only tcp_close() and tcp_shutdown() make these moves. */
-		on_user_close(sk);
+		cookie = bpf_get_socket_cookie(sk);
+		owner = ew_accepted_find(cookie);
+		if (owner)
+			on_user_close(cookie, owner);
 		break;
 	case TCP_CLOSE:
+		cookie = bpf_get_socket_cookie(sk);
 		if (oldstate == TCP_LISTEN) {
-			if (ew_track_owners) {
-				__u64 cookie = bpf_get_socket_cookie(sk);
-
+			if (ew_track_owners)
 				bpf_map_delete_elem(&ew_listeners, &cookie);
-			}
 			break;
 		}
-		if (ew_track_owners) {
-			__u64 cookie = bpf_get_socket_cookie(sk);
-
+		owner = ew_track_owners ? ew_accepted_find(cookie) : NULL;
+		if (owner) {
 			/* A close with unread data resets from the caller's context;
 			 * a reset received runs in softirq, without the socket's lock. */
 			if (sk->sk_lock.owned)
-				on_user_close(sk);
-			/* A lookup takes no lock: most sockets closing were not accepted. */
-			if (bpf_map_lookup_elem(&ew_accepted, &cookie))
-				bpf_map_delete_elem(&ew_accepted, &cookie);
+				on_user_close(cookie, owner);
+			accepted_del(cookie);
 		}
-		emit_close(sk, tp, family, oldstate, newstate);
+		emit_close(sk, tp, cookie, family, oldstate, newstate);
 		break;
 	}
 	return 0;

@@ -103,6 +103,18 @@ struct {
 	__type(value, struct ew_tls_call);
 } ew_tls_reading SEC(".maps");
 
+/*
+ * How many entries ew_tls_parked holds (counted as they are made and
+ * deleted, all by the thread whose key it is): while it is 0, a send of any
+ * socket on the host needs no lookup, about 0.15 us per send.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} ew_tls_parked_n SEC(".maps");
+
 /* Library names by target (attach cookie >> EW_TLS_COOKIE_SHIFT), from the agent. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -228,6 +240,36 @@ static __always_inline struct ew_tls_sess *tls_link(const struct ew_tls_call *ca
  */
 #define EW_PR_DESC_LAYERED 4
 
+static __always_inline __u64 *tls_parked_count(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&ew_tls_parked_n, &zero);
+}
+
+/* Parks @call for this thread, counting a new entry. */
+static __always_inline void tls_park(__u64 *id, const struct ew_tls_call *call)
+{
+	__u64 *n = tls_parked_count();
+	long err;
+
+	err = bpf_map_update_elem(&ew_tls_parked, id, call, BPF_NOEXIST);
+	if (!err) {
+		if (n)
+			__sync_fetch_and_add(n, 1);
+	} else if (err == -EW_EEXIST) {
+		bpf_map_update_elem(&ew_tls_parked, id, call, BPF_EXIST);
+	}
+}
+
+static __always_inline void tls_unpark(__u64 *id)
+{
+	__u64 *n = tls_parked_count();
+
+	if (!bpf_map_delete_elem(&ew_tls_parked, id) && n)
+		__sync_fetch_and_add(n, (__u64)-1);
+}
+
 static __always_inline bool tls_nspr_layered(const void *fd)
 {
 	__u64 methods = 0;
@@ -285,7 +327,7 @@ int BPF_KPROBE(ew_tls_write, void *session, const void *buf, __u64 len_reg)
 		tls_take(s->cookie, off, call.buf, call.len, EW_DIR_OUT);
 		call.kind = EW_TLS_WATCHED;
 		call.cookie = s->cookie;
-		bpf_map_update_elem(&ew_tls_parked, &id, &call, BPF_ANY);
+		tls_park(&id, &call);
 		return 0;
 	}
 	/* A write parked before on this thread never met a send: it is lost. */
@@ -295,7 +337,7 @@ int BPF_KPROBE(ew_tls_write, void *session, const void *buf, __u64 len_reg)
 		ew_kstat_inc(EW_KSTAT_TLS_UNLINKED);
 	call.kind = EW_TLS_PARKED;
 	call.ts = bpf_ktime_get_ns();
-	bpf_map_update_elem(&ew_tls_parked, &id, &call, BPF_ANY);
+	tls_park(&id, &call);
 	return 0;
 }
 
@@ -310,24 +352,28 @@ static __always_inline void tls_watch(struct ew_tls_call *p, __u64 id, struct so
 	s = bpf_map_lookup_elem(&ew_tls_sessions, &key);
 	if (s && s->last_buf == p->buf && s->last_len == p->len)
 		s->sent = 1;
-	bpf_map_delete_elem(&ew_tls_parked, &id);
+	tls_unpark(&id);
 }
 
 SEC("tp_btf/sock_send_length")
 int BPF_PROG(ew_tls_send, struct sock *sk, int ret, int flags)
 {
-	__u64 id = bpf_get_current_pid_tgid();
 	struct ew_tls_call *p, call;
 	struct ew_tls_sess *s;
-	__u64 cookie;
+	__u64 cookie, id, *n;
 	__u8 skip;
 
+	/* No thread of the host has a TLS write waiting: most sends. */
+	n = tls_parked_count();
+	if (n && !*n)
+		return 0;
+	id = bpf_get_current_pid_tgid();
 	p = bpf_map_lookup_elem(&ew_tls_parked, &id);
 	if (!p)
 		return 0;
 	if (!sk || sk->sk_protocol != IPPROTO_TCP) {
 		if (p->kind == EW_TLS_PARKED) {
-			bpf_map_delete_elem(&ew_tls_parked, &id);
+			tls_unpark(&id);
 			ew_kstat_inc(EW_KSTAT_TLS_UNLINKED);
 		}
 		return 0;
@@ -338,7 +384,7 @@ int BPF_PROG(ew_tls_send, struct sock *sk, int ret, int flags)
 	}
 	call = *p;
 	if (bpf_ktime_get_ns() - call.ts > EW_TLS_PARK_NS) {
-		bpf_map_delete_elem(&ew_tls_parked, &id);
+		tls_unpark(&id);
 		ew_kstat_inc(EW_KSTAT_TLS_UNLINKED);
 		return 0;
 	}
@@ -349,12 +395,12 @@ int BPF_PROG(ew_tls_send, struct sock *sk, int ret, int flags)
 	skip = tls_peer_skipped(sk);
 	s = tls_link(&call, cookie, skip, EW_DIR_OUT);
 	if (!s) {
-		bpf_map_delete_elem(&ew_tls_parked, &id);
+		tls_unpark(&id);
 		ew_kstat_inc(EW_KSTAT_TLS_UNLINKED);
 		return 0;
 	}
 	if (skip) {
-		bpf_map_delete_elem(&ew_tls_parked, &id);
+		tls_unpark(&id);
 		return 0;
 	}
 	s->last_buf = call.buf;
@@ -362,7 +408,7 @@ int BPF_PROG(ew_tls_send, struct sock *sk, int ret, int flags)
 	s->sent = 1;
 	__sync_fetch_and_add(&s->off[EW_DIR_OUT], call.len);
 	tls_take(cookie, 0, call.buf, call.len, EW_DIR_OUT);
-	bpf_map_delete_elem(&ew_tls_parked, &id);
+	tls_unpark(&id);
 	return 0;
 }
 
@@ -379,7 +425,7 @@ int BPF_KPROBE(ew_tls_free, void *session)
 	bpf_map_delete_elem(&ew_tls_sessions, &key);
 	p = bpf_map_lookup_elem(&ew_tls_parked, &id);
 	if (p && p->ptr == key.ptr) {
-		bpf_map_delete_elem(&ew_tls_parked, &id);
+		tls_unpark(&id);
 		ew_kstat_inc(EW_KSTAT_TLS_UNLINKED);
 	}
 	return 0;

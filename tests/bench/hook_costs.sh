@@ -36,10 +36,14 @@ veth=ewhk$$
 work=$(mktemp -d /tmp/ew-hooks-XXXXXX)
 agent_pid=
 srv_pid=
+udp_pid=
 old_stats=$(sysctl -n kernel.bpf_stats_enabled)
 cleanup() {
 	[ -n "$agent_pid" ] && kill -TERM "$agent_pid" 2>/dev/null && wait "$agent_pid" 2>/dev/null
 	[ -n "$srv_pid" ] && kill "$srv_pid" 2>/dev/null
+	# The echo server inherits the caller's fds (a flock on the integration
+	# lock): it must not outlive the run.
+	[ -n "$udp_pid" ] && kill "$udp_pid" 2>/dev/null
 	sysctl -qw kernel.bpf_stats_enabled="$old_stats"
 	ip link del "$veth" 2>/dev/null
 	ip netns del "$ns" 2>/dev/null
@@ -47,7 +51,7 @@ cleanup() {
 	return 0
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM
+trap 'exit 130' INT TERM HUP PIPE
 
 ip netns add "$ns"
 ip link add "$veth" type veth peer name eth0 netns "$ns"
