@@ -9,15 +9,29 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Runs for every record against every network: a few bytes, no memcmp() call. */
+static uint64_t be64(const uint8_t *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return __builtin_bswap64(v);
+}
+
+/* The leading @bits (0..64) of a word set. */
+static uint64_t lead_mask(unsigned int bits)
+{
+	return bits ? ~0ull << (64 - bits) : 0;
+}
+
+/* Runs for every record against every network: two masked words, no byte loop. */
 static bool in_prefix(const uint8_t a[16], const uint8_t net[16], unsigned int prefix)
 {
-	unsigned int full = prefix / 8, rest = prefix % 8;
+	unsigned int hi = prefix < 64 ? prefix : 64, lo = prefix > 64 ? prefix - 64 : 0;
 
-	for (unsigned int i = 0; i < full; i++)
-		if (a[i] != net[i])
-			return false;
-	return !rest || ((a[full] ^ net[full]) & (0xff00 >> rest)) == 0;
+	if (lo > 64)
+		lo = 64;
+	return !(((be64(a) ^ be64(net)) & lead_mask(hi)) |
+		 ((be64(a + 8) ^ be64(net + 8)) & lead_mask(lo)));
 }
 
 struct special {

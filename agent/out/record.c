@@ -106,85 +106,6 @@ static const char *const dir_names[] = {
     [EW_DIR_INGRESS] = "ingress",
 };
 
-static const char *const psrc_names[] = {
-    [EW_PSRC_EXEC] = "exec",
-    [EW_PSRC_PROCFS] = "procfs",
-    [EW_PSRC_FORK] = "fork",
-};
-
-static const char *const attribution_names[EW_ATTR_MAX] = {
-    [EW_ATTR_SOCKET] = "socket",     [EW_ATTR_ACCEPT] = "accept",
-    [EW_ATTR_LISTENER] = "listener", [EW_ATTR_LISTENER_SCAN] = "listener_scan",
-    [EW_ATTR_CLOSER] = "closer",
-};
-
-static void put_process(struct ew_jsonw *w, const struct ew_owner *o)
-{
-	const struct ew_proc *p = o->proc;
-	const struct ew_cgroup *cg = o->cgroup;
-	char uid_s[16];
-
-	ew_jsonw_obj_begin(w, "process");
-	ew_jsonw_u64(w, "pid", o->pid);
-	ew_jsonw_str(w, "name", o->comm);
-	if (o->have_tid) {
-		ew_jsonw_obj_begin(w, "thread");
-		ew_jsonw_u64(w, "id", o->tid);
-		ew_jsonw_obj_end(w);
-	}
-	if (p) {
-		ew_jsonw_str(w, "entity_id", p->entity_id);
-		if (p->exe && p->exe[0])
-			ew_jsonw_str(w, "executable", p->exe);
-		if (p->cmdline && p->cmdline[0])
-			ew_jsonw_str(w, "command_line", p->cmdline);
-		ew_jsonw_obj_begin(w, "parent");
-		ew_jsonw_u64(w, "pid", p->ppid);
-		ew_jsonw_obj_end(w);
-	}
-	ew_jsonw_obj_end(w);
-
-	put_dec(uid_s, o->uid);
-	ew_jsonw_obj_begin(w, "user");
-	ew_jsonw_str(w, "id", uid_s);
-	if (o->user && o->user[0])
-		ew_jsonw_str(w, "name", o->user);
-	ew_jsonw_obj_end(w);
-
-	if (cg && cg->info.container_id[0]) {
-		ew_jsonw_obj_begin(w, "container");
-		ew_jsonw_str(w, "id", cg->info.container_id);
-		if (cg->info.runtime[0])
-			ew_jsonw_str(w, "runtime", cg->info.runtime);
-		ew_jsonw_obj_end(w);
-	}
-	if (cg && cg->info.pod_uid[0]) {
-		ew_jsonw_obj_begin(w, "orchestrator");
-		ew_jsonw_str(w, "type", "kubernetes");
-		ew_jsonw_obj_end(w);
-		ew_jsonw_obj_begin(w, "kubernetes");
-		ew_jsonw_obj_begin(w, "pod");
-		ew_jsonw_str(w, "uid", cg->info.pod_uid);
-		ew_jsonw_obj_end(w);
-		ew_jsonw_obj_end(w);
-	}
-}
-
-/* Fields of the agent's own, under egresswatch.*: how the owner was found, cgroup. */
-static void put_process_extra(struct ew_jsonw *w, const struct ew_owner *o)
-{
-	ew_jsonw_obj_begin(w, "process");
-	ew_jsonw_str(w, "identity", o->proc ? psrc_names[o->proc->source] : "comm_only");
-	if (o->attribution && o->attribution < EW_ATTR_MAX)
-		ew_jsonw_str(w, "attribution", attribution_names[o->attribution]);
-	if (o->cgroup) {
-		ew_jsonw_str(w, "cgroup", o->cgroup->path);
-		if (o->cgroup->info.unit[0])
-			ew_jsonw_str(w, "systemd_unit", o->cgroup->info.unit);
-	}
-	ew_jsonw_obj_end(w);
-}
-
 static void put_inspection(struct ew_jsonw *w, const char *key, const struct ew_eval_inspection *in)
 {
 	ew_jsonw_obj_begin(w, key);
@@ -261,9 +182,10 @@ static void put_verdict(struct ew_jsonw *w, const struct ew_eval *e)
 		ew_jsonw_str(w, "missing", v->missing);
 }
 
-void ew_record_flow(struct ew_jsonw *w, const char *hostname, const struct ew_flow *f,
-		    const struct ew_eval *e)
+void ew_record_flow(struct ew_jsonw *w, struct ew_record_owners *owners, const char *hostname,
+		    const struct ew_flow *f, const struct ew_eval *e)
 {
+	const struct ew_record_owner *owner = NULL;
 	const struct ew_place *place = &e->place;
 	uint64_t now_ns = e->now_ns;
 	char lip[48], rip[48], cid[EW_COMMUNITY_ID_LEN], fid[17];
@@ -331,7 +253,7 @@ void ew_record_flow(struct ew_jsonw *w, const char *hostname, const struct ew_fl
 		ew_jsonw_obj_end(w);
 	}
 	if (e->owner.known)
-		put_process(w, &e->owner);
+		owner = ew_record_owner_put(w, owners, &e->owner);
 	if (hostname && hostname[0]) {
 		ew_jsonw_obj_begin(w, "host");
 		ew_jsonw_str(w, "hostname", hostname);
@@ -374,7 +296,7 @@ void ew_record_flow(struct ew_jsonw *w, const char *hostname, const struct ew_fl
 		ew_jsonw_arr_end(w);
 	}
 	if (e->owner.known)
-		put_process_extra(w, &e->owner);
+		ew_record_owner_put_extra(w, owner, &e->owner);
 	put_content(w, e);
 	put_verdict(w, e);
 	if (e->n_alert_ids) {

@@ -184,21 +184,25 @@ static void put_escaped(struct ew_jsonw *w, const char *val, size_t n)
 	w->len = (size_t)(o - w->buf);
 }
 
-/* Keys are nearly always plain literals: copied whole unless a byte needs escaping. */
+/*
+ * Keys are nearly always plain literals: copied while their bytes are
+ * checked, without a branch per byte, and escaped only if one needs it.
+ */
 static void put_key(struct ew_jsonw *w, const char *key, size_t kl)
 {
-	char *o;
+	char *o = w->buf + w->len;
+	char bad = 0;
 
-	for (size_t i = 0; i < kl; i++) {
-		if (esc[(unsigned char)key[i]]) {
-			put_escaped(w, key, kl);
-			put1(w, ':');
-			return;
-		}
-	}
-	o = w->buf + w->len;
 	o[0] = '"';
-	memcpy(o + 1, key, kl);
+	for (size_t i = 0; i < kl; i++) {
+		bad |= esc[(unsigned char)key[i]];
+		o[i + 1] = key[i];
+	}
+	if (bad) {
+		put_escaped(w, key, kl);
+		put1(w, ':');
+		return;
+	}
 	o[kl + 1] = '"';
 	o[kl + 2] = ':';
 	w->len += kl + 3;

@@ -139,4 +139,14 @@ static inline void ew_jsonw_raw(struct ew_jsonw *w, const char *key, const char 
 	ew_jsonw_raw_k(w, key, ew_jsonw_klen(key), json, n);
 }
 
+/**
+ * ew_jsonw_members() - @n bytes of already-encoded members ("k":v,...) of
+ * the innermost object, copied as they are (the caller vouches for them);
+ * a comma goes before them unless they are the object's first.
+ */
+static inline void ew_jsonw_members(struct ew_jsonw *w, const char *json, size_t n)
+{
+	ew_jsonw_raw_k(w, NULL, 0, json, n);
+}
+
 #endif
