@@ -53,9 +53,13 @@ const char *ew_record_ip(const uint8_t a[16], char *buf, size_t len)
 static void put_time(struct ew_jsonw *w, const struct ew_eval *e, const char *key, uint64_t boot_ns)
 {
 	char ts[48];
+	size_t n =
+	    ew_timefmt_iso8601((int64_t)boot_ns + e->realtime_offset_ns, ts + 1, sizeof(ts) - 2);
 
-	ew_timefmt_iso8601((int64_t)boot_ns + e->realtime_offset_ns, ts, sizeof(ts));
-	ew_jsonw_str(w, key, ts);
+	/* Digits and "-T:.+" only: quoted here, nothing to escape or measure. */
+	ts[0] = '"';
+	ts[n + 1] = '"';
+	ew_jsonw_raw(w, key, ts, n + 2);
 }
 
 /* @remote and @domain are set on the remote side only. */
@@ -87,6 +91,11 @@ static void put_endpoint(struct ew_jsonw *w, const char *key, const char *ip, ui
 	}
 	ew_jsonw_obj_end(w);
 }
+
+/* The start of every record's event object, but for its last type: copied whole. */
+#define EVENT_HEAD(type)                                                                           \
+	"\"kind\":\"event\",\"category\":[\"network\"],\"type\":[\"connection\",\"" type           \
+	"\"],\"action\":\"flow\""
 
 static const char *const end_names[] = {
     [EW_END_NONE] = "interim",	    [EW_END_CLOSED] = "closed",	  [EW_END_IDLE] = "idle",
@@ -213,15 +222,10 @@ void ew_record_flow(struct ew_jsonw *w, struct ew_record_owners *owners, const c
 	put_time(w, e, "@timestamp", now_ns);
 
 	ew_jsonw_obj_begin(w, "event");
-	ew_jsonw_str(w, "kind", "event");
-	ew_jsonw_arr_begin(w, "category");
-	ew_jsonw_str(w, NULL, "network");
-	ew_jsonw_arr_end(w);
-	ew_jsonw_arr_begin(w, "type");
-	ew_jsonw_str(w, NULL, "connection");
-	ew_jsonw_str(w, NULL, final ? "end" : "info");
-	ew_jsonw_arr_end(w);
-	ew_jsonw_str(w, "action", "flow");
+	if (final)
+		ew_jsonw_members(w, EVENT_HEAD("end"), sizeof(EVENT_HEAD("end")) - 1);
+	else
+		ew_jsonw_members(w, EVENT_HEAD("info"), sizeof(EVENT_HEAD("info")) - 1);
 	put_time(w, e, "start", f->start_ns);
 	put_time(w, e, "end", now_ns);
 	ew_jsonw_u64(w, "duration", now_ns > f->start_ns ? now_ns - f->start_ns : 0);
