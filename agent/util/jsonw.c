@@ -132,6 +132,51 @@ static inline bool plain8(const unsigned char *s)
 		 HIGHS);
 }
 
+/*
+ * Whether none of @n bytes needs escaping: eight at a time, the last eight
+ * overlapping; under eight, one word put together from overlapping pieces
+ * and padded with spaces. Keys and most values are short and plain.
+ */
+static inline bool plain(const unsigned char *s, size_t n)
+{
+	unsigned char t[8];
+
+	if (n >= 8) {
+		for (size_t i = 0; i + 8 < n; i += 8)
+			if (!plain8(s + i))
+				return false;
+		return plain8(s + n - 8);
+	}
+	memset(t, ' ', sizeof(t));
+	if (n >= 4) {
+		memcpy(t, s, 4);
+		memcpy(t + 4, s + n - 4, 4);
+	} else if (n) {
+		t[0] = s[0];
+		t[1] = s[n / 2];
+		t[2] = s[n - 1];
+	}
+	return plain8(t);
+}
+
+/* memcpy() without a call for the short strings of most members. */
+static inline void copy(char *o, const char *s, size_t n)
+{
+	if (n > 16) {
+		memcpy(o, s, n);
+	} else if (n >= 8) {
+		memcpy(o, s, 8);
+		memcpy(o + n - 8, s + n - 8, 8);
+	} else if (n >= 4) {
+		memcpy(o, s, 4);
+		memcpy(o + n - 4, s + n - 4, 4);
+	} else if (n) {
+		o[0] = s[0];
+		o[n / 2] = s[n / 2];
+		o[n - 1] = s[n - 1];
+	}
+}
+
 /* Caller reserved 6 bytes per input byte plus the quotes. */
 static void put_escaped(struct ew_jsonw *w, const char *val, size_t n)
 {
@@ -140,6 +185,12 @@ static void put_escaped(struct ew_jsonw *w, const char *val, size_t n)
 	size_t i = 0;
 
 	*o++ = '"';
+	if (plain(s, n)) {
+		copy(o, val, n);
+		o[n] = '"';
+		w->len += n + 2;
+		return;
+	}
 	while (i < n) {
 		size_t run = i;
 		char e;
@@ -184,25 +235,18 @@ static void put_escaped(struct ew_jsonw *w, const char *val, size_t n)
 	w->len = (size_t)(o - w->buf);
 }
 
-/*
- * Keys are nearly always plain literals: copied while their bytes are
- * checked, without a branch per byte, and escaped only if one needs it.
- */
+/* Keys are nearly always plain literals: copied whole unless a byte needs escaping. */
 static void put_key(struct ew_jsonw *w, const char *key, size_t kl)
 {
 	char *o = w->buf + w->len;
-	char bad = 0;
 
-	o[0] = '"';
-	for (size_t i = 0; i < kl; i++) {
-		bad |= esc[(unsigned char)key[i]];
-		o[i + 1] = key[i];
-	}
-	if (bad) {
+	if (!plain((const unsigned char *)key, kl)) {
 		put_escaped(w, key, kl);
 		put1(w, ':');
 		return;
 	}
+	o[0] = '"';
+	copy(o + 1, key, kl);
 	o[kl + 1] = '"';
 	o[kl + 2] = ':';
 	w->len += kl + 3;

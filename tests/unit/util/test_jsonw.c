@@ -327,3 +327,37 @@ Test(jsonw, random_bytes_always_parse)
 	}
 	cr_assert_gt(valid_inputs, 100, "the generator must also produce valid strings");
 }
+
+/* The short-string fast path reads words that overlap: a byte needing escape
+ * anywhere in a key or value of any short length must still be escaped. */
+Test(jsonw, one_hostile_byte_at_every_place_of_short_strings)
+{
+	static const char bad[] = {'"', '\\', '\n', 0x01, 0x1f, 0x7f};
+	char s[40], want[40];
+
+	for (size_t n = 1; n <= 33; n++) {
+		for (size_t at = 0; at < n; at++) {
+			for (size_t b = 0; b < sizeof(bad); b++) {
+				cJSON *j, *v;
+
+				memset(s, 'k', n);
+				s[at] = bad[b];
+				s[n] = '\0';
+				memset(want, 'v', n);
+				want[at] = bad[b];
+				want[n] = '\0';
+				ew_jsonw_reset(&w);
+				ew_jsonw_obj_begin(&w, NULL);
+				ew_jsonw_strn(&w, s, want, n);
+				ew_jsonw_obj_end(&w);
+				j = cJSON_Parse(w.buf);
+				cr_assert_not_null(j, "n %zu at %zu byte %#x: %s", n, at, bad[b],
+						   w.buf);
+				v = cJSON_GetObjectItem(j, s);
+				cr_assert_not_null(v, "n %zu at %zu: key lost: %s", n, at, w.buf);
+				cr_assert_str_eq(v->valuestring, want, "n %zu at %zu", n, at);
+				cJSON_Delete(j);
+			}
+		}
+	}
+}
