@@ -35,7 +35,8 @@ static void put_hex64(char out[17], uint64_t v)
 	out[16] = '\0';
 }
 
-const char *ew_record_ip(const uint8_t a[16], char *buf, size_t len)
+/* ew_record_ip() that says how long the text is. */
+static size_t ip_text(const uint8_t a[16], char *buf, size_t len)
 {
 	if (ew_addr_is_v4(a) && len >= 16) {
 		char *p = buf;
@@ -45,30 +46,37 @@ const char *ew_record_ip(const uint8_t a[16], char *buf, size_t len)
 			if (i < 15)
 				*p++ = '.';
 		}
-	} else if (!inet_ntop(AF_INET6, a, buf, (socklen_t)len))
+		return (size_t)(p - buf);
+	}
+	if (!inet_ntop(AF_INET6, a, buf, (socklen_t)len))
 		ew_strlcpy(buf, "::", len);
+	return strlen(buf);
+}
+
+const char *ew_record_ip(const uint8_t a[16], char *buf, size_t len)
+{
+	ip_text(a, buf, len);
 	return buf;
 }
 
-static void put_time(struct ew_jsonw *w, const struct ew_eval *e, const char *key, uint64_t boot_ns)
+/* @ts: the time quoted, as a member's value; its length. */
+static size_t quoted_time(const struct ew_eval *e, uint64_t boot_ns, char ts[48])
 {
-	char ts[48];
-	size_t n =
-	    ew_timefmt_iso8601((int64_t)boot_ns + e->realtime_offset_ns, ts + 1, sizeof(ts) - 2);
+	size_t n = ew_timefmt_iso8601((int64_t)boot_ns + e->realtime_offset_ns, ts + 1, 48 - 2);
 
 	/* Digits and "-T:.+" only: quoted here, nothing to escape or measure. */
 	ts[0] = '"';
 	ts[n + 1] = '"';
-	ew_jsonw_raw(w, key, ts, n + 2);
+	return n + 2;
 }
 
 /* @remote and @domain are set on the remote side only. */
-static void put_endpoint(struct ew_jsonw *w, const char *key, const char *ip, uint16_t port,
-			 bool known_port, uint64_t bytes, const struct ew_place *remote,
-			 const char *domain)
+static void put_endpoint(struct ew_jsonw *w, const char *key, const char *ip, size_t ip_len,
+			 uint16_t port, bool known_port, uint64_t bytes,
+			 const struct ew_place *remote, const char *domain)
 {
 	ew_jsonw_obj_begin(w, key);
-	ew_jsonw_str(w, "ip", ip);
+	ew_jsonw_strn(w, "ip", ip, ip_len);
 	if (domain && domain[0])
 		ew_jsonw_str(w, "domain", domain);
 	if (known_port)
@@ -197,7 +205,8 @@ void ew_record_flow(struct ew_jsonw *w, struct ew_record_owners *owners, const c
 	const struct ew_record_owner *owner = NULL;
 	const struct ew_place *place = &e->place;
 	uint64_t now_ns = e->now_ns;
-	char lip[48], rip[48], cid[EW_COMMUNITY_ID_LEN], fid[17];
+	char lip[48], rip[48], cid[EW_COMMUNITY_ID_LEN], fid[17], now_ts[48], ts[48];
+	size_t lip_len, rip_len, now_len;
 	bool final = f->end != EW_END_NONE;
 	bool ingress = f->dir == EW_DIR_INGRESS;
 	uint64_t d_out = f->bytes_out - f->rep_out, d_in = f->bytes_in - f->rep_in;
@@ -206,11 +215,11 @@ void ew_record_flow(struct ew_jsonw *w, struct ew_record_owners *owners, const c
 	uint8_t proto = f->proto;
 	const char *name = e->domain ? e->domain : "";
 
-	ew_record_ip(f->peer, rip, sizeof(rip));
+	rip_len = ip_text(f->peer, rip, sizeof(rip));
 	if (f->have_local)
-		ew_record_ip(f->local, lip, sizeof(lip));
+		lip_len = ip_text(f->local, lip, sizeof(lip));
 	else
-		ew_strlcpy(lip, f->family == EW_AF_INET ? "0.0.0.0" : "::", sizeof(lip));
+		lip_len = ew_strlcpy(lip, f->family == EW_AF_INET ? "0.0.0.0" : "::", sizeof(lip));
 	/* ECS and Suricata name the initiator source; this host's view is in egresswatch.* */
 	src_ip = ingress ? rip : lip;
 	dst_ip = ingress ? lip : rip;
@@ -219,15 +228,16 @@ void ew_record_flow(struct ew_jsonw *w, struct ew_record_owners *owners, const c
 
 	ew_jsonw_reset(w);
 	ew_jsonw_obj_begin(w, NULL);
-	put_time(w, e, "@timestamp", now_ns);
+	now_len = quoted_time(e, now_ns, now_ts);
+	ew_jsonw_raw(w, "@timestamp", now_ts, now_len);
 
 	ew_jsonw_obj_begin(w, "event");
 	if (final)
 		ew_jsonw_members(w, EVENT_HEAD("end"), sizeof(EVENT_HEAD("end")) - 1);
 	else
 		ew_jsonw_members(w, EVENT_HEAD("info"), sizeof(EVENT_HEAD("info")) - 1);
-	put_time(w, e, "start", f->start_ns);
-	put_time(w, e, "end", now_ns);
+	ew_jsonw_raw(w, "start", ts, quoted_time(e, f->start_ns, ts));
+	ew_jsonw_raw(w, "end", now_ts, now_len);
 	ew_jsonw_u64(w, "duration", now_ns > f->start_ns ? now_ns - f->start_ns : 0);
 	ew_jsonw_obj_end(w);
 
@@ -245,10 +255,12 @@ void ew_record_flow(struct ew_jsonw *w, struct ew_record_owners *owners, const c
 	}
 	ew_jsonw_obj_end(w);
 
-	put_endpoint(w, "source", src_ip, sport, f->have_local || ingress, ingress ? d_in : d_out,
-		     ingress ? place : NULL, ingress ? name : NULL);
-	put_endpoint(w, "destination", dst_ip, dport, f->have_local || !ingress,
-		     ingress ? d_out : d_in, ingress ? NULL : place, ingress ? NULL : name);
+	put_endpoint(w, "source", src_ip, ingress ? rip_len : lip_len, sport,
+		     f->have_local || ingress, ingress ? d_in : d_out, ingress ? place : NULL,
+		     ingress ? name : NULL);
+	put_endpoint(w, "destination", dst_ip, ingress ? lip_len : rip_len, dport,
+		     f->have_local || !ingress, ingress ? d_out : d_in, ingress ? NULL : place,
+		     ingress ? NULL : name);
 	if (name[0] && e->name_source == EW_NAME_SNI) {
 		ew_jsonw_obj_begin(w, "tls");
 		ew_jsonw_obj_begin(w, "client");
@@ -266,7 +278,7 @@ void ew_record_flow(struct ew_jsonw *w, struct ew_record_owners *owners, const c
 
 	ew_jsonw_obj_begin(w, "egresswatch");
 	put_hex64(fid, e->flow_id);
-	ew_jsonw_str(w, "flow_id", fid);
+	ew_jsonw_strn(w, "flow_id", fid, 16);
 	ew_jsonw_bool(w, "final", final);
 	ew_jsonw_str(w, "end_reason", end_names[f->end]);
 	ew_jsonw_u64(w, "bytes_out", d_out);
@@ -275,7 +287,7 @@ void ew_record_flow(struct ew_jsonw *w, struct ew_record_owners *owners, const c
 	ew_jsonw_u64(w, "bytes_in_total", f->bytes_in);
 	ew_jsonw_str(w, "border", ew_border_name(place->border));
 	ew_jsonw_obj_begin(w, "peer");
-	ew_jsonw_str(w, "ip", rip);
+	ew_jsonw_strn(w, "ip", rip, rip_len);
 	ew_jsonw_u64(w, "port", f->peer_port);
 	if (name[0]) {
 		ew_jsonw_str(w, "domain", name);

@@ -3,6 +3,7 @@
 #include <iconv.h>
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -359,5 +360,28 @@ Test(jsonw, one_hostile_byte_at_every_place_of_short_strings)
 				cJSON_Delete(j);
 			}
 		}
+	}
+}
+
+/* Digits go two at a time: every count of digits, odd and even, as printf says. */
+Test(jsonw, integers_of_every_length_as_printf_writes_them)
+{
+	char want[32];
+
+	for (uint64_t p = 1, i = 0; i < 20; i++, p *= 10) {
+		uint64_t vs[] = {p - 1, p, p + 1, p * 7 + 3};
+
+		for (size_t k = 0; k < sizeof(vs) / sizeof(vs[0]); k++) {
+			ew_jsonw_reset(&w);
+			ew_jsonw_u64(&w, NULL, vs[k]);
+			snprintf(want, sizeof(want), "%llu", (unsigned long long)vs[k]);
+			cr_assert_str_eq(w.buf, want);
+		}
+	}
+	for (uint64_t v = 0; v < 20000; v++) {
+		ew_jsonw_reset(&w);
+		ew_jsonw_u64(&w, NULL, v);
+		snprintf(want, sizeof(want), "%llu", (unsigned long long)v);
+		cr_assert_str_eq(w.buf, want);
 	}
 }
