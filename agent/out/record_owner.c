@@ -8,7 +8,9 @@
 #include "proc/proc.h"
 #include "util/siphash.h"
 
-#define SLOTS 1024 /* a power of two; more than the processes busy at once on most hosts */
+/* Four ways a set: a few hundred busy processes seldom push each other out. */
+#define SETS 512 /* a power of two */
+#define WAYS 4
 
 static const char *const psrc_names[] = {
     [EW_PSRC_EXEC] = "exec",
@@ -95,7 +97,7 @@ struct owner_key {
 	uint32_t pid, tid, uid;
 	uint8_t have_tid, attribution;
 	char comm[EW_COMM_LEN];
-	char user[64];
+	char user[32]; /* longer names are not cached */
 };
 
 /* The members of both fragments, one after the other in text. */
@@ -107,7 +109,8 @@ struct ew_record_owner {
 
 struct ew_record_owners {
 	struct ew_jsonw scratch;
-	struct ew_record_owner s[SLOTS];
+	struct ew_record_owner s[SETS][WAYS];
+	uint8_t next[SETS]; /* the way to replace next, round the set */
 };
 
 struct ew_record_owners *ew_record_owners_new(void)
@@ -123,8 +126,9 @@ void ew_record_owners_free(struct ew_record_owners *c)
 {
 	if (!c)
 		return;
-	for (int i = 0; i < SLOTS; i++)
-		free(c->s[i].text);
+	for (int i = 0; i < SETS; i++)
+		for (int j = 0; j < WAYS; j++)
+			free(c->s[i][j].text);
 	ew_jsonw_free(&c->scratch);
 	free(c);
 }
@@ -184,12 +188,21 @@ static const struct ew_record_owner *lookup(struct ew_record_owners *c, const st
 {
 	struct ew_record_owner *s;
 	struct owner_key k;
+	uint64_t set;
 
 	if (!c || !make_key(o, &k))
 		return NULL;
-	s = &c->s[ew_hash_u64((uint64_t)o->pid << 32 ^ k.proc) & (SLOTS - 1)];
-	if (s->main_len && !memcmp(&s->k, &k, sizeof(k)))
-		return s;
+	/* A process's flows may differ in thread or attribution: each its own slot. */
+	set = ew_hash_u64(((uint64_t)k.tid << 32 | k.pid) ^ k.proc << 3 ^ k.attribution ^
+			  (uint64_t)k.have_tid << 2) &
+	      (SETS - 1);
+	for (int j = 0; j < WAYS; j++) {
+		s = &c->s[set][j];
+		if (s->main_len && !memcmp(&s->k, &k, sizeof(k)))
+			return s;
+	}
+	s = &c->s[set][c->next[set]];
+	c->next[set] = (uint8_t)((c->next[set] + 1) % WAYS);
 	s->main_len = encode(c, s, 0, o, put_process);
 	s->extra_len = s->main_len ? encode(c, s, s->main_len, o, put_extra) : 0;
 	if (!s->extra_len)

@@ -236,11 +236,11 @@ static void put_escaped(struct ew_jsonw *w, const char *val, size_t n)
 }
 
 /* Keys are nearly always plain literals: copied whole unless a byte needs escaping. */
-static void put_key(struct ew_jsonw *w, const char *key, size_t kl)
+static void put_key(struct ew_jsonw *w, const char *key, size_t kl, bool known_plain)
 {
 	char *o = w->buf + w->len;
 
-	if (!plain((const unsigned char *)key, kl)) {
+	if (!known_plain && !plain((const unsigned char *)key, kl)) {
 		put_escaped(w, key, kl);
 		put1(w, ':');
 		return;
@@ -255,6 +255,9 @@ static void put_key(struct ew_jsonw *w, const char *key, size_t kl)
 /* Comma and key before a value; false if the value must not be written. */
 static bool member(struct ew_jsonw *w, const char *key, size_t kl, size_t value_max)
 {
+	bool plain_key = kl & EW_JSONW_KEY_PLAIN;
+
+	kl &= ~EW_JSONW_KEY_PLAIN;
 	if (!reserve(w, 1 + (key ? kl * 6 + 3 : 0) + value_max))
 		return false;
 	if (w->depth > 0) {
@@ -266,7 +269,7 @@ static bool member(struct ew_jsonw *w, const char *key, size_t kl, size_t value_
 			put1(w, ',');
 	}
 	if (key)
-		put_key(w, key, kl);
+		put_key(w, key, kl, plain_key);
 	return true;
 }
 

@@ -385,3 +385,17 @@ Test(jsonw, integers_of_every_length_as_printf_writes_them)
 		cr_assert_str_eq(w.buf, want);
 	}
 }
+
+/* A literal key is copied unchecked only when the compiler proved it plain:
+ * never one holding a byte that needs escaping. */
+Test(jsonw, literal_keys_needing_escapes_are_never_marked_plain)
+{
+	cr_assert_eq(ew_jsonw_klen("a\"b"), 3);
+	cr_assert_eq(ew_jsonw_klen("c\\"), 2);
+	cr_assert_eq(ew_jsonw_klen("t\tab"), 4);
+	cr_assert_eq(ew_jsonw_klen("del\x7f"), 4);
+	cr_assert_eq(ew_jsonw_klen("caf\xc3\xa9"), 5);
+	cr_assert_eq(ew_jsonw_klen("x\xff"), 2);
+	cr_assert_eq(ew_jsonw_klen(NULL), 0);
+	cr_assert_eq(ew_jsonw_klen("plain") & ~EW_JSONW_KEY_PLAIN, 5);
+}
