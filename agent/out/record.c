@@ -324,11 +324,8 @@ void ew_record_flow(struct ew_jsonw *w, struct ew_record_owners *owners, const c
 	}
 	if (e->owner.known)
 		owner = ew_record_owner_put(w, owners, &e->owner);
-	if (hostname && hostname[0]) {
-		ew_jsonw_obj_begin(w, "host");
-		ew_jsonw_str(w, "hostname", hostname);
-		ew_jsonw_obj_end(w);
-	}
+	if (hostname && hostname[0])
+		ew_record_owner_put_host(w, owners, hostname);
 
 	ew_jsonw_obj_begin(w, "egresswatch");
 	put_hex64(fid, e->flow_id);

@@ -110,15 +110,19 @@ struct ew_record_owner {
 struct ew_record_owners {
 	struct ew_jsonw scratch;
 	struct ew_record_owner s[SETS][WAYS];
-	uint8_t next[SETS]; /* the way to replace next, round the set */
+	uint8_t next[SETS];  /* the way to replace next, round the set */
+	char host_name[256]; /* the member "host" below is of this name; "" for none */
+	struct ew_jsonw host;
 };
 
 struct ew_record_owners *ew_record_owners_new(void)
 {
 	struct ew_record_owners *c = calloc(1, sizeof(*c));
 
-	if (c)
+	if (c) {
 		ew_jsonw_init(&c->scratch);
+		ew_jsonw_init(&c->host);
+	}
 	return c;
 }
 
@@ -130,6 +134,7 @@ void ew_record_owners_free(struct ew_record_owners *c)
 		for (int j = 0; j < WAYS; j++)
 			free(c->s[i][j].text);
 	ew_jsonw_free(&c->scratch);
+	ew_jsonw_free(&c->host);
 	free(c);
 }
 
@@ -230,4 +235,34 @@ void ew_record_owner_put_extra(struct ew_jsonw *w, const struct ew_record_owner 
 		ew_jsonw_members(w, h->text + h->main_len, h->extra_len);
 	else
 		put_extra(w, o);
+}
+
+static void put_host(struct ew_jsonw *w, const char *hostname)
+{
+	ew_jsonw_obj_begin(w, "host");
+	ew_jsonw_str(w, "hostname", hostname);
+	ew_jsonw_obj_end(w);
+}
+
+void ew_record_owner_put_host(struct ew_jsonw *w, struct ew_record_owners *c, const char *hostname)
+{
+	size_t n = c ? strnlen(hostname, sizeof(c->host_name)) : 0;
+
+	if (!c || n == sizeof(c->host_name)) {
+		put_host(w, hostname);
+		return;
+	}
+	if (!c->host.len || strcmp(c->host_name, hostname)) {
+		ew_jsonw_reset(&c->host);
+		ew_jsonw_obj_begin(&c->host, NULL);
+		put_host(&c->host, hostname);
+		ew_jsonw_obj_end(&c->host);
+		memcpy(c->host_name, hostname, n + 1);
+		if (c->host.oom) {
+			c->host.len = 0;
+			put_host(w, hostname);
+			return;
+		}
+	}
+	ew_jsonw_members(w, c->host.buf + 1, c->host.len - 2);
 }
