@@ -9,15 +9,29 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Runs for every record against every network: a few bytes, no memcmp() call. */
+static uint64_t be64(const uint8_t *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return __builtin_bswap64(v);
+}
+
+/* The leading @bits (0..64) of a word set. */
+static uint64_t lead_mask(unsigned int bits)
+{
+	return bits ? ~0ull << (64 - bits) : 0;
+}
+
+/* Runs for every record against every network: two masked words, no byte loop. */
 static bool in_prefix(const uint8_t a[16], const uint8_t net[16], unsigned int prefix)
 {
-	unsigned int full = prefix / 8, rest = prefix % 8;
+	unsigned int hi = prefix < 64 ? prefix : 64, lo = prefix > 64 ? prefix - 64 : 0;
 
-	for (unsigned int i = 0; i < full; i++)
-		if (a[i] != net[i])
-			return false;
-	return !rest || ((a[full] ^ net[full]) & (0xff00 >> rest)) == 0;
+	if (lo > 64)
+		lo = 64;
+	return !(((be64(a) ^ be64(net)) & lead_mask(hi)) |
+		 ((be64(a + 8) ^ be64(net + 8)) & lead_mask(lo)));
 }
 
 struct special {
@@ -25,6 +39,7 @@ struct special {
 	const char *name;
 	uint8_t addr[16];
 	uint8_t prefix;
+	uint64_t net[2], mask[2]; /* the address and the prefix as words, for every record */
 };
 
 /* RFC 6890 and its registry, plus multicast: never a destination abroad. */
@@ -59,8 +74,17 @@ static void init_specials(void)
 
 	if (done)
 		return;
-	for (size_t i = 0; i < sizeof(specials) / sizeof(specials[0]); i++)
-		ew_cidr_parse(specials[i].cidr, specials[i].addr, &specials[i].prefix);
+	for (size_t i = 0; i < sizeof(specials) / sizeof(specials[0]); i++) {
+		struct special *sp = &specials[i];
+		unsigned int p;
+
+		ew_cidr_parse(sp->cidr, sp->addr, &sp->prefix);
+		p = sp->prefix;
+		sp->mask[0] = lead_mask(p < 64 ? p : 64);
+		sp->mask[1] = lead_mask(p > 64 ? p - 64 : 0);
+		sp->net[0] = be64(sp->addr) & sp->mask[0];
+		sp->net[1] = be64(sp->addr + 8) & sp->mask[1];
+	}
 	done = true;
 }
 
@@ -69,6 +93,7 @@ void ew_border_decide(const struct ew_policy *pol, struct ew_geo *geo, const uin
 {
 	const struct ew_policy_net *best = NULL;
 	struct ew_geo_result g;
+	uint64_t a0, a1;
 
 	memset(out, 0, sizeof(*out));
 	for (int i = 0; i < pol->n_nets; i++)
@@ -98,8 +123,11 @@ void ew_border_decide(const struct ew_policy *pol, struct ew_geo *geo, const uin
 		return;
 	}
 	init_specials();
+	a0 = be64(addr);
+	a1 = be64(addr + 8);
 	for (size_t i = 0; i < sizeof(specials) / sizeof(specials[0]); i++) {
-		if (in_prefix(addr, specials[i].addr, specials[i].prefix)) {
+		if ((a0 & specials[i].mask[0]) == specials[i].net[0] &&
+		    (a1 & specials[i].mask[1]) == specials[i].net[1]) {
 			out->by = EW_BY_SPECIAL;
 			out->border = EW_BORDER_LOCAL;
 			ew_strlcpy(out->net_name, specials[i].name, sizeof(out->net_name));

@@ -338,7 +338,14 @@ static int make_key(int64_t ns, char key[KEY_LEN + 1])
 
 	if (rc)
 		return rc;
-	snprintf(key, KEY_LEN + 1, "%s/%02d", date, hour);
+	/* Once per record on the writer's thread: no printf. */
+	if (strlen(date) != 10 || hour < 0 || hour > 23)
+		return -EOVERFLOW;
+	memcpy(key, date, 10);
+	key[10] = '/';
+	key[11] = (char)('0' + hour / 10);
+	key[12] = (char)('0' + hour % 10);
+	key[13] = '\0';
 	return 0;
 }
 

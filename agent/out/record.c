@@ -35,36 +35,102 @@ static void put_hex64(char out[17], uint64_t v)
 	out[16] = '\0';
 }
 
+static char *put_v4(char *p, const uint8_t a[4])
+{
+	for (int i = 0; i < 4; i++) {
+		p = put_dec(p, a[i]);
+		if (i < 3)
+			*p++ = '.';
+	}
+	return p;
+}
+
+/*
+ * inet_ntop()'s text of an IPv6 address, without its sprintf() per group:
+ * the first longest run of two or more zero groups is "::", and an address
+ * of only its last 32 bits (or ::ffff: and them) ends dotted. @p has
+ * INET6_ADDRSTRLEN bytes.
+ */
+static char *put_v6(char *p, const uint8_t a[16])
+{
+	static const char hex[] = "0123456789abcdef";
+	int best = -1, best_len = 0, cur = -1, cur_len = 0;
+	unsigned int g[8];
+
+	for (int i = 0; i < 8; i++) {
+		g[i] = (unsigned int)a[2 * i] << 8 | a[2 * i + 1];
+		if (!g[i]) {
+			if (cur < 0)
+				cur = i, cur_len = 0;
+			if (++cur_len > best_len)
+				best = cur, best_len = cur_len;
+		} else {
+			cur = -1;
+		}
+	}
+	if (best_len < 2)
+		best = -1;
+	for (int i = 0; i < 8; i++) {
+		if (best >= 0 && i >= best && i < best + best_len) {
+			if (i == best)
+				*p++ = ':';
+			continue;
+		}
+		if (i)
+			*p++ = ':';
+		if (i == 6 && best == 0 && (best_len == 6 || (best_len == 5 && g[5] == 0xffff)))
+			return put_v4(p, a + 12);
+		for (int shift = 12; shift >= 0; shift -= 4)
+			if (g[i] >> shift || !shift)
+				*p++ = hex[g[i] >> shift & 15];
+	}
+	if (best >= 0 && best + best_len == 8)
+		*p++ = ':';
+	return p;
+}
+
+/* ew_record_ip() that says how long the text is. */
+static size_t ip_text(const uint8_t a[16], char *buf, size_t len)
+{
+	char *end;
+
+	if (ew_addr_is_v4(a) && len >= 16) {
+		end = put_v4(buf, a + 12);
+	} else if (len >= INET6_ADDRSTRLEN) {
+		end = put_v6(buf, a);
+	} else {
+		if (!inet_ntop(AF_INET6, a, buf, (socklen_t)len))
+			ew_strlcpy(buf, "::", len);
+		return strlen(buf);
+	}
+	*end = '\0';
+	return (size_t)(end - buf);
+}
+
 const char *ew_record_ip(const uint8_t a[16], char *buf, size_t len)
 {
-	if (ew_addr_is_v4(a) && len >= 16) {
-		char *p = buf;
-
-		for (int i = 12; i < 16; i++) {
-			p = put_dec(p, a[i]);
-			if (i < 15)
-				*p++ = '.';
-		}
-	} else if (!inet_ntop(AF_INET6, a, buf, (socklen_t)len))
-		ew_strlcpy(buf, "::", len);
+	ip_text(a, buf, len);
 	return buf;
 }
 
-static void put_time(struct ew_jsonw *w, const struct ew_eval *e, const char *key, uint64_t boot_ns)
+/* @ts: the time quoted, as a member's value; its length. */
+static size_t quoted_time(const struct ew_eval *e, uint64_t boot_ns, char ts[48])
 {
-	char ts[48];
+	size_t n = ew_timefmt_iso8601((int64_t)boot_ns + e->realtime_offset_ns, ts + 1, 48 - 2);
 
-	ew_timefmt_iso8601((int64_t)boot_ns + e->realtime_offset_ns, ts, sizeof(ts));
-	ew_jsonw_str(w, key, ts);
+	/* Digits and "-T:.+" only: quoted here, nothing to escape or measure. */
+	ts[0] = '"';
+	ts[n + 1] = '"';
+	return n + 2;
 }
 
 /* @remote and @domain are set on the remote side only. */
-static void put_endpoint(struct ew_jsonw *w, const char *key, const char *ip, uint16_t port,
-			 bool known_port, uint64_t bytes, const struct ew_place *remote,
-			 const char *domain)
+static void put_endpoint(struct ew_jsonw *w, const char *key, const char *ip, size_t ip_len,
+			 uint16_t port, bool known_port, uint64_t bytes,
+			 const struct ew_place *remote, const char *domain)
 {
 	ew_jsonw_obj_begin(w, key);
-	ew_jsonw_str(w, "ip", ip);
+	ew_jsonw_strn(w, "ip", ip, ip_len);
 	if (domain && domain[0])
 		ew_jsonw_str(w, "domain", domain);
 	if (known_port)
@@ -88,6 +154,11 @@ static void put_endpoint(struct ew_jsonw *w, const char *key, const char *ip, ui
 	ew_jsonw_obj_end(w);
 }
 
+/* The start of every record's event object, but for its last type: copied whole. */
+#define EVENT_HEAD(type)                                                                           \
+	"\"kind\":\"event\",\"category\":[\"network\"],\"type\":[\"connection\",\"" type           \
+	"\"],\"action\":\"flow\""
+
 static const char *const end_names[] = {
     [EW_END_NONE] = "interim",	    [EW_END_CLOSED] = "closed",	  [EW_END_IDLE] = "idle",
     [EW_END_VANISHED] = "vanished", [EW_END_EVICTED] = "evicted", [EW_END_SHUTDOWN] = "agent_stop",
@@ -105,85 +176,6 @@ static const char *const dir_names[] = {
     [EW_DIR_EGRESS] = "egress",
     [EW_DIR_INGRESS] = "ingress",
 };
-
-static const char *const psrc_names[] = {
-    [EW_PSRC_EXEC] = "exec",
-    [EW_PSRC_PROCFS] = "procfs",
-    [EW_PSRC_FORK] = "fork",
-};
-
-static const char *const attribution_names[EW_ATTR_MAX] = {
-    [EW_ATTR_SOCKET] = "socket",     [EW_ATTR_ACCEPT] = "accept",
-    [EW_ATTR_LISTENER] = "listener", [EW_ATTR_LISTENER_SCAN] = "listener_scan",
-    [EW_ATTR_CLOSER] = "closer",
-};
-
-static void put_process(struct ew_jsonw *w, const struct ew_owner *o)
-{
-	const struct ew_proc *p = o->proc;
-	const struct ew_cgroup *cg = o->cgroup;
-	char uid_s[16];
-
-	ew_jsonw_obj_begin(w, "process");
-	ew_jsonw_u64(w, "pid", o->pid);
-	ew_jsonw_str(w, "name", o->comm);
-	if (o->have_tid) {
-		ew_jsonw_obj_begin(w, "thread");
-		ew_jsonw_u64(w, "id", o->tid);
-		ew_jsonw_obj_end(w);
-	}
-	if (p) {
-		ew_jsonw_str(w, "entity_id", p->entity_id);
-		if (p->exe && p->exe[0])
-			ew_jsonw_str(w, "executable", p->exe);
-		if (p->cmdline && p->cmdline[0])
-			ew_jsonw_str(w, "command_line", p->cmdline);
-		ew_jsonw_obj_begin(w, "parent");
-		ew_jsonw_u64(w, "pid", p->ppid);
-		ew_jsonw_obj_end(w);
-	}
-	ew_jsonw_obj_end(w);
-
-	put_dec(uid_s, o->uid);
-	ew_jsonw_obj_begin(w, "user");
-	ew_jsonw_str(w, "id", uid_s);
-	if (o->user && o->user[0])
-		ew_jsonw_str(w, "name", o->user);
-	ew_jsonw_obj_end(w);
-
-	if (cg && cg->info.container_id[0]) {
-		ew_jsonw_obj_begin(w, "container");
-		ew_jsonw_str(w, "id", cg->info.container_id);
-		if (cg->info.runtime[0])
-			ew_jsonw_str(w, "runtime", cg->info.runtime);
-		ew_jsonw_obj_end(w);
-	}
-	if (cg && cg->info.pod_uid[0]) {
-		ew_jsonw_obj_begin(w, "orchestrator");
-		ew_jsonw_str(w, "type", "kubernetes");
-		ew_jsonw_obj_end(w);
-		ew_jsonw_obj_begin(w, "kubernetes");
-		ew_jsonw_obj_begin(w, "pod");
-		ew_jsonw_str(w, "uid", cg->info.pod_uid);
-		ew_jsonw_obj_end(w);
-		ew_jsonw_obj_end(w);
-	}
-}
-
-/* Fields of the agent's own, under egresswatch.*: how the owner was found, cgroup. */
-static void put_process_extra(struct ew_jsonw *w, const struct ew_owner *o)
-{
-	ew_jsonw_obj_begin(w, "process");
-	ew_jsonw_str(w, "identity", o->proc ? psrc_names[o->proc->source] : "comm_only");
-	if (o->attribution && o->attribution < EW_ATTR_MAX)
-		ew_jsonw_str(w, "attribution", attribution_names[o->attribution]);
-	if (o->cgroup) {
-		ew_jsonw_str(w, "cgroup", o->cgroup->path);
-		if (o->cgroup->info.unit[0])
-			ew_jsonw_str(w, "systemd_unit", o->cgroup->info.unit);
-	}
-	ew_jsonw_obj_end(w);
-}
 
 static void put_inspection(struct ew_jsonw *w, const char *key, const struct ew_eval_inspection *in)
 {
@@ -261,12 +253,14 @@ static void put_verdict(struct ew_jsonw *w, const struct ew_eval *e)
 		ew_jsonw_str(w, "missing", v->missing);
 }
 
-void ew_record_flow(struct ew_jsonw *w, const char *hostname, const struct ew_flow *f,
-		    const struct ew_eval *e)
+void ew_record_flow(struct ew_jsonw *w, struct ew_record_owners *owners, const char *hostname,
+		    const struct ew_flow *f, const struct ew_eval *e)
 {
+	const struct ew_record_owner *owner = NULL;
 	const struct ew_place *place = &e->place;
 	uint64_t now_ns = e->now_ns;
-	char lip[48], rip[48], cid[EW_COMMUNITY_ID_LEN], fid[17];
+	char lip[48], rip[48], cid[EW_COMMUNITY_ID_LEN], fid[17], now_ts[48], ts[48];
+	size_t lip_len, rip_len, now_len;
 	bool final = f->end != EW_END_NONE;
 	bool ingress = f->dir == EW_DIR_INGRESS;
 	uint64_t d_out = f->bytes_out - f->rep_out, d_in = f->bytes_in - f->rep_in;
@@ -275,11 +269,11 @@ void ew_record_flow(struct ew_jsonw *w, const char *hostname, const struct ew_fl
 	uint8_t proto = f->proto;
 	const char *name = e->domain ? e->domain : "";
 
-	ew_record_ip(f->peer, rip, sizeof(rip));
+	rip_len = ip_text(f->peer, rip, sizeof(rip));
 	if (f->have_local)
-		ew_record_ip(f->local, lip, sizeof(lip));
+		lip_len = ip_text(f->local, lip, sizeof(lip));
 	else
-		ew_strlcpy(lip, f->family == EW_AF_INET ? "0.0.0.0" : "::", sizeof(lip));
+		lip_len = ew_strlcpy(lip, f->family == EW_AF_INET ? "0.0.0.0" : "::", sizeof(lip));
 	/* ECS and Suricata name the initiator source; this host's view is in egresswatch.* */
 	src_ip = ingress ? rip : lip;
 	dst_ip = ingress ? lip : rip;
@@ -288,20 +282,16 @@ void ew_record_flow(struct ew_jsonw *w, const char *hostname, const struct ew_fl
 
 	ew_jsonw_reset(w);
 	ew_jsonw_obj_begin(w, NULL);
-	put_time(w, e, "@timestamp", now_ns);
+	now_len = quoted_time(e, now_ns, now_ts);
+	ew_jsonw_raw(w, "@timestamp", now_ts, now_len);
 
 	ew_jsonw_obj_begin(w, "event");
-	ew_jsonw_str(w, "kind", "event");
-	ew_jsonw_arr_begin(w, "category");
-	ew_jsonw_str(w, NULL, "network");
-	ew_jsonw_arr_end(w);
-	ew_jsonw_arr_begin(w, "type");
-	ew_jsonw_str(w, NULL, "connection");
-	ew_jsonw_str(w, NULL, final ? "end" : "info");
-	ew_jsonw_arr_end(w);
-	ew_jsonw_str(w, "action", "flow");
-	put_time(w, e, "start", f->start_ns);
-	put_time(w, e, "end", now_ns);
+	if (final)
+		ew_jsonw_members(w, EVENT_HEAD("end"), sizeof(EVENT_HEAD("end")) - 1);
+	else
+		ew_jsonw_members(w, EVENT_HEAD("info"), sizeof(EVENT_HEAD("info")) - 1);
+	ew_jsonw_raw(w, "start", ts, quoted_time(e, f->start_ns, ts));
+	ew_jsonw_raw(w, "end", now_ts, now_len);
 	ew_jsonw_u64(w, "duration", now_ns > f->start_ns ? now_ns - f->start_ns : 0);
 	ew_jsonw_obj_end(w);
 
@@ -319,10 +309,12 @@ void ew_record_flow(struct ew_jsonw *w, const char *hostname, const struct ew_fl
 	}
 	ew_jsonw_obj_end(w);
 
-	put_endpoint(w, "source", src_ip, sport, f->have_local || ingress, ingress ? d_in : d_out,
-		     ingress ? place : NULL, ingress ? name : NULL);
-	put_endpoint(w, "destination", dst_ip, dport, f->have_local || !ingress,
-		     ingress ? d_out : d_in, ingress ? NULL : place, ingress ? NULL : name);
+	put_endpoint(w, "source", src_ip, ingress ? rip_len : lip_len, sport,
+		     f->have_local || ingress, ingress ? d_in : d_out, ingress ? place : NULL,
+		     ingress ? name : NULL);
+	put_endpoint(w, "destination", dst_ip, ingress ? lip_len : rip_len, dport,
+		     f->have_local || !ingress, ingress ? d_out : d_in, ingress ? NULL : place,
+		     ingress ? NULL : name);
 	if (name[0] && e->name_source == EW_NAME_SNI) {
 		ew_jsonw_obj_begin(w, "tls");
 		ew_jsonw_obj_begin(w, "client");
@@ -331,16 +323,13 @@ void ew_record_flow(struct ew_jsonw *w, const char *hostname, const struct ew_fl
 		ew_jsonw_obj_end(w);
 	}
 	if (e->owner.known)
-		put_process(w, &e->owner);
-	if (hostname && hostname[0]) {
-		ew_jsonw_obj_begin(w, "host");
-		ew_jsonw_str(w, "hostname", hostname);
-		ew_jsonw_obj_end(w);
-	}
+		owner = ew_record_owner_put(w, owners, &e->owner);
+	if (hostname && hostname[0])
+		ew_record_owner_put_host(w, owners, hostname);
 
 	ew_jsonw_obj_begin(w, "egresswatch");
 	put_hex64(fid, e->flow_id);
-	ew_jsonw_str(w, "flow_id", fid);
+	ew_jsonw_strn(w, "flow_id", fid, 16);
 	ew_jsonw_bool(w, "final", final);
 	ew_jsonw_str(w, "end_reason", end_names[f->end]);
 	ew_jsonw_u64(w, "bytes_out", d_out);
@@ -349,7 +338,7 @@ void ew_record_flow(struct ew_jsonw *w, const char *hostname, const struct ew_fl
 	ew_jsonw_u64(w, "bytes_in_total", f->bytes_in);
 	ew_jsonw_str(w, "border", ew_border_name(place->border));
 	ew_jsonw_obj_begin(w, "peer");
-	ew_jsonw_str(w, "ip", rip);
+	ew_jsonw_strn(w, "ip", rip, rip_len);
 	ew_jsonw_u64(w, "port", f->peer_port);
 	if (name[0]) {
 		ew_jsonw_str(w, "domain", name);
@@ -374,7 +363,7 @@ void ew_record_flow(struct ew_jsonw *w, const char *hostname, const struct ew_fl
 		ew_jsonw_arr_end(w);
 	}
 	if (e->owner.known)
-		put_process_extra(w, &e->owner);
+		ew_record_owner_put_extra(w, owner, &e->owner);
 	put_content(w, e);
 	put_verdict(w, e);
 	if (e->n_alert_ids) {

@@ -21,7 +21,8 @@ struct records {
 	struct ew_writer *writer; /* NULL once finished: final holds its counters */
 	struct ew_writer_stats final;
 	struct ew_jsonw w;
-	uint64_t encode_errors; /* a record too large for memory: never written */
+	struct ew_record_owners *owners; /* NULL without memory: encoded afresh */
+	uint64_t encode_errors;		 /* a record too large for memory: never written */
 };
 
 static int init(struct ew_stage *s, const struct ew_stage_env *env)
@@ -39,6 +40,7 @@ static int init(struct ew_stage *s, const struct ew_stage_env *env)
 	snprintf(r->prom_path, sizeof(r->prom_path), "%s/metrics.prom", env->data_dir);
 	r->hostname = env->hostname;
 	ew_jsonw_init(&r->w);
+	r->owners = ew_record_owners_new();
 	if (mkdir(r->data_dir, 0750) && errno != EEXIST) {
 		rc = -errno;
 		ew_err("cannot create data directory %s: %s", r->data_dir, strerror(-rc));
@@ -73,7 +75,7 @@ static void record(struct ew_stage *s, const struct ew_flow *f, const struct ew_
 {
 	struct records *r = s->state;
 
-	ew_record_flow(&r->w, r->hostname, f, e);
+	ew_record_flow(&r->w, r->owners, r->hostname, f, e);
 	write_line(r, (int64_t)e->now_ns + e->realtime_offset_ns);
 }
 
@@ -179,6 +181,7 @@ static void stage_free(struct ew_stage *s)
 		return;
 	ew_writer_close(r->writer, false, NULL);
 	ew_jsonw_free(&r->w);
+	ew_record_owners_free(r->owners);
 	free(r);
 }
 

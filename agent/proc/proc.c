@@ -176,6 +176,13 @@ struct ew_proc *ew_procs_get(struct ew_procs *t, uint32_t tgid)
 	return NULL;
 }
 
+static uint64_t new_serial(void)
+{
+	static uint64_t last;
+
+	return __atomic_add_fetch(&last, 1, __ATOMIC_RELAXED);
+}
+
 static void set_entity_id(struct ew_procs *t, struct ew_proc *p)
 {
 	/* /proc reports start time in clock ticks: round the kernel's ns the
@@ -231,6 +238,7 @@ void ew_procs_exec(struct ew_procs *t, const struct ew_ev_exec *ev)
 	p->exe = rstr_new(path);
 	p->args_truncated = ev->flags & EW_F_ARGS_TRUNC;
 	p->cmdline = join_args(ev->args, ev->args_len, p->args_truncated);
+	p->serial = new_serial();
 	set_entity_id(t, p);
 	insert_proc(t, p);
 	if (ev->cgroup_len && ev->task.cgroup_id) {
@@ -262,6 +270,7 @@ void ew_procs_fork(struct ew_procs *t, const struct ew_ev_fork *ev)
 	p->source = EW_PSRC_FORK;
 	p->exe = rstr_ref(parent->exe);
 	p->cmdline = rstr_ref(parent->cmdline);
+	p->serial = new_serial();
 	set_entity_id(t, p);
 	insert_proc(t, p);
 }
@@ -359,6 +368,7 @@ void ew_procs_cgroup(struct ew_procs *t, uint64_t id, const char *path)
 		t->cg_count++;
 	}
 	c->path = copy;
+	c->serial = new_serial();
 	ew_cgroup_parse(c->path, &c->info);
 }
 

@@ -31,6 +31,9 @@ struct ew_proc {
 	char *cmdline; /* argv joined by spaces; shared likewise */
 	struct ew_proc *older, *newer; /* the table's insertion order */
 	char entity_id[64];
+	/* No other entry, of any table, ever has it: what a consumer derives
+	 * from an entry is cached under it (an address is reused). */
+	uint64_t serial;
 	uint32_t refs;
 	uint8_t source; /* enum ew_proc_source */
 	bool in_table;
@@ -41,6 +44,7 @@ struct ew_cgroup {
 	struct ew_cgroup *next;
 	struct ew_cgroup *older, *newer; /* the table's insertion order */
 	uint64_t id;
+	uint64_t serial; /* as a process's; a new one when the path changes */
 	char *path;
 	struct ew_cgroup_info info;
 };

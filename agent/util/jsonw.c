@@ -132,6 +132,51 @@ static inline bool plain8(const unsigned char *s)
 		 HIGHS);
 }
 
+/*
+ * Whether none of @n bytes needs escaping: eight at a time, the last eight
+ * overlapping; under eight, one word put together from overlapping pieces
+ * and padded with spaces. Keys and most values are short and plain.
+ */
+static inline bool plain(const unsigned char *s, size_t n)
+{
+	unsigned char t[8];
+
+	if (n >= 8) {
+		for (size_t i = 0; i + 8 < n; i += 8)
+			if (!plain8(s + i))
+				return false;
+		return plain8(s + n - 8);
+	}
+	memset(t, ' ', sizeof(t));
+	if (n >= 4) {
+		memcpy(t, s, 4);
+		memcpy(t + 4, s + n - 4, 4);
+	} else if (n) {
+		t[0] = s[0];
+		t[1] = s[n / 2];
+		t[2] = s[n - 1];
+	}
+	return plain8(t);
+}
+
+/* memcpy() without a call for the short strings of most members. */
+static inline void copy(char *o, const char *s, size_t n)
+{
+	if (n > 16) {
+		memcpy(o, s, n);
+	} else if (n >= 8) {
+		memcpy(o, s, 8);
+		memcpy(o + n - 8, s + n - 8, 8);
+	} else if (n >= 4) {
+		memcpy(o, s, 4);
+		memcpy(o + n - 4, s + n - 4, 4);
+	} else if (n) {
+		o[0] = s[0];
+		o[n / 2] = s[n / 2];
+		o[n - 1] = s[n - 1];
+	}
+}
+
 /* Caller reserved 6 bytes per input byte plus the quotes. */
 static void put_escaped(struct ew_jsonw *w, const char *val, size_t n)
 {
@@ -140,6 +185,12 @@ static void put_escaped(struct ew_jsonw *w, const char *val, size_t n)
 	size_t i = 0;
 
 	*o++ = '"';
+	if (plain(s, n)) {
+		copy(o, val, n);
+		o[n] = '"';
+		w->len += n + 2;
+		return;
+	}
 	while (i < n) {
 		size_t run = i;
 		char e;
@@ -185,20 +236,17 @@ static void put_escaped(struct ew_jsonw *w, const char *val, size_t n)
 }
 
 /* Keys are nearly always plain literals: copied whole unless a byte needs escaping. */
-static void put_key(struct ew_jsonw *w, const char *key, size_t kl)
+static void put_key(struct ew_jsonw *w, const char *key, size_t kl, bool known_plain)
 {
-	char *o;
+	char *o = w->buf + w->len;
 
-	for (size_t i = 0; i < kl; i++) {
-		if (esc[(unsigned char)key[i]]) {
-			put_escaped(w, key, kl);
-			put1(w, ':');
-			return;
-		}
+	if (!known_plain && !plain((const unsigned char *)key, kl)) {
+		put_escaped(w, key, kl);
+		put1(w, ':');
+		return;
 	}
-	o = w->buf + w->len;
 	o[0] = '"';
-	memcpy(o + 1, key, kl);
+	copy(o + 1, key, kl);
 	o[kl + 1] = '"';
 	o[kl + 2] = ':';
 	w->len += kl + 3;
@@ -207,6 +255,9 @@ static void put_key(struct ew_jsonw *w, const char *key, size_t kl)
 /* Comma and key before a value; false if the value must not be written. */
 static bool member(struct ew_jsonw *w, const char *key, size_t kl, size_t value_max)
 {
+	bool plain_key = kl & EW_JSONW_KEY_PLAIN;
+
+	kl &= ~EW_JSONW_KEY_PLAIN;
 	if (!reserve(w, 1 + (key ? kl * 6 + 3 : 0) + value_max))
 		return false;
 	if (w->depth > 0) {
@@ -218,7 +269,7 @@ static bool member(struct ew_jsonw *w, const char *key, size_t kl, size_t value_
 			put1(w, ',');
 	}
 	if (key)
-		put_key(w, key, kl);
+		put_key(w, key, kl, plain_key);
 	return true;
 }
 
@@ -290,12 +341,27 @@ void ew_jsonw_strn_k(struct ew_jsonw *w, const char *key, size_t kl, const char 
 	done(w);
 }
 
+/* Two digits a division: byte counts and durations have ten or more. */
 static char *u64_digits(uint64_t v, char *end)
 {
-	do {
-		*--end = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
+	static const char pairs[] = "00010203040506070809101112131415161718192021222324"
+				    "25262728293031323334353637383940414243444546474849"
+				    "50515253545556575859606162636465666768697071727374"
+				    "75767778798081828384858687888990919293949596979899";
+
+	while (v >= 100) {
+		unsigned int r = (unsigned int)(v % 100);
+
+		v /= 100;
+		end -= 2;
+		memcpy(end, pairs + 2 * r, 2);
+	}
+	if (v >= 10) {
+		end -= 2;
+		memcpy(end, pairs + 2 * v, 2);
+	} else {
+		*--end = (char)('0' + v);
+	}
 	return end;
 }
 

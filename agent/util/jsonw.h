@@ -50,14 +50,39 @@ void ew_jsonw_free(struct ew_jsonw *w);
  * escaped like values, so a '"' in one cannot break the document.
  */
 
+/* Every byte a key must not hold to be copied as it is (those jsonw.c escapes). */
+#define EW_JSONW_ESCAPED                                                                           \
+	"\"\\\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c\x0d\x0e\x0f\x10\x11"                 \
+	"\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f\x7f\x80\x81\x82"                 \
+	"\x83\x84\x85\x86\x87\x88\x89\x8a\x8b\x8c\x8d\x8e\x8f\x90\x91\x92\x93\x94"                 \
+	"\x95\x96\x97\x98\x99\x9a\x9b\x9c\x9d\x9e\x9f\xa0\xa1\xa2\xa3\xa4\xa5\xa6"                 \
+	"\xa7\xa8\xa9\xaa\xab\xac\xad\xae\xaf\xb0\xb1\xb2\xb3\xb4\xb5\xb6\xb7\xb8"                 \
+	"\xb9\xba\xbb\xbc\xbd\xbe\xbf\xc0\xc1\xc2\xc3\xc4\xc5\xc6\xc7\xc8\xc9\xca"                 \
+	"\xcb\xcc\xcd\xce\xcf\xd0\xd1\xd2\xd3\xd4\xd5\xd6\xd7\xd8\xd9\xda\xdb\xdc"                 \
+	"\xdd\xde\xdf\xe0\xe1\xe2\xe3\xe4\xe5\xe6\xe7\xe8\xe9\xea\xeb\xec\xed\xee"                 \
+	"\xef\xf0\xf1\xf2\xf3\xf4\xf5\xf6\xf7\xf8\xf9\xfa\xfb\xfc\xfd\xfe\xff"
+
+/*
+ * Set in a key's length when the compiler proved the key needs no escaping:
+ * a literal (GCC folds strcspn() of one), so nothing is checked per call.
+ * Callers of the _k functions who measure a key themselves leave it clear.
+ */
+#define EW_JSONW_KEY_PLAIN ((size_t)1 << 63)
+
 /*
  * Each writer takes its key's length (the _k functions); the inline wrappers
  * below measure it, which the compiler does at build time for a literal key,
- * as every key on the record path is.
+ * as every key on the record path is (and proves it plain).
  */
 static inline size_t ew_jsonw_klen(const char *key)
 {
-	return key ? __builtin_strlen(key) : 0;
+	if (!key)
+		return 0;
+	if (__builtin_constant_p(__builtin_strcspn(key, EW_JSONW_ESCAPED) ==
+				 __builtin_strlen(key)) &&
+	    __builtin_strcspn(key, EW_JSONW_ESCAPED) == __builtin_strlen(key))
+		return __builtin_strlen(key) | EW_JSONW_KEY_PLAIN;
+	return __builtin_strlen(key);
 }
 
 void ew_jsonw_obj_begin_k(struct ew_jsonw *w, const char *key, size_t klen);
@@ -137,6 +162,16 @@ static inline void ew_jsonw_null(struct ew_jsonw *w, const char *key)
 static inline void ew_jsonw_raw(struct ew_jsonw *w, const char *key, const char *json, size_t n)
 {
 	ew_jsonw_raw_k(w, key, ew_jsonw_klen(key), json, n);
+}
+
+/**
+ * ew_jsonw_members() - @n bytes of already-encoded members ("k":v,...) of
+ * the innermost object, copied as they are (the caller vouches for them);
+ * a comma goes before them unless they are the object's first.
+ */
+static inline void ew_jsonw_members(struct ew_jsonw *w, const char *json, size_t n)
+{
+	ew_jsonw_raw_k(w, NULL, 0, json, n);
 }
 
 #endif

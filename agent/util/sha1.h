@@ -9,6 +9,7 @@
 #ifndef EW_SHA1_H
 #define EW_SHA1_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -21,5 +22,12 @@
  * @out: the 20-byte digest
  */
 void ew_sha1(const void *data, size_t len, uint8_t out[EW_SHA1_LEN]);
+
+/**
+ * ew_sha1_use_ni() - whether blocks go through the CPU's SHA extensions
+ * (the default where there are some) or the portable rounds; for tests.
+ * Return: whether they did before.
+ */
+bool ew_sha1_use_ni(bool on);
 
 #endif

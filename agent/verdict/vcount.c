@@ -30,6 +30,7 @@ int ew_vcount_open_journal(struct vstage *v)
 		return rc;
 	}
 	v->journal_replayed = st.entries;
+	v->bands_known = 0;
 	if (st.added) {
 		ew_info("people journal: %llu people counted since the last snapshot restored",
 			(unsigned long long)st.added);
@@ -56,6 +57,9 @@ static struct ew_people_counter *counter(struct vstage *v, enum ew_people_scope 
 static bool add(struct vstage *v, struct ew_people_counter *c, uint64_t hash)
 {
 	int rc = c ? ew_people_add(c, hash) : -ENOMEM;
+
+	if (rc)
+		v->bands_known = 0;
 
 	if (rc < 0) {
 		v->people_nomem++;
@@ -86,16 +90,25 @@ void ew_vcount_people(struct vstage *v, struct pending *p, int year, bool attest
 
 void ew_vcount_band(struct vstage *v, int cls, int year, struct ew_people_band *out)
 {
-	struct ew_people_counter *c[2] = {
-	    counter(v, EW_PEOPLE_ENTITY, v->entity, cls, false, year),
-	    counter(v, EW_PEOPLE_ENTITY, v->entity, cls, true, year),
-	};
+	struct ew_people_counter *c[2];
 	struct ew_people_count n = {0};
 
+	if (v->bands_year != year) {
+		v->bands_year = year;
+		v->bands_known = 0;
+	}
+	if (v->bands_known & 1u << cls) {
+		*out = v->bands[cls];
+		return;
+	}
+	c[0] = counter(v, EW_PEOPLE_ENTITY, v->entity, cls, false, year);
+	c[1] = counter(v, EW_PEOPLE_ENTITY, v->entity, cls, true, year);
 	/* Attested flows count toward the totals, in a bucket of their own. */
 	if (c[0] && c[1] && !ew_people_count_union(c, 2, &n)) {
 		out->lo = n.lo;
 		out->hi = n.hi;
+		v->bands[cls] = *out;
+		v->bands_known |= 1u << cls;
 	}
 }
 

@@ -59,6 +59,12 @@ struct vstage {
 	int chan_cap, n_capped, chan_year;
 	const struct ew_rules *chan_rules; /* NULL: to be found again */
 	int year;			   /* of the latest record, for the metrics */
+	/* The entity's people by class in bands_year, counted once per change
+	 * instead of per record: forgotten when a person is added or the
+	 * policy changes (vcount.c). Bit c of bands_known: bands[c] holds. */
+	struct ew_people_band bands[EW_CLASS_IMPORTANT_DATA + 1];
+	uint32_t bands_known;
+	int bands_year;
 	struct ew_warning warnings[EW_VERDICT_WARN_MAX];
 };
 

@@ -50,6 +50,7 @@ static void use_policy(struct vstage *v, const struct ew_policy *p)
 	/* channel indexes are found again: a new policy may sit where the old one was */
 	v->chan_rules = NULL;
 	v->entity = p->legal_entity[0] ? p->legal_entity : "default";
+	v->bands_known = 0;
 }
 
 static int init(struct ew_stage *s, const struct ew_stage_env *env)

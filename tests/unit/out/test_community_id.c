@@ -70,6 +70,27 @@ Test(sha1, every_length_around_block_edges_differs)
 	check_sha1(m, 64, "0098ba824b5c16427bd7a1122a5a442a25ec644d");
 }
 
+/* The CPU's SHA extensions and the portable rounds give the same digests
+ * (the tests above run whichever this CPU picks; this one runs both). */
+Test(sha1, extensions_and_portable_rounds_agree)
+{
+	uint8_t m[300], a[EW_SHA1_LEN], b[EW_SHA1_LEN];
+	bool was = ew_sha1_use_ni(false);
+
+	for (size_t i = 0; i < sizeof(m); i++)
+		m[i] = (uint8_t)(i * 131 + 7);
+	for (size_t n = 0; n <= sizeof(m); n++) {
+		ew_sha1_use_ni(false);
+		ew_sha1(m, n, a);
+		ew_sha1_use_ni(true);
+		ew_sha1(m, n, b);
+		cr_assert_eq(memcmp(a, b, sizeof(a)), 0, "%zu bytes", n);
+	}
+	ew_sha1_use_ni(false);
+	check_sha1("abc", 3, "a9993e364706816aba3e25717850c26c9cd0d89d");
+	ew_sha1_use_ni(was);
+}
+
 static void addr(const char *s, uint8_t out[16])
 {
 	struct in_addr a4;

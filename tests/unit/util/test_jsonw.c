@@ -3,6 +3,7 @@
 #include <iconv.h>
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -326,4 +327,75 @@ Test(jsonw, random_bytes_always_parse)
 		cJSON_Delete(j);
 	}
 	cr_assert_gt(valid_inputs, 100, "the generator must also produce valid strings");
+}
+
+/* The short-string fast path reads words that overlap: a byte needing escape
+ * anywhere in a key or value of any short length must still be escaped. */
+Test(jsonw, one_hostile_byte_at_every_place_of_short_strings)
+{
+	static const char bad[] = {'"', '\\', '\n', 0x01, 0x1f, 0x7f};
+	char s[40], want[40];
+
+	for (size_t n = 1; n <= 33; n++) {
+		for (size_t at = 0; at < n; at++) {
+			for (size_t b = 0; b < sizeof(bad); b++) {
+				cJSON *j, *v;
+
+				memset(s, 'k', n);
+				s[at] = bad[b];
+				s[n] = '\0';
+				memset(want, 'v', n);
+				want[at] = bad[b];
+				want[n] = '\0';
+				ew_jsonw_reset(&w);
+				ew_jsonw_obj_begin(&w, NULL);
+				ew_jsonw_strn(&w, s, want, n);
+				ew_jsonw_obj_end(&w);
+				j = cJSON_Parse(w.buf);
+				cr_assert_not_null(j, "n %zu at %zu byte %#x: %s", n, at, bad[b],
+						   w.buf);
+				v = cJSON_GetObjectItem(j, s);
+				cr_assert_not_null(v, "n %zu at %zu: key lost: %s", n, at, w.buf);
+				cr_assert_str_eq(v->valuestring, want, "n %zu at %zu", n, at);
+				cJSON_Delete(j);
+			}
+		}
+	}
+}
+
+/* Digits go two at a time: every count of digits, odd and even, as printf says. */
+Test(jsonw, integers_of_every_length_as_printf_writes_them)
+{
+	char want[32];
+
+	for (uint64_t p = 1, i = 0; i < 20; i++, p *= 10) {
+		uint64_t vs[] = {p - 1, p, p + 1, p * 7 + 3};
+
+		for (size_t k = 0; k < sizeof(vs) / sizeof(vs[0]); k++) {
+			ew_jsonw_reset(&w);
+			ew_jsonw_u64(&w, NULL, vs[k]);
+			snprintf(want, sizeof(want), "%llu", (unsigned long long)vs[k]);
+			cr_assert_str_eq(w.buf, want);
+		}
+	}
+	for (uint64_t v = 0; v < 20000; v++) {
+		ew_jsonw_reset(&w);
+		ew_jsonw_u64(&w, NULL, v);
+		snprintf(want, sizeof(want), "%llu", (unsigned long long)v);
+		cr_assert_str_eq(w.buf, want);
+	}
+}
+
+/* A literal key is copied unchecked only when the compiler proved it plain:
+ * never one holding a byte that needs escaping. */
+Test(jsonw, literal_keys_needing_escapes_are_never_marked_plain)
+{
+	cr_assert_eq(ew_jsonw_klen("a\"b"), 3);
+	cr_assert_eq(ew_jsonw_klen("c\\"), 2);
+	cr_assert_eq(ew_jsonw_klen("t\tab"), 4);
+	cr_assert_eq(ew_jsonw_klen("del\x7f"), 4);
+	cr_assert_eq(ew_jsonw_klen("caf\xc3\xa9"), 5);
+	cr_assert_eq(ew_jsonw_klen("x\xff"), 2);
+	cr_assert_eq(ew_jsonw_klen(NULL), 0);
+	cr_assert_eq(ew_jsonw_klen("plain") & ~EW_JSONW_KEY_PLAIN, 5);
 }
