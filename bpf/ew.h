@@ -24,7 +24,7 @@
 #endif
 
 #define EW_ABI_MAJOR 2
-#define EW_ABI_MINOR 5
+#define EW_ABI_MINOR 6
 
 #define EW_COMM_LEN 16
 /* Path buffers hold components leaf-first (see EW_F_REVPATH); the kernel
@@ -648,7 +648,12 @@ struct ew_lpm_key {
 	  "connects and UDP sends of enforced workloads refused (EPERM): no channel covers the "   \
 	  "address (2.4)")                                                                         \
 	X(RB_FULL_REFUSED, "ringbuf_full_refused", 1,                                              \
-	  "refused connects whose connect_refused event found the ring full (2.4)")
+	  "refused connects whose connect_refused event found the ring full (2.4)")                \
+	X(PROG_RECURSION, "prog_recursion", 0,                                                     \
+	  "runs of the agent's tracing programs the kernel skipped because the same program was "  \
+	  "already running on that CPU (an interrupt's softirq came in on top of it); an accept "  \
+	  "or close among them ends its flow as vanished (flows_vanished_total, a loss), an exec " \
+	  "or exit is read from /proc later (2.6; read by userspace from the programs' info)")
 
 enum ew_kstat {
 #define EW_X(name, label, loss, help) EW_KSTAT_##name,

@@ -359,6 +359,28 @@ int ew_loader_udp_map_fd(const struct ew_loader *l)
 	return bpf_map__fd(l->skel->maps.ew_udp_flows);
 }
 
+/*
+ * The kernel runs one tracing program once per CPU at a time: a softirq that
+ * hits the tracepoint while the program runs in process context is skipped
+ * and counted in the program's info, not in any map.
+ */
+static __u64 recursion_misses(const struct ew_loader *l)
+{
+	struct bpf_program *p;
+	__u64 n = 0;
+
+	bpf_object__for_each_program(p, l->skel->obj)
+	{
+		struct bpf_prog_info info = {0};
+		__u32 len = sizeof(info);
+		int fd = bpf_program__fd(p);
+
+		if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len))
+			n += info.recursion_misses;
+	}
+	return n;
+}
+
 int ew_loader_read_kstats(const struct ew_loader *l, __u64 out[EW_KSTAT_MAX])
 {
 	int ncpu = libbpf_num_possible_cpus();
@@ -382,6 +404,7 @@ int ew_loader_read_kstats(const struct ew_loader *l, __u64 out[EW_KSTAT_MAX])
 			out[k] += vals[c];
 	}
 	free(vals);
+	out[EW_KSTAT_PROG_RECURSION] = recursion_misses(l);
 	return 0;
 }
 

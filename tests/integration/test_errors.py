@@ -164,6 +164,9 @@ def ring_full(work):
     full = sum(v for k, v in prom.items() if k.startswith("egresswatch_kernel_drops_total{reason=\"ringbuf_full"))
     check("ring full: drops counted in metrics.prom", full > 0, str(prom))
     check("ring full: lost_total reflects it", prom.get("egresswatch_lost_total", 0) >= full)
+    # Read from the programs' info, not a map: present even at 0.
+    check("skipped program runs are reported", "egresswatch_prog_recursion_total" in prom,
+          sorted(k for k in prom if "recursion" in k))
     recs = [r for p in ports for r in T.flows(agent.records(), source__port=p, destination__port=18099)]
     check("ring full: a later flow is still recorded", len(recs) >= 1, "none of %d tries" % len(ports))
     metric = [r for r in agent.records() if r["event"]["kind"] == "metric"]

@@ -156,7 +156,7 @@ Test(policy_store, event_round_trips_through_a_capture)
 	cr_assert_eq(ew_capture_write(c, &ev, sizeof(ev)), 0);
 	cr_assert_eq(ew_capture_close(c), 0);
 	cr_assert_eq(ew_capture_open(path, &r, &m, err, sizeof(err)), 0);
-	cr_assert_eq(m.abi_minor, 5);
+	cr_assert_eq(m.abi_minor, EW_ABI_MINOR);
 	cr_assert_eq(ew_capture_next(r, &data, &len, err, sizeof(err)), 1);
 	cr_assert_eq(len, sizeof(ev));
 	cr_assert_eq(ew_decode(data, len, &out), EW_DEC_OK);
