@@ -177,6 +177,49 @@ static const char *const dir_names[] = {
     [EW_DIR_INGRESS] = "ingress",
 };
 
+/*
+ * Runs of members made only of a few small values (the network's kind, the
+ * end, the verdict's names, an uninspected flow's inspection) repeat record
+ * after record: each is encoded once per thread and per value, by the same
+ * code as a miss, and copied after. The key is everything the members are
+ * made of.
+ */
+enum { FRAG_NETWORK, FRAG_END, FRAG_INSPECTION, FRAG_VERDICT, FRAG_N };
+
+struct frag {
+	uint64_t key; /* the values, plus one; 0: empty */
+	uint32_t len;
+	char text[180];
+};
+
+static __thread struct frag frags[FRAG_N];
+
+typedef void (*frag_fn)(struct ew_jsonw *w, const void *arg);
+
+static void put_frag(struct ew_jsonw *w, int which, uint64_t key, frag_fn fn, const void *arg)
+{
+	struct frag *m = &frags[which];
+	struct ew_jsonw s;
+
+	if (m->key == key + 1) {
+		ew_jsonw_members(w, m->text, m->len);
+		return;
+	}
+	ew_jsonw_init(&s);
+	ew_jsonw_obj_begin(&s, NULL);
+	fn(&s, arg);
+	ew_jsonw_obj_end(&s);
+	if (s.oom || s.len <= 2 || s.len - 2 > sizeof(m->text)) {
+		fn(w, arg);
+	} else {
+		m->len = (uint32_t)(s.len - 2);
+		memcpy(m->text, s.buf + 1, m->len);
+		m->key = key + 1;
+		ew_jsonw_members(w, m->text, m->len);
+	}
+	ew_jsonw_free(&s);
+}
+
 static void put_inspection(struct ew_jsonw *w, const char *key, const struct ew_eval_inspection *in)
 {
 	ew_jsonw_obj_begin(w, key);
@@ -212,9 +255,20 @@ static void put_categories(struct ew_jsonw *w, const char *key, const struct ew_
 }
 
 /* Counts only: the values that named people never leave the content engine. */
+static void inspection_members(struct ew_jsonw *w, const void *arg)
+{
+	put_inspection(w, "inspection", arg);
+}
+
 static void put_content(struct ew_jsonw *w, const struct ew_eval *e)
 {
-	put_inspection(w, "inspection", &e->inspection);
+	const struct ew_eval_inspection *in = &e->inspection;
+
+	if (!in->bytes)
+		put_frag(w, FRAG_INSPECTION, in->status | (uint64_t)in->reason << 8,
+			 inspection_members, in);
+	else
+		put_inspection(w, "inspection", in);
 	if (e->tls_library) {
 		ew_jsonw_obj_begin(w, "tls");
 		ew_jsonw_str(w, "library", e->tls_library);
@@ -226,6 +280,15 @@ static void put_content(struct ew_jsonw *w, const struct ew_eval *e)
 	put_categories(w, "categories_in", e->categories_in, e->n_categories_in);
 }
 
+static void verdict_members(struct ew_jsonw *w, const void *arg)
+{
+	const struct ew_verdict *v = arg;
+
+	ew_jsonw_str(w, "route_required", ew_decide_route_name(v->route));
+	ew_jsonw_str(w, "verdict", ew_decide_verdict_name(v->verdict));
+	ew_jsonw_str(w, "rule", ew_decide_rule_name(v->rule));
+}
+
 /* The policy's word on the flow: route, verdict, the rule, and what covers or is missing. */
 static void put_verdict(struct ew_jsonw *w, const struct ew_eval *e)
 {
@@ -234,9 +297,10 @@ static void put_verdict(struct ew_jsonw *w, const struct ew_eval *e)
 
 	if (!e->has_verdict)
 		return;
-	ew_jsonw_str(w, "route_required", ew_decide_route_name(v->route));
-	ew_jsonw_str(w, "verdict", ew_decide_verdict_name(v->verdict));
-	ew_jsonw_str(w, "rule", ew_decide_rule_name(v->rule));
+	put_frag(w, FRAG_VERDICT,
+		 (uint64_t)(uint16_t)v->route | (uint64_t)(uint16_t)v->verdict << 16 |
+		     (uint64_t)(uint16_t)v->rule << 32,
+		 verdict_members, v);
 	if (v->route_rule != EW_RULE_NONE)
 		ew_jsonw_str(w, "route_rule", ew_decide_rule_name(v->route_rule));
 	if (v->channel_id)
@@ -251,6 +315,23 @@ static void put_verdict(struct ew_jsonw *w, const struct ew_eval *e)
 	}
 	if (v->verdict == EW_VERDICT_VIOLATION && v->missing[0])
 		ew_jsonw_str(w, "missing", v->missing);
+}
+
+static void network_members(struct ew_jsonw *w, const void *arg)
+{
+	const struct ew_flow *f = arg;
+
+	ew_jsonw_str(w, "transport", f->proto == EW_IPPROTO_TCP ? "tcp" : "udp");
+	ew_jsonw_str(w, "type", f->family == EW_AF_INET ? "ipv4" : "ipv6");
+	ew_jsonw_str(w, "direction", dir_names[f->dir]);
+}
+
+static void end_members(struct ew_jsonw *w, const void *arg)
+{
+	const struct ew_flow *f = arg;
+
+	ew_jsonw_bool(w, "final", f->end != EW_END_NONE);
+	ew_jsonw_str(w, "end_reason", end_names[f->end]);
 }
 
 void ew_record_flow(struct ew_jsonw *w, struct ew_record_owners *owners, const char *hostname,
@@ -296,9 +377,8 @@ void ew_record_flow(struct ew_jsonw *w, struct ew_record_owners *owners, const c
 	ew_jsonw_obj_end(w);
 
 	ew_jsonw_obj_begin(w, "network");
-	ew_jsonw_str(w, "transport", proto == EW_IPPROTO_TCP ? "tcp" : "udp");
-	ew_jsonw_str(w, "type", f->family == EW_AF_INET ? "ipv4" : "ipv6");
-	ew_jsonw_str(w, "direction", dir_names[f->dir]);
+	put_frag(w, FRAG_NETWORK, proto | (uint64_t)f->family << 8 | (uint64_t)f->dir << 16,
+		 network_members, f);
 	ew_jsonw_u64(w, "bytes", d_out + d_in);
 	if (f->have_local) {
 		const uint8_t *sa = ingress ? f->peer : f->local;
@@ -330,8 +410,7 @@ void ew_record_flow(struct ew_jsonw *w, struct ew_record_owners *owners, const c
 	ew_jsonw_obj_begin(w, "egresswatch");
 	put_hex64(fid, e->flow_id);
 	ew_jsonw_strn(w, "flow_id", fid, 16);
-	ew_jsonw_bool(w, "final", final);
-	ew_jsonw_str(w, "end_reason", end_names[f->end]);
+	put_frag(w, FRAG_END, f->end, end_members, f);
 	ew_jsonw_u64(w, "bytes_out", d_out);
 	ew_jsonw_u64(w, "bytes_in", d_in);
 	ew_jsonw_u64(w, "bytes_out_total", f->bytes_out);
