@@ -12,17 +12,18 @@
 #include "util/timefmt.h"
 
 /* Hand-rolled: these run for every record, and printf costs more than the rest. */
-static char *put_dec(char *p, uint32_t v)
+static char *put_u8(char *p, unsigned int v)
 {
-	char tmp[10];
-	int n = 0;
+	if (v >= 100) {
+		unsigned int h = v / 100;
 
-	do
-		tmp[n++] = (char)('0' + v % 10);
-	while ((v /= 10));
-	while (n)
-		*p++ = tmp[--n];
-	*p = '\0';
+		*p++ = (char)('0' + h);
+		v -= h * 100;
+		*p++ = (char)('0' + v / 10);
+	} else if (v >= 10) {
+		*p++ = (char)('0' + v / 10);
+	}
+	*p++ = (char)('0' + v % 10);
 	return p;
 }
 
@@ -38,7 +39,7 @@ static void put_hex64(char out[17], uint64_t v)
 static char *put_v4(char *p, const uint8_t a[4])
 {
 	for (int i = 0; i < 4; i++) {
-		p = put_dec(p, a[i]);
+		p = put_u8(p, a[i]);
 		if (i < 3)
 			*p++ = '.';
 	}
