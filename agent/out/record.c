@@ -125,13 +125,25 @@ static size_t quoted_time(const struct ew_eval *e, uint64_t boot_ns, char ts[48]
 	return n + 2;
 }
 
+/*
+ * The @n bytes at @q + 1 quoted in place; the length with the quotes.
+ * Addresses, flow ids and Community IDs are hex digits and ".:+/=" only:
+ * written as raw values, with nothing to check for escapes.
+ */
+static size_t quote(char *q, size_t n)
+{
+	q[0] = '"';
+	q[n + 1] = '"';
+	return n + 2;
+}
+
 /* @remote and @domain are set on the remote side only. */
 static void put_endpoint(struct ew_jsonw *w, const char *key, const char *ip, size_t ip_len,
 			 uint16_t port, bool known_port, uint64_t bytes,
 			 const struct ew_place *remote, const char *domain)
 {
 	ew_jsonw_obj_begin(w, key);
-	ew_jsonw_strn(w, "ip", ip, ip_len);
+	ew_jsonw_raw(w, "ip", ip, ip_len);
 	if (domain && domain[0])
 		ew_jsonw_str(w, "domain", domain);
 	if (known_port)
@@ -341,7 +353,7 @@ void ew_record_flow(struct ew_jsonw *w, struct ew_record_owners *owners, const c
 	const struct ew_record_owner *owner = NULL;
 	const struct ew_place *place = &e->place;
 	uint64_t now_ns = e->now_ns;
-	char lip[48], rip[48], cid[EW_COMMUNITY_ID_LEN], fid[17], now_ts[48], ts[48];
+	char lip[50], rip[50], cid[EW_COMMUNITY_ID_LEN + 2], fid[19], now_ts[48], ts[48];
 	size_t lip_len, rip_len, now_len;
 	bool final = f->end != EW_END_NONE;
 	bool ingress = f->dir == EW_DIR_INGRESS;
@@ -351,11 +363,12 @@ void ew_record_flow(struct ew_jsonw *w, struct ew_record_owners *owners, const c
 	uint8_t proto = f->proto;
 	const char *name = e->domain ? e->domain : "";
 
-	rip_len = ip_text(f->peer, rip, sizeof(rip));
+	rip_len = quote(rip, ip_text(f->peer, rip + 1, sizeof(rip) - 2));
 	if (f->have_local)
-		lip_len = ip_text(f->local, lip, sizeof(lip));
+		lip_len = quote(lip, ip_text(f->local, lip + 1, sizeof(lip) - 2));
 	else
-		lip_len = ew_strlcpy(lip, f->family == EW_AF_INET ? "0.0.0.0" : "::", sizeof(lip));
+		lip_len = quote(lip, ew_strlcpy(lip + 1, f->family == EW_AF_INET ? "0.0.0.0" : "::",
+						sizeof(lip) - 2));
 	/* ECS and Suricata name the initiator source; this host's view is in egresswatch.* */
 	src_ip = ingress ? rip : lip;
 	dst_ip = ingress ? lip : rip;
@@ -385,8 +398,8 @@ void ew_record_flow(struct ew_jsonw *w, struct ew_record_owners *owners, const c
 		const uint8_t *sa = ingress ? f->peer : f->local;
 		const uint8_t *da = ingress ? f->local : f->peer;
 
-		if (ew_community_id(0, proto, sa, sport, da, dport, cid) == 0)
-			ew_jsonw_str(w, "community_id", cid);
+		if (ew_community_id(0, proto, sa, sport, da, dport, cid + 1) == 0)
+			ew_jsonw_raw(w, "community_id", cid, quote(cid, strlen(cid + 1)));
 	}
 	ew_jsonw_obj_end(w);
 
@@ -409,8 +422,8 @@ void ew_record_flow(struct ew_jsonw *w, struct ew_record_owners *owners, const c
 		ew_record_owner_put_host(w, owners, hostname);
 
 	ew_jsonw_obj_begin(w, "egresswatch");
-	put_hex64(fid, e->flow_id);
-	ew_jsonw_strn(w, "flow_id", fid, 16);
+	put_hex64(fid + 1, e->flow_id);
+	ew_jsonw_raw(w, "flow_id", fid, quote(fid, 16));
 	put_frag(w, FRAG_END, f->end, end_members, f);
 	ew_jsonw_u64(w, "bytes_out", d_out);
 	ew_jsonw_u64(w, "bytes_in", d_in);
@@ -418,7 +431,7 @@ void ew_record_flow(struct ew_jsonw *w, struct ew_record_owners *owners, const c
 	ew_jsonw_u64(w, "bytes_in_total", f->bytes_in);
 	ew_jsonw_str(w, "border", ew_border_name(place->border));
 	ew_jsonw_obj_begin(w, "peer");
-	ew_jsonw_strn(w, "ip", rip, rip_len);
+	ew_jsonw_raw(w, "ip", rip, rip_len);
 	ew_jsonw_u64(w, "port", f->peer_port);
 	if (name[0]) {
 		ew_jsonw_str(w, "domain", name);
