@@ -205,19 +205,28 @@ struct frag {
 	char text[180];
 };
 
-static __thread struct frag frags[FRAG_N];
+/* A few ways each: records alternate between TCP and UDP, verdicts, ends. */
+#define FRAG_WAYS 8
+
+static __thread struct frag frags[FRAG_N][FRAG_WAYS];
+static __thread uint8_t frag_next[FRAG_N];
 
 typedef void (*frag_fn)(struct ew_jsonw *w, const void *arg);
 
 static void put_frag(struct ew_jsonw *w, int which, uint64_t key, frag_fn fn, const void *arg)
 {
-	struct frag *m = &frags[which];
+	struct frag *m;
 	struct ew_jsonw s;
 
-	if (m->key == key + 1) {
-		ew_jsonw_members(w, m->text, m->len);
-		return;
+	for (int i = 0; i < FRAG_WAYS; i++) {
+		m = &frags[which][i];
+		if (m->key == key + 1) {
+			ew_jsonw_members(w, m->text, m->len);
+			return;
+		}
 	}
+	m = &frags[which][frag_next[which]];
+	frag_next[which] = (uint8_t)((frag_next[which] + 1) % FRAG_WAYS);
 	ew_jsonw_init(&s);
 	ew_jsonw_obj_begin(&s, NULL);
 	fn(&s, arg);
