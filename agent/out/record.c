@@ -12,17 +12,18 @@
 #include "util/timefmt.h"
 
 /* Hand-rolled: these run for every record, and printf costs more than the rest. */
-static char *put_dec(char *p, uint32_t v)
+static char *put_u8(char *p, unsigned int v)
 {
-	char tmp[10];
-	int n = 0;
+	if (v >= 100) {
+		unsigned int h = v / 100;
 
-	do
-		tmp[n++] = (char)('0' + v % 10);
-	while ((v /= 10));
-	while (n)
-		*p++ = tmp[--n];
-	*p = '\0';
+		*p++ = (char)('0' + h);
+		v -= h * 100;
+		*p++ = (char)('0' + v / 10);
+	} else if (v >= 10) {
+		*p++ = (char)('0' + v / 10);
+	}
+	*p++ = (char)('0' + v % 10);
 	return p;
 }
 
@@ -38,7 +39,7 @@ static void put_hex64(char out[17], uint64_t v)
 static char *put_v4(char *p, const uint8_t a[4])
 {
 	for (int i = 0; i < 4; i++) {
-		p = put_dec(p, a[i]);
+		p = put_u8(p, a[i]);
 		if (i < 3)
 			*p++ = '.';
 	}
@@ -124,13 +125,25 @@ static size_t quoted_time(const struct ew_eval *e, uint64_t boot_ns, char ts[48]
 	return n + 2;
 }
 
+/*
+ * The @n bytes at @q + 1 quoted in place; the length with the quotes.
+ * Addresses, flow ids and Community IDs are hex digits and ".:+/=" only:
+ * written as raw values, with nothing to check for escapes.
+ */
+static size_t quote(char *q, size_t n)
+{
+	q[0] = '"';
+	q[n + 1] = '"';
+	return n + 2;
+}
+
 /* @remote and @domain are set on the remote side only. */
 static void put_endpoint(struct ew_jsonw *w, const char *key, const char *ip, size_t ip_len,
 			 uint16_t port, bool known_port, uint64_t bytes,
 			 const struct ew_place *remote, const char *domain)
 {
 	ew_jsonw_obj_begin(w, key);
-	ew_jsonw_strn(w, "ip", ip, ip_len);
+	ew_jsonw_raw(w, "ip", ip, ip_len);
 	if (domain && domain[0])
 		ew_jsonw_str(w, "domain", domain);
 	if (known_port)
@@ -177,6 +190,58 @@ static const char *const dir_names[] = {
     [EW_DIR_INGRESS] = "ingress",
 };
 
+/*
+ * Runs of members made only of a few small values (the network's kind, the
+ * end, the verdict's names, an uninspected flow's inspection) repeat record
+ * after record: each is encoded once per thread and per value, by the same
+ * code as a miss, and copied after. The key is everything the members are
+ * made of.
+ */
+enum { FRAG_NETWORK, FRAG_END, FRAG_INSPECTION, FRAG_VERDICT, FRAG_N };
+
+struct frag {
+	uint64_t key; /* the values, plus one; 0: empty */
+	uint32_t len;
+	char text[180];
+};
+
+/* A few ways each: records alternate between TCP and UDP, verdicts, ends. */
+#define FRAG_WAYS 8
+
+static __thread struct frag frags[FRAG_N][FRAG_WAYS];
+static __thread uint8_t frag_next[FRAG_N];
+
+typedef void (*frag_fn)(struct ew_jsonw *w, const void *arg);
+
+static void put_frag(struct ew_jsonw *w, int which, uint64_t key, frag_fn fn, const void *arg)
+{
+	struct frag *m;
+	struct ew_jsonw s;
+
+	for (int i = 0; i < FRAG_WAYS; i++) {
+		m = &frags[which][i];
+		if (m->key == key + 1) {
+			ew_jsonw_members(w, m->text, m->len);
+			return;
+		}
+	}
+	m = &frags[which][frag_next[which]];
+	frag_next[which] = (uint8_t)((frag_next[which] + 1) % FRAG_WAYS);
+	ew_jsonw_init(&s);
+	ew_jsonw_obj_begin(&s, NULL);
+	fn(&s, arg);
+	ew_jsonw_obj_end(&s);
+	if (s.oom || s.len <= 2 || s.len - 2 > sizeof(m->text)) {
+		fn(w, arg);
+	} else {
+		m->len = (uint32_t)(s.len - 2);
+		memcpy(m->text, s.buf + 1, m->len);
+		m->key = key + 1;
+		ew_jsonw_members(w, m->text, m->len);
+	}
+	ew_jsonw_free(&s);
+}
+
 static void put_inspection(struct ew_jsonw *w, const char *key, const struct ew_eval_inspection *in)
 {
 	ew_jsonw_obj_begin(w, key);
@@ -212,9 +277,20 @@ static void put_categories(struct ew_jsonw *w, const char *key, const struct ew_
 }
 
 /* Counts only: the values that named people never leave the content engine. */
+static void inspection_members(struct ew_jsonw *w, const void *arg)
+{
+	put_inspection(w, "inspection", arg);
+}
+
 static void put_content(struct ew_jsonw *w, const struct ew_eval *e)
 {
-	put_inspection(w, "inspection", &e->inspection);
+	const struct ew_eval_inspection *in = &e->inspection;
+
+	if (!in->bytes)
+		put_frag(w, FRAG_INSPECTION, in->status | (uint64_t)in->reason << 8,
+			 inspection_members, in);
+	else
+		put_inspection(w, "inspection", in);
 	if (e->tls_library) {
 		ew_jsonw_obj_begin(w, "tls");
 		ew_jsonw_str(w, "library", e->tls_library);
@@ -226,6 +302,15 @@ static void put_content(struct ew_jsonw *w, const struct ew_eval *e)
 	put_categories(w, "categories_in", e->categories_in, e->n_categories_in);
 }
 
+static void verdict_members(struct ew_jsonw *w, const void *arg)
+{
+	const struct ew_verdict *v = arg;
+
+	ew_jsonw_str(w, "route_required", ew_decide_route_name(v->route));
+	ew_jsonw_str(w, "verdict", ew_decide_verdict_name(v->verdict));
+	ew_jsonw_str(w, "rule", ew_decide_rule_name(v->rule));
+}
+
 /* The policy's word on the flow: route, verdict, the rule, and what covers or is missing. */
 static void put_verdict(struct ew_jsonw *w, const struct ew_eval *e)
 {
@@ -234,9 +319,10 @@ static void put_verdict(struct ew_jsonw *w, const struct ew_eval *e)
 
 	if (!e->has_verdict)
 		return;
-	ew_jsonw_str(w, "route_required", ew_decide_route_name(v->route));
-	ew_jsonw_str(w, "verdict", ew_decide_verdict_name(v->verdict));
-	ew_jsonw_str(w, "rule", ew_decide_rule_name(v->rule));
+	put_frag(w, FRAG_VERDICT,
+		 (uint64_t)(uint16_t)v->route | (uint64_t)(uint16_t)v->verdict << 16 |
+		     (uint64_t)(uint16_t)v->rule << 32,
+		 verdict_members, v);
 	if (v->route_rule != EW_RULE_NONE)
 		ew_jsonw_str(w, "route_rule", ew_decide_rule_name(v->route_rule));
 	if (v->channel_id)
@@ -253,13 +339,30 @@ static void put_verdict(struct ew_jsonw *w, const struct ew_eval *e)
 		ew_jsonw_str(w, "missing", v->missing);
 }
 
+static void network_members(struct ew_jsonw *w, const void *arg)
+{
+	const struct ew_flow *f = arg;
+
+	ew_jsonw_str(w, "transport", f->proto == EW_IPPROTO_TCP ? "tcp" : "udp");
+	ew_jsonw_str(w, "type", f->family == EW_AF_INET ? "ipv4" : "ipv6");
+	ew_jsonw_str(w, "direction", dir_names[f->dir]);
+}
+
+static void end_members(struct ew_jsonw *w, const void *arg)
+{
+	const struct ew_flow *f = arg;
+
+	ew_jsonw_bool(w, "final", f->end != EW_END_NONE);
+	ew_jsonw_str(w, "end_reason", end_names[f->end]);
+}
+
 void ew_record_flow(struct ew_jsonw *w, struct ew_record_owners *owners, const char *hostname,
 		    const struct ew_flow *f, const struct ew_eval *e)
 {
 	const struct ew_record_owner *owner = NULL;
 	const struct ew_place *place = &e->place;
 	uint64_t now_ns = e->now_ns;
-	char lip[48], rip[48], cid[EW_COMMUNITY_ID_LEN], fid[17], now_ts[48], ts[48];
+	char lip[50], rip[50], cid[EW_COMMUNITY_ID_LEN + 2], fid[19], now_ts[48], ts[48];
 	size_t lip_len, rip_len, now_len;
 	bool final = f->end != EW_END_NONE;
 	bool ingress = f->dir == EW_DIR_INGRESS;
@@ -269,11 +372,12 @@ void ew_record_flow(struct ew_jsonw *w, struct ew_record_owners *owners, const c
 	uint8_t proto = f->proto;
 	const char *name = e->domain ? e->domain : "";
 
-	rip_len = ip_text(f->peer, rip, sizeof(rip));
+	rip_len = quote(rip, ip_text(f->peer, rip + 1, sizeof(rip) - 2));
 	if (f->have_local)
-		lip_len = ip_text(f->local, lip, sizeof(lip));
+		lip_len = quote(lip, ip_text(f->local, lip + 1, sizeof(lip) - 2));
 	else
-		lip_len = ew_strlcpy(lip, f->family == EW_AF_INET ? "0.0.0.0" : "::", sizeof(lip));
+		lip_len = quote(lip, ew_strlcpy(lip + 1, f->family == EW_AF_INET ? "0.0.0.0" : "::",
+						sizeof(lip) - 2));
 	/* ECS and Suricata name the initiator source; this host's view is in egresswatch.* */
 	src_ip = ingress ? rip : lip;
 	dst_ip = ingress ? lip : rip;
@@ -296,16 +400,15 @@ void ew_record_flow(struct ew_jsonw *w, struct ew_record_owners *owners, const c
 	ew_jsonw_obj_end(w);
 
 	ew_jsonw_obj_begin(w, "network");
-	ew_jsonw_str(w, "transport", proto == EW_IPPROTO_TCP ? "tcp" : "udp");
-	ew_jsonw_str(w, "type", f->family == EW_AF_INET ? "ipv4" : "ipv6");
-	ew_jsonw_str(w, "direction", dir_names[f->dir]);
+	put_frag(w, FRAG_NETWORK, proto | (uint64_t)f->family << 8 | (uint64_t)f->dir << 16,
+		 network_members, f);
 	ew_jsonw_u64(w, "bytes", d_out + d_in);
 	if (f->have_local) {
 		const uint8_t *sa = ingress ? f->peer : f->local;
 		const uint8_t *da = ingress ? f->local : f->peer;
 
-		if (ew_community_id(0, proto, sa, sport, da, dport, cid) == 0)
-			ew_jsonw_str(w, "community_id", cid);
+		if (ew_community_id(0, proto, sa, sport, da, dport, cid + 1) == 0)
+			ew_jsonw_raw(w, "community_id", cid, quote(cid, strlen(cid + 1)));
 	}
 	ew_jsonw_obj_end(w);
 
@@ -328,17 +431,16 @@ void ew_record_flow(struct ew_jsonw *w, struct ew_record_owners *owners, const c
 		ew_record_owner_put_host(w, owners, hostname);
 
 	ew_jsonw_obj_begin(w, "egresswatch");
-	put_hex64(fid, e->flow_id);
-	ew_jsonw_strn(w, "flow_id", fid, 16);
-	ew_jsonw_bool(w, "final", final);
-	ew_jsonw_str(w, "end_reason", end_names[f->end]);
+	put_hex64(fid + 1, e->flow_id);
+	ew_jsonw_raw(w, "flow_id", fid, quote(fid, 16));
+	put_frag(w, FRAG_END, f->end, end_members, f);
 	ew_jsonw_u64(w, "bytes_out", d_out);
 	ew_jsonw_u64(w, "bytes_in", d_in);
 	ew_jsonw_u64(w, "bytes_out_total", f->bytes_out);
 	ew_jsonw_u64(w, "bytes_in_total", f->bytes_in);
 	ew_jsonw_str(w, "border", ew_border_name(place->border));
 	ew_jsonw_obj_begin(w, "peer");
-	ew_jsonw_strn(w, "ip", rip, rip_len);
+	ew_jsonw_raw(w, "ip", rip, rip_len);
 	ew_jsonw_u64(w, "port", f->peer_port);
 	if (name[0]) {
 		ew_jsonw_str(w, "domain", name);

@@ -77,8 +77,12 @@ static void on_record(void *arg, const struct ew_flow *f, uint64_t now)
 {
 	struct ew_pipeline *p = arg;
 	struct ew_eval e;
+	size_t n = sizeof(e);
 
-	memset(&e, 0, sizeof(e));
+	/* Through libc's memset: GCC inlines a known size as "rep stos", which
+	 * starts slowly enough to cost more per record than the vector stores. */
+	__asm__("" : "+r"(n));
+	memset(&e, 0, n);
 	e.now_ns = now;
 	e.realtime_offset_ns = p->realtime_offset_ns;
 	e.flow_id = ew_flows_id(p->flows, f);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <arpa/inet.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <criterion/criterion.h>
@@ -53,4 +54,60 @@ Test(record_ip, mapped_compatible_and_edge_addresses)
 		cr_assert_eq(inet_pton(AF_INET6, in[i], a), 1, "%s", in[i]);
 		expect_as_inet_ntop(a);
 	}
+}
+
+/* One record's text for a kind of flow and verdict (i: which). */
+static void encode(struct ew_jsonw *w, unsigned int i, char *out, size_t cap)
+{
+	struct ew_flow *f = calloc(1, sizeof(*f));
+	struct ew_eval e = {0};
+
+	cr_assert(f);
+	f->proto = i & 1 ? EW_IPPROTO_TCP : 17;
+	f->family = i & 2 ? EW_AF_INET : EW_AF_INET6;
+	f->dir = (uint8_t)(1 + i % 3 % 2);
+	f->end = (uint8_t)(i % 6);
+	f->peer[10] = f->peer[11] = 0xff;
+	f->peer[15] = (uint8_t)i;
+	f->peer_port = 443;
+	f->start_ns = 1000;
+	e.now_ns = 2000;
+	e.domain = "";
+	e.inspection.status = (uint8_t)(i % EW_INSPECT_MAX);
+	e.inspection.reason = (uint8_t)(i / 2 % EW_REASON_MAX);
+	e.has_verdict = i % 5 != 0;
+	e.verdict.route = (enum ew_route)(i % 4);
+	e.verdict.verdict = (enum ew_verdict_kind)(i / 3 % 5);
+	e.verdict.rule = (enum ew_rule)(i % 7);
+	ew_record_flow(w, NULL, NULL, f, &e);
+	cr_assert(!w->oom);
+	cr_assert_lt(w->len, cap);
+	memcpy(out, w->buf, w->len + 1);
+	free(f);
+}
+
+/* The runs of members encoded once per value (record.c's fragments) are the
+ * same bytes on a hit as on the miss that made them, across more values
+ * than the memo holds, and in the order the record puts them. */
+Test(record_flow, fragments_same_on_hit_and_miss)
+{
+	enum { N = 40 };
+	static char first[N][4096], again[4096];
+	struct ew_jsonw w;
+
+	ew_jsonw_init(&w);
+	for (unsigned int i = 0; i < N; i++)
+		encode(&w, i, first[i], sizeof(first[i]));
+	for (unsigned int r = 0; r < 3; r++)
+		for (unsigned int i = N; i-- > 0;) {
+			encode(&w, i, again, sizeof(again));
+			cr_assert_str_eq(again, first[i], "record %u differs on pass %u", i, r);
+		}
+	cr_assert(strstr(first[0], "\"network\":{\"transport\":\"udp\",\"type\":\"ipv6\","
+				   "\"direction\":\"egress\",\"bytes\":0}"));
+	cr_assert(strstr(first[3], "\"flow_id\":\"0000000000000000\",\"final\":true,"
+				   "\"end_reason\":\"vanished\",\"bytes_out\":0"));
+	cr_assert(strstr(first[1], "\"route_required\":"));
+	cr_assert_null(strstr(first[5], "\"route_required\":"));
+	ew_jsonw_free(&w);
 }
