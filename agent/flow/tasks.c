@@ -11,6 +11,7 @@ struct entry {
 	struct ew_task task; /* first: what callers are given points here */
 	struct entry *next;
 	uint32_t refs;
+	uint32_t hash; /* of task, kept: the bucket at any size, whatever the key does later */
 };
 
 struct ew_tasks {
@@ -48,9 +49,9 @@ void ew_tasks_free(struct ew_tasks *ts)
 }
 
 /* Keyed (util/siphash.h): programs naming themselves cannot pick a bucket. */
-static size_t bucket(const struct ew_tasks *ts, const struct ew_task *t)
+static uint32_t hash_of(const struct ew_task *t)
 {
-	return (size_t)ew_hash(t, sizeof(*t)) & ts->mask;
+	return (uint32_t)ew_hash(t, sizeof(*t));
 }
 
 static void grow(struct ew_tasks *ts)
@@ -66,7 +67,7 @@ static void grow(struct ew_tasks *ts)
 	ts->mask = n - 1;
 	for (size_t i = 0; i < old_n; i++)
 		for (struct entry *e = old[i], *next; e; e = next) {
-			size_t k = bucket(ts, &e->task);
+			size_t k = e->hash & ts->mask;
 
 			next = e->next;
 			e->next = b[k];
@@ -77,31 +78,24 @@ static void grow(struct ew_tasks *ts)
 
 const struct ew_task *ew_tasks_get(struct ew_tasks *ts, const struct ew_task *task)
 {
-	struct ew_task key;
+	/* Compared and hashed whole (the struct has no padding), comm's bytes
+	 * after its NUL too: the owner as the kernel sent it. */
+	uint32_t h = hash_of(task);
 	struct entry *e;
-	size_t k;
 
-	/* Compared and hashed whole: the bytes after comm's NUL must not differ. */
-	memset(&key, 0, sizeof(key));
-	key.tgid = task->tgid;
-	key.tid = task->tid;
-	key.uid = task->uid;
-	key.gid = task->gid;
-	key.cgroup_id = task->cgroup_id;
-	memcpy(key.comm, task->comm, sizeof(key.comm));
-	k = bucket(ts, &key);
-	for (e = ts->buckets[k]; e; e = e->next)
-		if (!memcmp(&e->task, &key, sizeof(key))) {
+	for (e = ts->buckets[h & ts->mask]; e; e = e->next)
+		if (e->hash == h && !memcmp(&e->task, task, sizeof(*task))) {
 			e->refs++;
 			return &e->task;
 		}
 	e = malloc(sizeof(*e));
 	if (!e)
 		return NULL;
-	e->task = key;
+	e->task = *task;
 	e->refs = 1;
-	e->next = ts->buckets[k];
-	ts->buckets[k] = e;
+	e->hash = h;
+	e->next = ts->buckets[h & ts->mask];
+	ts->buckets[h & ts->mask] = e;
 	if (++ts->n > ts->mask + 1)
 		grow(ts);
 	return &e->task;
@@ -113,19 +107,13 @@ void ew_tasks_put(struct ew_tasks *ts, const struct ew_task *task)
 
 	if (!task || --e->refs)
 		return;
-	for (pp = &ts->buckets[bucket(ts, task)]; *pp; pp = &(*pp)->next)
-		if (*pp == e)
-			goto found;
-	/* The hash key changed under the table (tests do): look everywhere. */
-	for (size_t i = 0; i <= ts->mask; i++)
-		for (pp = &ts->buckets[i]; *pp; pp = &(*pp)->next)
-			if (*pp == e)
-				goto found;
-	return; /* not ours: leak rather than corrupt */
-found:
-	*pp = e->next;
-	ts->n--;
-	free(e);
+	for (pp = &ts->buckets[e->hash & ts->mask]; *pp; pp = &(*pp)->next)
+		if (*pp == e) {
+			*pp = e->next;
+			ts->n--;
+			free(e);
+			return;
+		}
 }
 
 size_t ew_tasks_count(const struct ew_tasks *ts)

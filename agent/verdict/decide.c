@@ -344,6 +344,17 @@ static void expiry(const struct ew_rules *r, const struct ew_verdict_in *in, str
 /* Categories on one flow past which uncertain data is reviewed without a second look. */
 #define SURE_MAX 64
 
+/* Nothing covers the flow and nothing is said missing (yet). */
+static void no_cover(struct ew_verdict *out)
+{
+	out->channel = out->exemption = -1;
+	out->channel_id = out->exemption_id = NULL;
+	out->failed_scopes = 0;
+	out->attested = false;
+	out->working_days_left = -1;
+	out->missing[0] = '\0';
+}
+
 /*
  * A violation with uncertain categories on the flow: decided again without
  * them. Still a violation: the certain data makes it (that verdict stands,
@@ -379,12 +390,7 @@ static bool uncertain_data(const struct ew_rules *r, const struct ew_verdict_in 
 	out->route_rule = route_rule;
 	out->verdict = EW_VERDICT_REVIEW;
 	out->rule = EW_RULE_UNCERTAIN_DATA;
-	out->channel = out->exemption = -1;
-	out->channel_id = out->exemption_id = NULL;
-	out->failed_scopes = 0;
-	out->attested = false;
-	out->working_days_left = -1;
-	out->missing[0] = '\0';
+	no_cover(out);
 	return true;
 }
 
@@ -398,12 +404,7 @@ void ew_decide(const struct ew_rules *r, const struct ew_verdict_in *in, struct 
 	out->route = EW_ROUTE_NONE;
 	out->verdict = EW_VERDICT_NOT_APPLICABLE;
 	out->rule = out->route_rule = EW_RULE_NONE;
-	out->channel = out->exemption = -1;
-	out->channel_id = out->exemption_id = NULL;
-	out->failed_scopes = 0;
-	out->attested = false;
-	out->working_days_left = -1;
-	out->missing[0] = '\0';
+	no_cover(out);
 	if (in->place == EW_VPLACE_DOMESTIC || in->place == EW_VPLACE_LOCAL) {
 		out->rule = in->place == EW_VPLACE_LOCAL ? EW_RULE_LOCAL : EW_RULE_DOMESTIC;
 		return;
