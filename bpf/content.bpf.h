@@ -87,7 +87,7 @@ static __always_inline void ew_content_skipped(__u64 cookie, __u8 dir)
 	ev->len = 0;
 	ev->dir = dir;
 	ev->flags = EW_CHUNK_F_SKIPPED;
-	bpf_ringbuf_submit(ev, ew_content_wakeup());
+	bpf_ringbuf_submit(ev, ew_content_wakeup(EW_CHUNK_HDR));
 }
 
 /* Stream bytes [soff, soff + len) clipped to the capture window. */

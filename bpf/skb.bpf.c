@@ -62,12 +62,44 @@ static __always_inline bool load_ip(struct __sk_buff *skb, struct pkt *p)
 	return false;
 }
 
-/* The packet's socket, when it is a full one (not a request or timewait socket). */
-static __always_inline struct bpf_sock *full_sock(struct __sk_buff *skb)
-{
-	struct bpf_sock *sk = skb->sk;
+/* What tcp_kind() tells from a packet's headers. */
+enum { PKT_OTHER, PKT_TCP_EMPTY, PKT_TCP_DATA };
 
-	return sk ? bpf_sk_fullsock(sk) : NULL;
+/*
+ * Whether the packet is TCP, and whether it carries payload, from its headers
+ * in the linear area: loads only, no helper call (each is a call, and calls
+ * are what the packet hooks' runs cost beyond their dispatch on this kernel).
+ * PKT_OTHER is anything else: not TCP, IPv4 options or a fragment, IPv6
+ * extension headers, headers outside the linear area; those take the full
+ * path, which decides by the socket as before.
+ */
+static __always_inline int tcp_kind(struct __sk_buff *skb)
+{
+	void *data = (void *)(long)skb->data;
+	void *end = (void *)(long)skb->data_end;
+	struct tcphdr *tcp;
+	__u32 l4off;
+
+	if (skb->protocol == bpf_htons(ETH_P_IP_K)) {
+		struct iphdr *ip = data;
+
+		if ((void *)(ip + 1) > end || ip->protocol != IPPROTO_TCP || ip->ihl != 5 ||
+		    (ip->frag_off & bpf_htons(IP_MF_OFF_K)))
+			return PKT_OTHER;
+		l4off = sizeof(*ip);
+	} else if (skb->protocol == bpf_htons(ETH_P_IPV6_K)) {
+		struct ipv6hdr *ip6 = data;
+
+		if ((void *)(ip6 + 1) > end || ip6->nexthdr != IPPROTO_TCP)
+			return PKT_OTHER;
+		l4off = sizeof(*ip6);
+	} else {
+		return PKT_OTHER;
+	}
+	tcp = data + l4off;
+	if ((void *)(tcp + 1) > end)
+		return PKT_OTHER;
+	return skb->len > l4off + tcp->doff * 4 ? PKT_TCP_DATA : PKT_TCP_EMPTY;
 }
 
 /* Copies up to @max (<= EW_PAYLOAD_MAX) bytes from @off into one ring-buffer event. */
@@ -99,7 +131,8 @@ static __always_inline void capture(struct __sk_buff *skb, __u64 cookie, __u16 t
 	ev->wire_len = wire_len;
 	ev->lport = lport;
 	ev->_pad[0] = ev->_pad[1] = ev->_pad[2] = 0;
-	if (bpf_ringbuf_output(&ew_events, ev, EW_PAYLOAD_HDR + len, ew_wakeup_flags()))
+	if (bpf_ringbuf_output(&ew_events, ev, EW_PAYLOAD_HDR + len,
+			       ew_wakeup_flags(EW_PAYLOAD_HDR + len)))
 		ew_kstat_inc(EW_KSTAT_RB_FULL_PAYLOAD);
 }
 
@@ -315,7 +348,11 @@ int ew_skb_egress(struct __sk_buff *skb)
 
 	if (!sk)
 		return 1;
-	/* One helper call decides a TCP packet: most packets are. */
+	/* Most packets are TCP without payload (SYNs, ACKs, FINs): nothing to
+	 * do for them (no first data segment, no content), and the headers
+	 * say so without a helper call. */
+	if (tcp_kind(skb) == PKT_TCP_EMPTY)
+		return 1;
 	tp = bpf_tcp_sock(sk);
 	if (tp) {
 		if (ew_capture_names || ew_content_on)
@@ -341,8 +378,29 @@ static __always_inline void note_listener(struct __sk_buff *skb)
 SEC("cgroup_skb/ingress")
 int ew_skb_ingress(struct __sk_buff *skb)
 {
-	struct bpf_sock *sk = full_sock(skb);
+	struct bpf_sock *sk = skb->sk;
+	int kind;
 
+	if (!sk)
+		return 1;
+	/*
+	 * A TCP packet leaves on loads alone: a listener's (the handshake's,
+	 * whose listener the accept reads; the state is in every socket's
+	 * common part), or any other unless inbound content wants its payload.
+	 * TCP packets only ever meet full sockets here (a request socket's go
+	 * to its listener; a timewait socket's are not filtered).
+	 */
+	kind = tcp_kind(skb);
+	if (kind != PKT_OTHER) {
+		if (sk->state == BPF_TCP_LISTEN) {
+			if (ew_track_owners)
+				note_listener(skb);
+			return 1;
+		}
+		if (kind == PKT_TCP_EMPTY || !ew_content_in_on)
+			return 1;
+	}
+	sk = bpf_sk_fullsock(sk);
 	if (!sk)
 		return 1;
 	if (sk->protocol == IPPROTO_TCP) {

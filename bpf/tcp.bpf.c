@@ -81,7 +81,7 @@ static __always_inline void on_listen(struct sock *sk)
 	ew_fill_task(&l.task);
 	l.netns = netns_of(sk);
 	l.lport = sk->__sk_common.skc_num;
-	cookie = bpf_get_socket_cookie(sk);
+	cookie = ew_sock_cookie(sk);
 	if (bpf_map_update_elem(&ew_listeners, &cookie, &l, BPF_ANY))
 		ew_kstat_inc(EW_KSTAT_LISTENER_MAP_FULL);
 }
@@ -148,7 +148,7 @@ static __always_inline void emit_accept(struct sock *sk, const struct tcp_sock *
 {
 	const struct ew_listener *l = ew_track_owners ? listener_of(sk) : NULL;
 	struct ew_ev_tcp_accept *ev;
-	__u64 cookie = bpf_get_socket_cookie(sk);
+	__u64 cookie = ew_sock_cookie(sk);
 	__u32 tgid = l ? l->task.tgid : 0;
 
 	/* Kept until the close, so that another process closing it is told. */
@@ -294,6 +294,20 @@ int BPF_PROG(ew_tcp_state, struct sock *sk, const int oldstate, const int newsta
 	family = sk->__sk_common.skc_family;
 	if (family != EW_AF_INET_K && family != EW_AF_INET6_K)
 		return 0;
+	switch (newstate) {
+	case TCP_LISTEN:
+		on_listen(sk);
+		return 0;
+	case TCP_FIN_WAIT1:
+	case TCP_LAST_ACK:
+		/* Only tcp_close() and tcp_shutdown() make these moves. A socket
+		 * whose cookie was never made is in no slot of ew_accepted. */
+		cookie = sk->__sk_common.skc_cookie.counter;
+		owner = cookie ? ew_accepted_find(cookie) : NULL;
+		if (owner)
+			on_user_close(cookie, owner);
+		return 0;
+	}
 	tp = bpf_skc_to_tcp_sock(sk);
 	if (!tp)
 		return 0;
@@ -301,19 +315,8 @@ int BPF_PROG(ew_tcp_state, struct sock *sk, const int oldstate, const int newsta
 	case TCP_ESTABLISHED:
 		emit_accept(sk, tp, family, oldstate, newstate);
 		break;
-	case TCP_LISTEN:
-		on_listen(sk);
-		break;
-	case TCP_FIN_WAIT1:
-	case TCP_LAST_ACK:
-		/* Only tcp_close() and tcp_shutdown() make these moves. */
-		cookie = bpf_get_socket_cookie(sk);
-		owner = ew_accepted_find(cookie);
-		if (owner)
-			on_user_close(cookie, owner);
-		break;
 	case TCP_CLOSE:
-		cookie = bpf_get_socket_cookie(sk);
+		cookie = ew_sock_cookie(sk);
 		if (oldstate == TCP_LISTEN) {
 			if (ew_track_owners)
 				bpf_map_delete_elem(&ew_listeners, &cookie);

@@ -24,10 +24,16 @@
 #   198.18.200.2/24, so the connections cross a link and the agent sees both
 #   ends; the namespace and the veth are removed on exit).
 #
-# Runs A (no agent), B (agent on any CPU), A, B, A, [B' (agent on the bench's
-# CPU), A] so drift between runs shows; each B is compared with the mean of the
-# A runs around it (ratio_min/ratio_median: over the two B runs). Needs root.
-# Prints a last line starting with "RESULT ".
+#   ROUNDS (plain mode: 2 pairs; CONTENT_ABC: 5 rounds),
+#   BASE (another egresswatch binary: each round also runs it, B0, the new
+#   and the base agent in turns first, so one session compares two builds).
+#
+# Runs A0 (no agent), then ROUNDS pairs of B (agent on any CPU) and A, then
+# [B' (agent on the bench's CPU), A'], so drift between runs shows; each B is
+# compared with the mean of the A runs around it (ratio_median and the spread:
+# over all pairs; with a pair ratio spreading over +-8 % here, quote a median
+# of 6 or more). Each B run also reports the agent's CPU time (user + system)
+# per connection. Needs root. Prints a last line starting with "RESULT ".
 set -u
 
 EW=${1:-${EGRESSWATCH:-build/agent/egresswatch}}
@@ -37,7 +43,12 @@ BENCH_CPU=${BENCH_CPU:-1}
 SAME_CORE=${SAME_CORE:-1}
 NAMES_AB=${NAMES_AB:-0}
 CONTENT_ABC=${CONTENT_ABC:-0}
-ROUNDS=${ROUNDS:-5}
+if [ "$CONTENT_ABC" = 1 ]; then
+	ROUNDS=${ROUNDS:-5}
+else
+	ROUNDS=${ROUNDS:-2}
+fi
+BASE=${BASE:-}
 PEER=${PEER:-lo}
 ADDR=127.0.0.1
 LO_ADDR=
@@ -172,6 +183,7 @@ run_bench() {
 		exit 1
 	fi
 	rate=$(sed -n 's/^RESULT .*conns_per_s=\([0-9.]*\).*/\1/p' <<<"$out")
+	conns=$(sed -n 's/^RESULT conns=\([0-9]*\).*/\1/p' <<<"$out")
 	printf '%-34s %8s conn/s\n' "$1" "$rate"
 }
 
@@ -275,46 +287,101 @@ if [ "$CONTENT_ABC" = 1 ]; then
 	exit 0
 fi
 
-run_a A1
-a1=$rate
-start_agent
-run_bench "B1 agent running (any CPU)"
-b=$rate
-stop_agent
-b_flows=${flows:-0}
-run_a A2
-a2=$rate
-start_agent
-run_bench "B2 agent running (any CPU)"
-b2=$rate
-stop_agent
-b2_flows=${flows:-0}
-run_a A3
-a3=$rate
+# agent_cpu -> ticks of user + system time the agent has used so far
+agent_cpu() {
+	awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$agent_pid/stat" 2>/dev/null || echo 0
+}
+
+# run_b LABEL [BINARY]: one B run -> $rate, $flows, $cpu_us (agent CPU per connection)
+run_b() {
+	local c0 c1 ew_saved=$EW
+	[ -n "${2:-}" ] && EW=$2
+	start_agent
+	EW=$ew_saved
+	c0=$(agent_cpu)
+	run_bench "$1"
+	c1=$(agent_cpu)
+	cpu_us=$(awk -v a="$c0" -v b="$c1" -v n="$conns" -v hz="$(getconf CLK_TCK)" \
+		'BEGIN { printf "%.1f", n ? (b - a) * 1e6 / hz / n : 0 }')
+	stop_agent
+	echo "  agent CPU: $cpu_us us per connection"
+}
+
+# spread of the arguments: "min-max"
+spread() {
+	printf '%s\n' "$@" | sort -g | awk 'NR == 1 { lo = $1 } { hi = $1 } END { printf "%s-%s", lo, hi }'
+}
+
+# Plain mode: A0, then ROUNDS times (B, A), each B over the mean of the A runs
+# around it. With BASE (another egresswatch binary), each round runs the base
+# agent too (B0), the two in turns first: new over base is B over B0.
+run_a A0
+a_prev=$rate
+a0=$rate
+ratios=() cpus=() base_ratios=() base_cpus=() nb=()
+for ((r = 1; r <= ROUNDS; r++)); do
+	order="new"
+	if [ -n "$BASE" ]; then
+		order=$([ $((r % 2)) = 1 ] && echo "new base" || echo "base new")
+	fi
+	for which in $order; do
+		if [ "$which" = new ]; then
+			run_b "B$r agent running (any CPU)"
+			b=$rate
+			cpus+=("$cpu_us")
+			[ "$r" = 1 ] && b1=$rate b1_flows=${flows:-0}
+			[ "$r" = 2 ] && b2=$rate b2_flows=${flows:-0}
+		else
+			run_b "B0$r base agent (any CPU)" "$BASE"
+			b0=$rate
+			base_cpus+=("$cpu_us")
+		fi
+	done
+	run_a "A$r"
+	ratios+=("$(pair_ratio "$b" "$a_prev" "$rate")")
+	line="  round $r: B/A ${ratios[-1]}"
+	if [ -n "$BASE" ]; then
+		base_ratios+=("$(pair_ratio "$b0" "$a_prev" "$rate")")
+		nb+=("$(awk -v x="$b" -v y="$b0" 'BEGIN { printf "%.3f", x / y }')")
+		line="$line, base B0/A ${base_ratios[-1]}, new/base ${nb[-1]}"
+	fi
+	echo "$line"
+	[ "$r" = 1 ] && a1=$rate
+	[ "$r" = 2 ] && a2=$rate
+	a_prev=$rate
+done
 bs=
 if [ "$SAME_CORE" = 1 ]; then
 	start_agent "$BENCH_CPU"
 	run_bench "B' agent pinned to CPU $BENCH_CPU"
 	bs=$rate
 	stop_agent
-	run_bench "A4 no agent"
+	a_last=$a_prev
+	run_bench "A' no agent"
 	a4=$rate
 fi
 
-ratio=$(pair_ratio "$b" "$a1" "$a2")
-ratio_2=$(pair_ratio "$b2" "$a2" "$a3")
-rmin=$(awk -v a="$ratio" -v b="$ratio_2" 'BEGIN { printf "%.3f", a < b ? a : b }')
-rmed=$(awk -v a="$ratio" -v b="$ratio_2" 'BEGIN { printf "%.3f", (a + b) / 2 }')
-drift=$(awk -v a="$a1" -v b="$a2" 'BEGIN { printf "%.3f", b / a }')
-echo "with/without (B1 / mean(A1,A2)):   $ratio   (A2/A1 drift $drift; target >= 0.90)"
-echo "with/without (B2 / mean(A2,A3)):   $ratio_2"
-echo "with/without: min $rmin, median $rmed"
+rmed=$(median "${ratios[@]}")
+rmin=$(printf '%s\n' "${ratios[@]}" | sort -g | head -n1)
+drift=$(awk -v a="$a0" -v b="${a1:-$a0}" 'BEGIN { printf "%.3f", b / a }')
+echo "with/without over $ROUNDS pairs: median $rmed, spread $(spread "${ratios[@]}")" \
+	"(A1/A0 drift $drift)"
+echo "agent CPU per connection: median $(median "${cpus[@]}") us"
 extra=
-if [ -n "$bs" ]; then
-	ratio_s=$(pair_ratio "$bs" "$a3" "$a4")
-	echo "same core (B' / mean(A3,A4)):      $ratio_s"
-	extra=" same_core=$bs no_agent_4=$a4 ratio_same_core=$ratio_s"
+if [ -n "$BASE" ]; then
+	echo "base agent over $ROUNDS pairs: median $(median "${base_ratios[@]}")," \
+		"spread $(spread "${base_ratios[@]}"); new/base median $(median "${nb[@]}")," \
+		"spread $(spread "${nb[@]}"); base CPU median $(median "${base_cpus[@]}") us"
+	extra=" base_ratio_median=$(median "${base_ratios[@]}") base_ratios=$(IFS=,; echo "${base_ratios[*]}")"
+	extra="$extra new_over_base_median=$(median "${nb[@]}") base_cpu_us_median=$(median "${base_cpus[@]}")"
 fi
-echo "RESULT no_agent_1=$a1 with_agent=$b no_agent_2=$a2 ratio=$ratio drift=$drift" \
-	"agent_flows=$b_flows with_agent_2=$b2 no_agent_3=$a3 ratio_2=$ratio_2" \
-	"agent_flows_2=$b2_flows ratio_min=$rmin ratio_median=$rmed peer=$PEER$extra"
+if [ -n "$bs" ]; then
+	ratio_s=$(pair_ratio "$bs" "$a_last" "$a4")
+	echo "same core (B' / mean(A, A')):      $ratio_s"
+	extra="$extra same_core=$bs ratio_same_core=$ratio_s"
+fi
+echo "RESULT no_agent_1=$a0 with_agent=${b1:-} no_agent_2=${a1:-} ratio=${ratios[0]}" \
+	"drift=$drift agent_flows=${b1_flows:-0} with_agent_2=${b2:-} no_agent_3=${a2:-}" \
+	"ratio_2=${ratios[1]:-} agent_flows_2=${b2_flows:-0} ratio_min=$rmin ratio_median=$rmed" \
+	"ratios=$(IFS=,; echo "${ratios[*]}") pairs=$ROUNDS" \
+	"agent_cpu_us_median=$(median "${cpus[@]}") peer=$PEER$extra"

@@ -13,7 +13,9 @@
 # upper bounds. The per-syscall cost is syscall_overhead.sh's.
 #
 # Usage: hook_costs.sh [EGRESSWATCH [BENCH_CONNECT]]; RUN_SECONDS (3), CONTENT (1:
-# content capture on, as by default; 0: content.enabled false). Needs root.
+# content capture on, as by default; 0: content.enabled false), AGENT_CONFIG (a
+# config file to run the agent with instead), ONLY=connect (the connect
+# workload alone, for interleaving builds). Needs root.
 set -u
 EW=${1:-${EGRESSWATCH:-build/agent/egresswatch}}
 BC=${2:-${BENCH_CONNECT:-build/tests/bench/bench_connect}}
@@ -70,7 +72,9 @@ while True:
 udp_pid=$!
 sleep 0.5
 
-if [ "$CONTENT" = 1 ]; then
+if [ -n "${AGENT_CONFIG:-}" ]; then
+	cp "$AGENT_CONFIG" "$work/config.json"
+elif [ "$CONTENT" = 1 ]; then
 	printf '{"report_interval": 60}\n' >"$work/config.json"
 else
 	printf '{"report_interval": 60, "content": {"enabled": false}}\n' >"$work/config.json"
@@ -106,6 +110,10 @@ out=$("$BC" -C -a "$NET.2" -p 9000 -t "$RUN_SECONDS")
 conns=$(sed -n 's/^RESULT conns=\([0-9]*\).*/\1/p' <<<"$out")
 snapshot "$work/s1"
 report "connect (TCP connect + 64 B + close, both ends)" "$conns" "$work/s0" "$work/s1"
+if [ "${ONLY:-}" = connect ]; then
+	echo "RESULT connect_ops=$conns"
+	exit 0
+fi
 
 udp=$(/usr/bin/python3 -c '
 import socket, time
