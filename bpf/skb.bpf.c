@@ -7,11 +7,13 @@
  * answers a query this host sent). Packets run here in softirq context, so the socket cookie, not
  * the current pid, joins them to their flow.
  *
- * Every packet of the host passes here, so a TCP packet that is not a
- * socket's first data segment leaves after two field reads of the socket
- * (bpf_tcp_sock): no byte loads, no map lookups. Content capture
- * (content.bpf.h) adds a socket-storage lookup for packets of sockets
- * whose stream is still inside the capture window, and nothing past it.
+ * Every packet of the host passes here. A TCP packet without payload (most
+ * of them: SYNs, ACKs, FINs) leaves after reading its headers in place, with
+ * no helper call; one with payload that is not a socket's first data
+ * segment after two field reads of the socket (bpf_tcp_sock): no byte
+ * loads, no map lookups. Content capture (content.bpf.h) adds a
+ * socket-storage lookup for packets with payload of sockets whose stream is
+ * still inside the capture window, and nothing past it.
  */
 #include "maps.bpf.h"
 #include "content.bpf.h"
@@ -384,11 +386,11 @@ int ew_skb_ingress(struct __sk_buff *skb)
 	if (!sk)
 		return 1;
 	/*
-	 * A TCP packet leaves on loads alone: a listener's (the handshake's,
-	 * whose listener the accept reads; the state is in every socket's
-	 * common part), or any other unless inbound content wants its payload.
-	 * TCP packets only ever meet full sockets here (a request socket's go
-	 * to its listener; a timewait socket's are not filtered).
+	 * A TCP packet is decided on loads alone, with no helper call: a
+	 * listener's (the handshake's: a request socket's packets are filtered
+	 * on its listener) is noted for the accept; any other leaves, unless
+	 * inbound content wants its payload. The state is in every socket's
+	 * common part: no bpf_sk_fullsock() needed to read it.
 	 */
 	kind = tcp_kind(skb);
 	if (kind != PKT_OTHER) {
