@@ -137,18 +137,76 @@ static size_t quote(char *q, size_t n)
 	return n + 2;
 }
 
+/*
+ * A literal's bytes at @p, which moves past them: the runs of members made
+ * of numbers, addresses and times are written in place
+ * (ew_jsonw_members_begin()), with no call, check or copy per member.
+ */
+#define LIT(p, s) ((p) = (char *)memcpy((p), (s), sizeof(s) - 1) + sizeof(s) - 1)
+
+/* "@key":"@ip" in place: the text of an address needs no escaping (quote()). */
+static void put_ip_member(struct ew_jsonw *w, const char *ip, size_t ip_len)
+{
+	char *p = ew_jsonw_members_begin(w, 5 + ip_len);
+
+	if (!p)
+		return;
+	LIT(p, "\"ip\":");
+	memcpy(p, ip, ip_len);
+	ew_jsonw_members_end(w, p + ip_len);
+}
+
+/*
+ * "@key":"@name" for a name from one of the agent's own tables (a border, how
+ * it was found): a literal's bytes, unless a byte would need escaping.
+ */
+#define PUT_NAME(w, key, name)                                                                     \
+	put_name(w, "\"" key "\":\"", sizeof("\"" key "\":\"") - 1, key, name)
+
+static void put_name(struct ew_jsonw *w, const char *lit, size_t lit_len, const char *key,
+		     const char *name)
+{
+	size_t n = strlen(name);
+	char *p;
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)name[i];
+
+		if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') {
+			ew_jsonw_str(w, key, name);
+			return;
+		}
+	}
+	p = ew_jsonw_members_begin(w, lit_len + n + 1);
+	if (!p)
+		return;
+	memcpy(p, lit, lit_len);
+	memcpy(p + lit_len, name, n);
+	p[lit_len + n] = '"';
+	ew_jsonw_members_end(w, p + lit_len + n + 1);
+}
+
 /* @remote and @domain are set on the remote side only. */
 static void put_endpoint(struct ew_jsonw *w, const char *key, const char *ip, size_t ip_len,
 			 uint16_t port, bool known_port, uint64_t bytes,
 			 const struct ew_place *remote, const char *domain)
 {
+	char *p;
+
 	ew_jsonw_obj_begin(w, key);
-	ew_jsonw_raw(w, "ip", ip, ip_len);
+	put_ip_member(w, ip, ip_len);
 	if (domain && domain[0])
 		ew_jsonw_str(w, "domain", domain);
-	if (known_port)
-		ew_jsonw_u64(w, "port", port);
-	ew_jsonw_u64(w, "bytes", bytes);
+	p = ew_jsonw_members_begin(w, sizeof("\"port\":,\"bytes\":") + 5 + 20);
+	if (p) {
+		if (known_port) {
+			LIT(p, "\"port\":");
+			p = ew_jsonw_put_u64(p, port);
+			*p++ = ',';
+		}
+		LIT(p, "\"bytes\":");
+		ew_jsonw_members_end(w, ew_jsonw_put_u64(p, bytes));
+	}
 	if (remote && remote->country[0]) {
 		ew_jsonw_obj_begin(w, "geo");
 		ew_jsonw_str(w, "country_iso_code", remote->country);
@@ -362,7 +420,7 @@ void ew_record_flow(struct ew_jsonw *w, struct ew_record_owners *owners, const c
 	const struct ew_record_owner *owner = NULL;
 	const struct ew_place *place = &e->place;
 	uint64_t now_ns = e->now_ns;
-	char lip[50], rip[50], cid[EW_COMMUNITY_ID_LEN + 2], fid[19], now_ts[48], ts[48];
+	char lip[50], rip[50], now_ts[48], *p;
 	size_t lip_len, rip_len, now_len;
 	bool final = f->end != EW_END_NONE;
 	bool ingress = f->dir == EW_DIR_INGRESS;
@@ -387,28 +445,54 @@ void ew_record_flow(struct ew_jsonw *w, struct ew_record_owners *owners, const c
 	ew_jsonw_reset(w);
 	ew_jsonw_obj_begin(w, NULL);
 	now_len = quoted_time(e, now_ns, now_ts);
-	ew_jsonw_raw(w, "@timestamp", now_ts, now_len);
+	p = ew_jsonw_members_begin(w, sizeof("\"@timestamp\":") + now_len);
+	if (p) {
+		LIT(p, "\"@timestamp\":");
+		memcpy(p, now_ts, now_len);
+		ew_jsonw_members_end(w, p + now_len);
+	}
 
 	ew_jsonw_obj_begin(w, "event");
-	if (final)
-		ew_jsonw_members(w, EVENT_HEAD("end"), sizeof(EVENT_HEAD("end")) - 1);
-	else
-		ew_jsonw_members(w, EVENT_HEAD("info"), sizeof(EVENT_HEAD("info")) - 1);
-	ew_jsonw_raw(w, "start", ts, quoted_time(e, f->start_ns, ts));
-	ew_jsonw_raw(w, "end", now_ts, now_len);
-	ew_jsonw_u64(w, "duration", now_ns > f->start_ns ? now_ns - f->start_ns : 0);
+	p = ew_jsonw_members_begin(w, sizeof(EVENT_HEAD("info")) + sizeof(",\"start\":,\"end\":") +
+					  2 * 48 + sizeof(",\"duration\":") + 20);
+	if (p) {
+		if (final)
+			LIT(p, EVENT_HEAD("end"));
+		else
+			LIT(p, EVENT_HEAD("info"));
+		LIT(p, ",\"start\":");
+		p += quoted_time(e, f->start_ns, p);
+		LIT(p, ",\"end\":");
+		memcpy(p, now_ts, now_len);
+		p += now_len;
+		LIT(p, ",\"duration\":");
+		p = ew_jsonw_put_u64(p, now_ns > f->start_ns ? now_ns - f->start_ns : 0);
+		ew_jsonw_members_end(w, p);
+	}
 	ew_jsonw_obj_end(w);
 
 	ew_jsonw_obj_begin(w, "network");
 	put_frag(w, FRAG_NETWORK, proto | (uint64_t)f->family << 8 | (uint64_t)f->dir << 16,
 		 network_members, f);
-	ew_jsonw_u64(w, "bytes", d_out + d_in);
-	if (f->have_local) {
-		const uint8_t *sa = ingress ? f->peer : f->local;
-		const uint8_t *da = ingress ? f->local : f->peer;
+	p = ew_jsonw_members_begin(w, sizeof("\"bytes\":,\"community_id\":\"\"") + 20 +
+					  EW_COMMUNITY_ID_LEN + 1);
+	if (p) {
+		LIT(p, "\"bytes\":");
+		p = ew_jsonw_put_u64(p, d_out + d_in);
+		if (f->have_local) {
+			const uint8_t *sa = ingress ? f->peer : f->local;
+			const uint8_t *da = ingress ? f->local : f->peer;
+			char *m = p;
 
-		if (ew_community_id(0, proto, sa, sport, da, dport, cid + 1) == 0)
-			ew_jsonw_raw(w, "community_id", cid, quote(cid, strlen(cid + 1)));
+			LIT(p, ",\"community_id\":\"");
+			if (ew_community_id(0, proto, sa, sport, da, dport, p) == 0) {
+				p += strlen(p);
+				*p++ = '"';
+			} else {
+				p = m; /* none: no member */
+			}
+		}
+		ew_jsonw_members_end(w, p);
 	}
 	ew_jsonw_obj_end(w);
 
@@ -431,17 +515,37 @@ void ew_record_flow(struct ew_jsonw *w, struct ew_record_owners *owners, const c
 		ew_record_owner_put_host(w, owners, hostname);
 
 	ew_jsonw_obj_begin(w, "egresswatch");
-	put_hex64(fid + 1, e->flow_id);
-	ew_jsonw_raw(w, "flow_id", fid, quote(fid, 16));
+	p = ew_jsonw_members_begin(w, sizeof("\"flow_id\":\"\"") + 17);
+	if (p) {
+		LIT(p, "\"flow_id\":\"");
+		put_hex64(p, e->flow_id);
+		p[16] = '"';
+		ew_jsonw_members_end(w, p + 17);
+	}
 	put_frag(w, FRAG_END, f->end, end_members, f);
-	ew_jsonw_u64(w, "bytes_out", d_out);
-	ew_jsonw_u64(w, "bytes_in", d_in);
-	ew_jsonw_u64(w, "bytes_out_total", f->bytes_out);
-	ew_jsonw_u64(w, "bytes_in_total", f->bytes_in);
-	ew_jsonw_str(w, "border", ew_border_name(place->border));
+	p = ew_jsonw_members_begin(w, sizeof("\"bytes_out\":,\"bytes_in\":,\"bytes_out_total\":,"
+					     "\"bytes_in_total\":") +
+					  4 * 20);
+	if (p) {
+		LIT(p, "\"bytes_out\":");
+		p = ew_jsonw_put_u64(p, d_out);
+		LIT(p, ",\"bytes_in\":");
+		p = ew_jsonw_put_u64(p, d_in);
+		LIT(p, ",\"bytes_out_total\":");
+		p = ew_jsonw_put_u64(p, f->bytes_out);
+		LIT(p, ",\"bytes_in_total\":");
+		ew_jsonw_members_end(w, ew_jsonw_put_u64(p, f->bytes_in));
+	}
+	PUT_NAME(w, "border", ew_border_name(place->border));
 	ew_jsonw_obj_begin(w, "peer");
-	ew_jsonw_raw(w, "ip", rip, rip_len);
-	ew_jsonw_u64(w, "port", f->peer_port);
+	p = ew_jsonw_members_begin(w, sizeof("\"ip\":,\"port\":") + rip_len + 5);
+	if (p) {
+		LIT(p, "\"ip\":");
+		memcpy(p, rip, rip_len);
+		p += rip_len;
+		LIT(p, ",\"port\":");
+		ew_jsonw_members_end(w, ew_jsonw_put_u64(p, f->peer_port));
+	}
 	if (name[0]) {
 		ew_jsonw_str(w, "domain", name);
 		ew_jsonw_str(w, "name_source", name_sources[e->name_source]);
@@ -454,15 +558,21 @@ void ew_record_flow(struct ew_jsonw *w, struct ew_record_owners *owners, const c
 		ew_jsonw_str(w, "as_org", place->as_org);
 	if (place->net_name[0])
 		ew_jsonw_str(w, "network", place->net_name);
-	ew_jsonw_str(w, "located_by", ew_border_by_name(place->by));
+	PUT_NAME(w, "located_by", ew_border_by_name(place->by));
 	ew_jsonw_obj_end(w);
-	if (place->review) {
-		ew_jsonw_arr_begin(w, "review_reasons");
+	p = place->review ? ew_jsonw_members_begin(w, sizeof("\"review_reasons\":[\"anycast\","
+							     "\"unknown_location\"]"))
+			  : NULL;
+	if (p) {
+		LIT(p, "\"review_reasons\":[");
 		if (place->review & EW_REVIEW_ANYCAST)
-			ew_jsonw_str(w, NULL, "anycast");
+			LIT(p, "\"anycast\"");
+		if ((place->review & EW_REVIEW_ANYCAST) && (place->review & EW_REVIEW_UNKNOWN))
+			*p++ = ',';
 		if (place->review & EW_REVIEW_UNKNOWN)
-			ew_jsonw_str(w, NULL, "unknown_location");
-		ew_jsonw_arr_end(w);
+			LIT(p, "\"unknown_location\"");
+		*p++ = ']';
+		ew_jsonw_members_end(w, p);
 	}
 	if (e->owner.known)
 		ew_record_owner_put_extra(w, owner, &e->owner);

@@ -493,3 +493,24 @@ void ew_jsonw_raw_k(struct ew_jsonw *w, const char *key, size_t kl, const char *
 	put_short(w, json, n);
 	done(w);
 }
+
+char *ew_jsonw_members_begin(struct ew_jsonw *w, size_t max)
+{
+	if (!member(w, NULL, 0, max))
+		return NULL;
+	return w->buf + w->len;
+}
+
+void ew_jsonw_members_end(struct ew_jsonw *w, char *end)
+{
+	w->len = (size_t)(end - w->buf);
+	done(w);
+}
+
+char *ew_jsonw_put_u64(char *p, uint64_t v)
+{
+	size_t n = n_digits(v);
+
+	u64_digits(v, p + n);
+	return p + n;
+}

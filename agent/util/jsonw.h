@@ -174,4 +174,27 @@ static inline void ew_jsonw_members(struct ew_jsonw *w, const char *json, size_t
 	ew_jsonw_raw_k(w, NULL, 0, json, n);
 }
 
+/**
+ * ew_jsonw_members_begin() - room for members ("k":v,...) of the innermost
+ * object written in place by the caller, who vouches for them (as with
+ * ew_jsonw_members()): the record path writes its runs of numbers and
+ * addresses without a call, a check and a copy for each.
+ * @w: the writer
+ * @max: the most bytes the caller writes
+ *
+ * A comma goes first unless they are the object's first members; the caller
+ * writes at least one, then calls ew_jsonw_members_end().
+ * Return: where to write, or NULL if the document is unusable (oom).
+ */
+char *ew_jsonw_members_begin(struct ew_jsonw *w, size_t max);
+
+/** ew_jsonw_members_end() - the members begun end at @end. */
+void ew_jsonw_members_end(struct ew_jsonw *w, char *end);
+
+/**
+ * ew_jsonw_put_u64() - the digits of @v at @p, as ew_jsonw_u64() writes them.
+ * Return: the end of the digits (at most 20 bytes after @p).
+ */
+char *ew_jsonw_put_u64(char *p, uint64_t v);
+
 #endif
