@@ -1,5 +1,4 @@
 // SPDX-License-Identifier: GPL-2.0-only
-#include <arpa/inet.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,54 +8,6 @@
 #include <criterion/criterion.h>
 
 #include "out/record.h"
-
-static void expect_as_inet_ntop(const uint8_t a[16])
-{
-	char got[64], want[64];
-
-	if (a[10] == 0xff && a[11] == 0xff && !memcmp(a, "\0\0\0\0\0\0\0\0\0\0", 10))
-		inet_ntop(AF_INET, a + 12, want, sizeof(want));
-	else
-		inet_ntop(AF_INET6, a, want, sizeof(want));
-	ew_record_ip(a, got, sizeof(got));
-	cr_assert_str_eq(got, want);
-}
-
-/* Every pattern of zero and non-zero groups (runs of "::", ties, the dotted
- * forms), with small and large group values, as libc writes them. */
-Test(record_ip, every_zero_group_pattern_as_inet_ntop)
-{
-	static const uint16_t vals[] = {1, 0xa, 0xff, 0x100, 0xfff, 0x1000, 0xffff, 0x2001};
-	uint8_t a[16];
-
-	for (unsigned int mask = 0; mask < 256; mask++) {
-		for (size_t v = 0; v < sizeof(vals) / sizeof(vals[0]); v++) {
-			for (int i = 0; i < 8; i++) {
-				uint16_t g =
-				    mask & 1u << i ? (uint16_t)(vals[(v + (size_t)i) % 8]) : 0;
-
-				a[2 * i] = (uint8_t)(g >> 8);
-				a[2 * i + 1] = (uint8_t)g;
-			}
-			expect_as_inet_ntop(a);
-		}
-	}
-}
-
-Test(record_ip, mapped_compatible_and_edge_addresses)
-{
-	static const char *const in[] = {
-	    "::",	  "::1",      "::ffff:1.2.3.4", "::1.2.3.4",	   "::ffff:0.0.0.0",
-	    "::0:1:2",	  "1::",      "1:0:0:1::",	"1:0:0:1:0:0:1:0", "fe80::1:0:0:1",
-	    "2001:db8::", "ff02::fb", "::ffff:0:1",	"::fffe:1.2.3.4",  "0:0:0:0:0:1:1.2.3.4",
-	};
-	uint8_t a[16];
-
-	for (size_t i = 0; i < sizeof(in) / sizeof(in[0]); i++) {
-		cr_assert_eq(inet_pton(AF_INET6, in[i], a), 1, "%s", in[i]);
-		expect_as_inet_ntop(a);
-	}
-}
 
 /* One record's text for a kind of flow and verdict (i: which). */
 static void encode(struct ew_jsonw *w, unsigned int i, char *out, size_t cap)
