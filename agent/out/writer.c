@@ -20,6 +20,7 @@
 #define SPARE_BATCHES 1		   /* kept for reuse when idle; the rest unmapped */
 #define TRIM_EVERY_NS 1000000000ll /* spares unused for this long are unmapped */
 #define BATCH_SEGS    8		   /* runs of one hour in a batch; a new hour is rare */
+#define BEGIN_ROOM    8192	   /* ew_writer_begin(): a record line is one or two KiB */
 
 /* A run of records of one hour (ew_hourly_key_of()), in the batch's order. */
 struct seg {
@@ -67,6 +68,9 @@ struct ew_writer {
 	struct batch *cur;
 	int64_t cur_born_ns;
 	char seg_key[EW_HOURLY_KEY_LEN + 1]; /* of cur's last run */
+	char key[EW_HOURLY_KEY_LEN + 1];     /* of the record being put */
+	bool new_seg;			     /* it starts a run */
+	int64_t begun_ns;		     /* ew_writer_begin()'s time */
 	/* counters: the producer's and the thread's, read under the lock */
 	uint64_t put, dropped;
 	struct ew_hourly_stats files_st;
@@ -374,47 +378,82 @@ static void drop_one(struct ew_writer *w)
 	pthread_mutex_unlock(&w->lock);
 }
 
-void ew_writer_put(struct ew_writer *w, int64_t realtime_ns, const char *line, size_t len)
+/*
+ * The current batch, with @need bytes free for a record of @realtime_ns:
+ * handed over first if it has not, if it is old, or if the record starts a
+ * run of a new hour it has no place for. NULL: no batch (no memory).
+ */
+static struct batch *room_for(struct ew_writer *w, int64_t realtime_ns, size_t need)
 {
-	char key[EW_HOURLY_KEY_LEN + 1];
-	struct batch *b;
-	struct seg *sg;
-	bool new_seg;
-
-	if (len + 1 > BATCH_BYTES) { /* no record is near this: drop, do not corrupt */
-		drop_one(w);
-		return;
-	}
 	/* A time without an hour gets the zero key: the thread counts those lost. */
-	if (ew_hourly_key_of(realtime_ns, key))
-		memset(key, 0, sizeof(key));
-	new_seg = !w->cur || memcmp(key, w->seg_key, EW_HOURLY_KEY_LEN) != 0;
+	if (ew_hourly_key_of(realtime_ns, w->key))
+		memset(w->key, 0, sizeof(w->key));
+	w->new_seg = !w->cur || memcmp(w->key, w->seg_key, EW_HOURLY_KEY_LEN) != 0;
 	if (w->cur &&
-	    (w->cur->len + len + 1 > BATCH_BYTES || (new_seg && w->cur->n_segs == BATCH_SEGS) ||
+	    (w->cur->len + need > BATCH_BYTES || (w->new_seg && w->cur->n_segs == BATCH_SEGS) ||
 	     mono_ns() - w->cur_born_ns > BATCH_AGE_NS))
 		hand_over(w);
 	if (!w->cur) {
 		w->cur = batch_new(w);
-		if (!w->cur) {
-			drop_one(w);
-			return;
-		}
+		if (!w->cur)
+			return NULL;
 		w->cur_born_ns = mono_ns();
-		new_seg = true;
+		w->new_seg = true;
 	}
-	b = w->cur;
-	if (new_seg) {
+	return w->cur;
+}
+
+/* The @len bytes at the end of the current batch are a record of room_for()'s time. */
+static void append(struct ew_writer *w, int64_t realtime_ns, size_t len)
+{
+	struct batch *b = w->cur;
+	struct seg *sg;
+
+	if (w->new_seg) {
 		b->segs[b->n_segs++] = (struct seg){.realtime_ns = realtime_ns};
-		memcpy(w->seg_key, key, sizeof(key));
+		memcpy(w->seg_key, w->key, sizeof(w->key));
+		w->new_seg = false;
 	}
 	sg = &b->segs[b->n_segs - 1];
-	memcpy(b->data + b->len, line, len);
 	b->data[b->len + len] = '\n';
 	b->len += len + 1;
 	sg->len += (uint32_t)len + 1;
 	sg->lines++;
 	b->n++;
 	__atomic_add_fetch(&w->put, 1, __ATOMIC_RELAXED);
+}
+
+void ew_writer_put(struct ew_writer *w, int64_t realtime_ns, const char *line, size_t len)
+{
+	struct batch *b;
+
+	if (len + 1 > BATCH_BYTES) { /* no record is near this: drop, do not corrupt */
+		drop_one(w);
+		return;
+	}
+	b = room_for(w, realtime_ns, len + 1);
+	if (!b) {
+		drop_one(w);
+		return;
+	}
+	memcpy(b->data + b->len, line, len);
+	append(w, realtime_ns, len);
+}
+
+char *ew_writer_begin(struct ew_writer *w, int64_t realtime_ns, size_t *room)
+{
+	struct batch *b = room_for(w, realtime_ns, BEGIN_ROOM);
+
+	if (!b)
+		return NULL;
+	w->begun_ns = realtime_ns;
+	*room = BATCH_BYTES - b->len - 1; /* the newline's byte kept */
+	return b->data + b->len;
+}
+
+void ew_writer_commit(struct ew_writer *w, size_t len)
+{
+	append(w, w->begun_ns, len);
 }
 
 void ew_writer_push(struct ew_writer *w)

@@ -27,19 +27,32 @@ void ew_jsonw_init(struct ew_jsonw *w)
 	w->first = 1;
 }
 
+void ew_jsonw_init_fixed(struct ew_jsonw *w, char *buf, size_t cap)
+{
+	ew_jsonw_init(w);
+	w->buf = buf;
+	w->cap = cap;
+	w->fixed = true;
+	if (cap)
+		buf[0] = '\0';
+	else
+		w->oom = true;
+}
+
 void ew_jsonw_reset(struct ew_jsonw *w)
 {
 	w->len = 0;
 	w->depth = 0;
 	w->first = 1;
-	w->oom = false;
-	if (w->buf)
+	w->oom = w->fixed && !w->cap;
+	if (w->buf && w->cap)
 		w->buf[0] = '\0';
 }
 
 void ew_jsonw_free(struct ew_jsonw *w)
 {
-	free(w->buf);
+	if (!w->fixed)
+		free(w->buf);
 	ew_jsonw_init(w);
 }
 
@@ -54,6 +67,10 @@ static __attribute__((noinline)) bool grow(struct ew_jsonw *w, size_t n)
 	need = w->len + n + 1;
 	if (need <= w->cap)
 		return true;
+	if (w->fixed) { /* lent room: the caller writes the document elsewhere */
+		w->oom = true;
+		return false;
+	}
 	if (n > SIZE_MAX / 4 - w->len) {
 		w->oom = true;
 		return false;

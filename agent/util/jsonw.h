@@ -24,6 +24,7 @@ struct ew_jsonw {
 	/* The document is unusable: allocation failed, or nesting was deeper
 	 * than EW_JSONW_MAX_DEPTH or unbalanced. Writes are dropped until reset. */
 	bool oom;
+	bool fixed; /* buf is lent (ew_jsonw_init_fixed()): never grown or freed */
 };
 
 /**
@@ -31,6 +32,14 @@ struct ew_jsonw {
  * @w: the writer
  */
 void ew_jsonw_init(struct ew_jsonw *w);
+
+/**
+ * ew_jsonw_init_fixed() - a writer into @cap bytes at @buf, lent by the caller.
+ * @w: the writer
+ * @buf: where the document goes (the records writer's batch: no copy after)
+ * @cap: its size; a document that needs more is oom, not moved elsewhere
+ */
+void ew_jsonw_init_fixed(struct ew_jsonw *w, char *buf, size_t cap);
 
 /**
  * ew_jsonw_reset() - start a new document, keeping the buffer.

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <zlib.h>
 
 #include <criterion/criterion.h>
@@ -128,4 +129,39 @@ Test(writer, many_batches_and_hour_changes)
 	cr_assert(strncmp(got, "0:x", 3) == 0 && strlen(got) == 501, "the 22:00 file: record 0");
 	free(got);
 	free(want);
+}
+
+/* Lines written in place and lines copied go out in order; a begin not committed puts nothing. */
+Test(writer, in_place_lines_and_copied_lines_in_order)
+{
+	struct ew_writer_opts o = {.records_dir = root, .block_when_full = true};
+	struct ew_writer_stats st;
+	struct ew_writer *w;
+	size_t room;
+	char *p, *got;
+
+	cr_assert_eq(ew_writer_open(&o, &w), 0);
+	put(w, T0, "copied1");
+	p = ew_writer_begin(w, T0, &room);
+	cr_assert_not_null(p);
+	cr_assert_geq(room, 8192);
+	memcpy(p, "inplace1", 8);
+	ew_writer_commit(w, 8);
+	p = ew_writer_begin(w, T0, &room);
+	cr_assert_not_null(p);
+	memcpy(p, "abandoned", 9); /* not committed: overwritten by what comes next */
+	put(w, T0 + NS, "copied2");
+	p = ew_writer_begin(w, T0 + HOUR, &room); /* a new hour: a run of its own */
+	cr_assert_not_null(p);
+	memcpy(p, "inplace2", 8);
+	ew_writer_commit(w, 8);
+	cr_assert_eq(ew_writer_close(w, false, &st), 0);
+	cr_assert_eq(st.put, 4);
+	cr_assert_eq(st.written, 4);
+	got = slurp("2020-11-26/22.jsonl.gz");
+	cr_assert_str_eq(got, "copied1\ninplace1\ncopied2\n");
+	free(got);
+	got = slurp("2020-11-26/23.jsonl");
+	cr_assert_str_eq(got, "inplace2\n");
+	free(got);
 }

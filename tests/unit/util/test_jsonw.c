@@ -399,3 +399,28 @@ Test(jsonw, literal_keys_needing_escapes_are_never_marked_plain)
 	cr_assert_eq(ew_jsonw_klen(NULL), 0);
 	cr_assert_eq(ew_jsonw_klen("plain") & ~EW_JSONW_KEY_PLAIN, 5);
 }
+
+/* A lent buffer is written in place and never grown: too small is oom, not a move. */
+Test(jsonw, fixed_buffer_in_place_then_oom)
+{
+	char buf[96];
+	struct ew_jsonw f;
+
+	/* Room is checked against each writer's bound (a number: 20 digits), not its text. */
+	memset(buf, '#', sizeof(buf));
+	ew_jsonw_init_fixed(&f, buf, 40);
+	ew_jsonw_obj_begin(&f, NULL);
+	ew_jsonw_u64(&f, "a", 12345);
+	ew_jsonw_obj_end(&f);
+	cr_assert(!f.oom);
+	cr_assert_eq(f.buf, buf);
+	cr_assert_str_eq(buf, "{\"a\":12345}");
+	ew_jsonw_reset(&f);
+	ew_jsonw_obj_begin(&f, NULL);
+	ew_jsonw_str(&f, "long", "more than forty bytes once escaping is allowed for");
+	cr_assert(f.oom);
+	cr_assert_eq(f.buf, buf);
+	for (size_t i = 40; i < sizeof(buf); i++)
+		cr_assert_eq(buf[i], '#', "byte %zu past the room written", i);
+	ew_jsonw_free(&f); /* lent: not freed (ASan would say) */
+}
