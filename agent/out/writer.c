@@ -230,8 +230,9 @@ static void *run(void *arg)
 				batch_done(w, b, b->len);
 			}
 			w->stalled = false;
-			pthread_cond_broadcast(&w->room);
 			pthread_mutex_unlock(&w->lock);
+			/* After the unlock: a producer woken here does not block on the lock. */
+			pthread_cond_broadcast(&w->room);
 			dirty = true;
 		}
 		if (reopen) {
@@ -366,8 +367,12 @@ static void hand_over(struct ew_writer *w)
 		w->head = b;
 	w->tail = b;
 	w->queued += b->len;
-	pthread_cond_signal(&w->wake);
 	pthread_mutex_unlock(&w->lock);
+	/*
+	 * After the unlock: woken on this CPU, the thread would otherwise run at
+	 * once only to block on the lock still held, two more switches a batch.
+	 */
+	pthread_cond_signal(&w->wake);
 }
 
 static void drop_one(struct ew_writer *w)
