@@ -211,6 +211,10 @@ static void prefetch_links(const struct ew_flows *t, const struct ew_flow *f, bo
 {
 	const struct ew_link *l[2] = {&f->act, &f->rep};
 
+	/* The flow's own other lines too: its counters and local end are written next. */
+	for (size_t off = LINE; off < t->stride; off += LINE)
+		__builtin_prefetch((const char *)f + off, 1);
+
 	for (int i = 0; i < (rep ? 2 : 1); i++) {
 		if (l[i]->prev)
 			__builtin_prefetch(at(t, l[i]->prev), 1);

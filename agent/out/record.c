@@ -364,6 +364,77 @@ static void put_peer(struct ew_jsonw *w, const struct ew_flow *f, const struct e
 	ew_jsonw_obj_end(w);
 }
 
+/* egresswatch's first members, its counters of the record's bytes and the border. */
+static void put_counters(struct ew_jsonw *w, const struct ew_flow *f, const struct ew_eval *e,
+			 uint64_t d_out, uint64_t d_in)
+{
+	char *p;
+
+	ew_jsonw_obj_begin(w, "egresswatch");
+	p = ew_jsonw_members_begin(w, sizeof("\"flow_id\":\"\"") + 17);
+	if (p) {
+		LIT(p, "\"flow_id\":\"");
+		put_hex64(p, e->flow_id);
+		p[16] = '"';
+		ew_jsonw_members_end(w, p + 17);
+	}
+	ew_record_frag_put(w, FRAG_END, f->end, end_members, f);
+	p = ew_jsonw_members_begin(w, sizeof("\"bytes_out\":,\"bytes_in\":,\"bytes_out_total\":,"
+					     "\"bytes_in_total\":") +
+					  4 * 20);
+	if (p) {
+		LIT(p, "\"bytes_out\":");
+		p = ew_jsonw_put_u64(p, d_out);
+		LIT(p, ",\"bytes_in\":");
+		p = ew_jsonw_put_u64(p, d_in);
+		LIT(p, ",\"bytes_out_total\":");
+		p = ew_jsonw_put_u64(p, f->bytes_out);
+		LIT(p, ",\"bytes_in_total\":");
+		ew_jsonw_members_end(w, ew_jsonw_put_u64(p, f->bytes_in));
+	}
+	PUT_NAME(w, "border", ew_border_name(e->place.border));
+}
+
+/* The same as one run, left inside egresswatch, when the end's memo and the border allow. */
+static void put_egresswatch_head(struct ew_jsonw *w, const struct ew_flow *f,
+				 const struct ew_eval *e, uint64_t d_out, uint64_t d_in)
+{
+	const struct ew_record_frag *end = ew_record_frag_get(FRAG_END, f->end, end_members, f);
+	const char *border = ew_border_name(e->place.border);
+	size_t bl = strlen(border);
+	char *p;
+
+	if (!end || !plain_name(border, bl)) {
+		put_counters(w, f, e, d_out, d_in);
+		return;
+	}
+	p = ew_jsonw_members_begin(
+	    w, sizeof("\"egresswatch\":{\"flow_id\":\"\",,\"bytes_out\":,\"bytes_in\":,"
+		      "\"bytes_out_total\":,\"bytes_in_total\":,\"border\":\"\"") +
+		   16 + end->len + 4 * 20 + bl);
+	if (!p)
+		return;
+	LIT(p, "\"egresswatch\":{\"flow_id\":\"");
+	put_hex64(p, e->flow_id);
+	p += 16;
+	LIT(p, "\",");
+	memcpy(p, end->text, end->len);
+	p += end->len;
+	LIT(p, ",\"bytes_out\":");
+	p = ew_jsonw_put_u64(p, d_out);
+	LIT(p, ",\"bytes_in\":");
+	p = ew_jsonw_put_u64(p, d_in);
+	LIT(p, ",\"bytes_out_total\":");
+	p = ew_jsonw_put_u64(p, f->bytes_out);
+	LIT(p, ",\"bytes_in_total\":");
+	p = ew_jsonw_put_u64(p, f->bytes_in);
+	LIT(p, ",\"border\":\"");
+	memcpy(p, border, bl);
+	p += bl;
+	*p++ = '"';
+	ew_jsonw_members_end_in(w, p);
+}
+
 void ew_record_flow(struct ew_jsonw *w, struct ew_record_owners *owners, const char *hostname,
 		    const struct ew_flow *f, const struct ew_eval *e)
 {
@@ -393,22 +464,17 @@ void ew_record_flow(struct ew_jsonw *w, struct ew_record_owners *owners, const c
 	sport = ingress ? f->peer_port : f->local_port;
 	dport = ingress ? f->local_port : f->peer_port;
 
+	/* The record's start and its whole event object: one run, left inside the record. */
 	ew_jsonw_reset(w);
-	ew_jsonw_obj_begin(w, NULL);
 	now_len = quoted_time(e, now_ns, now_ts);
-	p = ew_jsonw_members_begin(w, sizeof("\"@timestamp\":") + now_len);
+	p = ew_jsonw_members_begin(
+	    w, sizeof("{\"@timestamp\":,\"event\":{}") + now_len + sizeof(EVENT_HEAD("info")) +
+		   sizeof(",\"start\":,\"end\":") + 2 * 48 + sizeof(",\"duration\":") + 20);
 	if (p) {
-		LIT(p, "\"@timestamp\":");
+		LIT(p, "{\"@timestamp\":");
 		memcpy(p, now_ts, now_len);
-		ew_jsonw_members_end(w, p + now_len);
-	}
-
-	/* The whole event object: a run of its own. */
-	p = ew_jsonw_members_begin(w, sizeof("\"event\":{}") + sizeof(EVENT_HEAD("info")) +
-					  sizeof(",\"start\":,\"end\":") + 2 * 48 +
-					  sizeof(",\"duration\":") + 20);
-	if (p) {
-		LIT(p, "\"event\":{");
+		p += now_len;
+		LIT(p, ",\"event\":{");
 		if (final)
 			LIT(p, EVENT_HEAD("end"));
 		else
@@ -421,7 +487,7 @@ void ew_record_flow(struct ew_jsonw *w, struct ew_record_owners *owners, const c
 		LIT(p, ",\"duration\":");
 		p = ew_jsonw_put_u64(p, now_ns > f->start_ns ? now_ns - f->start_ns : 0);
 		*p++ = '}';
-		ew_jsonw_members_end(w, p);
+		ew_jsonw_members_end_in(w, p);
 	}
 
 	/* The whole network object, its kind from the memo, unless that does not fit one. */
@@ -481,29 +547,7 @@ void ew_record_flow(struct ew_jsonw *w, struct ew_record_owners *owners, const c
 	if (hostname && hostname[0])
 		ew_record_owner_put_host(w, owners, hostname);
 
-	ew_jsonw_obj_begin(w, "egresswatch");
-	p = ew_jsonw_members_begin(w, sizeof("\"flow_id\":\"\"") + 17);
-	if (p) {
-		LIT(p, "\"flow_id\":\"");
-		put_hex64(p, e->flow_id);
-		p[16] = '"';
-		ew_jsonw_members_end(w, p + 17);
-	}
-	ew_record_frag_put(w, FRAG_END, f->end, end_members, f);
-	p = ew_jsonw_members_begin(w, sizeof("\"bytes_out\":,\"bytes_in\":,\"bytes_out_total\":,"
-					     "\"bytes_in_total\":") +
-					  4 * 20);
-	if (p) {
-		LIT(p, "\"bytes_out\":");
-		p = ew_jsonw_put_u64(p, d_out);
-		LIT(p, ",\"bytes_in\":");
-		p = ew_jsonw_put_u64(p, d_in);
-		LIT(p, ",\"bytes_out_total\":");
-		p = ew_jsonw_put_u64(p, f->bytes_out);
-		LIT(p, ",\"bytes_in_total\":");
-		ew_jsonw_members_end(w, ew_jsonw_put_u64(p, f->bytes_in));
-	}
-	PUT_NAME(w, "border", ew_border_name(place->border));
+	put_egresswatch_head(w, f, e, d_out, d_in);
 	put_peer(w, f, e, rip, rip_len, name);
 	p = place->review ? ew_jsonw_members_begin(w, sizeof("\"review_reasons\":[\"anycast\","
 							     "\"unknown_location\"]"))

@@ -550,6 +550,18 @@ void ew_jsonw_members_end(struct ew_jsonw *w, char *end)
 	done(w);
 }
 
+void ew_jsonw_members_end_in(struct ew_jsonw *w, char *end)
+{
+	w->len = (size_t)(end - w->buf);
+	if (w->depth >= EW_JSONW_MAX_DEPTH) {
+		w->oom = true;
+		return;
+	}
+	w->depth++;
+	w->first &= ~(1ull << w->depth); /* it has members: the next takes a comma */
+	done(w);
+}
+
 char *ew_jsonw_put_u64(char *p, uint64_t v)
 {
 	size_t n = n_digits(v);

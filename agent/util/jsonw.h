@@ -201,6 +201,13 @@ char *ew_jsonw_members_begin(struct ew_jsonw *w, size_t max);
 void ew_jsonw_members_end(struct ew_jsonw *w, char *end);
 
 /**
+ * ew_jsonw_members_end_in() - the members begun end at @end, inside an
+ * object they opened last and left open with members in it ("k":{"a":1):
+ * it is the innermost object now, closed by ew_jsonw_obj_end().
+ */
+void ew_jsonw_members_end_in(struct ew_jsonw *w, char *end);
+
+/**
  * ew_jsonw_put_u64() - the digits of @v at @p, as ew_jsonw_u64() writes them.
  * Return: the end of the digits (at most 20 bytes after @p).
  */

@@ -424,3 +424,28 @@ Test(jsonw, fixed_buffer_in_place_then_oom)
 		cr_assert_eq(buf[i], '#', "byte %zu past the room written", i);
 	ew_jsonw_free(&f); /* lent: not freed (ASan would say) */
 }
+
+/* A run written in place may open an object and stay in it: commas and closes follow as if opened
+ * by ew_jsonw_obj_begin(). */
+Test(jsonw, members_run_left_inside_an_object)
+{
+	struct ew_jsonw v;
+	char *p;
+
+	ew_jsonw_init(&v);
+	p = ew_jsonw_members_begin(&v, 32);
+	cr_assert_not_null(p);
+	memcpy(p, "{\"a\":1", 6);
+	ew_jsonw_members_end_in(&v, p + 6);
+	p = ew_jsonw_members_begin(&v, 32);
+	memcpy(p, "\"o\":{\"b\":2", 10);
+	ew_jsonw_members_end_in(&v, p + 10);
+	ew_jsonw_u64(&v, "c", 3);
+	ew_jsonw_obj_end(&v);
+	ew_jsonw_u64(&v, "d", 4);
+	ew_jsonw_obj_end(&v);
+	cr_assert(!v.oom);
+	cr_assert_eq(v.depth, 0);
+	cr_assert_str_eq(v.buf, "{\"a\":1,\"o\":{\"b\":2,\"c\":3},\"d\":4}");
+	ew_jsonw_free(&v);
+}
