@@ -55,9 +55,9 @@ struct ew_writer {
 	struct batch *spare;	   /* written batches kept for reuse */
 	size_t n_spare;
 	/*
-	 * A busy writer (a replay, a burst) keeps as many spares as the queue
-	 * holds batches: mapping fresh ones costs a page fault per 4 KiB. Those
-	 * not taken for TRIM_EVERY_NS go back to the system.
+	 * A busy writer (a replay, a burst) keeps a spare more than an idle
+	 * one: mapping fresh batches costs a page fault per 4 KiB. Those not
+	 * taken for TRIM_EVERY_NS go back to the system.
 	 */
 	size_t max_spare;
 	size_t spare_low; /* the fewest spares since the last trim */
@@ -278,9 +278,10 @@ int ew_writer_open(const struct ew_writer_opts *o, struct ew_writer **out)
 	w->o.records_dir = w->dir;
 	if (!w->o.queue_bytes)
 		w->o.queue_bytes = (size_t)1 << 20;
-	w->max_spare = w->o.queue_bytes / BATCH_BYTES;
-	if (w->max_spare < SPARE_BATCHES)
-		w->max_spare = SPARE_BATCHES;
+	/* Two: the thread writes a batch as soon as it is handed over, so a busy
+	 * writer seldom has more in flight; more spares would hold memory for
+	 * the rare burst that queues them all. */
+	w->max_spare = w->o.queue_bytes / BATCH_BYTES < 2 ? SPARE_BATCHES : 2;
 	w->trim_ns = mono_ns();
 	rc = ew_hourly_open(o->records_dir, &w->files);
 	if (rc) {
