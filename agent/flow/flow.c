@@ -13,6 +13,12 @@
 #define OWNER_SLOTS 16384 /* UDP socket owners, direct-mapped: a cache, not a table */
 #define SLAB_SHIFT  10	  /* flows are allocated in blocks: no per-flow malloc header */
 #define SLAB_FLOWS  (1u << SLAB_SHIFT)
+#define LINE	    64 /* slabs start on a cache line: see struct ew_flow */
+
+/* The flow slot does not grow, and what a lookup and an unlink touch stays in one line. */
+_Static_assert(offsetof(struct ew_flow, ext) == 164, "struct ew_flow grew");
+_Static_assert(offsetof(struct ew_flow, last_ns) + sizeof(uint64_t) <= LINE,
+	       "the fields a lookup and an unlink touch span two cache lines");
 
 struct owner {
 	uint64_t cookie;
@@ -195,6 +201,28 @@ static void touch(struct ew_flows *t, struct ew_flow *f, uint64_t ts)
 	q_to_tail(t, f, ACT);
 }
 
+/*
+ * Taking @f out of a queue writes its neighbours, flows last active about
+ * when it was: rarely in the cache. Asked for together as soon as @f is
+ * found, their misses overlap each other and the work before the unlink
+ * (for a close, the whole record), instead of coming one after another.
+ */
+static void prefetch_links(const struct ew_flows *t, const struct ew_flow *f, bool rep)
+{
+	const struct ew_link *l[2] = {&f->act, &f->rep};
+
+	/* The flow's own other lines too: its counters and local end are written next. */
+	for (size_t off = LINE; off < t->stride; off += LINE)
+		__builtin_prefetch((const char *)f + off, 1);
+
+	for (int i = 0; i < (rep ? 2 : 1); i++) {
+		if (l[i]->prev)
+			__builtin_prefetch(at(t, l[i]->prev), 1);
+		if (l[i]->next)
+			__builtin_prefetch(at(t, l[i]->next), 1);
+	}
+}
+
 /* The least recently active flow of either protocol: the one to evict. */
 static struct ew_flow *least_active(const struct ew_flows *t)
 {
@@ -248,6 +276,7 @@ static struct ew_flow *lookup(struct ew_flows *t, const ref_t *head, uint64_t co
 	return NULL;
 }
 
+/* A final record (@end not EW_END_NONE) leaves the flow where it is: it is removed next. */
 static void emit(struct ew_flows *t, struct ew_flow *f, enum ew_flow_end end, uint64_t now)
 {
 	f->end = (uint8_t)end;
@@ -255,13 +284,15 @@ static void emit(struct ew_flows *t, struct ew_flow *f, enum ew_flow_end end, ui
 	f->rep_out = f->bytes_out;
 	f->rep_in = f->bytes_in;
 	f->report_ns = now;
-	q_to_tail(t, f, REP);
+	if (end == EW_END_NONE)
+		q_to_tail(t, f, REP);
 	t->st.records++;
 }
 
-static void remove_flow(struct ew_flows *t, struct ew_flow *f)
+/* @head: the bucket of @f's key if the caller has it, else NULL. */
+static void remove_flow(struct ew_flows *t, struct ew_flow *f, ref_t *head)
 {
-	ref_t *pp = bucket_of(t, f->cookie, key_addr(f), key_port(f));
+	ref_t *pp = head ? head : bucket_of(t, f->cookie, key_addr(f), key_port(f));
 
 	for (; *pp; pp = &at(t, *pp)->hnext) {
 		if (*pp == f->self) {
@@ -285,10 +316,11 @@ static void remove_flow(struct ew_flows *t, struct ew_flow *f)
 	t->free_list = f->self;
 }
 
-static void end_flow(struct ew_flows *t, struct ew_flow *f, enum ew_flow_end why, uint64_t now)
+static void end_flow(struct ew_flows *t, struct ew_flow *f, enum ew_flow_end why, uint64_t now,
+		     ref_t *head)
 {
 	emit(t, f, why, now);
-	remove_flow(t, f);
+	remove_flow(t, f, head);
 }
 
 /* @head: bucket_of() the key; evicting a flow first leaves it valid. */
@@ -304,10 +336,10 @@ static struct ew_flow *create(struct ew_flows *t, ref_t *head, uint64_t cookie,
 		t->st.evicted++;
 		if (old->proto == EW_IPPROTO_TCP)
 			t->evicted[ew_hash_u64(old->cookie) & t->evicted_mask] = old->cookie;
-		end_flow(t, old, EW_END_EVICTED, ts);
+		end_flow(t, old, EW_END_EVICTED, ts, NULL);
 	}
 	if (!t->free_list) {
-		char *sl = malloc(SLAB_FLOWS * t->stride);
+		char *sl = aligned_alloc(LINE, SLAB_FLOWS * t->stride);
 		char **v = sl ? realloc(t->slabs, (t->n_slabs + 1) * sizeof(*v)) : NULL;
 		ref_t base = (ref_t)(t->n_slabs << SLAB_SHIFT);
 
@@ -440,12 +472,15 @@ struct ew_flow *ew_flows_sock_addr(struct ew_flows *t, const struct ew_ev_sock_a
 	ref_t *head;
 
 	if (ev->proto == EW_IPPROTO_UDP) {
-		struct owner *o = remember_owner(t, ev, proc);
+		struct owner *o;
 
+		/* The bucket's miss overlaps the owner slot's. */
+		head = bucket_of(t, ev->cookie, ev->raddr, ev->rport);
+		__builtin_prefetch(head);
+		o = remember_owner(t, ev, proc);
 		/* A connect() alone moves no data; the first datagram makes the flow. */
 		if (ev->h.type == EW_EV_CONNECT)
 			return NULL;
-		head = bucket_of(t, ev->cookie, ev->raddr, ev->rport);
 		f = lookup(t, head, ev->cookie, ev->raddr, ev->rport, EW_IPPROTO_UDP);
 		if (!f) {
 			f = create(t, head, ev->cookie, ev->raddr, ev->rport, EW_IPPROTO_UDP,
@@ -560,6 +595,8 @@ void ew_flows_tcp(struct ew_flows *t, const struct ew_ev_tcp *ev)
 	ref_t *head = bucket_of(t, ev->cookie, zero16, 0);
 	struct ew_flow *f = lookup(t, head, ev->cookie, zero16, 0, EW_IPPROTO_TCP);
 
+	if (f)
+		prefetch_links(t, f, ev->h.type == EW_EV_TCP_CLOSE);
 	if (!f) {
 		if (!makes_flow(t, ev)) {
 			if (ev->h.type == EW_EV_TCP_CLOSE)
@@ -584,9 +621,14 @@ void ew_flows_tcp(struct ew_flows *t, const struct ew_ev_tcp *ev)
 	if (ev->h.type == EW_EV_TCP_COUNT)
 		f->seen_ns = ev->h.ts_ns;
 	tcp_counters(f, ev);
-	touch(t, f, ev->h.ts_ns);
-	if (ev->h.type == EW_EV_TCP_CLOSE)
-		end_flow(t, f, EW_END_CLOSED, ev->h.ts_ns);
+	if (ev->h.type != EW_EV_TCP_CLOSE) {
+		touch(t, f, ev->h.ts_ns);
+		return;
+	}
+	/* Its place in the activity order no longer matters: it leaves the table. */
+	if (ev->h.ts_ns > f->last_ns)
+		f->last_ns = ev->h.ts_ns;
+	end_flow(t, f, EW_END_CLOSED, ev->h.ts_ns, head);
 }
 
 static struct owner *owner_of(struct ew_flows *t, uint64_t cookie)
@@ -604,6 +646,8 @@ void ew_flows_udp_count(struct ew_flows *t, const struct ew_ev_udp_count *ev)
 	struct ew_flow *f = lookup(t, head, k->cookie, k->raddr, k->rport, EW_IPPROTO_UDP);
 	uint64_t d_out, d_in;
 
+	if (f)
+		prefetch_links(t, f, false);
 	if (!f) {
 		struct owner *o = owner_of(t, k->cookie);
 
@@ -653,7 +697,7 @@ void ew_flows_sweep_end(struct ew_flows *t, const struct ew_ev_sweep_end *ev)
 			continue;
 		if (f->start_ns < ev->started_ns && f->seen_ns < ev->started_ns) {
 			t->st.vanished++;
-			end_flow(t, f, EW_END_VANISHED, ev->h.ts_ns);
+			end_flow(t, f, EW_END_VANISHED, ev->h.ts_ns, NULL);
 		}
 	}
 	if (!ns) {
@@ -674,7 +718,7 @@ void ew_flows_tick(struct ew_flows *t, uint64_t now)
 
 	while ((f = at(t, t->act[1].head)) && now > f->last_ns &&
 	       now - f->last_ns >= t->o.udp_idle_ns)
-		end_flow(t, f, EW_END_IDLE, f->last_ns);
+		end_flow(t, f, EW_END_IDLE, f->last_ns, NULL);
 	/* Each report moves the flow to the tail, so this ends at the first one not due. */
 	while ((f = at(t, t->rep.head)) && now > f->report_ns &&
 	       now - f->report_ns >= t->o.report_interval_ns)
@@ -691,7 +735,7 @@ void ew_flows_flush(struct ew_flows *t, uint64_t now)
 	struct ew_flow *f;
 
 	while ((f = least_active(t)))
-		end_flow(t, f, EW_END_SHUTDOWN, now > f->last_ns ? now : f->last_ns);
+		end_flow(t, f, EW_END_SHUTDOWN, now > f->last_ns ? now : f->last_ns, NULL);
 }
 
 void ew_flows_free(struct ew_flows *t)
@@ -699,7 +743,7 @@ void ew_flows_free(struct ew_flows *t)
 	if (!t)
 		return;
 	while (t->rep.head)
-		remove_flow(t, at(t, t->rep.head));
+		remove_flow(t, at(t, t->rep.head), NULL);
 	for (size_t i = 0; i < t->n_slabs; i++)
 		free(t->slabs[i]);
 	free(t->slabs);

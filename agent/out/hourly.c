@@ -12,17 +12,18 @@
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include "util/log.h"
 #include "out/hourly.h"
+#include "out/hourly_gz.h"
 #include "util/timefmt.h"
 
-#define BUF_CAP	  ((size_t)256 * 1024)
-#define DIR_MODE  0750
-#define FILE_MODE 0640
+#define BUF_CAP		((size_t)256 * 1024)
+#define IOV_MAX_PENDING 64 /* pieces of lines one flush writes at most (writev) */
+#define DIR_MODE	0750
+#define FILE_MODE	0640
 /* "YYYY-MM-DD/HH": compared bytewise, which is chronological order. */
-#define KEY_LEN 13
+#define KEY_LEN EW_HOURLY_KEY_LEN
 
 /* A closed hour being compressed off the hot path (the ring consumer). */
 struct compress_job {
@@ -39,214 +40,20 @@ struct ew_hourly {
 	int fd;		       /* the open hour's .jsonl, or -1 */
 	char key[KEY_LEN + 1]; /* of the open hour, "" before the first record */
 	off_t good_off;	       /* the file ends after a whole line here */
-	char *buf;
+	/*
+	 * What the next flush writes, in order: lines copied into buf by
+	 * ew_hourly_write(), and lines lent by ew_hourly_write_lines() (the
+	 * records writer's batches, written where they are: no second copy).
+	 */
+	struct iovec iov[IOV_MAX_PENDING];
+	uint64_t iov_lines[IOV_MAX_PENDING];
+	int n_iov;
+	char *buf; /* allocated at the first ew_hourly_write(): lenders never need it */
 	size_t len;
-	uint64_t lines; /* records in buf */
+	uint64_t lines; /* records pending, copied and lent */
 	uint64_t bytes;
 	struct ew_hourly_stats st;
 };
-
-/*
- * Crash safety of compression. The new .gz is built in HH.jsonl.gz.tmp
- * (a copy of the existing .gz, if a restart left one, then the new member),
- * fsync'd and renamed over HH.jsonl.gz: at every instant the .gz is either
- * the old or the new complete file. Appending in place would be cheaper, but
- * a crash mid-append leaves a truncated last member that readers report as
- * a corrupt file. The remaining window is between the rename and the unlink
- * of the .jsonl: a restart would find both and compress the .jsonl twice. So
- * each compression ends with an empty gzip member whose comment names the
- * source file (inode, size, mtime); a .jsonl that matches the marker at the
- * end of its .gz is already in it and is only removed.
- */
-#define MARK_FMT     "ew-src:%016llx:%016llx:%016llx"
-#define MARK_COMMENT (7 + 3 * 16 + 2)
-#define MARK_LEN     (10 + MARK_COMMENT + 1 + 2 + 8)
-
-static void marker(const struct stat *st, unsigned char out[MARK_LEN])
-{
-	static const unsigned char hdr[10] = {0x1f, 0x8b, 8, 0x10 /* FCOMMENT */, 0, 0, 0, 0, 0, 3};
-	char comment[MARK_COMMENT + 1];
-
-	snprintf(comment, sizeof(comment), MARK_FMT, (unsigned long long)st->st_ino,
-		 (unsigned long long)st->st_size,
-		 (unsigned long long)st->st_mtim.tv_sec * 1000000000ull +
-		     (unsigned long long)st->st_mtim.tv_nsec);
-	memcpy(out, hdr, sizeof(hdr));
-	memcpy(out + 10, comment, MARK_COMMENT + 1);
-	/* No data: one final fixed-Huffman block with only end-of-block; CRC 0, size 0. */
-	memcpy(out + 10 + MARK_COMMENT + 1, "\x03\x00\0\0\0\0\0\0\0\0", 10);
-}
-
-static int fsync_dir(int dirfd)
-{
-	return fsync(dirfd) ? -errno : 0;
-}
-
-static int write_all(int fd, const void *p, size_t n)
-{
-	const char *s = p;
-
-	while (n) {
-		ssize_t w = write(fd, s, n);
-
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		s += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-static int copy_fd(int from, int to)
-{
-	char buf[65536];
-
-	for (;;) {
-		ssize_t n = read(from, buf, sizeof(buf));
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (n == 0)
-			return 0;
-		int rc = write_all(to, buf, (size_t)n);
-
-		if (rc)
-			return rc;
-	}
-}
-
-/*
- * Appends one gzip member holding all of @src to @dst. Level 1: JSON lines
- * still shrink about 8x, at several times the speed of the default level, and
- * the compression of a closed hour runs on the thread that reads the ring.
- */
-static int gzip_fd(int src, int dst)
-{
-	static __thread unsigned char in[65536], out[65536];
-	z_stream z = {0};
-	int rc = 0, flush = Z_NO_FLUSH, zrc = Z_OK;
-
-	if (deflateInit2(&z, Z_BEST_SPEED, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
-		return -ENOMEM;
-	while (!rc && flush != Z_FINISH) {
-		ssize_t n = read(src, in, sizeof(in));
-
-		if (n < 0) {
-			if (errno != EINTR)
-				rc = -errno;
-			continue;
-		}
-		z.next_in = in;
-		z.avail_in = (uInt)n;
-		flush = n == 0 ? Z_FINISH : Z_NO_FLUSH;
-		do {
-			z.next_out = out;
-			z.avail_out = sizeof(out);
-			zrc = deflate(&z, flush);
-			rc = write_all(dst, out, sizeof(out) - z.avail_out);
-		} while (!rc && z.avail_out == 0);
-	}
-	if (!rc && zrc != Z_STREAM_END)
-		rc = -EIO;
-	deflateEnd(&z);
-	return rc;
-}
-
-/* Whether @gz ends with the marker for @src_st. */
-static bool has_marker(int gz, const struct stat *src_st)
-{
-	unsigned char want[MARK_LEN], got[MARK_LEN];
-	struct stat st;
-
-	if (fstat(gz, &st) || st.st_size < MARK_LEN)
-		return false;
-	marker(src_st, want);
-	return pread(gz, got, MARK_LEN, st.st_size - MARK_LEN) == MARK_LEN &&
-	       memcmp(got, want, MARK_LEN) == 0;
-}
-
-/* HH.jsonl in @dirfd → HH.jsonl.gz (a new member if that exists), then unlink. */
-static int compress_hour(int dirfd, const char *hh)
-{
-	char src_name[16], gz_name[32], tmp_name[40];
-	unsigned char mark[MARK_LEN];
-	int src, gz, tmp = -1, rc;
-	struct stat st;
-
-	snprintf(src_name, sizeof(src_name), "%s.jsonl", hh);
-	snprintf(gz_name, sizeof(gz_name), "%s.jsonl.gz", hh);
-	snprintf(tmp_name, sizeof(tmp_name), "%s.jsonl.gz.tmp", hh);
-	src = openat(dirfd, src_name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (src < 0)
-		return errno == ENOENT ? 0 : -errno;
-	if (fstat(src, &st)) {
-		rc = -errno;
-		goto out;
-	}
-	gz = openat(dirfd, gz_name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (gz < 0 && errno != ENOENT) {
-		rc = -errno;
-		goto out;
-	}
-	if (st.st_size == 0 || (gz >= 0 && has_marker(gz, &st))) {
-		/* Nothing to add, or added before a crash: only the unlink is left. */
-		goto unlink_src;
-	}
-	/* A leftover is ours to replace; a link planted there is removed, not followed. */
-	if (unlinkat(dirfd, tmp_name, 0) && errno != ENOENT) {
-		rc = -errno;
-		goto out_gz;
-	}
-	tmp = openat(dirfd, tmp_name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
-		     FILE_MODE);
-	if (tmp < 0) {
-		rc = -errno;
-		goto out_gz;
-	}
-	if (fchmod(tmp, FILE_MODE)) { /* exact mode whatever the umask */
-		rc = -errno;
-		goto out_gz;
-	}
-	rc = gz >= 0 ? copy_fd(gz, tmp) : 0;
-	if (!rc)
-		rc = gzip_fd(src, tmp);
-	marker(&st, mark);
-	if (!rc)
-		rc = write_all(tmp, mark, sizeof(mark));
-	if (!rc && fsync(tmp))
-		rc = -errno;
-	if (close(tmp) && !rc)
-		rc = -errno;
-	tmp = -1;
-	if (!rc && renameat(dirfd, tmp_name, dirfd, gz_name))
-		rc = -errno;
-	if (rc) {
-		unlinkat(dirfd, tmp_name, 0);
-		goto out_gz;
-	}
-	rc = fsync_dir(dirfd);
-	if (rc)
-		goto out_gz;
-unlink_src:
-	if (unlinkat(dirfd, src_name, 0))
-		rc = -errno;
-	else
-		rc = fsync_dir(dirfd);
-out_gz:
-	if (tmp >= 0)
-		close(tmp);
-	if (gz >= 0)
-		close(gz);
-out:
-	close(src);
-	return rc;
-}
 
 static int open_dir(const char *root, const char *date, bool create)
 {
@@ -317,7 +124,7 @@ static int recover(const char *root, const char *now_key)
 			if (strcmp(key, now_key) >= 0)
 				continue; /* the current hour (or a clock set back): keep appending
 					   */
-			rc = compress_hour(dfd, hh);
+			rc = ew_hourly_gz_hour(dfd, hh);
 			if (rc) {
 				ew_warn("cannot compress %s/%s: %s", root, key, strerror(-rc));
 				if (!first_rc)
@@ -331,7 +138,7 @@ static int recover(const char *root, const char *now_key)
 	return first_rc;
 }
 
-static int make_key(int64_t ns, char key[KEY_LEN + 1])
+int ew_hourly_key_of(int64_t ns, char key[KEY_LEN + 1])
 {
 	char date[11];
 	int hour, rc = ew_timefmt_hour(ns, date, &hour);
@@ -389,13 +196,12 @@ int ew_hourly_open(const char *root, struct ew_hourly **out)
 		return -ENOMEM;
 	h->fd = -1;
 	h->root = strdup(root);
-	h->buf = malloc(BUF_CAP);
-	if (!h->root || !h->buf) {
+	if (!h->root) {
 		rc = -ENOMEM;
 		goto fail;
 	}
 	clock_gettime(CLOCK_REALTIME, &now);
-	rc = make_key((int64_t)now.tv_sec * 1000000000 + now.tv_nsec, key);
+	rc = ew_hourly_key_of((int64_t)now.tv_sec * 1000000000 + now.tv_nsec, key);
 	if (!rc)
 		rc = recover(root, key);
 	if (rc == -ENOENT || rc == -ENOTDIR || rc == -EACCES || rc == -EPERM)
@@ -404,7 +210,6 @@ int ew_hourly_open(const char *root, struct ew_hourly **out)
 	*out = h;
 	return 0;
 fail:
-	free(h->buf);
 	free(h->root);
 	free(h);
 	return rc;
@@ -481,6 +286,68 @@ static uint64_t count_lines(const char *p, size_t n)
 	return lines;
 }
 
+static void clear_pending(struct ew_hourly *h)
+{
+	h->n_iov = 0;
+	h->len = 0;
+	h->lines = 0;
+}
+
+/* Of the first @done bytes pending: the whole lines' bytes, and how many lines. */
+static size_t whole_lines(const struct ew_hourly *h, size_t done, uint64_t *lines)
+{
+	size_t whole = 0;
+
+	*lines = 0;
+	for (int i = 0; i < h->n_iov && done; i++) {
+		const char *p = h->iov[i].iov_base, *nl;
+		size_t n = h->iov[i].iov_len;
+
+		if (done >= n) { /* every piece is whole lines */
+			whole += n;
+			*lines += h->iov_lines[i];
+			done -= n;
+			continue;
+		}
+		nl = memrchr(p, '\n', done);
+		if (nl) {
+			whole += (size_t)(nl + 1 - p);
+			*lines += count_lines(p, (size_t)(nl + 1 - p));
+		}
+		break;
+	}
+	return whole;
+}
+
+/* writev() until all is written or it fails; the bytes written. */
+static size_t write_pending(struct ew_hourly *h, int *rc)
+{
+	struct iovec iov[IOV_MAX_PENDING];
+	int i = 0, n = h->n_iov;
+	size_t done = 0;
+
+	memcpy(iov, h->iov, (size_t)n * sizeof(*iov));
+	*rc = 0;
+	while (i < n) {
+		ssize_t w = writev(h->fd, iov + i, n - i);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			*rc = -errno;
+			break;
+		}
+		done += (size_t)w;
+		while (i < n && (size_t)w >= iov[i].iov_len)
+			w -= (ssize_t)iov[i++].iov_len;
+		if (i < n) {
+			iov[i].iov_base = (char *)iov[i].iov_base + w;
+			iov[i].iov_len -= (size_t)w;
+		}
+	}
+	return done;
+}
+
 /*
  * A write that failed part way (a full disk) leaves the file ending inside a
  * line: the whole lines stay, the torn one is cut off, and the records that
@@ -488,49 +355,34 @@ static uint64_t count_lines(const char *p, size_t n)
  */
 int ew_hourly_flush(struct ew_hourly *h)
 {
-	size_t done = 0, whole;
+	size_t done, whole;
 	uint64_t ok;
 	int rc = 0;
 
 	if (h->fd < 0) {
-		if (!h->len)
+		if (!h->n_iov)
 			return 0;
 		rc = -EBADF;
 		goto lost;
 	}
-	while (done < h->len) {
-		ssize_t n = write(h->fd, h->buf + done, h->len - done);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			rc = -errno;
-			break;
-		}
-		done += (size_t)n;
-	}
+	done = write_pending(h, &rc);
 	if (!rc) {
 		h->good_off += (off_t)done;
 		h->bytes += done;
 		h->st.written += h->lines;
-		h->len = 0;
-		h->lines = 0;
+		clear_pending(h);
 		return 0;
 	}
-	whole = done;
-	while (whole > 0 && h->buf[whole - 1] != '\n')
-		whole--;
+	whole = whole_lines(h, done, &ok);
 	if (whole < done && ftruncate(h->fd, h->good_off + (off_t)whole))
 		h->st.cut_failures++;
-	ok = count_lines(h->buf, whole);
 	h->good_off += (off_t)whole;
 	h->bytes += whole;
 	h->st.written += ok;
 	h->lines -= ok;
 lost:
 	h->st.lost += h->lines;
-	h->len = 0;
-	h->lines = 0;
+	clear_pending(h);
 	return rc;
 }
 
@@ -574,7 +426,7 @@ static int compress_key(const char *root, const char *key)
 	dfd = open_dir(root, date, false);
 	if (dfd < 0)
 		return dfd;
-	rc = compress_hour(dfd, key + 11);
+	rc = ew_hourly_gz_hour(dfd, key + 11);
 	close(dfd);
 	return rc;
 }
@@ -612,39 +464,58 @@ static void compress_in_background(struct ew_hourly *h, const char *key)
 		compress_worker(&h->job);
 }
 
-int ew_hourly_write(struct ew_hourly *h, int64_t realtime_ns, const char *line, size_t len)
+/* Make the hour of @realtime_ns the open one, unless it is older (files roll forward only). */
+static int to_hour(struct ew_hourly *h, int64_t realtime_ns)
 {
 	char key[KEY_LEN + 1];
 	int rc;
 
-	rc = make_key(realtime_ns, key);
+	rc = ew_hourly_key_of(realtime_ns, key);
+	if (rc)
+		return rc;
+	if (h->fd >= 0 && memcmp(key, h->key, KEY_LEN) <= 0)
+		return 0;
+	if (h->fd >= 0) {
+		char old[KEY_LEN + 1];
+
+		memcpy(old, h->key, sizeof(old));
+		rc = close_hour(h, false);
+		if (rc)
+			ew_warn("closing records hour %s/%s: %s (kept for the next start)", h->root,
+				old, strerror(-rc));
+		compress_in_background(h, old);
+	}
+	return open_hour(h, key);
+}
+
+static void add_piece(struct ew_hourly *h, const char *p, size_t len, uint64_t lines)
+{
+	h->iov[h->n_iov].iov_base = (void *)p;
+	h->iov[h->n_iov].iov_len = len;
+	h->iov_lines[h->n_iov++] = lines;
+	h->lines += lines;
+}
+
+int ew_hourly_write(struct ew_hourly *h, int64_t realtime_ns, const char *line, size_t len)
+{
+	struct iovec *last;
+	bool extend;
+	int rc;
+
+	rc = to_hour(h, realtime_ns);
 	if (rc) {
 		h->st.lost++;
 		return rc;
 	}
-	if (h->fd < 0 || memcmp(key, h->key, KEY_LEN) > 0) {
-		if (h->fd >= 0) {
-			char old[KEY_LEN + 1];
-
-			memcpy(old, h->key, sizeof(old));
-			rc = close_hour(h, false);
-			if (rc)
-				ew_warn("closing records hour %s/%s: %s (kept for the next start)",
-					h->root, old, strerror(-rc));
-			compress_in_background(h, old);
-		}
-		rc = open_hour(h, key);
-		if (rc) {
-			h->st.lost++;
-			return rc;
-		}
-	}
-	if (len + 1 > BUF_CAP - h->len) {
+	last = h->n_iov ? &h->iov[h->n_iov - 1] : NULL;
+	extend = last && h->buf && (char *)last->iov_base + last->iov_len == h->buf + h->len;
+	if (len + 1 > BUF_CAP - h->len || (!extend && h->n_iov == IOV_MAX_PENDING)) {
 		rc = ew_hourly_flush(h);
 		if (rc) {
 			h->st.lost++; /* this one too: the disk refused the ones before it */
 			return rc;
 		}
+		extend = false;
 	}
 	if (len + 1 > BUF_CAP) {
 		/* Larger than the buffer: straight through, line and newline together. */
@@ -663,10 +534,38 @@ int ew_hourly_write(struct ew_hourly *h, int64_t realtime_ns, const char *line, 
 		h->st.lost++;
 		return rc;
 	}
+	if (!h->buf && !(h->buf = malloc(BUF_CAP))) {
+		h->st.lost++;
+		return -ENOMEM;
+	}
 	memcpy(h->buf + h->len, line, len);
 	h->buf[h->len + len] = '\n';
+	if (extend) {
+		h->iov[h->n_iov - 1].iov_len += len + 1;
+		h->iov_lines[h->n_iov - 1]++;
+		h->lines++;
+	} else {
+		add_piece(h, h->buf + h->len, len + 1, 1);
+	}
 	h->len += len + 1;
-	h->lines++;
+	return 0;
+}
+
+int ew_hourly_write_lines(struct ew_hourly *h, int64_t realtime_ns, const char *text, size_t len,
+			  uint64_t lines)
+{
+	int rc;
+
+	if (!len)
+		return 0;
+	rc = to_hour(h, realtime_ns);
+	if (!rc && h->n_iov == IOV_MAX_PENDING)
+		rc = ew_hourly_flush(h);
+	if (rc) {
+		h->st.lost += lines;
+		return rc;
+	}
+	add_piece(h, text, len, lines);
 	return 0;
 }
 

@@ -17,6 +17,20 @@
 
 struct ew_hourly;
 
+/* An hour's key, "YYYY-MM-DD/HH" (local time), without its NUL. */
+#define EW_HOURLY_KEY_LEN 13
+
+/**
+ * ew_hourly_key_of() - the hour whose file a record of @realtime_ns goes to.
+ * @realtime_ns: CLOCK_REALTIME in ns
+ * @key: receives "YYYY-MM-DD/HH" and a NUL
+ *
+ * Records of one key go to one file, so a caller can hand a run of them
+ * over together (ew_hourly_write_lines()).
+ * Return: 0, or -EOVERFLOW if the time cannot be represented.
+ */
+int ew_hourly_key_of(int64_t realtime_ns, char key[EW_HOURLY_KEY_LEN + 1]);
+
 /* What became of the records handed to ew_hourly_write(), owned by the writer. */
 struct ew_hourly_stats {
 	uint64_t written;	 /* whole lines in the files */
@@ -56,7 +70,24 @@ int ew_hourly_open(const char *root, struct ew_hourly **out);
 int ew_hourly_write(struct ew_hourly *h, int64_t realtime_ns, const char *line, size_t len);
 
 /**
- * ew_hourly_flush() - hand buffered records to the kernel (no fsync).
+ * ew_hourly_write_lines() - lend a run of records of one hour, written in place.
+ * @h: the writer
+ * @realtime_ns: the time of the first; all of them have its ew_hourly_key_of()
+ * @text: the records, each ending with a newline
+ * @len: bytes in @text
+ * @lines: records in @text
+ *
+ * Nothing is copied: @text must stay as it is until the next
+ * ew_hourly_flush() (or the ew_hourly_close()) returns. Files roll as with
+ * ew_hourly_write(), and every record is counted written or lost alike.
+ *
+ * Return: 0, or -errno if the records were not accepted (they are lost).
+ */
+int ew_hourly_write_lines(struct ew_hourly *h, int64_t realtime_ns, const char *text, size_t len,
+			  uint64_t lines);
+
+/**
+ * ew_hourly_flush() - hand buffered and lent records to the kernel (no fsync).
  * @h: the writer
  *
  * A failure (a full disk) keeps the whole lines that were written, cuts off a
@@ -80,13 +111,14 @@ const struct ew_hourly_stats *ew_hourly_stats(const struct ew_hourly *h);
  *
  * Return: 0 or -errno.
  */
+int ew_hourly_reopen(struct ew_hourly *h);
+
 /**
  * ew_hourly_sync() - wait for the compression of the last closed hour, which
  * runs in a thread of its own so the ring consumer never waits for zlib.
  * Return: 0 or that compression's -errno (the .jsonl then stays for the next start).
  */
 int ew_hourly_sync(struct ew_hourly *h);
-int ew_hourly_reopen(struct ew_hourly *h);
 
 /**
  * ew_hourly_close() - flush, fsync and free @h (freed even on error).

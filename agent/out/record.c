@@ -9,24 +9,10 @@
 #include "util/addr.h"
 #include "util/str.h"
 #include "out/community_id.h"
+#include "out/record_frag.h"
 #include "util/timefmt.h"
 
-/* Hand-rolled: these run for every record, and printf costs more than the rest. */
-static char *put_u8(char *p, unsigned int v)
-{
-	if (v >= 100) {
-		unsigned int h = v / 100;
-
-		*p++ = (char)('0' + h);
-		v -= h * 100;
-		*p++ = (char)('0' + v / 10);
-	} else if (v >= 10) {
-		*p++ = (char)('0' + v / 10);
-	}
-	*p++ = (char)('0' + v % 10);
-	return p;
-}
-
+/* Hand-rolled: one for every record, and printf costs more than the rest. */
 static void put_hex64(char out[17], uint64_t v)
 {
 	static const char digits[] = "0123456789abcdef";
@@ -34,84 +20,6 @@ static void put_hex64(char out[17], uint64_t v)
 	for (int i = 15; i >= 0; i--, v >>= 4)
 		out[i] = digits[v & 15];
 	out[16] = '\0';
-}
-
-static char *put_v4(char *p, const uint8_t a[4])
-{
-	for (int i = 0; i < 4; i++) {
-		p = put_u8(p, a[i]);
-		if (i < 3)
-			*p++ = '.';
-	}
-	return p;
-}
-
-/*
- * inet_ntop()'s text of an IPv6 address, without its sprintf() per group:
- * the first longest run of two or more zero groups is "::", and an address
- * of only its last 32 bits (or ::ffff: and them) ends dotted. @p has
- * INET6_ADDRSTRLEN bytes.
- */
-static char *put_v6(char *p, const uint8_t a[16])
-{
-	static const char hex[] = "0123456789abcdef";
-	int best = -1, best_len = 0, cur = -1, cur_len = 0;
-	unsigned int g[8];
-
-	for (int i = 0; i < 8; i++) {
-		g[i] = (unsigned int)a[2 * i] << 8 | a[2 * i + 1];
-		if (!g[i]) {
-			if (cur < 0)
-				cur = i, cur_len = 0;
-			if (++cur_len > best_len)
-				best = cur, best_len = cur_len;
-		} else {
-			cur = -1;
-		}
-	}
-	if (best_len < 2)
-		best = -1;
-	for (int i = 0; i < 8; i++) {
-		if (best >= 0 && i >= best && i < best + best_len) {
-			if (i == best)
-				*p++ = ':';
-			continue;
-		}
-		if (i)
-			*p++ = ':';
-		if (i == 6 && best == 0 && (best_len == 6 || (best_len == 5 && g[5] == 0xffff)))
-			return put_v4(p, a + 12);
-		for (int shift = 12; shift >= 0; shift -= 4)
-			if (g[i] >> shift || !shift)
-				*p++ = hex[g[i] >> shift & 15];
-	}
-	if (best >= 0 && best + best_len == 8)
-		*p++ = ':';
-	return p;
-}
-
-/* ew_record_ip() that says how long the text is. */
-static size_t ip_text(const uint8_t a[16], char *buf, size_t len)
-{
-	char *end;
-
-	if (ew_addr_is_v4(a) && len >= 16) {
-		end = put_v4(buf, a + 12);
-	} else if (len >= INET6_ADDRSTRLEN) {
-		end = put_v6(buf, a);
-	} else {
-		if (!inet_ntop(AF_INET6, a, buf, (socklen_t)len))
-			ew_strlcpy(buf, "::", len);
-		return strlen(buf);
-	}
-	*end = '\0';
-	return (size_t)(end - buf);
-}
-
-const char *ew_record_ip(const uint8_t a[16], char *buf, size_t len)
-{
-	ip_text(a, buf, len);
-	return buf;
 }
 
 /* @ts: the time quoted, as a member's value; its length. */
@@ -137,18 +45,113 @@ static size_t quote(char *q, size_t n)
 	return n + 2;
 }
 
+/*
+ * A literal's bytes at @p, which moves past them: the runs of members made
+ * of numbers, addresses and times are written in place
+ * (ew_jsonw_members_begin()), with no call, check or copy per member.
+ */
+#define LIT(p, s) ((p) = (char *)memcpy((p), (s), sizeof(s) - 1) + sizeof(s) - 1)
+
+/* "@key":"@ip" in place: the text of an address needs no escaping (quote()). */
+static void put_ip_member(struct ew_jsonw *w, const char *ip, size_t ip_len)
+{
+	char *p = ew_jsonw_members_begin(w, 5 + ip_len);
+
+	if (!p)
+		return;
+	LIT(p, "\"ip\":");
+	memcpy(p, ip, ip_len);
+	ew_jsonw_members_end(w, p + ip_len);
+}
+
+/*
+ * "@key":"@name" for a name from one of the agent's own tables (a border, how
+ * it was found): a literal's bytes, unless a byte would need escaping.
+ */
+#define PUT_NAME(w, key, name)                                                                     \
+	put_name(w, "\"" key "\":\"", sizeof("\"" key "\":\"") - 1, key, name)
+
+/* Whether @name's @n bytes can go between quotes as they are. */
+static bool plain_name(const char *name, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)name[i];
+
+		if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\')
+			return false;
+	}
+	return true;
+}
+
+static void put_name(struct ew_jsonw *w, const char *lit, size_t lit_len, const char *key,
+		     const char *name)
+{
+	size_t n = strlen(name);
+	char *p;
+
+	if (!plain_name(name, n)) {
+		ew_jsonw_str(w, key, name);
+		return;
+	}
+	p = ew_jsonw_members_begin(w, lit_len + n + 1);
+	if (!p)
+		return;
+	memcpy(p, lit, lit_len);
+	memcpy(p + lit_len, name, n);
+	p[lit_len + n] = '"';
+	ew_jsonw_members_end(w, p + lit_len + n + 1);
+}
+
+/* The whole endpoint object in place: the common case, with no name and no place. */
+static void put_endpoint_run(struct ew_jsonw *w, const char *key, size_t klen, const char *ip,
+			     size_t ip_len, uint16_t port, bool known_port, uint64_t bytes)
+{
+	char *p = ew_jsonw_members_begin(
+	    w, klen + ip_len + sizeof("\"\":{\"ip\":,\"port\":,\"bytes\":}") + 5 + 20);
+
+	if (!p)
+		return;
+	*p++ = '"';
+	memcpy(p, key, klen);
+	p += klen;
+	LIT(p, "\":{\"ip\":");
+	memcpy(p, ip, ip_len);
+	p += ip_len;
+	if (known_port) {
+		LIT(p, ",\"port\":");
+		p = ew_jsonw_put_u64(p, port);
+	}
+	LIT(p, ",\"bytes\":");
+	p = ew_jsonw_put_u64(p, bytes);
+	*p++ = '}';
+	ew_jsonw_members_end(w, p);
+}
+
 /* @remote and @domain are set on the remote side only. */
 static void put_endpoint(struct ew_jsonw *w, const char *key, const char *ip, size_t ip_len,
 			 uint16_t port, bool known_port, uint64_t bytes,
 			 const struct ew_place *remote, const char *domain)
 {
+	char *p;
+
+	if (!(domain && domain[0]) && !(remote && (remote->country[0] || remote->asn))) {
+		put_endpoint_run(w, key, strlen(key), ip, ip_len, port, known_port, bytes);
+		return;
+	}
 	ew_jsonw_obj_begin(w, key);
-	ew_jsonw_raw(w, "ip", ip, ip_len);
+	put_ip_member(w, ip, ip_len);
 	if (domain && domain[0])
 		ew_jsonw_str(w, "domain", domain);
-	if (known_port)
-		ew_jsonw_u64(w, "port", port);
-	ew_jsonw_u64(w, "bytes", bytes);
+	p = ew_jsonw_members_begin(w, sizeof("\"port\":,\"bytes\":") + 5 + 20);
+	if (p) {
+		if (known_port) {
+			LIT(p, "\"port\":");
+			p = ew_jsonw_put_u64(p, port);
+			*p++ = ',';
+		}
+		LIT(p, "\"bytes\":");
+		ew_jsonw_members_end(w, ew_jsonw_put_u64(p, bytes));
+	}
 	if (remote && remote->country[0]) {
 		ew_jsonw_obj_begin(w, "geo");
 		ew_jsonw_str(w, "country_iso_code", remote->country);
@@ -190,57 +193,8 @@ static const char *const dir_names[] = {
     [EW_DIR_INGRESS] = "ingress",
 };
 
-/*
- * Runs of members made only of a few small values (the network's kind, the
- * end, the verdict's names, an uninspected flow's inspection) repeat record
- * after record: each is encoded once per thread and per value, by the same
- * code as a miss, and copied after. The key is everything the members are
- * made of.
- */
-enum { FRAG_NETWORK, FRAG_END, FRAG_INSPECTION, FRAG_VERDICT, FRAG_N };
-
-struct frag {
-	uint64_t key; /* the values, plus one; 0: empty */
-	uint32_t len;
-	char text[180];
-};
-
-/* A few ways each: records alternate between TCP and UDP, verdicts, ends. */
-#define FRAG_WAYS 8
-
-static __thread struct frag frags[FRAG_N][FRAG_WAYS];
-static __thread uint8_t frag_next[FRAG_N];
-
-typedef void (*frag_fn)(struct ew_jsonw *w, const void *arg);
-
-static void put_frag(struct ew_jsonw *w, int which, uint64_t key, frag_fn fn, const void *arg)
-{
-	struct frag *m;
-	struct ew_jsonw s;
-
-	for (int i = 0; i < FRAG_WAYS; i++) {
-		m = &frags[which][i];
-		if (m->key == key + 1) {
-			ew_jsonw_members(w, m->text, m->len);
-			return;
-		}
-	}
-	m = &frags[which][frag_next[which]];
-	frag_next[which] = (uint8_t)((frag_next[which] + 1) % FRAG_WAYS);
-	ew_jsonw_init(&s);
-	ew_jsonw_obj_begin(&s, NULL);
-	fn(&s, arg);
-	ew_jsonw_obj_end(&s);
-	if (s.oom || s.len <= 2 || s.len - 2 > sizeof(m->text)) {
-		fn(w, arg);
-	} else {
-		m->len = (uint32_t)(s.len - 2);
-		memcpy(m->text, s.buf + 1, m->len);
-		m->key = key + 1;
-		ew_jsonw_members(w, m->text, m->len);
-	}
-	ew_jsonw_free(&s);
-}
+/* Which memo of record_frag.h each run of members is in. */
+enum { FRAG_NETWORK, FRAG_END, FRAG_INSPECTION, FRAG_VERDICT };
 
 static void put_inspection(struct ew_jsonw *w, const char *key, const struct ew_eval_inspection *in)
 {
@@ -287,8 +241,8 @@ static void put_content(struct ew_jsonw *w, const struct ew_eval *e)
 	const struct ew_eval_inspection *in = &e->inspection;
 
 	if (!in->bytes)
-		put_frag(w, FRAG_INSPECTION, in->status | (uint64_t)in->reason << 8,
-			 inspection_members, in);
+		ew_record_frag_put(w, FRAG_INSPECTION, in->status | (uint64_t)in->reason << 8,
+				   inspection_members, in);
 	else
 		put_inspection(w, "inspection", in);
 	if (e->tls_library) {
@@ -319,10 +273,10 @@ static void put_verdict(struct ew_jsonw *w, const struct ew_eval *e)
 
 	if (!e->has_verdict)
 		return;
-	put_frag(w, FRAG_VERDICT,
-		 (uint64_t)(uint16_t)v->route | (uint64_t)(uint16_t)v->verdict << 16 |
-		     (uint64_t)(uint16_t)v->rule << 32,
-		 verdict_members, v);
+	ew_record_frag_put(w, FRAG_VERDICT,
+			   (uint64_t)(uint16_t)v->route | (uint64_t)(uint16_t)v->verdict << 16 |
+			       (uint64_t)(uint16_t)v->rule << 32,
+			   verdict_members, v);
 	if (v->route_rule != EW_RULE_NONE)
 		ew_jsonw_str(w, "route_rule", ew_decide_rule_name(v->route_rule));
 	if (v->channel_id)
@@ -356,13 +310,139 @@ static void end_members(struct ew_jsonw *w, const void *arg)
 	ew_jsonw_str(w, "end_reason", end_names[f->end]);
 }
 
+/* egresswatch.peer: the whole object in place when it has no name and no place (the common peer).
+ */
+static void put_peer(struct ew_jsonw *w, const struct ew_flow *f, const struct ew_eval *e,
+		     const char *rip, size_t rip_len, const char *name)
+{
+	const struct ew_place *place = &e->place;
+	const char *by = ew_border_by_name(place->by);
+	size_t by_len = strlen(by);
+	char *p;
+
+	if (!name[0] && !place->country[0] && !place->asn && !place->as_org[0] &&
+	    !place->net_name[0] && plain_name(by, by_len)) {
+		p = ew_jsonw_members_begin(
+		    w, sizeof("\"peer\":{\"ip\":,\"port\":,\"located_by\":\"\"}") + rip_len + 5 +
+			   by_len);
+		if (!p)
+			return;
+		LIT(p, "\"peer\":{\"ip\":");
+		memcpy(p, rip, rip_len);
+		p += rip_len;
+		LIT(p, ",\"port\":");
+		p = ew_jsonw_put_u64(p, f->peer_port);
+		LIT(p, ",\"located_by\":\"");
+		memcpy(p, by, by_len);
+		p += by_len;
+		LIT(p, "\"}");
+		ew_jsonw_members_end(w, p);
+		return;
+	}
+	ew_jsonw_obj_begin(w, "peer");
+	p = ew_jsonw_members_begin(w, sizeof("\"ip\":,\"port\":") + rip_len + 5);
+	if (p) {
+		LIT(p, "\"ip\":");
+		memcpy(p, rip, rip_len);
+		p += rip_len;
+		LIT(p, ",\"port\":");
+		ew_jsonw_members_end(w, ew_jsonw_put_u64(p, f->peer_port));
+	}
+	if (name[0]) {
+		ew_jsonw_str(w, "domain", name);
+		ew_jsonw_str(w, "name_source", name_sources[e->name_source]);
+	}
+	if (place->country[0])
+		ew_jsonw_str(w, "country", place->country);
+	if (place->asn)
+		ew_jsonw_u64(w, "asn", place->asn);
+	if (place->as_org[0])
+		ew_jsonw_str(w, "as_org", place->as_org);
+	if (place->net_name[0])
+		ew_jsonw_str(w, "network", place->net_name);
+	PUT_NAME(w, "located_by", by);
+	ew_jsonw_obj_end(w);
+}
+
+/* egresswatch's first members, its counters of the record's bytes and the border. */
+static void put_counters(struct ew_jsonw *w, const struct ew_flow *f, const struct ew_eval *e,
+			 uint64_t d_out, uint64_t d_in)
+{
+	char *p;
+
+	ew_jsonw_obj_begin(w, "egresswatch");
+	p = ew_jsonw_members_begin(w, sizeof("\"flow_id\":\"\"") + 17);
+	if (p) {
+		LIT(p, "\"flow_id\":\"");
+		put_hex64(p, e->flow_id);
+		p[16] = '"';
+		ew_jsonw_members_end(w, p + 17);
+	}
+	ew_record_frag_put(w, FRAG_END, f->end, end_members, f);
+	p = ew_jsonw_members_begin(w, sizeof("\"bytes_out\":,\"bytes_in\":,\"bytes_out_total\":,"
+					     "\"bytes_in_total\":") +
+					  4 * 20);
+	if (p) {
+		LIT(p, "\"bytes_out\":");
+		p = ew_jsonw_put_u64(p, d_out);
+		LIT(p, ",\"bytes_in\":");
+		p = ew_jsonw_put_u64(p, d_in);
+		LIT(p, ",\"bytes_out_total\":");
+		p = ew_jsonw_put_u64(p, f->bytes_out);
+		LIT(p, ",\"bytes_in_total\":");
+		ew_jsonw_members_end(w, ew_jsonw_put_u64(p, f->bytes_in));
+	}
+	PUT_NAME(w, "border", ew_border_name(e->place.border));
+}
+
+/* The same as one run, left inside egresswatch, when the end's memo and the border allow. */
+static void put_egresswatch_head(struct ew_jsonw *w, const struct ew_flow *f,
+				 const struct ew_eval *e, uint64_t d_out, uint64_t d_in)
+{
+	const struct ew_record_frag *end = ew_record_frag_get(FRAG_END, f->end, end_members, f);
+	const char *border = ew_border_name(e->place.border);
+	size_t bl = strlen(border);
+	char *p;
+
+	if (!end || !plain_name(border, bl)) {
+		put_counters(w, f, e, d_out, d_in);
+		return;
+	}
+	p = ew_jsonw_members_begin(
+	    w, sizeof("\"egresswatch\":{\"flow_id\":\"\",,\"bytes_out\":,\"bytes_in\":,"
+		      "\"bytes_out_total\":,\"bytes_in_total\":,\"border\":\"\"") +
+		   16 + end->len + 4 * 20 + bl);
+	if (!p)
+		return;
+	LIT(p, "\"egresswatch\":{\"flow_id\":\"");
+	put_hex64(p, e->flow_id);
+	p += 16;
+	LIT(p, "\",");
+	memcpy(p, end->text, end->len);
+	p += end->len;
+	LIT(p, ",\"bytes_out\":");
+	p = ew_jsonw_put_u64(p, d_out);
+	LIT(p, ",\"bytes_in\":");
+	p = ew_jsonw_put_u64(p, d_in);
+	LIT(p, ",\"bytes_out_total\":");
+	p = ew_jsonw_put_u64(p, f->bytes_out);
+	LIT(p, ",\"bytes_in_total\":");
+	p = ew_jsonw_put_u64(p, f->bytes_in);
+	LIT(p, ",\"border\":\"");
+	memcpy(p, border, bl);
+	p += bl;
+	*p++ = '"';
+	ew_jsonw_members_end_in(w, p);
+}
+
 void ew_record_flow(struct ew_jsonw *w, struct ew_record_owners *owners, const char *hostname,
 		    const struct ew_flow *f, const struct ew_eval *e)
 {
 	const struct ew_record_owner *owner = NULL;
 	const struct ew_place *place = &e->place;
 	uint64_t now_ns = e->now_ns;
-	char lip[50], rip[50], cid[EW_COMMUNITY_ID_LEN + 2], fid[19], now_ts[48], ts[48];
+	char lip[50], rip[50], now_ts[48], *p;
+	const struct ew_record_frag *net;
 	size_t lip_len, rip_len, now_len;
 	bool final = f->end != EW_END_NONE;
 	bool ingress = f->dir == EW_DIR_INGRESS;
@@ -372,9 +452,9 @@ void ew_record_flow(struct ew_jsonw *w, struct ew_record_owners *owners, const c
 	uint8_t proto = f->proto;
 	const char *name = e->domain ? e->domain : "";
 
-	rip_len = quote(rip, ip_text(f->peer, rip + 1, sizeof(rip) - 2));
+	rip_len = quote(rip, ew_record_ip_text(f->peer, rip + 1, sizeof(rip) - 2));
 	if (f->have_local)
-		lip_len = quote(lip, ip_text(f->local, lip + 1, sizeof(lip) - 2));
+		lip_len = quote(lip, ew_record_ip_text(f->local, lip + 1, sizeof(lip) - 2));
 	else
 		lip_len = quote(lip, ew_strlcpy(lip + 1, f->family == EW_AF_INET ? "0.0.0.0" : "::",
 						sizeof(lip) - 2));
@@ -384,33 +464,70 @@ void ew_record_flow(struct ew_jsonw *w, struct ew_record_owners *owners, const c
 	sport = ingress ? f->peer_port : f->local_port;
 	dport = ingress ? f->local_port : f->peer_port;
 
+	/* The record's start and its whole event object: one run, left inside the record. */
 	ew_jsonw_reset(w);
-	ew_jsonw_obj_begin(w, NULL);
 	now_len = quoted_time(e, now_ns, now_ts);
-	ew_jsonw_raw(w, "@timestamp", now_ts, now_len);
-
-	ew_jsonw_obj_begin(w, "event");
-	if (final)
-		ew_jsonw_members(w, EVENT_HEAD("end"), sizeof(EVENT_HEAD("end")) - 1);
-	else
-		ew_jsonw_members(w, EVENT_HEAD("info"), sizeof(EVENT_HEAD("info")) - 1);
-	ew_jsonw_raw(w, "start", ts, quoted_time(e, f->start_ns, ts));
-	ew_jsonw_raw(w, "end", now_ts, now_len);
-	ew_jsonw_u64(w, "duration", now_ns > f->start_ns ? now_ns - f->start_ns : 0);
-	ew_jsonw_obj_end(w);
-
-	ew_jsonw_obj_begin(w, "network");
-	put_frag(w, FRAG_NETWORK, proto | (uint64_t)f->family << 8 | (uint64_t)f->dir << 16,
-		 network_members, f);
-	ew_jsonw_u64(w, "bytes", d_out + d_in);
-	if (f->have_local) {
-		const uint8_t *sa = ingress ? f->peer : f->local;
-		const uint8_t *da = ingress ? f->local : f->peer;
-
-		if (ew_community_id(0, proto, sa, sport, da, dport, cid + 1) == 0)
-			ew_jsonw_raw(w, "community_id", cid, quote(cid, strlen(cid + 1)));
+	p = ew_jsonw_members_begin(
+	    w, sizeof("{\"@timestamp\":,\"event\":{}") + now_len + sizeof(EVENT_HEAD("info")) +
+		   sizeof(",\"start\":,\"end\":") + 2 * 48 + sizeof(",\"duration\":") + 20);
+	if (p) {
+		LIT(p, "{\"@timestamp\":");
+		memcpy(p, now_ts, now_len);
+		p += now_len;
+		LIT(p, ",\"event\":{");
+		if (final)
+			LIT(p, EVENT_HEAD("end"));
+		else
+			LIT(p, EVENT_HEAD("info"));
+		LIT(p, ",\"start\":");
+		p += quoted_time(e, f->start_ns, p);
+		LIT(p, ",\"end\":");
+		memcpy(p, now_ts, now_len);
+		p += now_len;
+		LIT(p, ",\"duration\":");
+		p = ew_jsonw_put_u64(p, now_ns > f->start_ns ? now_ns - f->start_ns : 0);
+		*p++ = '}';
+		ew_jsonw_members_end_in(w, p);
 	}
-	ew_jsonw_obj_end(w);
+
+	/* The whole network object, its kind from the memo, unless that does not fit one. */
+	net = ew_record_frag_get(FRAG_NETWORK,
+				 proto | (uint64_t)f->family << 8 | (uint64_t)f->dir << 16,
+				 network_members, f);
+	if (!net) {
+		ew_jsonw_obj_begin(w, "network");
+		network_members(w, f);
+	}
+	p = ew_jsonw_members_begin(w, sizeof("\"network\":{,\"bytes\":,\"community_id\":\"\"}") +
+					  (net ? net->len : 0) + 20 + EW_COMMUNITY_ID_LEN + 1);
+	if (p) {
+		if (net) {
+			LIT(p, "\"network\":{");
+			memcpy(p, net->text, net->len);
+			p += net->len;
+			*p++ = ',';
+		}
+		LIT(p, "\"bytes\":");
+		p = ew_jsonw_put_u64(p, d_out + d_in);
+		if (f->have_local) {
+			const uint8_t *sa = ingress ? f->peer : f->local;
+			const uint8_t *da = ingress ? f->local : f->peer;
+			char *m = p;
+
+			LIT(p, ",\"community_id\":\"");
+			if (ew_community_id(0, proto, sa, sport, da, dport, p) == 0) {
+				p += strlen(p);
+				*p++ = '"';
+			} else {
+				p = m; /* none: no member */
+			}
+		}
+		if (net)
+			*p++ = '}';
+		ew_jsonw_members_end(w, p);
+	}
+	if (!net)
+		ew_jsonw_obj_end(w);
 
 	put_endpoint(w, "source", src_ip, ingress ? rip_len : lip_len, sport,
 		     f->have_local || ingress, ingress ? d_in : d_out, ingress ? place : NULL,
@@ -430,39 +547,21 @@ void ew_record_flow(struct ew_jsonw *w, struct ew_record_owners *owners, const c
 	if (hostname && hostname[0])
 		ew_record_owner_put_host(w, owners, hostname);
 
-	ew_jsonw_obj_begin(w, "egresswatch");
-	put_hex64(fid + 1, e->flow_id);
-	ew_jsonw_raw(w, "flow_id", fid, quote(fid, 16));
-	put_frag(w, FRAG_END, f->end, end_members, f);
-	ew_jsonw_u64(w, "bytes_out", d_out);
-	ew_jsonw_u64(w, "bytes_in", d_in);
-	ew_jsonw_u64(w, "bytes_out_total", f->bytes_out);
-	ew_jsonw_u64(w, "bytes_in_total", f->bytes_in);
-	ew_jsonw_str(w, "border", ew_border_name(place->border));
-	ew_jsonw_obj_begin(w, "peer");
-	ew_jsonw_raw(w, "ip", rip, rip_len);
-	ew_jsonw_u64(w, "port", f->peer_port);
-	if (name[0]) {
-		ew_jsonw_str(w, "domain", name);
-		ew_jsonw_str(w, "name_source", name_sources[e->name_source]);
-	}
-	if (place->country[0])
-		ew_jsonw_str(w, "country", place->country);
-	if (place->asn)
-		ew_jsonw_u64(w, "asn", place->asn);
-	if (place->as_org[0])
-		ew_jsonw_str(w, "as_org", place->as_org);
-	if (place->net_name[0])
-		ew_jsonw_str(w, "network", place->net_name);
-	ew_jsonw_str(w, "located_by", ew_border_by_name(place->by));
-	ew_jsonw_obj_end(w);
-	if (place->review) {
-		ew_jsonw_arr_begin(w, "review_reasons");
+	put_egresswatch_head(w, f, e, d_out, d_in);
+	put_peer(w, f, e, rip, rip_len, name);
+	p = place->review ? ew_jsonw_members_begin(w, sizeof("\"review_reasons\":[\"anycast\","
+							     "\"unknown_location\"]"))
+			  : NULL;
+	if (p) {
+		LIT(p, "\"review_reasons\":[");
 		if (place->review & EW_REVIEW_ANYCAST)
-			ew_jsonw_str(w, NULL, "anycast");
+			LIT(p, "\"anycast\"");
+		if ((place->review & EW_REVIEW_ANYCAST) && (place->review & EW_REVIEW_UNKNOWN))
+			*p++ = ',';
 		if (place->review & EW_REVIEW_UNKNOWN)
-			ew_jsonw_str(w, NULL, "unknown_location");
-		ew_jsonw_arr_end(w);
+			LIT(p, "\"unknown_location\"");
+		*p++ = ']';
+		ew_jsonw_members_end(w, p);
 	}
 	if (e->owner.known)
 		ew_record_owner_put_extra(w, owner, &e->owner);

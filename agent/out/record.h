@@ -10,6 +10,7 @@
 
 #include "flow/flow.h"
 #include "pipeline/eval.h"
+#include "out/record_ip.h"
 #include "out/record_owner.h"
 #include "util/jsonw.h"
 
@@ -19,8 +20,5 @@
  */
 void ew_record_flow(struct ew_jsonw *w, struct ew_record_owners *owners, const char *hostname,
 		    const struct ew_flow *f, const struct ew_eval *e);
-
-/** ew_record_ip() - text form of a 16-byte address (dotted quad for v4-mapped). */
-const char *ew_record_ip(const uint8_t addr[16], char *buf, size_t len);
 
 #endif

@@ -71,12 +71,30 @@ static void write_line(struct records *r, int64_t realtime_ns)
 	ew_writer_put(r->writer, realtime_ns, r->w.buf, r->w.len);
 }
 
+/*
+ * Encoded straight into the writer's batch, which the files are written
+ * from: no copy of the line in between. One that does not fit the room
+ * left is encoded again into the stage's own buffer and copied.
+ */
 static void record(struct ew_stage *s, const struct ew_flow *f, const struct ew_eval *e)
 {
 	struct records *r = s->state;
+	int64_t realtime = (int64_t)e->now_ns + e->realtime_offset_ns;
+	struct ew_jsonw in_place;
+	size_t room;
+	char *p = ew_writer_begin(r->writer, realtime, &room);
 
+	if (p) {
+		ew_jsonw_init_fixed(&in_place, p,
+				    room + 1); /* its NUL goes where the newline will */
+		ew_record_flow(&in_place, r->owners, r->hostname, f, e);
+		if (!in_place.oom) {
+			ew_writer_commit(r->writer, in_place.len);
+			return;
+		}
+	}
 	ew_record_flow(&r->w, r->owners, r->hostname, f, e);
-	write_line(r, (int64_t)e->now_ns + e->realtime_offset_ns);
+	write_line(r, realtime);
 }
 
 static void report(struct ew_stage *s, const struct ew_metrics *m, const struct ew_metrics *prev,

@@ -15,21 +15,30 @@
 #define BATCH_BYTES   ((size_t)256 * 1024)
 #define BATCH_AGE_NS  200000000ll /* a batch older than this goes at the next put */
 #define SYNC_EVERY_NS 5000000000ll
-#define SYNC_RETRY_NS 100000000ll /* the previous sync still runs: look again */
-#define ROOM_WAIT_NS  250000000ll /* live: how long a full queue may hold the producer */
-#define SPARE_BATCHES 1		  /* kept for reuse once written; the rest unmapped */
+#define SYNC_RETRY_NS 100000000ll  /* the previous sync still runs: look again */
+#define ROOM_WAIT_NS  250000000ll  /* live: how long a full queue may hold the producer */
+#define SPARE_BATCHES 1		   /* kept for reuse when idle; the rest unmapped */
+#define TRIM_EVERY_NS 1000000000ll /* spares unused for this long are unmapped */
+#define BATCH_SEGS    8		   /* runs of one hour in a batch; a new hour is rare */
+#define BEGIN_ROOM    8192	   /* ew_writer_begin(): a record line is one or two KiB */
 
-/* Records as [i64 realtime][u32 length][bytes], each padded to 8. */
+/* A run of records of one hour (ew_hourly_key_of()), in the batch's order. */
+struct seg {
+	int64_t realtime_ns; /* of its first record */
+	uint32_t len, lines;
+};
+
+/*
+ * Records as the files want them, each line ending with a newline: the
+ * thread lends the runs to the files (ew_hourly_write_lines()), which write
+ * them from here. No copy between the producer's and the kernel's.
+ */
 struct batch {
 	struct batch *next;
 	size_t len, n;
+	unsigned int n_segs;
+	struct seg segs[BATCH_SEGS];
 	char data[BATCH_BYTES];
-};
-
-struct entry {
-	int64_t realtime_ns;
-	uint32_t len;
-	uint32_t _pad;
 };
 
 struct ew_writer {
@@ -45,11 +54,23 @@ struct ew_writer {
 	size_t queued;		   /* bytes queued or being written: all the batches held */
 	struct batch *spare;	   /* written batches kept for reuse */
 	size_t n_spare;
+	/*
+	 * A busy writer (a replay, a burst) keeps a spare more than an idle
+	 * one: mapping fresh batches costs a page fault per 4 KiB. Those not
+	 * taken for TRIM_EVERY_NS go back to the system.
+	 */
+	size_t max_spare;
+	size_t spare_low; /* the fewest spares since the last trim */
+	int64_t trim_ns;
 	bool stop, reopen;
 	bool stalled; /* a live wait for room timed out: drop until the thread moves */
 	/* the producer's */
 	struct batch *cur;
 	int64_t cur_born_ns;
+	char seg_key[EW_HOURLY_KEY_LEN + 1]; /* of cur's last run */
+	char key[EW_HOURLY_KEY_LEN + 1];     /* of the record being put */
+	bool new_seg;			     /* it starts a run */
+	int64_t begun_ns;		     /* ew_writer_begin()'s time */
 	/* counters: the producer's and the thread's, read under the lock */
 	uint64_t put, dropped;
 	struct ew_hourly_stats files_st;
@@ -78,6 +99,8 @@ static struct batch *batch_new(struct ew_writer *w)
 	if (b) {
 		w->spare = b->next;
 		w->n_spare--;
+		if (w->n_spare < w->spare_low)
+			w->spare_low = w->n_spare;
 	}
 	pthread_mutex_unlock(&w->lock);
 	if (!b) {
@@ -89,6 +112,7 @@ static struct batch *batch_new(struct ew_writer *w)
 	b->next = NULL;
 	b->len = 0;
 	b->n = 0;
+	b->n_segs = 0;
 	return b;
 }
 
@@ -96,7 +120,7 @@ static struct batch *batch_new(struct ew_writer *w)
 static void batch_done(struct ew_writer *w, struct batch *b, size_t held)
 {
 	w->queued -= held;
-	if (w->n_spare < SPARE_BATCHES) {
+	if (w->n_spare < w->max_spare) {
 		b->next = w->spare;
 		w->spare = b;
 		w->n_spare++;
@@ -105,13 +129,45 @@ static void batch_done(struct ew_writer *w, struct batch *b, size_t held)
 	}
 }
 
+/* Lent to the files: @b must stay until their next flush. */
 static void write_batch(struct ew_writer *w, const struct batch *b)
 {
-	for (size_t off = 0; off < b->len;) {
-		const struct entry *e = (const struct entry *)(b->data + off);
+	size_t off = 0;
 
-		ew_hourly_write(w->files, e->realtime_ns, (const char *)(e + 1), e->len);
-		off += (sizeof(*e) + e->len + 7) & ~(size_t)7;
+	for (unsigned int i = 0; i < b->n_segs; i++) {
+		ew_hourly_write_lines(w->files, b->segs[i].realtime_ns, b->data + off,
+				      b->segs[i].len, b->segs[i].lines);
+		off += b->segs[i].len;
+	}
+}
+
+/* Under the lock: spares not taken since the last trim, but SPARE_BATCHES, leave. */
+static struct batch *trim_spares(struct ew_writer *w)
+{
+	struct batch *out = NULL;
+	int64_t now = mono_ns();
+
+	if (now - w->trim_ns < TRIM_EVERY_NS)
+		return NULL;
+	while (w->spare_low > SPARE_BATCHES && w->spare) {
+		struct batch *b = w->spare;
+
+		w->spare = b->next;
+		w->n_spare--;
+		w->spare_low--;
+		b->next = out;
+		out = b;
+	}
+	w->spare_low = w->n_spare;
+	w->trim_ns = now;
+	return out;
+}
+
+static void unmap_all(struct batch *b)
+{
+	for (struct batch *next; b; b = next) {
+		next = b->next;
+		munmap(b, sizeof(*b));
 	}
 }
 
@@ -138,7 +194,7 @@ static void *run(void *arg)
 
 	pthread_mutex_lock(&w->lock);
 	for (;;) {
-		struct batch *b;
+		struct batch *b, *trimmed;
 		bool reopen, wrote;
 		int rc = 0;
 
@@ -157,22 +213,26 @@ static void *run(void *arg)
 		w->head = NULL;
 		w->tail = NULL;
 		w->reopen = false;
+		trimmed = trim_spares(w);
 		pthread_mutex_unlock(&w->lock);
+		unmap_all(trimmed);
 
 		wrote = b != NULL;
 		if (b) {
+			for (struct batch *i = b; i; i = i->next)
+				write_batch(w, i);
+			rc = ew_hourly_flush(w->files);
 			/* Each batch's room is given back once it is written, not before:
 			 * the queue bounds every batch in memory, these included. */
+			pthread_mutex_lock(&w->lock);
 			for (struct batch *next; b; b = next) {
 				next = b->next;
-				write_batch(w, b);
-				pthread_mutex_lock(&w->lock);
 				batch_done(w, b, b->len);
-				w->stalled = false;
-				pthread_cond_broadcast(&w->room);
-				pthread_mutex_unlock(&w->lock);
 			}
-			rc = ew_hourly_flush(w->files);
+			w->stalled = false;
+			pthread_mutex_unlock(&w->lock);
+			/* After the unlock: a producer woken here does not block on the lock. */
+			pthread_cond_broadcast(&w->room);
 			dirty = true;
 		}
 		if (reopen) {
@@ -218,6 +278,11 @@ int ew_writer_open(const struct ew_writer_opts *o, struct ew_writer **out)
 	w->o.records_dir = w->dir;
 	if (!w->o.queue_bytes)
 		w->o.queue_bytes = (size_t)1 << 20;
+	/* Two: the thread writes a batch as soon as it is handed over, so a busy
+	 * writer seldom has more in flight; more spares would hold memory for
+	 * the rare burst that queues them all. */
+	w->max_spare = w->o.queue_bytes / BATCH_BYTES < 2 ? SPARE_BATCHES : 2;
+	w->trim_ns = mono_ns();
 	rc = ew_hourly_open(o->records_dir, &w->files);
 	if (rc) {
 		free(w->dir);
@@ -303,44 +368,98 @@ static void hand_over(struct ew_writer *w)
 		w->head = b;
 	w->tail = b;
 	w->queued += b->len;
-	pthread_cond_signal(&w->wake);
 	pthread_mutex_unlock(&w->lock);
+	/*
+	 * After the unlock: woken on this CPU, the thread would otherwise run at
+	 * once only to block on the lock still held, two more switches a batch.
+	 */
+	pthread_cond_signal(&w->wake);
+}
+
+static void drop_one(struct ew_writer *w)
+{
+	__atomic_add_fetch(&w->put, 1, __ATOMIC_RELAXED);
+	pthread_mutex_lock(&w->lock);
+	w->dropped++;
+	pthread_mutex_unlock(&w->lock);
+}
+
+/*
+ * The current batch, with @need bytes free for a record of @realtime_ns:
+ * handed over first if it has not, if it is old, or if the record starts a
+ * run of a new hour it has no place for. NULL: no batch (no memory).
+ */
+static struct batch *room_for(struct ew_writer *w, int64_t realtime_ns, size_t need)
+{
+	/* A time without an hour gets the zero key: the thread counts those lost. */
+	if (ew_hourly_key_of(realtime_ns, w->key))
+		memset(w->key, 0, sizeof(w->key));
+	w->new_seg = !w->cur || memcmp(w->key, w->seg_key, EW_HOURLY_KEY_LEN) != 0;
+	if (w->cur &&
+	    (w->cur->len + need > BATCH_BYTES || (w->new_seg && w->cur->n_segs == BATCH_SEGS) ||
+	     mono_ns() - w->cur_born_ns > BATCH_AGE_NS))
+		hand_over(w);
+	if (!w->cur) {
+		w->cur = batch_new(w);
+		if (!w->cur)
+			return NULL;
+		w->cur_born_ns = mono_ns();
+		w->new_seg = true;
+	}
+	return w->cur;
+}
+
+/* The @len bytes at the end of the current batch are a record of room_for()'s time. */
+static void append(struct ew_writer *w, int64_t realtime_ns, size_t len)
+{
+	struct batch *b = w->cur;
+	struct seg *sg;
+
+	if (w->new_seg) {
+		b->segs[b->n_segs++] = (struct seg){.realtime_ns = realtime_ns};
+		memcpy(w->seg_key, w->key, sizeof(w->key));
+		w->new_seg = false;
+	}
+	sg = &b->segs[b->n_segs - 1];
+	b->data[b->len + len] = '\n';
+	b->len += len + 1;
+	sg->len += (uint32_t)len + 1;
+	sg->lines++;
+	b->n++;
+	__atomic_add_fetch(&w->put, 1, __ATOMIC_RELAXED);
 }
 
 void ew_writer_put(struct ew_writer *w, int64_t realtime_ns, const char *line, size_t len)
 {
-	size_t need = (sizeof(struct entry) + len + 7) & ~(size_t)7;
-	struct entry *e;
+	struct batch *b;
 
-	if (need > BATCH_BYTES) { /* no record is near this: drop, do not corrupt */
-		__atomic_add_fetch(&w->put, 1, __ATOMIC_RELAXED);
-		pthread_mutex_lock(&w->lock);
-		w->dropped++;
-		pthread_mutex_unlock(&w->lock);
+	if (len + 1 > BATCH_BYTES) { /* no record is near this: drop, do not corrupt */
+		drop_one(w);
 		return;
 	}
-	if (w->cur &&
-	    (w->cur->len + need > BATCH_BYTES || mono_ns() - w->cur_born_ns > BATCH_AGE_NS))
-		hand_over(w);
-	if (!w->cur) {
-		w->cur = batch_new(w);
-		if (!w->cur) {
-			__atomic_add_fetch(&w->put, 1, __ATOMIC_RELAXED);
-			pthread_mutex_lock(&w->lock);
-			w->dropped++;
-			pthread_mutex_unlock(&w->lock);
-			return;
-		}
-		w->cur_born_ns = mono_ns();
+	b = room_for(w, realtime_ns, len + 1);
+	if (!b) {
+		drop_one(w);
+		return;
 	}
-	e = (struct entry *)(w->cur->data + w->cur->len);
-	e->realtime_ns = realtime_ns;
-	e->len = (uint32_t)len;
-	e->_pad = 0;
-	memcpy(e + 1, line, len);
-	w->cur->len += need;
-	w->cur->n++;
-	__atomic_add_fetch(&w->put, 1, __ATOMIC_RELAXED);
+	memcpy(b->data + b->len, line, len);
+	append(w, realtime_ns, len);
+}
+
+char *ew_writer_begin(struct ew_writer *w, int64_t realtime_ns, size_t *room)
+{
+	struct batch *b = room_for(w, realtime_ns, BEGIN_ROOM);
+
+	if (!b)
+		return NULL;
+	w->begun_ns = realtime_ns;
+	*room = BATCH_BYTES - b->len - 1; /* the newline's byte kept */
+	return b->data + b->len;
+}
+
+void ew_writer_commit(struct ew_writer *w, size_t len)
+{
+	append(w, w->begun_ns, len);
 }
 
 void ew_writer_push(struct ew_writer *w)
@@ -395,12 +514,7 @@ int ew_writer_close(struct ew_writer *w, bool compress_current, struct ew_writer
 	pthread_cond_destroy(&w->room);
 	if (w->cur)
 		munmap(w->cur, sizeof(*w->cur));
-	while (w->spare) {
-		struct batch *b = w->spare;
-
-		w->spare = b->next;
-		munmap(b, sizeof(*b));
-	}
+	unmap_all(w->spare);
 	free(w->dir);
 	free(w);
 	return rc;

@@ -50,6 +50,23 @@ int ew_writer_open(const struct ew_writer_opts *o, struct ew_writer **out);
 /** ew_writer_put() - one record line (no newline) for the hour of @realtime_ns. */
 void ew_writer_put(struct ew_writer *w, int64_t realtime_ns, const char *line, size_t len);
 
+/**
+ * ew_writer_begin() - room for one record line, written in place by the
+ * caller (no copy from a buffer of its own), then ew_writer_commit().
+ * @w: the writer
+ * @realtime_ns: the record's time, for its hour
+ * @room: receives the most bytes the line may have (no newline: the
+ *	writer adds it)
+ *
+ * A line that does not fit is put with ew_writer_put() instead: nothing is
+ * put until the commit, and a begin not committed puts nothing.
+ * Return: where to write, or NULL (no memory: ew_writer_put() counts the loss).
+ */
+char *ew_writer_begin(struct ew_writer *w, int64_t realtime_ns, size_t *room);
+
+/** ew_writer_commit() - the line begun is @len bytes: it is put, as by ew_writer_put(). */
+void ew_writer_commit(struct ew_writer *w, size_t len);
+
 /** ew_writer_push() - hand the records put so far to the thread now. */
 void ew_writer_push(struct ew_writer *w);
 

@@ -24,6 +24,7 @@ struct ew_jsonw {
 	/* The document is unusable: allocation failed, or nesting was deeper
 	 * than EW_JSONW_MAX_DEPTH or unbalanced. Writes are dropped until reset. */
 	bool oom;
+	bool fixed; /* buf is lent (ew_jsonw_init_fixed()): never grown or freed */
 };
 
 /**
@@ -31,6 +32,14 @@ struct ew_jsonw {
  * @w: the writer
  */
 void ew_jsonw_init(struct ew_jsonw *w);
+
+/**
+ * ew_jsonw_init_fixed() - a writer into @cap bytes at @buf, lent by the caller.
+ * @w: the writer
+ * @buf: where the document goes (the records writer's batch: no copy after)
+ * @cap: its size; a document that needs more is oom, not moved elsewhere
+ */
+void ew_jsonw_init_fixed(struct ew_jsonw *w, char *buf, size_t cap);
 
 /**
  * ew_jsonw_reset() - start a new document, keeping the buffer.
@@ -173,5 +182,35 @@ static inline void ew_jsonw_members(struct ew_jsonw *w, const char *json, size_t
 {
 	ew_jsonw_raw_k(w, NULL, 0, json, n);
 }
+
+/**
+ * ew_jsonw_members_begin() - room for members ("k":v,...) of the innermost
+ * object written in place by the caller, who vouches for them (as with
+ * ew_jsonw_members()): the record path writes its runs of numbers and
+ * addresses without a call, a check and a copy for each.
+ * @w: the writer
+ * @max: the most bytes the caller writes
+ *
+ * A comma goes first unless they are the object's first members; the caller
+ * writes at least one, then calls ew_jsonw_members_end().
+ * Return: where to write, or NULL if the document is unusable (oom).
+ */
+char *ew_jsonw_members_begin(struct ew_jsonw *w, size_t max);
+
+/** ew_jsonw_members_end() - the members begun end at @end. */
+void ew_jsonw_members_end(struct ew_jsonw *w, char *end);
+
+/**
+ * ew_jsonw_members_end_in() - the members begun end at @end, inside an
+ * object they opened last and left open with members in it ("k":{"a":1):
+ * it is the innermost object now, closed by ew_jsonw_obj_end().
+ */
+void ew_jsonw_members_end_in(struct ew_jsonw *w, char *end);
+
+/**
+ * ew_jsonw_put_u64() - the digits of @v at @p, as ew_jsonw_u64() writes them.
+ * Return: the end of the digits (at most 20 bytes after @p).
+ */
+char *ew_jsonw_put_u64(char *p, uint64_t v);
 
 #endif

@@ -11,6 +11,7 @@
  *
  *   bench_replay [-n EVENTS] [-r EVENTS_PER_SIM_SECOND] [-p PROCS] [-c CPU]
  *                [-d DIR] [-k] [-g] [-N] [-w CAPTURE_FILE] [--open-flows N]
+ *                [--feed-only]
  *
  * -g geolocates every record (the default libloc database); -N adds the
  * names stage's events: a DNS answer before half the flows, a TLS SNI after
@@ -19,7 +20,9 @@
  *
  * -w writes the stream as a capture file (for timing `egresswatch replay`)
  * and exits. --open-flows N feeds N TCP connects that never close and
- * prints the process's VmRSS/VmHWM with them all open.
+ * prints the process's VmRSS/VmHWM with them all open. --feed-only skips
+ * finish (the flush of open flows and gzip, seconds of zlib) so a profile
+ * of the whole process is mostly the feed phase.
  * The last line printed starts with "RESULT ".
  */
 #include <errno.h>
@@ -57,8 +60,9 @@ struct opts {
 	const char *capture;
 	uint64_t open_flows;
 	bool keep;
-	bool geo;   /* -g: geolocate every record with the default libloc database */
-	bool names; /* -N: DNS answers before half the flows, SNI/Host after TCP connects */
+	bool geo;	/* -g: geolocate every record with the default libloc database */
+	bool names;	/* -N: DNS answers before half the flows, SNI/Host after TCP connects */
+	bool feed_only; /* --feed-only: no finish, for profiling the feed phase */
 };
 
 /* ---- where generated events go ---- */
@@ -544,7 +548,8 @@ static void usage(void)
 	      "  -N  names: DNS answers, TLS SNI and HTTP Host events (compare records/s)\n"
 	      "  -k  keep the data dir\n"
 	      "  -w  write the stream as a capture file and exit (time `egresswatch replay`)\n"
-	      "  --open-flows N  feed N TCP connects that never close; print RSS\n",
+	      "  --open-flows N  feed N TCP connects that never close; print RSS\n"
+	      "  --feed-only     skip finish (flush and gzip): profile the feed phase\n",
 	      stderr);
 }
 
@@ -552,6 +557,7 @@ static int parse(int argc, char **argv, struct opts *o)
 {
 	static const struct option longs[] = {
 	    {"open-flows", required_argument, NULL, 'o'},
+	    {"feed-only", no_argument, NULL, 'F'},
 	    {"help", no_argument, NULL, 'h'},
 	    {0},
 	};
@@ -590,6 +596,9 @@ static int parse(int argc, char **argv, struct opts *o)
 			break;
 		case 'o':
 			o->open_flows = strtoull(optarg, NULL, 0);
+			break;
+		case 'F':
+			o->feed_only = true;
 			break;
 		default:
 			usage();
@@ -780,7 +789,7 @@ int main(int argc, char **argv)
 	m = ew_pipeline_metrics(p);
 	records = ew_metrics_get(m, "records_written_total", NULL, NULL);
 	ew_metrics_free(m);
-	rc = ew_pipeline_finish(p);
+	rc = o.feed_only ? 0 : ew_pipeline_finish(p);
 	c2 = now_s(CLOCK_PROCESS_CPUTIME_ID);
 	w2 = now_s(CLOCK_MONOTONIC);
 	m = ew_pipeline_metrics(p);

@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -322,4 +324,88 @@ Test(hourly, errors_are_returned_not_fatal)
 	cr_assert_eq(ew_hourly_write(h, T0, "y", 1), 0, "recovers once the obstacle is gone");
 	cr_assert_eq(ew_hourly_close(h, false), 0);
 	expect_content("2020-11-26/22.jsonl", "y\n");
+}
+
+Test(hourly, key_of_names_the_file)
+{
+	char key[EW_HOURLY_KEY_LEN + 1];
+
+	cr_assert_eq(ew_hourly_key_of(T0, key), 0);
+	cr_assert_str_eq(key, "2020-11-26/22");
+	cr_assert_eq(ew_hourly_key_of(T0 + HOUR + 30 * 60 * NS - 1, key), 0); /* 23:59:59.999 */
+	cr_assert_str_eq(key, "2020-11-26/23");
+	cr_assert_eq(ew_hourly_key_of(T0 + HOUR + 30 * 60 * NS, key), 0);
+	cr_assert_str_eq(key, "2020-11-27/00");
+}
+
+Test(hourly, lent_lines_are_written_in_place_in_order_and_roll)
+{
+	struct ew_hourly *h;
+	char lent[] = "l1\nl2\n", later[] = "l3\n";
+
+	cr_assert_eq(ew_hourly_open(root, &h), 0);
+	cr_assert_eq(ew_hourly_write_lines(h, T0, lent, 6, 2), 0);
+	put(h, T0, "c1");
+	cr_assert_eq(ew_hourly_write_lines(h, T0 + 60 * NS, later, 3, 1), 0);
+	put(h, T0, "c2");
+	/* Lent, not copied: what the lender holds at the flush is what is written. */
+	lent[1] = 'X';
+	cr_assert_eq(ew_hourly_flush(h), 0);
+	expect_content("2020-11-26/22.jsonl", "lX\nl2\nc1\nl3\nc2\n");
+	cr_assert_eq(ew_hourly_stats(h)->written, 5);
+
+	/* A new hour: the old file takes what was lent before it, then rolls. */
+	cr_assert_eq(ew_hourly_write_lines(h, T0, lent, 6, 2), 0);
+	cr_assert_eq(ew_hourly_write_lines(h, T0 + HOUR, later, 3, 1), 0);
+	cr_assert_eq(ew_hourly_sync(h), 0);
+	expect_content("2020-11-26/22.jsonl.gz", "lX\nl2\nc1\nl3\nc2\nlX\nl2\n");
+	cr_assert_eq(ew_hourly_close(h, false), 0);
+	expect_content("2020-11-26/23.jsonl", "l3\n");
+}
+
+Test(hourly, more_lent_pieces_than_one_writev_takes)
+{
+	struct ew_hourly *h;
+	static char lines[1000][8];
+	char *want = malloc(1000 * 7 + 100 * 7 + 1), *p = want;
+
+	cr_assert_eq(ew_hourly_open(root, &h), 0);
+	for (int i = 0; i < 1000; i++) {
+		snprintf(lines[i], sizeof(lines[i]), "r%05d\n", i);
+		cr_assert_eq(ew_hourly_write_lines(h, T0, lines[i], 7, 1), 0);
+		if (i % 10 == 0)
+			put(h, T0, "copied");
+		p = stpcpy(p, lines[i]);
+		if (i % 10 == 0)
+			p = stpcpy(p, "copied\n");
+	}
+	cr_assert_eq(ew_hourly_close(h, false), 0);
+	expect_content("2020-11-26/22.jsonl", want);
+	free(want);
+}
+
+/*
+ * A file size limit stands in for a full disk: the write stops inside a
+ * lent run, the whole lines stay, the torn one is cut off, and the records
+ * not written are counted lost, not written.
+ */
+Test(hourly, a_write_stopped_inside_lent_lines_keeps_whole_lines)
+{
+	struct ew_hourly *h;
+	struct rlimit rl = {.rlim_cur = 10, .rlim_max = RLIM_INFINITY};
+	char a[] = "aaa\nbbb\n", b[] = "ccc\nddd\n";
+
+	signal(SIGXFSZ, SIG_IGN);
+	cr_assert_eq(ew_hourly_open(root, &h), 0);
+	cr_assert_eq(ew_hourly_write_lines(h, T0, a, 8, 2), 0);
+	cr_assert_eq(ew_hourly_write_lines(h, T0, b, 8, 2), 0);
+	cr_assert_eq(setrlimit(RLIMIT_FSIZE, &rl), 0);
+	cr_assert_eq(ew_hourly_flush(h), -EFBIG);
+	rl.rlim_cur = RLIM_INFINITY;
+	cr_assert_eq(setrlimit(RLIMIT_FSIZE, &rl), 0);
+	cr_assert_eq(ew_hourly_stats(h)->written, 2);
+	cr_assert_eq(ew_hourly_stats(h)->lost, 2);
+	cr_assert_eq(ew_hourly_write_lines(h, T0, b + 4, 4, 1), 0);
+	cr_assert_eq(ew_hourly_close(h, false), 0);
+	expect_content("2020-11-26/22.jsonl", "aaa\nbbb\nddd\n");
 }

@@ -1,60 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-only
-#include <arpa/inet.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
 #include <criterion/criterion.h>
 
 #include "out/record.h"
-
-static void expect_as_inet_ntop(const uint8_t a[16])
-{
-	char got[64], want[64];
-
-	if (a[10] == 0xff && a[11] == 0xff && !memcmp(a, "\0\0\0\0\0\0\0\0\0\0", 10))
-		inet_ntop(AF_INET, a + 12, want, sizeof(want));
-	else
-		inet_ntop(AF_INET6, a, want, sizeof(want));
-	ew_record_ip(a, got, sizeof(got));
-	cr_assert_str_eq(got, want);
-}
-
-/* Every pattern of zero and non-zero groups (runs of "::", ties, the dotted
- * forms), with small and large group values, as libc writes them. */
-Test(record_ip, every_zero_group_pattern_as_inet_ntop)
-{
-	static const uint16_t vals[] = {1, 0xa, 0xff, 0x100, 0xfff, 0x1000, 0xffff, 0x2001};
-	uint8_t a[16];
-
-	for (unsigned int mask = 0; mask < 256; mask++) {
-		for (size_t v = 0; v < sizeof(vals) / sizeof(vals[0]); v++) {
-			for (int i = 0; i < 8; i++) {
-				uint16_t g =
-				    mask & 1u << i ? (uint16_t)(vals[(v + (size_t)i) % 8]) : 0;
-
-				a[2 * i] = (uint8_t)(g >> 8);
-				a[2 * i + 1] = (uint8_t)g;
-			}
-			expect_as_inet_ntop(a);
-		}
-	}
-}
-
-Test(record_ip, mapped_compatible_and_edge_addresses)
-{
-	static const char *const in[] = {
-	    "::",	  "::1",      "::ffff:1.2.3.4", "::1.2.3.4",	   "::ffff:0.0.0.0",
-	    "::0:1:2",	  "1::",      "1:0:0:1::",	"1:0:0:1:0:0:1:0", "fe80::1:0:0:1",
-	    "2001:db8::", "ff02::fb", "::ffff:0:1",	"::fffe:1.2.3.4",  "0:0:0:0:0:1:1.2.3.4",
-	};
-	uint8_t a[16];
-
-	for (size_t i = 0; i < sizeof(in) / sizeof(in[0]); i++) {
-		cr_assert_eq(inet_pton(AF_INET6, in[i], a), 1, "%s", in[i]);
-		expect_as_inet_ntop(a);
-	}
-}
 
 /* One record's text for a kind of flow and verdict (i: which). */
 static void encode(struct ew_jsonw *w, unsigned int i, char *out, size_t cap)
@@ -109,5 +62,85 @@ Test(record_flow, fragments_same_on_hit_and_miss)
 				   "\"end_reason\":\"vanished\",\"bytes_out\":0"));
 	cr_assert(strstr(first[1], "\"route_required\":"));
 	cr_assert_null(strstr(first[5], "\"route_required\":"));
+	ew_jsonw_free(&w);
+}
+
+static const cJSON *at(const cJSON *j, const char *path)
+{
+	char buf[128], *save = NULL;
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (char *k = strtok_r(buf, ".", &save); k && j; k = strtok_r(NULL, ".", &save))
+		j = cJSON_GetObjectItemCaseSensitive(j, k);
+	cr_assert_not_null(j, "no %s", path);
+	return j;
+}
+
+/*
+ * The runs of numbers, addresses and names written in place (record.c's
+ * members_begin runs) parse back to the values given, with every review
+ * reason combination and with and without a Community ID.
+ */
+Test(record_flow, members_written_in_place_parse_back)
+{
+	struct ew_jsonw w;
+
+	ew_jsonw_init(&w);
+	for (unsigned int i = 0; i < 8; i++) {
+		struct ew_flow *f = calloc(1, sizeof(*f));
+		struct ew_eval e = {0};
+		cJSON *j, *rr;
+
+		cr_assert(f);
+		f->proto = EW_IPPROTO_TCP;
+		f->family = EW_AF_INET;
+		f->dir = EW_DIR_EGRESS;
+		f->end = EW_END_CLOSED;
+		f->peer[10] = f->peer[11] = f->local[10] = f->local[11] = 0xff;
+		f->peer[12] = 198, f->peer[13] = 18, f->peer[15] = 7;
+		f->local[12] = 10, f->local[15] = 5;
+		f->peer_port = 443;
+		f->local_port = 40000 + (uint16_t)i;
+		f->have_local = i & 4;
+		f->start_ns = 1000;
+		f->bytes_out = 1234567890123ull * i + 1;
+		f->bytes_in = 99;
+		f->rep_out = 1;
+		e.now_ns = 1000 + 10000000000ull;
+		e.flow_id = 0x0123456789abcdefull;
+		e.domain = "";
+		e.place.review = (uint8_t)(i & 3);
+		ew_record_flow(&w, NULL, NULL, f, &e);
+		j = cJSON_Parse(w.buf);
+		cr_assert_not_null(j, "record %u is not JSON: %s", i, w.buf);
+		cr_assert_eq(at(j, "event.duration")->valuedouble, 1e10);
+		cr_assert_str_eq(at(j, "destination.ip")->valuestring, "198.18.0.7");
+		cr_assert_eq(at(j, "destination.port")->valueint, 443);
+		cr_assert_eq(at(j, "destination.bytes")->valuedouble, 99);
+		cr_assert_eq(at(j, "source.bytes")->valuedouble, 1234567890123.0 * i);
+		cr_assert_eq(cJSON_GetObjectItem(at(j, "source"), "port") != NULL, f->have_local);
+		cr_assert_eq(cJSON_GetObjectItem(at(j, "network"), "community_id") != NULL,
+			     f->have_local);
+		cr_assert_eq(at(j, "network.bytes")->valuedouble, 1234567890123.0 * i + 99);
+		cr_assert_str_eq(at(j, "egresswatch.flow_id")->valuestring, "0123456789abcdef");
+		cr_assert_eq(at(j, "egresswatch.bytes_in_total")->valuedouble, 99);
+		cr_assert_str_eq(at(j, "egresswatch.peer.ip")->valuestring, "198.18.0.7");
+		cr_assert_eq(at(j, "egresswatch.peer.port")->valueint, 443);
+		cr_assert(cJSON_IsString(at(j, "egresswatch.border")));
+		cr_assert(cJSON_IsString(at(j, "egresswatch.peer.located_by")));
+		rr = cJSON_GetObjectItem(at(j, "egresswatch"), "review_reasons");
+		if (!(i & 3)) {
+			cr_assert_null(rr);
+		} else {
+			cr_assert_eq(cJSON_GetArraySize(rr), (i & 3) == 3 ? 2 : 1);
+			cr_assert_str_eq(cJSON_GetArrayItem(rr, 0)->valuestring,
+					 i & 1 ? "anycast" : "unknown_location");
+			if ((i & 3) == 3)
+				cr_assert_str_eq(cJSON_GetArrayItem(rr, 1)->valuestring,
+						 "unknown_location");
+		}
+		cJSON_Delete(j);
+		free(f);
+	}
 	ew_jsonw_free(&w);
 }

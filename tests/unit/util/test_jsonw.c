@@ -399,3 +399,53 @@ Test(jsonw, literal_keys_needing_escapes_are_never_marked_plain)
 	cr_assert_eq(ew_jsonw_klen(NULL), 0);
 	cr_assert_eq(ew_jsonw_klen("plain") & ~EW_JSONW_KEY_PLAIN, 5);
 }
+
+/* A lent buffer is written in place and never grown: too small is oom, not a move. */
+Test(jsonw, fixed_buffer_in_place_then_oom)
+{
+	char buf[96];
+	struct ew_jsonw f;
+
+	/* Room is checked against each writer's bound (a number: 20 digits), not its text. */
+	memset(buf, '#', sizeof(buf));
+	ew_jsonw_init_fixed(&f, buf, 40);
+	ew_jsonw_obj_begin(&f, NULL);
+	ew_jsonw_u64(&f, "a", 12345);
+	ew_jsonw_obj_end(&f);
+	cr_assert(!f.oom);
+	cr_assert_eq(f.buf, buf);
+	cr_assert_str_eq(buf, "{\"a\":12345}");
+	ew_jsonw_reset(&f);
+	ew_jsonw_obj_begin(&f, NULL);
+	ew_jsonw_str(&f, "long", "more than forty bytes once escaping is allowed for");
+	cr_assert(f.oom);
+	cr_assert_eq(f.buf, buf);
+	for (size_t i = 40; i < sizeof(buf); i++)
+		cr_assert_eq(buf[i], '#', "byte %zu past the room written", i);
+	ew_jsonw_free(&f); /* lent: not freed (ASan would say) */
+}
+
+/* A run written in place may open an object and stay in it: commas and closes follow as if opened
+ * by ew_jsonw_obj_begin(). */
+Test(jsonw, members_run_left_inside_an_object)
+{
+	struct ew_jsonw v;
+	char *p;
+
+	ew_jsonw_init(&v);
+	p = ew_jsonw_members_begin(&v, 32);
+	cr_assert_not_null(p);
+	memcpy(p, "{\"a\":1", 6);
+	ew_jsonw_members_end_in(&v, p + 6);
+	p = ew_jsonw_members_begin(&v, 32);
+	memcpy(p, "\"o\":{\"b\":2", 10);
+	ew_jsonw_members_end_in(&v, p + 10);
+	ew_jsonw_u64(&v, "c", 3);
+	ew_jsonw_obj_end(&v);
+	ew_jsonw_u64(&v, "d", 4);
+	ew_jsonw_obj_end(&v);
+	cr_assert(!v.oom);
+	cr_assert_eq(v.depth, 0);
+	cr_assert_str_eq(v.buf, "{\"a\":1,\"o\":{\"b\":2,\"c\":3},\"d\":4}");
+	ew_jsonw_free(&v);
+}
