@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/digits.h"
 #include "util/jsonw.h"
 
 #define INITIAL_CAP 4096
@@ -379,85 +380,6 @@ void ew_jsonw_strn_k(struct ew_jsonw *w, const char *key, size_t kl, const char 
 	done(w);
 }
 
-static const char pairs[] = "00010203040506070809101112131415161718192021222324"
-			    "25262728293031323334353637383940414243444546474849"
-			    "50515253545556575859606162636465666768697071727374"
-			    "75767778798081828384858687888990919293949596979899";
-
-/* Digits in @v: from its bit length, then one comparison. */
-static inline size_t n_digits(uint64_t v)
-{
-	static const uint64_t p10[20] = {1,
-					 10,
-					 100,
-					 1000,
-					 10000,
-					 100000,
-					 1000000,
-					 10000000,
-					 100000000,
-					 1000000000,
-					 10000000000ull,
-					 100000000000ull,
-					 1000000000000ull,
-					 10000000000000ull,
-					 100000000000000ull,
-					 1000000000000000ull,
-					 10000000000000000ull,
-					 100000000000000000ull,
-					 1000000000000000000ull,
-					 10000000000000000000ull};
-	/* floor(log10(2) * bits), which is the digit count or one short */
-	size_t t = (size_t)((64 - __builtin_clzll(v | 1)) * 1233) >> 12;
-
-	return t + (v >= p10[t]) + (v == 0);
-}
-
-/* Exactly four digits of @v (< 10000), leading zeros included. */
-static inline void put4(char *p, uint32_t v)
-{
-	memcpy(p, pairs + 2 * (v / 100), 2);
-	memcpy(p + 2, pairs + 2 * (v % 100), 2);
-}
-
-/*
- * The digits of @v ending at @end; where they start. Blocks of eight digits
- * split off with one 64-bit division, each block's four pairs from 32-bit
- * divisions that do not wait on each other: a duration's ten or more digits
- * used to be five divisions by 100 in a chain.
- */
-static char *u64_digits(uint64_t v, char *end)
-{
-	uint32_t x;
-
-	while (v >= 100000000) {
-		uint32_t lo = (uint32_t)(v % 100000000);
-
-		v /= 100000000;
-		end -= 8;
-		put4(end, lo / 10000);
-		put4(end + 4, lo % 10000);
-	}
-	x = (uint32_t)v;
-	if (x >= 10000) {
-		end -= 4;
-		put4(end, x % 10000);
-		x /= 10000;
-	}
-	if (x >= 100) {
-		end -= 2;
-		memcpy(end, pairs + 2 * (x % 100), 2);
-		x /= 100;
-	}
-	if (x >= 10) {
-		end -= 2;
-		memcpy(end, pairs + 2 * x, 2);
-	} else {
-		*--end = (char)('0' + x);
-	}
-	return end;
-}
-
 /*
  * Digits go straight to the buffer, from the last: through a buffer on the
  * stack, the copy's wide loads of the digits' two-byte stores stalled on
@@ -465,11 +387,11 @@ static char *u64_digits(uint64_t v, char *end)
  */
 void ew_jsonw_u64_k(struct ew_jsonw *w, const char *key, size_t kl, uint64_t v)
 {
-	size_t n = n_digits(v);
+	size_t n = ew_digits_count(v);
 
 	if (!member(w, key, kl, 20))
 		return;
-	u64_digits(v, w->buf + w->len + n);
+	ew_digits_u64(v, w->buf + w->len + n);
 	w->len += n;
 	done(w);
 }
@@ -479,7 +401,7 @@ void ew_jsonw_i64_k(struct ew_jsonw *w, const char *key, size_t kl, int64_t v)
 	char tmp[21], *s;
 
 	/* Negate in unsigned arithmetic: -INT64_MIN does not fit in int64_t. */
-	s = u64_digits(v < 0 ? 0 - (uint64_t)v : (uint64_t)v, tmp + sizeof(tmp));
+	s = ew_digits_u64(v < 0 ? 0 - (uint64_t)v : (uint64_t)v, tmp + sizeof(tmp));
 	if (v < 0)
 		*--s = '-';
 	if (!member(w, key, kl, 21))
@@ -564,8 +486,8 @@ void ew_jsonw_members_end_in(struct ew_jsonw *w, char *end)
 
 char *ew_jsonw_put_u64(char *p, uint64_t v)
 {
-	size_t n = n_digits(v);
+	size_t n = ew_digits_count(v);
 
-	u64_digits(v, p + n);
+	ew_digits_u64(v, p + n);
 	return p + n;
 }

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * digits.h - decimal digits of unsigned integers, written in place.
+ *
+ * Records carry a dozen integers each (ports, byte counts, durations,
+ * timestamps), so their text is made without snprintf() and without a stack
+ * buffer: the caller knows the length first (ew_digits_count()), reserves
+ * it, and the digits are written from the last one back.
+ */
+#ifndef EW_DIGITS_H
+#define EW_DIGITS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* 10^i for i in 0..19: the thresholds ew_digits_count() compares with. */
+extern const uint64_t ew_digits_p10[20];
+
+/**
+ * ew_digits_count() - how many decimal digits @v has (1 for 0, 20 at most).
+ * @v: the value
+ *
+ * Inline because it runs for every integer of every record: the bit length
+ * gives the count or one short, and one comparison settles it.
+ */
+static inline size_t ew_digits_count(uint64_t v)
+{
+	size_t t = (size_t)((64 - __builtin_clzll(v | 1)) * 1233) >> 12;
+
+	return t + (v >= ew_digits_p10[t]) + (v == 0);
+}
+
+/**
+ * ew_digits_u64() - write the decimal digits of @v so that they end at @end.
+ * @v: the value
+ * @end: one past where the last digit goes; the ew_digits_count(@v) bytes
+ *       before it must be writable
+ *
+ * No NUL is written.
+ *
+ * Return: where the first digit was written (@end - ew_digits_count(@v)).
+ */
+char *ew_digits_u64(uint64_t v, char *end);
+
+#endif /* EW_DIGITS_H */
