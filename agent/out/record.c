@@ -364,6 +364,19 @@ static void put_peer(struct ew_jsonw *w, const struct ew_flow *f, const struct e
 	ew_jsonw_obj_end(w);
 }
 
+/* The four byte counters as members, room for 20 digits each reserved by the caller. */
+static char *put_byte_counts(char *p, const struct ew_flow *f, uint64_t d_out, uint64_t d_in)
+{
+	LIT(p, "\"bytes_out\":");
+	p = ew_jsonw_put_u64(p, d_out);
+	LIT(p, ",\"bytes_in\":");
+	p = ew_jsonw_put_u64(p, d_in);
+	LIT(p, ",\"bytes_out_total\":");
+	p = ew_jsonw_put_u64(p, f->bytes_out);
+	LIT(p, ",\"bytes_in_total\":");
+	return ew_jsonw_put_u64(p, f->bytes_in);
+}
+
 /* egresswatch's first members, its counters of the record's bytes and the border. */
 static void put_counters(struct ew_jsonw *w, const struct ew_flow *f, const struct ew_eval *e,
 			 uint64_t d_out, uint64_t d_in)
@@ -383,14 +396,7 @@ static void put_counters(struct ew_jsonw *w, const struct ew_flow *f, const stru
 					     "\"bytes_in_total\":") +
 					  4 * 20);
 	if (p) {
-		LIT(p, "\"bytes_out\":");
-		p = ew_jsonw_put_u64(p, d_out);
-		LIT(p, ",\"bytes_in\":");
-		p = ew_jsonw_put_u64(p, d_in);
-		LIT(p, ",\"bytes_out_total\":");
-		p = ew_jsonw_put_u64(p, f->bytes_out);
-		LIT(p, ",\"bytes_in_total\":");
-		ew_jsonw_members_end(w, ew_jsonw_put_u64(p, f->bytes_in));
+		ew_jsonw_members_end(w, put_byte_counts(p, f, d_out, d_in));
 	}
 	PUT_NAME(w, "border", ew_border_name(e->place.border));
 }
@@ -420,14 +426,8 @@ static void put_egresswatch_head(struct ew_jsonw *w, const struct ew_flow *f,
 	LIT(p, "\",");
 	memcpy(p, end->text, end->len);
 	p += end->len;
-	LIT(p, ",\"bytes_out\":");
-	p = ew_jsonw_put_u64(p, d_out);
-	LIT(p, ",\"bytes_in\":");
-	p = ew_jsonw_put_u64(p, d_in);
-	LIT(p, ",\"bytes_out_total\":");
-	p = ew_jsonw_put_u64(p, f->bytes_out);
-	LIT(p, ",\"bytes_in_total\":");
-	p = ew_jsonw_put_u64(p, f->bytes_in);
+	*p++ = ',';
+	p = put_byte_counts(p, f, d_out, d_in);
 	LIT(p, ",\"border\":\"");
 	memcpy(p, border, bl);
 	p += bl;
