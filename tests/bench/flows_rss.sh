@@ -125,7 +125,7 @@ st=$?
 agent_pid=
 grep -E 'stopped:|warn|error' "$work/agent.err" | tail -n 5
 echo "losses by reason (non-zero):"
-grep -E '^egresswatch_(kernel_drops|decode_errors|lost|ringbuf_full|records_dropped|flows_vanished)_total|^egresswatch_(flows_evicted|record_write_errors)' \
+grep -E '^egresswatch_(kernel_drops|decode_errors|lost|ringbuf_full|records_dropped|flows_vanished|prog_recursion)_total|^egresswatch_(flows_evicted|record_write_errors)' \
 	"$data/metrics.prom" | awk '$2 != 0 { print "  " $0 }'
 verdict=$(awk -v h="$hwm" 'BEGIN { print (h <= 64 ? "within" : "over") }')
 echo "agent with $conns connections ($max_open flows open at most): VmRSS max $max_rss MiB," \
