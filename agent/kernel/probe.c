@@ -128,8 +128,9 @@ static const char *load_hint(int err)
 {
 	switch (err) {
 	case -EPERM:
-	case -EACCES:
 		return "refused by the kernel (program type disabled, lockdown or LSM policy)";
+	case -EACCES: /* the verifier's refusal too, not only a policy's */
+		return "refused by the kernel (the verifier, lockdown or LSM policy)";
 	case -EINVAL:
 	case -524: /* the kernel's ENOTSUPP */
 	case -EOPNOTSUPP:
