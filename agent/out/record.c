@@ -7,6 +7,7 @@
 
 #include "content/enums.h"
 #include "util/addr.h"
+#include "util/digits.h"
 #include "util/str.h"
 #include "out/community_id.h"
 #include "out/record_frag.h"
@@ -119,10 +120,10 @@ static void put_endpoint_run(struct ew_jsonw *w, const char *key, size_t klen, c
 	p += ip_len;
 	if (known_port) {
 		LIT(p, ",\"port\":");
-		p = ew_jsonw_put_u64(p, port);
+		p = ew_digits_put(p, port);
 	}
 	LIT(p, ",\"bytes\":");
-	p = ew_jsonw_put_u64(p, bytes);
+	p = ew_digits_put(p, bytes);
 	*p++ = '}';
 	ew_jsonw_members_end(w, p);
 }
@@ -146,11 +147,11 @@ static void put_endpoint(struct ew_jsonw *w, const char *key, const char *ip, si
 	if (p) {
 		if (known_port) {
 			LIT(p, "\"port\":");
-			p = ew_jsonw_put_u64(p, port);
+			p = ew_digits_put(p, port);
 			*p++ = ',';
 		}
 		LIT(p, "\"bytes\":");
-		ew_jsonw_members_end(w, ew_jsonw_put_u64(p, bytes));
+		ew_jsonw_members_end(w, ew_digits_put(p, bytes));
 	}
 	if (remote && remote->country[0]) {
 		ew_jsonw_obj_begin(w, "geo");
@@ -331,7 +332,7 @@ static void put_peer(struct ew_jsonw *w, const struct ew_flow *f, const struct e
 		memcpy(p, rip, rip_len);
 		p += rip_len;
 		LIT(p, ",\"port\":");
-		p = ew_jsonw_put_u64(p, f->peer_port);
+		p = ew_digits_put(p, f->peer_port);
 		LIT(p, ",\"located_by\":\"");
 		memcpy(p, by, by_len);
 		p += by_len;
@@ -346,7 +347,7 @@ static void put_peer(struct ew_jsonw *w, const struct ew_flow *f, const struct e
 		memcpy(p, rip, rip_len);
 		p += rip_len;
 		LIT(p, ",\"port\":");
-		ew_jsonw_members_end(w, ew_jsonw_put_u64(p, f->peer_port));
+		ew_jsonw_members_end(w, ew_digits_put(p, f->peer_port));
 	}
 	if (name[0]) {
 		ew_jsonw_str(w, "domain", name);
@@ -368,13 +369,13 @@ static void put_peer(struct ew_jsonw *w, const struct ew_flow *f, const struct e
 static char *put_byte_counts(char *p, const struct ew_flow *f, uint64_t d_out, uint64_t d_in)
 {
 	LIT(p, "\"bytes_out\":");
-	p = ew_jsonw_put_u64(p, d_out);
+	p = ew_digits_put(p, d_out);
 	LIT(p, ",\"bytes_in\":");
-	p = ew_jsonw_put_u64(p, d_in);
+	p = ew_digits_put(p, d_in);
 	LIT(p, ",\"bytes_out_total\":");
-	p = ew_jsonw_put_u64(p, f->bytes_out);
+	p = ew_digits_put(p, f->bytes_out);
 	LIT(p, ",\"bytes_in_total\":");
-	return ew_jsonw_put_u64(p, f->bytes_in);
+	return ew_digits_put(p, f->bytes_in);
 }
 
 /* egresswatch's first members, its counters of the record's bytes and the border. */
@@ -485,7 +486,7 @@ void ew_record_flow(struct ew_jsonw *w, struct ew_record_owners *owners, const c
 		memcpy(p, now_ts, now_len);
 		p += now_len;
 		LIT(p, ",\"duration\":");
-		p = ew_jsonw_put_u64(p, now_ns > f->start_ns ? now_ns - f->start_ns : 0);
+		p = ew_digits_put(p, now_ns > f->start_ns ? now_ns - f->start_ns : 0);
 		*p++ = '}';
 		ew_jsonw_members_end_in(w, p);
 	}
@@ -508,7 +509,7 @@ void ew_record_flow(struct ew_jsonw *w, struct ew_record_owners *owners, const c
 			*p++ = ',';
 		}
 		LIT(p, "\"bytes\":");
-		p = ew_jsonw_put_u64(p, d_out + d_in);
+		p = ew_digits_put(p, d_out + d_in);
 		if (f->have_local) {
 			const uint8_t *sa = ingress ? f->peer : f->local;
 			const uint8_t *da = ingress ? f->local : f->peer;

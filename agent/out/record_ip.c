@@ -5,28 +5,14 @@
 #include <string.h>
 
 #include "util/addr.h"
+#include "util/digits.h"
 #include "util/str.h"
 
 /* Hand-rolled: these run for every record, and printf costs more than the rest. */
-static char *put_u8(char *p, unsigned int v)
-{
-	if (v >= 100) {
-		unsigned int h = v / 100;
-
-		*p++ = (char)('0' + h);
-		v -= h * 100;
-		*p++ = (char)('0' + v / 10);
-	} else if (v >= 10) {
-		*p++ = (char)('0' + v / 10);
-	}
-	*p++ = (char)('0' + v % 10);
-	return p;
-}
-
 static char *put_v4(char *p, const uint8_t a[4])
 {
 	for (int i = 0; i < 4; i++) {
-		p = put_u8(p, a[i]);
+		p = ew_digits_put(p, a[i]);
 		if (i < 3)
 			*p++ = '.';
 	}

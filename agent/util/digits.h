@@ -42,4 +42,19 @@ static inline size_t ew_digits_count(uint64_t v)
  */
 char *ew_digits_u64(uint64_t v, char *end);
 
+/**
+ * ew_digits_put() - write the decimal digits of @v at @p.
+ * @p: where the first digit goes; ew_digits_count(@v) bytes must be writable
+ * @v: the value
+ *
+ * Return: one past the last digit (no NUL is written).
+ */
+static inline char *ew_digits_put(char *p, uint64_t v)
+{
+	size_t n = ew_digits_count(v);
+
+	ew_digits_u64(v, p + n);
+	return p + n;
+}
+
 #endif /* EW_DIGITS_H */

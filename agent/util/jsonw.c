@@ -483,11 +483,3 @@ void ew_jsonw_members_end_in(struct ew_jsonw *w, char *end)
 	w->first &= ~(1ull << w->depth); /* it has members: the next takes a comma */
 	done(w);
 }
-
-char *ew_jsonw_put_u64(char *p, uint64_t v)
-{
-	size_t n = ew_digits_count(v);
-
-	ew_digits_u64(v, p + n);
-	return p + n;
-}

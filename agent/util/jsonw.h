@@ -207,10 +207,4 @@ void ew_jsonw_members_end(struct ew_jsonw *w, char *end);
  */
 void ew_jsonw_members_end_in(struct ew_jsonw *w, char *end);
 
-/**
- * ew_jsonw_put_u64() - the digits of @v at @p, as ew_jsonw_u64() writes them.
- * Return: the end of the digits (at most 20 bytes after @p).
- */
-char *ew_jsonw_put_u64(char *p, uint64_t v);
-
 #endif

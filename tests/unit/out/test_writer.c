@@ -58,6 +58,15 @@ static char *slurp(const char *rel)
 	return buf;
 }
 
+/* The records file @rel (gzip or plain) holds exactly @want. */
+static void expect_file(const char *rel, const char *want)
+{
+	char *got = slurp(rel);
+
+	cr_assert_str_eq(got, want, "%s", rel);
+	free(got);
+}
+
 static void put(struct ew_writer *w, int64_t ns, const char *line)
 {
 	ew_writer_put(w, ns, line, strlen(line));
@@ -69,7 +78,6 @@ Test(writer, records_go_to_their_hours_file_in_order)
 	struct ew_writer_opts o = {.records_dir = root, .block_when_full = true};
 	struct ew_writer_stats st;
 	struct ew_writer *w;
-	char *got;
 
 	cr_assert_eq(ew_writer_open(&o, &w), 0);
 	put(w, T0, "a1");
@@ -83,15 +91,9 @@ Test(writer, records_go_to_their_hours_file_in_order)
 	cr_assert_eq(st.put, 6);
 	cr_assert_eq(st.written, 6);
 	cr_assert_eq(st.dropped + st.write_errors, 0);
-	got = slurp("2020-11-26/22.jsonl.gz");
-	cr_assert_str_eq(got, "a1\na2\n");
-	free(got);
-	got = slurp("2020-11-26/23.jsonl.gz");
-	cr_assert_str_eq(got, "b1\nlate\nb2\n");
-	free(got);
-	got = slurp("2020-11-27/00.jsonl");
-	cr_assert_str_eq(got, "c1\n");
-	free(got);
+	expect_file("2020-11-26/22.jsonl.gz", "a1\na2\n");
+	expect_file("2020-11-26/23.jsonl.gz", "b1\nlate\nb2\n");
+	expect_file("2020-11-27/00.jsonl", "c1\n");
 }
 
 /* Many batches and more hour changes than a batch holds runs: nothing lost or reordered. */
@@ -138,7 +140,7 @@ Test(writer, in_place_lines_and_copied_lines_in_order)
 	struct ew_writer_stats st;
 	struct ew_writer *w;
 	size_t room;
-	char *p, *got;
+	char *p;
 
 	cr_assert_eq(ew_writer_open(&o, &w), 0);
 	put(w, T0, "copied1");
@@ -158,10 +160,6 @@ Test(writer, in_place_lines_and_copied_lines_in_order)
 	cr_assert_eq(ew_writer_close(w, false, &st), 0);
 	cr_assert_eq(st.put, 4);
 	cr_assert_eq(st.written, 4);
-	got = slurp("2020-11-26/22.jsonl.gz");
-	cr_assert_str_eq(got, "copied1\ninplace1\ncopied2\n");
-	free(got);
-	got = slurp("2020-11-26/23.jsonl");
-	cr_assert_str_eq(got, "inplace2\n");
-	free(got);
+	expect_file("2020-11-26/22.jsonl.gz", "copied1\ninplace1\ncopied2\n");
+	expect_file("2020-11-26/23.jsonl", "inplace2\n");
 }
