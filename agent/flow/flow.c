@@ -194,10 +194,16 @@ static void q_to_tail(struct ew_flows *t, struct ew_flow *f, int which)
 	}
 }
 
-static void touch(struct ew_flows *t, struct ew_flow *f, uint64_t ts)
+/* Events of one flow can come out of order across CPUs: the latest wins. */
+static void note_active(struct ew_flow *f, uint64_t ts)
 {
 	if (ts > f->last_ns)
 		f->last_ns = ts;
+}
+
+static void touch(struct ew_flows *t, struct ew_flow *f, uint64_t ts)
+{
+	note_active(f, ts);
 	q_to_tail(t, f, ACT);
 }
 
@@ -626,8 +632,7 @@ void ew_flows_tcp(struct ew_flows *t, const struct ew_ev_tcp *ev)
 		return;
 	}
 	/* Its place in the activity order no longer matters: it leaves the table. */
-	if (ev->h.ts_ns > f->last_ns)
-		f->last_ns = ev->h.ts_ns;
+	note_active(f, ev->h.ts_ns);
 	end_flow(t, f, EW_END_CLOSED, ev->h.ts_ns, head);
 }
 
