@@ -9,9 +9,10 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include <criterion/criterion.h>
+
+#include "gzfile.h"
 
 #include "out/hourly.h"
 #include "util/timefmt.h"
@@ -61,34 +62,6 @@ static bool exists(const char *rel)
 	return access(at(rel), F_OK) == 0;
 }
 
-/* Whole content of a file, decompressed if it is gzip (all members). */
-static char *slurp(const char *rel)
-{
-	gzFile g = gzopen(at(rel), "rb");
-	size_t cap = 1 << 16, len = 0;
-	char *buf = malloc(cap);
-	int n;
-
-	cr_assert_not_null(g, "cannot open %s", path);
-	while ((n = gzread(g, buf + len, (unsigned)(cap - len - 1))) > 0) {
-		len += (size_t)n;
-		if (cap - len < 4096)
-			buf = realloc(buf, cap *= 2);
-	}
-	cr_assert_geq(n, 0, "gzread error on %s", path);
-	cr_assert_eq(gzclose(g), Z_OK, "%s not a clean gzip", path);
-	buf[len] = '\0';
-	return buf;
-}
-
-static void expect_content(const char *rel, const char *want)
-{
-	char *got = slurp(rel);
-
-	cr_assert_str_eq(got, want, "content of %s", rel);
-	free(got);
-}
-
 static void put(struct ew_hourly *h, int64_t ns, const char *line)
 {
 	cr_assert_eq(ew_hourly_write(h, ns, line, strlen(line)), 0);
@@ -110,19 +83,19 @@ Test(hourly, rotates_across_hour_and_day_with_compression)
 	put(h, T0, "{\"a\":1}");
 	put(h, T0 + 10 * NS, "{\"a\":2}");
 	cr_assert_eq(ew_hourly_flush(h), 0);
-	expect_content("2020-11-26/22.jsonl", "{\"a\":1}\n{\"a\":2}\n");
+	ew_test_expect_file(root, "2020-11-26/22.jsonl", "{\"a\":1}\n{\"a\":2}\n");
 
 	put(h, T0 + HOUR, "{\"b\":1}"); /* 23:30 */
 	cr_assert_eq(ew_hourly_sync(h), 0);
 	cr_assert_not(exists("2020-11-26/22.jsonl"));
 	cr_assert_not(exists("2020-11-26/22.jsonl.gz.tmp"));
-	expect_content("2020-11-26/22.jsonl.gz", "{\"a\":1}\n{\"a\":2}\n");
+	ew_test_expect_file(root, "2020-11-26/22.jsonl.gz", "{\"a\":1}\n{\"a\":2}\n");
 
 	put(h, T0 + 2 * HOUR, "{\"c\":1}"); /* 00:30 the next day */
 	cr_assert_eq(ew_hourly_sync(h), 0);
-	expect_content("2020-11-26/23.jsonl.gz", "{\"b\":1}\n");
+	ew_test_expect_file(root, "2020-11-26/23.jsonl.gz", "{\"b\":1}\n");
 	cr_assert_eq(ew_hourly_close(h, false), 0);
-	expect_content("2020-11-27/00.jsonl", "{\"c\":1}\n");
+	ew_test_expect_file(root, "2020-11-27/00.jsonl", "{\"c\":1}\n");
 	cr_assert_not(exists("2020-11-27/00.jsonl.gz"));
 
 	cr_assert_eq(mode_of(""), 0750);
@@ -152,7 +125,7 @@ Test(hourly, older_record_goes_to_the_open_file)
 	put(h, T0, "late");		     /* an hour older: no going back */
 	put(h, T0 - 48 * HOUR, "very late"); /* two days older */
 	cr_assert_eq(ew_hourly_close(h, false), 0);
-	expect_content("2020-11-26/23.jsonl", "new\nlate\nvery late\n");
+	ew_test_expect_file(root, "2020-11-26/23.jsonl", "new\nlate\nvery late\n");
 	cr_assert_not(exists("2020-11-26/22.jsonl"));
 	cr_assert_not(exists("2020-11-24"));
 }
@@ -165,14 +138,14 @@ Test(hourly, restart_in_the_same_hour_appends_a_member)
 	cr_assert_eq(ew_hourly_open(root, &h), 0);
 	put(h, T0, "first run");
 	cr_assert_eq(ew_hourly_close(h, true), 0);
-	expect_content("2020-11-26/22.jsonl.gz", "first run\n");
+	ew_test_expect_file(root, "2020-11-26/22.jsonl.gz", "first run\n");
 
 	cr_assert_eq(ew_hourly_open(root, &h), 0);
 	put(h, T0 + 60 * NS, "second run");
 	put(h, T0 + HOUR, "next hour"); /* rolls: 22 gets a second member */
 	cr_assert_eq(ew_hourly_close(h, true), 0);
-	expect_content("2020-11-26/22.jsonl.gz", "first run\nsecond run\n");
-	expect_content("2020-11-26/23.jsonl.gz", "next hour\n");
+	ew_test_expect_file(root, "2020-11-26/22.jsonl.gz", "first run\nsecond run\n");
+	ew_test_expect_file(root, "2020-11-26/23.jsonl.gz", "next hour\n");
 
 	/* Python's gzip and zcat read every member too (checked if present). */
 	if (system("command -v zcat >/dev/null 2>&1") == 0) {
@@ -187,7 +160,7 @@ Test(hourly, restart_in_the_same_hour_appends_a_member)
 		cr_assert_eq(pclose(p), 0);
 		cr_assert_str_eq(out, "first run\nsecond run\n");
 	}
-	all = slurp("2020-11-26/22.jsonl.gz");
+	all = ew_test_slurp(root, "2020-11-26/22.jsonl.gz");
 	free(all);
 }
 
@@ -211,7 +184,7 @@ Test(hourly, crash_leftovers_are_recovered)
 	cr_assert_not(exists("2020-01-01/05.jsonl"));
 	cr_assert_not(exists("2020-01-01/06.jsonl.gz.tmp"));
 	cr_assert(exists("2020-01-01/notes.txt"));
-	expect_content("2020-01-01/05.jsonl.gz", "left\nbehind\n");
+	ew_test_expect_file(root, "2020-01-01/05.jsonl.gz", "left\nbehind\n");
 	cr_assert_eq(ew_hourly_close(h, false), 0);
 }
 
@@ -233,7 +206,7 @@ Test(hourly, crash_between_rename_and_unlink_does_not_duplicate)
 
 	cr_assert_eq(ew_hourly_open(root, &h), 0); /* recovery: 22 is a past hour */
 	cr_assert_not(exists("2020-11-26/22.jsonl"));
-	expect_content("2020-11-26/22.jsonl.gz", "once\n");
+	ew_test_expect_file(root, "2020-11-26/22.jsonl.gz", "once\n");
 	cr_assert_eq(ew_hourly_close(h, false), 0);
 }
 
@@ -257,7 +230,7 @@ Test(hourly, current_hour_is_continued_not_compressed)
 	cr_assert(exists(rel), "the open hour must survive a restart as .jsonl");
 	put(h, ns, "after restart");
 	cr_assert_eq(ew_hourly_close(h, false), 0);
-	expect_content(rel, "before restart\nafter restart\n");
+	ew_test_expect_file(root, rel, "before restart\nafter restart\n");
 }
 
 Test(hourly, reopen_after_external_rotation)
@@ -274,8 +247,8 @@ Test(hourly, reopen_after_external_rotation)
 	cr_assert_eq(ew_hourly_reopen(h), 0);
 	put(h, T0, "three");
 	cr_assert_eq(ew_hourly_close(h, false), 0);
-	expect_content("moved", "one\ntwo\n");
-	expect_content("2020-11-26/22.jsonl", "three\n");
+	ew_test_expect_file(root, "moved", "one\ntwo\n");
+	ew_test_expect_file(root, "2020-11-26/22.jsonl", "three\n");
 }
 
 Test(hourly, bytes_and_big_lines)
@@ -295,7 +268,7 @@ Test(hourly, bytes_and_big_lines)
 	cr_assert_eq(ew_hourly_flush(h), 0);
 	cr_assert_eq(ew_hourly_bytes_written(h), 3 + n + 1 + 10000 * 41);
 	cr_assert_eq(ew_hourly_close(h, true), 0);
-	got = slurp("2020-11-26/22.jsonl.gz");
+	got = ew_test_slurp(root, "2020-11-26/22.jsonl.gz");
 	cr_assert_eq(strlen(got), 3 + n + 1 + 10000 * 41);
 	cr_assert_eq(strncmp(got, "ab\nzzz", 6), 0);
 	free(got);
@@ -323,7 +296,7 @@ Test(hourly, errors_are_returned_not_fatal)
 	unlink(at("2020-11-26"));
 	cr_assert_eq(ew_hourly_write(h, T0, "y", 1), 0, "recovers once the obstacle is gone");
 	cr_assert_eq(ew_hourly_close(h, false), 0);
-	expect_content("2020-11-26/22.jsonl", "y\n");
+	ew_test_expect_file(root, "2020-11-26/22.jsonl", "y\n");
 }
 
 Test(hourly, key_of_names_the_file)
@@ -351,16 +324,16 @@ Test(hourly, lent_lines_are_written_in_place_in_order_and_roll)
 	/* Lent, not copied: what the lender holds at the flush is what is written. */
 	lent[1] = 'X';
 	cr_assert_eq(ew_hourly_flush(h), 0);
-	expect_content("2020-11-26/22.jsonl", "lX\nl2\nc1\nl3\nc2\n");
+	ew_test_expect_file(root, "2020-11-26/22.jsonl", "lX\nl2\nc1\nl3\nc2\n");
 	cr_assert_eq(ew_hourly_stats(h)->written, 5);
 
 	/* A new hour: the old file takes what was lent before it, then rolls. */
 	cr_assert_eq(ew_hourly_write_lines(h, T0, lent, 6, 2), 0);
 	cr_assert_eq(ew_hourly_write_lines(h, T0 + HOUR, later, 3, 1), 0);
 	cr_assert_eq(ew_hourly_sync(h), 0);
-	expect_content("2020-11-26/22.jsonl.gz", "lX\nl2\nc1\nl3\nc2\nlX\nl2\n");
+	ew_test_expect_file(root, "2020-11-26/22.jsonl.gz", "lX\nl2\nc1\nl3\nc2\nlX\nl2\n");
 	cr_assert_eq(ew_hourly_close(h, false), 0);
-	expect_content("2020-11-26/23.jsonl", "l3\n");
+	ew_test_expect_file(root, "2020-11-26/23.jsonl", "l3\n");
 }
 
 Test(hourly, more_lent_pieces_than_one_writev_takes)
@@ -380,7 +353,7 @@ Test(hourly, more_lent_pieces_than_one_writev_takes)
 			p = stpcpy(p, "copied\n");
 	}
 	cr_assert_eq(ew_hourly_close(h, false), 0);
-	expect_content("2020-11-26/22.jsonl", want);
+	ew_test_expect_file(root, "2020-11-26/22.jsonl", want);
 	free(want);
 }
 
@@ -407,5 +380,5 @@ Test(hourly, a_write_stopped_inside_lent_lines_keeps_whole_lines)
 	cr_assert_eq(ew_hourly_stats(h)->lost, 2);
 	cr_assert_eq(ew_hourly_write_lines(h, T0, b + 4, 4, 1), 0);
 	cr_assert_eq(ew_hourly_close(h, false), 0);
-	expect_content("2020-11-26/22.jsonl", "aaa\nbbb\nddd\n");
+	ew_test_expect_file(root, "2020-11-26/22.jsonl", "aaa\nbbb\nddd\n");
 }

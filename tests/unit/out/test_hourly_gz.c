@@ -10,6 +10,8 @@
 
 #include <criterion/criterion.h>
 
+#include "gzfile.h"
+
 #include "out/hourly_gz.h"
 
 static char dir[64];
@@ -45,22 +47,6 @@ static void write_file(const char *name, const char *text)
 	close(fd);
 }
 
-static void expect_gz(const char *name, const char *want)
-{
-	char path[128], got[256];
-	gzFile g;
-	int n;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	g = gzopen(path, "rb");
-	cr_assert_not_null(g, "%s", path);
-	n = gzread(g, got, sizeof(got) - 1);
-	cr_assert_geq(n, 0);
-	got[n] = '\0';
-	gzclose(g);
-	cr_assert_str_eq(got, want);
-}
-
 /* A second hour's worth is a second member; a .jsonl already in the .gz is only removed. */
 Test(hourly_gz, members_append_and_a_compressed_source_is_not_added_twice)
 {
@@ -71,15 +57,15 @@ Test(hourly_gz, members_append_and_a_compressed_source_is_not_added_twice)
 	cr_assert_eq(linkat(dfd, "07.jsonl", dfd, "kept", 0), 0);
 	cr_assert_eq(ew_hourly_gz_hour(dfd, "07"), 0);
 	cr_assert_neq(fstatat(dfd, "07.jsonl", &st, 0), 0);
-	expect_gz("07.jsonl.gz", "a\n");
+	ew_test_expect_file(dir, "07.jsonl.gz", "a\n");
 	/* As if a crash came between the rename and the unlink: the same file again. */
 	cr_assert_eq(linkat(dfd, "kept", dfd, "07.jsonl", 0), 0);
 	cr_assert_eq(unlinkat(dfd, "kept", 0), 0);
 	cr_assert_eq(ew_hourly_gz_hour(dfd, "07"), 0);
 	cr_assert_neq(fstatat(dfd, "07.jsonl", &st, 0), 0);
-	expect_gz("07.jsonl.gz", "a\n");
+	ew_test_expect_file(dir, "07.jsonl.gz", "a\n");
 	write_file("07.jsonl", "b\n");
 	cr_assert_eq(ew_hourly_gz_hour(dfd, "07"), 0);
-	expect_gz("07.jsonl.gz", "a\nb\n");
+	ew_test_expect_file(dir, "07.jsonl.gz", "a\nb\n");
 	cr_assert_neq(fstatat(dfd, "07.jsonl.gz.tmp", &st, 0), 0);
 }

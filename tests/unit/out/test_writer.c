@@ -5,9 +5,10 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
-#include <zlib.h>
 
 #include <criterion/criterion.h>
+
+#include "gzfile.h"
 
 #include "out/writer.h"
 #include "util/timefmt.h"
@@ -40,33 +41,6 @@ static void teardown(void)
 
 TestSuite(writer, .init = setup, .fini = teardown);
 
-/* A file's text, decompressed if it is gzip. */
-static char *slurp(const char *rel)
-{
-	char path[256];
-	gzFile g;
-	char *buf = calloc(1, 1 << 24);
-	int n;
-
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	g = gzopen(path, "rb");
-	cr_assert_not_null(g, "%s", path);
-	n = gzread(g, buf, (1 << 24) - 1);
-	cr_assert_geq(n, 0);
-	buf[n] = '\0';
-	gzclose(g);
-	return buf;
-}
-
-/* The records file @rel (gzip or plain) holds exactly @want. */
-static void expect_file(const char *rel, const char *want)
-{
-	char *got = slurp(rel);
-
-	cr_assert_str_eq(got, want, "%s", rel);
-	free(got);
-}
-
 static void put(struct ew_writer *w, int64_t ns, const char *line)
 {
 	ew_writer_put(w, ns, line, strlen(line));
@@ -91,9 +65,9 @@ Test(writer, records_go_to_their_hours_file_in_order)
 	cr_assert_eq(st.put, 6);
 	cr_assert_eq(st.written, 6);
 	cr_assert_eq(st.dropped + st.write_errors, 0);
-	expect_file("2020-11-26/22.jsonl.gz", "a1\na2\n");
-	expect_file("2020-11-26/23.jsonl.gz", "b1\nlate\nb2\n");
-	expect_file("2020-11-27/00.jsonl", "c1\n");
+	ew_test_expect_file(root, "2020-11-26/22.jsonl.gz", "a1\na2\n");
+	ew_test_expect_file(root, "2020-11-26/23.jsonl.gz", "b1\nlate\nb2\n");
+	ew_test_expect_file(root, "2020-11-27/00.jsonl", "c1\n");
 }
 
 /* Many batches and more hour changes than a batch holds runs: nothing lost or reordered. */
@@ -124,10 +98,10 @@ Test(writer, many_batches_and_hour_changes)
 	cr_assert_eq(ew_writer_close(w, false, &st), 0);
 	cr_assert_eq(st.put, (uint64_t)n);
 	cr_assert_eq(st.written, (uint64_t)n);
-	got = slurp("2020-11-26/23.jsonl");
+	got = ew_test_slurp(root, "2020-11-26/23.jsonl");
 	cr_assert(strcmp(got, want) == 0, "the 23:00 file differs");
 	free(got);
-	got = slurp("2020-11-26/22.jsonl.gz");
+	got = ew_test_slurp(root, "2020-11-26/22.jsonl.gz");
 	cr_assert(strncmp(got, "0:x", 3) == 0 && strlen(got) == 501, "the 22:00 file: record 0");
 	free(got);
 	free(want);
@@ -160,6 +134,6 @@ Test(writer, in_place_lines_and_copied_lines_in_order)
 	cr_assert_eq(ew_writer_close(w, false, &st), 0);
 	cr_assert_eq(st.put, 4);
 	cr_assert_eq(st.written, 4);
-	expect_file("2020-11-26/22.jsonl.gz", "copied1\ninplace1\ncopied2\n");
-	expect_file("2020-11-26/23.jsonl", "inplace2\n");
+	ew_test_expect_file(root, "2020-11-26/22.jsonl.gz", "copied1\ninplace1\ncopied2\n");
+	ew_test_expect_file(root, "2020-11-26/23.jsonl", "inplace2\n");
 }
