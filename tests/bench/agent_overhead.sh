@@ -24,6 +24,13 @@
 #   198.18.200.2/24, so the connections cross a link and the agent sees both
 #   ends; the namespace and the veth are removed on exit).
 #
+#   FILL_CPUS (1: during every run, A and B alike, a SCHED_IDLE busy loop on
+#   each CPU but BENCH_CPU. On a VM whose idle vCPUs halt, an idle neighbour
+#   made no-agent runs swing between 6,000 and 12,500 conn/s, and an agent,
+#   by keeping the neighbour awake, could look faster than no agent. The
+#   loop keeps it awake in every run; SCHED_IDLE, so it yields to the agent
+#   at once and the scheduler still counts its CPU as idle when it places a
+#   woken agent thread. Default 0),
 #   ROUNDS (plain mode: 2 pairs; CONTENT_ABC: 5 rounds),
 #   BASE (another egresswatch binary: each round also runs it, B0, the new
 #   and the base agent in turns first, so one session compares two builds).
@@ -49,6 +56,7 @@ else
 	ROUNDS=${ROUNDS:-2}
 fi
 BASE=${BASE:-}
+FILL_CPUS=${FILL_CPUS:-0}
 PEER=${PEER:-lo}
 ADDR=127.0.0.1
 LO_ADDR=
@@ -89,6 +97,7 @@ agent_pid=
 server_pid=
 netns_made=
 cleanup() {
+	fill_stop
 	if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
 		kill -TERM "$server_pid"
 		wait "$server_pid" 2>/dev/null
@@ -166,9 +175,28 @@ stop_server() {
 	server_pid=
 }
 
+# fill_start / fill_stop: FILL_CPUS' busy loops (pids in $fill_pids).
+fill_pids=()
+fill_start() {
+	local c
+	[ "$FILL_CPUS" = 1 ] || return 0
+	for ((c = 0; c < $(nproc); c++)); do
+		[ "$c" = "$BENCH_CPU" ] && continue
+		taskset -c "$c" chrt --idle 0 sh -c 'while :; do :; done' &
+		fill_pids+=($!)
+	done
+}
+fill_stop() {
+	[ ${#fill_pids[@]} -gt 0 ] || return 0
+	kill "${fill_pids[@]}" 2>/dev/null
+	wait "${fill_pids[@]}" 2>/dev/null
+	fill_pids=()
+}
+
 # run_bench LABEL -> sets $rate
 run_bench() {
 	local out st
+	fill_start
 	if [ "$PEER" = veth ]; then
 		start_server
 		out=$("$BC" -C -t "$RUN_SECONDS" -c "$BENCH_CPU" -a "$ADDR" -p "$port")
@@ -178,6 +206,7 @@ run_bench() {
 		out=$("$BC" -t "$RUN_SECONDS" -c "$BENCH_CPU" -a "$ADDR")
 		st=$?
 	fi
+	fill_stop
 	if [ $st -ne 0 ]; then
 		echo "agent_overhead: bench_connect failed: $out" >&2
 		exit 1
@@ -248,6 +277,7 @@ if [ "$PEER" = veth ]; then
 else
 	echo "bench_connect: ${RUN_SECONDS}s per run to $ADDR, client and server on CPU $BENCH_CPU"
 fi
+[ "$FILL_CPUS" = 1 ] && echo "FILL_CPUS=1: a SCHED_IDLE busy loop on every other CPU during each run"
 # median of the arguments
 median() {
 	printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END {
@@ -384,4 +414,4 @@ echo "RESULT no_agent_1=$a0 with_agent=${b1:-} no_agent_2=${a1:-} ratio=${ratios
 	"drift=$drift agent_flows=${b1_flows:-0} with_agent_2=${b2:-} no_agent_3=${a2:-}" \
 	"ratio_2=${ratios[1]:-} agent_flows_2=${b2_flows:-0} ratio_min=$rmin ratio_median=$rmed" \
 	"ratios=$(IFS=,; echo "${ratios[*]}") pairs=$ROUNDS" \
-	"agent_cpu_us_median=$(median "${cpus[@]}") peer=$PEER$extra"
+	"agent_cpu_us_median=$(median "${cpus[@]}") peer=$PEER fill_cpus=$FILL_CPUS$extra"
