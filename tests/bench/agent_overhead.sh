@@ -42,6 +42,8 @@
 # of 6 or more). Each B run also reports the agent's CPU time (user + system)
 # per connection. Needs root. Prints a last line starting with "RESULT ".
 set -u
+# shellcheck source=tests/bench/bench_lib.sh
+. "$(dirname "$0")/bench_lib.sh"
 
 EW=${1:-${EGRESSWATCH:-build/agent/egresswatch}}
 BC=${2:-${BENCH_CONNECT:-build/tests/bench/bench_connect}}
@@ -175,24 +177,6 @@ stop_server() {
 	server_pid=
 }
 
-# fill_start / fill_stop: FILL_CPUS' busy loops (pids in $fill_pids).
-fill_pids=()
-fill_start() {
-	local c
-	[ "$FILL_CPUS" = 1 ] || return 0
-	for ((c = 0; c < $(nproc); c++)); do
-		[ "$c" = "$BENCH_CPU" ] && continue
-		taskset -c "$c" chrt --idle 0 sh -c 'while :; do :; done' &
-		fill_pids+=($!)
-	done
-}
-fill_stop() {
-	[ ${#fill_pids[@]} -gt 0 ] || return 0
-	kill "${fill_pids[@]}" 2>/dev/null
-	wait "${fill_pids[@]}" 2>/dev/null
-	fill_pids=()
-}
-
 # run_bench LABEL -> sets $rate
 run_bench() {
 	local out st
@@ -278,12 +262,6 @@ else
 	echo "bench_connect: ${RUN_SECONDS}s per run to $ADDR, client and server on CPU $BENCH_CPU"
 fi
 [ "$FILL_CPUS" = 1 ] && echo "FILL_CPUS=1: a SCHED_IDLE busy loop on every other CPU during each run"
-# median of the arguments
-median() {
-	printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END {
-		printf "%.3f", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
-
 if [ "$CONTENT_ABC" = 1 ]; then
 	run_bench "A0 no agent"
 	a_prev=$rate

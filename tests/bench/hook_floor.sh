@@ -24,6 +24,8 @@
 #   benchmark's CPU when the scheduler puts it there).
 # Needs root. Prints a last line starting with "RESULT ".
 set -u
+# shellcheck source=tests/bench/bench_lib.sh
+. "$(dirname "$0")/bench_lib.sh"
 EW=${1:-${EGRESSWATCH:-build/agent/egresswatch}}
 BC=${2:-${BENCH_CONNECT:-build/tests/bench/bench_connect}}
 EH=${3:-${EMPTY_HOOKS:-build/tests/bench/empty_hooks}}
@@ -69,13 +71,6 @@ fi
 
 work=$(mktemp -d /tmp/ew-floor-XXXXXX)
 holder_pid=
-fill_pids=()
-fill_stop() {
-	[ ${#fill_pids[@]} -gt 0 ] || return 0
-	kill "${fill_pids[@]}" 2>/dev/null
-	wait "${fill_pids[@]}" 2>/dev/null
-	fill_pids=()
-}
 cleanup() {
 	fill_stop
 	if [ -n "$holder_pid" ] && kill -0 "$holder_pid" 2>/dev/null; then
@@ -88,16 +83,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 printf '{"report_interval": 60}\n' >"$work/config.json"
-
-fill_start() {
-	local c
-	[ "$FILL_CPUS" = 1 ] || return 0
-	for ((c = 0; c < $(nproc); c++)); do
-		[ "$c" = "$BENCH_CPU" ] && continue
-		taskset -c "$c" chrt --idle 0 sh -c 'while :; do :; done' &
-		fill_pids+=($!)
-	done
-}
 
 # hold VARIANT: attach it (empty programs or the agent) and wait until it is in place.
 hold() {
@@ -167,11 +152,6 @@ run() {
 	fi
 	rate=$(sed -n 's/^RESULT .*conns_per_s=\([0-9.]*\).*/\1/p' <<<"$out")
 	printf '  %-8s %8s conn/s\n' "$1" "$rate"
-}
-
-median() {
-	printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END {
-		printf "%.3f", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
 declare -A ratios

@@ -21,6 +21,8 @@
 # agent's per-write time over the empty uprobe's, and its overhead above no
 # probe over the empty uprobe's. Needs root. Prints a last line "RESULT ".
 set -u
+# shellcheck source=tests/bench/bench_lib.sh
+. "$(dirname "$0")/bench_lib.sh"
 
 if [ "${1:-}" = --no-tls-traffic ]; then
 	shift
@@ -161,8 +163,8 @@ measure() {
 }
 
 median() {
-	tr ' ' '\n' <<<"$1" | grep . | sort -g |
-		awk '{ v[NR] = $1 } END { printf "%.1f", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+	# shellcheck disable=SC2086 # $1 is a space-separated list of numbers
+	median_fmt '%.1f' $1
 }
 
 declare -A NS R1K R64K names
