@@ -30,7 +30,7 @@
 #   by keeping the neighbour awake, could look faster than no agent. The
 #   loop keeps it awake in every run; SCHED_IDLE, so it yields to the agent
 #   at once and the scheduler still counts its CPU as idle when it places a
-#   woken agent thread. Default 0),
+#   woken agent thread. Default 1; 0: the neighbour left idle, as runs before 2026-12-01),
 #   ROUNDS (plain mode: 2 pairs; CONTENT_ABC: 5 rounds),
 #   BASE (another egresswatch binary: each round also runs it, B0, the new
 #   and the base agent in turns first, so one session compares two builds).
@@ -58,7 +58,7 @@ else
 	ROUNDS=${ROUNDS:-2}
 fi
 BASE=${BASE:-}
-FILL_CPUS=${FILL_CPUS:-0}
+FILL_CPUS=${FILL_CPUS:-1}
 PEER=${PEER:-lo}
 ADDR=127.0.0.1
 LO_ADDR=
@@ -209,19 +209,10 @@ start_agent() {
 	"${pin[@]}" "$EW" run --quiet --config "${2:-$work/config.json}" --data-dir "$data" \
 		2>"$work/agent.err" >/dev/null &
 	agent_pid=$!
-	for ((i = 0; i < 300; i++)); do
-		grep -q 'running:' "$work/agent.err" && return 0
-		if ! kill -0 "$agent_pid" 2>/dev/null; then
-			echo "agent_overhead: egresswatch run exited before attaching:" >&2
-			cat "$work/agent.err" >&2
-			agent_pid=
-			exit 1
-		fi
-		sleep 0.1
-	done
-	echo "agent_overhead: no 'running:' line after 30 s:" >&2
-	cat "$work/agent.err" >&2
-	exit 1
+	await_line "agent_overhead: egresswatch run" "$agent_pid" "$work/agent.err" 'running:' || {
+		agent_pid=
+		exit 1
+	}
 }
 
 # stop_agent -> sets $flows (from the agent's "stopped:" line)

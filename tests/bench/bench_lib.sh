@@ -38,3 +38,22 @@ fill_stop() {
 	wait "${fill_pids[@]}" 2>/dev/null
 	fill_pids=()
 }
+
+# await_line NAME PID FILE PATTERN: wait up to 30 s for PATTERN in FILE (the
+# stderr of NAME, running as PID). 1, with FILE printed, if PID exits first
+# or the time runs out.
+await_line() {
+	local i
+	for ((i = 0; i < 300; i++)); do
+		grep -q "$4" "$3" && return 0
+		if ! kill -0 "$2" 2>/dev/null; then
+			echo "$1 exited before printing '$4':" >&2
+			cat "$3" >&2
+			return 1
+		fi
+		sleep 0.1
+	done
+	echo "$1: no '$4' line after 30 s:" >&2
+	cat "$3" >&2
+	return 1
+}

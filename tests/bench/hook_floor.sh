@@ -105,18 +105,10 @@ hold() {
 		ready='attached:' ;;
 	esac
 	holder_pid=$!
-	for ((i = 0; i < 300; i++)); do
-		grep -q "$ready" "$work/holder.err" && return 0
-		if ! kill -0 "$holder_pid" 2>/dev/null; then
-			echo "hook_floor: $1 exited before attaching:" >&2
-			cat "$work/holder.err" >&2
-			holder_pid=
-			exit 1
-		fi
-		sleep 0.1
-	done
-	echo "hook_floor: $1 not attached after 30 s" >&2
-	exit 1
+	await_line "hook_floor: $1" "$holder_pid" "$work/holder.err" "$ready" || {
+		holder_pid=
+		exit 1
+	}
 }
 
 # release VARIANT: detach it; an agent that lost records says so (the rate stands).

@@ -15,6 +15,8 @@
 # each B is compared with the mean of the A runs around it. Needs root.
 # Prints a last line starting with "RESULT ".
 set -u
+# shellcheck source=tests/bench/bench_lib.sh
+. "$(dirname "$0")/bench_lib.sh"
 
 EW=${1:-${EGRESSWATCH:-build/agent/egresswatch}}
 BS=${2:-${BENCH_SYSCALL:-build/tests/bench/bench_syscall}}
@@ -69,19 +71,10 @@ start_agent() {
 	"$EW" run --quiet --config "$work/config.json" --data-dir "$data" \
 		2>"$work/agent.err" >/dev/null &
 	agent_pid=$!
-	for ((i = 0; i < 300; i++)); do
-		grep -q 'running:' "$work/agent.err" && return 0
-		if ! kill -0 "$agent_pid" 2>/dev/null; then
-			echo "syscall_overhead: egresswatch run exited before attaching:" >&2
-			cat "$work/agent.err" >&2
-			agent_pid=
-			exit 1
-		fi
-		sleep 0.1
-	done
-	echo "syscall_overhead: no 'running:' line after 30 s:" >&2
-	cat "$work/agent.err" >&2
-	exit 1
+	await_line "syscall_overhead: egresswatch run" "$agent_pid" "$work/agent.err" 'running:' || {
+		agent_pid=
+		exit 1
+	}
 }
 
 stop_agent() {
