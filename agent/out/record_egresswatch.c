@@ -1,19 +1,36 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "out/record_egresswatch.h"
 
+#include <stdint.h>
 #include <string.h>
 
 #include "content/enums.h"
 #include "out/record_frag.h"
 #include "util/digits.h"
 
-/* Hand-rolled: one for every record, and printf costs more than the rest. */
+/*
+ * Sixteen nibbles spread to bytes and made digits eight at a time, not one
+ * a loop turn: one for every record, and printf costs more than the rest.
+ */
+static void put_hex8(char out[8], uint32_t v)
+{
+	uint64_t x = v, ones = 0x0101010101010101ull;
+
+	x = (x | x << 16) & 0x0000ffff0000ffffull;
+	x = (x | x << 8) & 0x00ff00ff00ff00ffull;
+	x = (x | x << 4) & 0x0f0f0f0f0f0f0f0full;
+	/* byte k holds nibble k: '0' + it, and 'a' - '0' - 10 more from 10 on */
+	x += ones * '0' + ((x + ones * 6) >> 4 & ones) * ('a' - '0' - 10);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	x = __builtin_bswap64(x); /* the most significant nibble first */
+#endif
+	memcpy(out, &x, 8);
+}
+
 static void put_hex64(char out[17], uint64_t v)
 {
-	static const char digits[] = "0123456789abcdef";
-
-	for (int i = 15; i >= 0; i--, v >>= 4)
-		out[i] = digits[v & 15];
+	put_hex8(out, (uint32_t)(v >> 32));
+	put_hex8(out + 8, (uint32_t)v);
 	out[16] = '\0';
 }
 
@@ -24,25 +41,43 @@ static void put_hex64(char out[17], uint64_t v)
 #define PUT_NAME(w, key, name)                                                                     \
 	put_name(w, "\"" key "\":\"", sizeof("\"" key "\":\"") - 1, key, name)
 
-/* Whether @name's @n bytes can go between quotes as they are. */
-static bool plain_name(const char *name, size_t n)
+/*
+ * @name's length if its bytes can go between quotes as they are, else
+ * SIZE_MAX. The names are literals of the agent's own tables (geo/border.c),
+ * which never change: measured and checked once per thread and per
+ * pointer, not for every record.
+ */
+static size_t plain_len(const char *name)
 {
+	static __thread struct {
+		const char *name;
+		size_t len;
+	} memo[8];
+	size_t slot = (size_t)((uintptr_t)name >> 2) & 7, n;
+
+	if (memo[slot].name == name)
+		return memo[slot].len;
+	n = strlen(name);
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)name[i];
 
-		if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\')
-			return false;
+		if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') {
+			n = SIZE_MAX;
+			break;
+		}
 	}
-	return true;
+	memo[slot].name = name;
+	memo[slot].len = n;
+	return n;
 }
 
 static void put_name(struct ew_jsonw *w, const char *lit, size_t lit_len, const char *key,
 		     const char *name)
 {
-	size_t n = strlen(name);
+	size_t n = plain_len(name);
 	char *p;
 
-	if (!plain_name(name, n)) {
+	if (n == SIZE_MAX) {
 		ew_jsonw_str(w, key, name);
 		return;
 	}
@@ -179,11 +214,11 @@ static void put_peer(struct ew_jsonw *w, const struct ew_flow *f, const struct e
 {
 	const struct ew_place *place = &e->place;
 	const char *by = ew_border_by_name(place->by);
-	size_t by_len = strlen(by);
+	size_t by_len = plain_len(by);
 	char *p;
 
 	if (!name[0] && !place->country[0] && !place->asn && !place->as_org[0] &&
-	    !place->net_name[0] && plain_name(by, by_len)) {
+	    !place->net_name[0] && by_len != SIZE_MAX) {
 		p = ew_jsonw_members_begin(
 		    w, sizeof("\"peer\":{\"ip\":,\"port\":,\"located_by\":\"\"}") + rip_len + 5 +
 			   by_len);
@@ -270,10 +305,10 @@ static void put_egresswatch_head(struct ew_jsonw *w, const struct ew_flow *f,
 	const struct ew_record_frag *end =
 	    ew_record_frag_get(EW_RECORD_FRAG_END, f->end, end_members, f);
 	const char *border = ew_border_name(e->place.border);
-	size_t bl = strlen(border);
+	size_t bl = plain_len(border);
 	char *p;
 
-	if (!end || !plain_name(border, bl)) {
+	if (!end || bl == SIZE_MAX) {
 		put_counters(w, f, e, d_out, d_in);
 		return;
 	}

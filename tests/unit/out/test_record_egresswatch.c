@@ -146,3 +146,38 @@ Test(record_egresswatch, members_written_in_place_parse_back)
 	}
 	ew_jsonw_free(&w);
 }
+
+/* The flow id is its sixteen hex digits, lower case, leading zeros kept. */
+Test(record_egresswatch, flow_id_as_printf_writes_it)
+{
+	struct ew_flow *f = calloc(1, sizeof(*f));
+	struct ew_eval e = {0};
+	struct ew_jsonw w;
+	uint64_t x = 0x9e3779b97f4a7c15ull;
+
+	cr_assert(f);
+	ew_jsonw_init(&w);
+	f->proto = EW_IPPROTO_TCP;
+	f->family = EW_AF_INET;
+	e.domain = "";
+	for (int i = 0; i < 2000; i++) {
+		char want[40];
+		cJSON *j;
+
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		e.flow_id = i < 64 ? 1ull << i : x >> (i % 64);
+		snprintf(want, sizeof(want), "%016llx", (unsigned long long)e.flow_id);
+		ew_jsonw_reset(&w);
+		ew_jsonw_obj_begin(&w, NULL);
+		ew_record_egresswatch(&w, f, &e, NULL, "\"198.18.0.7\"", 12);
+		ew_jsonw_obj_end(&w);
+		j = cJSON_Parse(w.buf);
+		cr_assert_not_null(j);
+		cr_assert_str_eq(at(j, "egresswatch.flow_id")->valuestring, want);
+		cJSON_Delete(j);
+	}
+	ew_jsonw_free(&w);
+	free(f);
+}
