@@ -15,6 +15,14 @@
 
 #define EW_RECORD_FRAG_KINDS 8 /* memos: the caller numbers its kinds from 0 */
 
+/* The record's kinds (record.c, record_egresswatch.c): one memo each. */
+enum ew_record_frag_kind {
+	EW_RECORD_FRAG_NETWORK,
+	EW_RECORD_FRAG_END,
+	EW_RECORD_FRAG_INSPECTION,
+	EW_RECORD_FRAG_VERDICT,
+};
+
 struct ew_record_frag {
 	uint64_t key; /* the values, plus one; 0: empty */
 	uint32_t len;

@@ -35,6 +35,13 @@ struct ew_procs {
 	/* Insertion order, oldest first: what goes when a table is full. */
 	struct ew_proc *oldest, *newest;
 	struct ew_cgroup *cg_oldest, *cg_newest;
+	/*
+	 * The latest user and cgroup asked for: every record asks for both, and
+	 * records in a row are mostly one user's, often one cgroup's. A hit is
+	 * the entry the keyed hash would find, without computing it.
+	 */
+	struct user_slot *last_user;
+	struct ew_cgroup *last_cg; /* cleared when it is dropped */
 	struct ew_procs_stats st;
 };
 
@@ -302,15 +309,21 @@ static struct ew_cgroup **cg_slot(struct ew_procs *t, uint64_t id)
 
 const struct ew_cgroup *ew_procs_cgroup_get(struct ew_procs *t, uint64_t id)
 {
+	if (t->last_cg && t->last_cg->id == id)
+		return t->last_cg;
 	for (struct ew_cgroup *c = *cg_slot(t, id); c; c = c->next)
-		if (c->id == id)
+		if (c->id == id) {
+			t->last_cg = c;
 			return c;
+		}
 	return NULL;
 }
 
 /* Cgroups are looked up by id at record time: nothing holds one, so it can go. */
 static void drop_cgroup(struct ew_procs *t, struct ew_cgroup *c)
 {
+	if (t->last_cg == c)
+		t->last_cg = NULL;
 	for (struct ew_cgroup **pp = cg_slot(t, c->id); *pp; pp = &(*pp)->next) {
 		if (*pp == c) {
 			*pp = c->next;
@@ -374,10 +387,14 @@ void ew_procs_cgroup(struct ew_procs *t, uint64_t id, const char *path)
 
 const char *ew_procs_user(struct ew_procs *t, uint32_t uid)
 {
-	struct user_slot *s = &t->users[ew_hash_u64(uid) & (USER_SLOTS - 1)];
+	struct user_slot *s = t->last_user;
 	struct passwd pw, *res = NULL;
 	char buf[1024];
 
+	if (s && s->uid == uid)
+		return s->name;
+	s = &t->users[ew_hash_u64(uid) & (USER_SLOTS - 1)];
+	t->last_user = s;
 	if (s->valid && s->uid == uid)
 		return s->name;
 	s->uid = uid;

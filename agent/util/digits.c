@@ -26,16 +26,16 @@ const uint64_t ew_digits_p10[20] = {
     10000000000000000000ull,
 };
 
-static const char pairs[] = "00010203040506070809101112131415161718192021222324"
-			    "25262728293031323334353637383940414243444546474849"
-			    "50515253545556575859606162636465666768697071727374"
-			    "75767778798081828384858687888990919293949596979899";
+const char ew_digits_pairs[201] = "00010203040506070809101112131415161718192021222324"
+				  "25262728293031323334353637383940414243444546474849"
+				  "50515253545556575859606162636465666768697071727374"
+				  "75767778798081828384858687888990919293949596979899";
 
 /* Exactly four digits of @v (< 10000), leading zeros included. */
 static inline void put4(char *p, uint32_t v)
 {
-	memcpy(p, pairs + 2 * (v / 100), 2);
-	memcpy(p + 2, pairs + 2 * (v % 100), 2);
+	memcpy(p, ew_digits_pairs + 2 * (v / 100), 2);
+	memcpy(p + 2, ew_digits_pairs + 2 * (v % 100), 2);
 }
 
 /*
@@ -63,12 +63,12 @@ char *ew_digits_u64(uint64_t v, char *end)
 	}
 	if (x >= 100) {
 		end -= 2;
-		memcpy(end, pairs + 2 * (x % 100), 2);
+		memcpy(end, ew_digits_pairs + 2 * (x % 100), 2);
 		x /= 100;
 	}
 	if (x >= 10) {
 		end -= 2;
-		memcpy(end, pairs + 2 * x, 2);
+		memcpy(end, ew_digits_pairs + 2 * x, 2);
 	} else {
 		*--end = (char)('0' + x);
 	}

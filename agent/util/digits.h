@@ -15,6 +15,8 @@
 
 /* 10^i for i in 0..19: the thresholds ew_digits_count() compares with. */
 extern const uint64_t ew_digits_p10[20];
+/* "00" to "99": the two digits of i at 2 * i. */
+extern const char ew_digits_pairs[201];
 
 /**
  * ew_digits_count() - how many decimal digits @v has (1 for 0, 20 at most).
@@ -51,7 +53,23 @@ char *ew_digits_u64(uint64_t v, char *end);
  */
 static inline char *ew_digits_put(char *p, uint64_t v)
 {
-	size_t n = ew_digits_count(v);
+	size_t n;
+
+	/* An address's bytes, a well-known port, a small count: no call. */
+	if (v < 1000) {
+		unsigned int x = (unsigned int)v;
+
+		if (x >= 100) {
+			*p++ = (char)('0' + x / 100);
+			x %= 100;
+		} else if (x < 10) {
+			*p = (char)('0' + x);
+			return p + 1;
+		}
+		__builtin_memcpy(p, ew_digits_pairs + 2 * x, 2);
+		return p + 2;
+	}
+	n = ew_digits_count(v);
 
 	ew_digits_u64(v, p + n);
 	return p + n;

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #define EW_JSONW_MAX_DEPTH 63
 
@@ -196,6 +197,13 @@ static inline void ew_jsonw_members(struct ew_jsonw *w, const char *json, size_t
  * Return: where to write, or NULL if the document is unusable (oom).
  */
 char *ew_jsonw_members_begin(struct ew_jsonw *w, size_t max);
+
+/*
+ * EW_JSONW_LIT() - a literal's bytes at @p, which moves past them: the runs of
+ * members written in place after ew_jsonw_members_begin() take their keys and
+ * punctuation this way, with no call, check or copy per member.
+ */
+#define EW_JSONW_LIT(p, s) ((p) = (char *)memcpy((p), (s), sizeof(s) - 1) + sizeof(s) - 1)
 
 /** ew_jsonw_members_end() - the members begun end at @end. */
 void ew_jsonw_members_end(struct ew_jsonw *w, char *end);

@@ -110,3 +110,42 @@ Test(proc, late_exit_of_a_reused_pid)
 	ew_procs_free(t);
 	free(x);
 }
+
+/* The latest cgroup and user asked for are remembered: a dropped cgroup is
+ * not found through that memory, and users asked for in turn keep their names. */
+Test(proc, latest_cgroup_and_user_forgotten_when_they_go)
+{
+	struct ew_procs *t = ew_procs_new("b00t", 1024, 256);
+	const struct ew_cgroup *c;
+	char root[64], other[64];
+
+	ew_procs_cgroup(t, 1, "/kubepods/pod1");
+	c = ew_procs_cgroup_get(t, 1);
+	cr_assert_not_null(c);
+	cr_assert_eq(ew_procs_cgroup_get(t, 1), c, "asked again: the same entry");
+	for (uint64_t id = 2; id <= 300; id++) {
+		char path[64];
+
+		snprintf(path, sizeof(path), "/kubepods/pod%llu", (unsigned long long)id);
+		ew_procs_cgroup(t, id, path);
+	}
+	cr_assert_null(ew_procs_cgroup_get(t, 1), "dropped while it was the latest");
+	cr_assert_str_eq(ew_procs_cgroup_get(t, 300)->path, "/kubepods/pod300");
+	cr_assert_str_eq(ew_procs_cgroup_get(t, 299)->path, "/kubepods/pod299");
+	cr_assert_str_eq(ew_procs_cgroup_get(t, 300)->path, "/kubepods/pod300");
+
+	snprintf(root, sizeof(root), "%s", ew_procs_user(t, 0));
+	snprintf(other, sizeof(other), "%s", ew_procs_user(t, 65534));
+	for (uint32_t i = 0; i < 600; i++) {
+		uint32_t uid = i % 3 ? 0 : (i % 2 ? 65534 : 100000 + i);
+
+		if (uid == 0)
+			cr_assert_str_eq(ew_procs_user(t, uid), root);
+		else if (uid == 65534)
+			cr_assert_str_eq(ew_procs_user(t, uid), other);
+		else
+			cr_assert_str_eq(ew_procs_user(t, uid), "", "uid %u has no name", uid);
+	}
+	cr_assert_str_eq(root, "root");
+	ew_procs_free(t);
+}

@@ -62,3 +62,26 @@ Test(digits, agrees_with_printf_across_bit_lengths)
 		check(x >> (i % 64));
 	}
 }
+
+/* ew_digits_put() writes forward: under 1000 without a call, then through
+ * ew_digits_u64(); every value to 100000, each bit length after. */
+static void check_put(uint64_t v)
+{
+	char want[24], buf[32], *end;
+	size_t n = (size_t)snprintf(want, sizeof(want), "%" PRIu64, v);
+
+	memset(buf, '#', sizeof(buf));
+	end = ew_digits_put(buf + 1, v);
+	cr_assert_eq(end, buf + 1 + n, "%" PRIu64 " ends %td off", v, end - (buf + 1 + n));
+	cr_assert_arr_eq(buf + 1, want, n, "%" PRIu64 " put as %.*s", v, (int)n, buf + 1);
+	cr_assert_eq(buf[0], '#', "wrote before its first digit");
+	cr_assert_eq(*end, '#', "wrote past its last digit");
+}
+
+Test(digits, put_agrees_with_printf)
+{
+	for (uint64_t v = 0; v <= 100000; v++)
+		check_put(v);
+	for (int i = 0; i < 64; i++)
+		check_put(UINT64_MAX >> i);
+}
