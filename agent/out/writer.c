@@ -15,12 +15,13 @@
 #define BATCH_BYTES   ((size_t)256 * 1024)
 #define BATCH_AGE_NS  200000000ll /* a batch older than this goes at the next put */
 #define SYNC_EVERY_NS 5000000000ll
-#define SYNC_RETRY_NS 100000000ll  /* the previous sync still runs: look again */
-#define ROOM_WAIT_NS  250000000ll  /* live: how long a full queue may hold the producer */
-#define SPARE_BATCHES 1		   /* kept for reuse when idle; the rest unmapped */
-#define TRIM_EVERY_NS 1000000000ll /* spares unused for this long are unmapped */
-#define BATCH_SEGS    8		   /* runs of one hour in a batch; a new hour is rare */
-#define BEGIN_ROOM    8192	   /* ew_writer_begin(): a record line is one or two KiB */
+#define SYNC_RETRY_NS 100000000ll	 /* the previous sync still runs: look again */
+#define GROW_WAIT_NS  50000000ll	 /* live: a full queue waits this long, then grows */
+#define QUEUE_MAX     ((size_t)16 << 20) /* the default cap of a grown queue */
+#define SPARE_BATCHES 1			 /* kept for reuse when idle; the rest unmapped */
+#define TRIM_EVERY_NS 1000000000ll	 /* spares unused for this long are unmapped */
+#define BATCH_SEGS    8			 /* runs of one hour in a batch; a new hour is rare */
+#define BEGIN_ROOM    8192		 /* ew_writer_begin(): a record line is one or two KiB */
 
 /* A run of records of one hour (ew_hourly_key_of()), in the batch's order. */
 struct seg {
@@ -52,7 +53,11 @@ struct ew_writer {
 	pthread_cond_t room;	   /* a blocked producer: the queue shrank */
 	struct batch *head, *tail; /* the queue */
 	size_t queued;		   /* bytes queued or being written: all the batches held */
-	struct batch *spare;	   /* written batches kept for reuse */
+	size_t queue_peak;
+	uint64_t grown;	     /* times queued went past o.queue_bytes */
+	bool over;	     /* queued is past o.queue_bytes since it last grew */
+	long mapped;	     /* batches mapped (atomic: mapped by the producer, unmapped by both) */
+	struct batch *spare; /* written batches kept for reuse */
 	size_t n_spare;
 	/*
 	 * A busy writer (a replay, a burst) keeps a spare more than an idle
@@ -63,7 +68,7 @@ struct ew_writer {
 	size_t spare_low; /* the fewest spares since the last trim */
 	int64_t trim_ns;
 	bool stop, reopen;
-	bool stalled; /* a live wait for room timed out: drop until the thread moves */
+	bool stalled; /* a live wait for room timed out: grow, or drop, until the thread moves */
 	/* the producer's */
 	struct batch *cur;
 	int64_t cur_born_ns;
@@ -108,6 +113,7 @@ static struct batch *batch_new(struct ew_writer *w)
 			 0);
 		if (b == MAP_FAILED)
 			return NULL;
+		__atomic_add_fetch(&w->mapped, 1, __ATOMIC_RELAXED);
 	}
 	b->next = NULL;
 	b->len = 0;
@@ -116,16 +122,28 @@ static struct batch *batch_new(struct ew_writer *w)
 	return b;
 }
 
-/* Under the lock: @b is written (or dropped) and its bytes no longer held. */
+static void unmap_one(struct ew_writer *w, struct batch *b)
+{
+	munmap(b, sizeof(*b));
+	__atomic_sub_fetch(&w->mapped, 1, __ATOMIC_RELAXED);
+}
+
+/*
+ * Under the lock: @b is written (or dropped) and its bytes no longer held.
+ * Past the spares it is unmapped at once: a queue grown by a stall gives
+ * its memory back as soon as the disk moves.
+ */
 static void batch_done(struct ew_writer *w, struct batch *b, size_t held)
 {
 	w->queued -= held;
+	if (w->queued <= w->o.queue_bytes)
+		w->over = false;
 	if (w->n_spare < w->max_spare) {
 		b->next = w->spare;
 		w->spare = b;
 		w->n_spare++;
 	} else {
-		munmap(b, sizeof(*b));
+		unmap_one(w, b);
 	}
 }
 
@@ -163,11 +181,11 @@ static struct batch *trim_spares(struct ew_writer *w)
 	return out;
 }
 
-static void unmap_all(struct batch *b)
+static void unmap_all(struct ew_writer *w, struct batch *b)
 {
 	for (struct batch *next; b; b = next) {
 		next = b->next;
-		munmap(b, sizeof(*b));
+		unmap_one(w, b);
 	}
 }
 
@@ -215,7 +233,7 @@ static void *run(void *arg)
 		w->reopen = false;
 		trimmed = trim_spares(w);
 		pthread_mutex_unlock(&w->lock);
-		unmap_all(trimmed);
+		unmap_all(w, trimmed);
 
 		wrote = b != NULL;
 		if (b) {
@@ -278,6 +296,10 @@ int ew_writer_open(const struct ew_writer_opts *o, struct ew_writer **out)
 	w->o.records_dir = w->dir;
 	if (!w->o.queue_bytes)
 		w->o.queue_bytes = (size_t)1 << 20;
+	if (!w->o.queue_max_bytes)
+		w->o.queue_max_bytes = QUEUE_MAX;
+	if (w->o.queue_max_bytes < w->o.queue_bytes)
+		w->o.queue_max_bytes = w->o.queue_bytes;
 	/* Two: the thread writes a batch as soon as it is handed over, so a busy
 	 * writer seldom has more in flight; more spares would hold memory for
 	 * the rare burst that queues them all. */
@@ -312,40 +334,43 @@ int ew_writer_open(const struct ew_writer_opts *o, struct ew_writer **out)
 	return 0;
 }
 
-static bool full(const struct ew_writer *w, const struct batch *b)
+static bool full(const struct ew_writer *w, const struct batch *b, size_t limit)
 {
-	return w->queued && w->queued + b->len > w->o.queue_bytes;
+	return w->queued && w->queued + b->len > limit;
 }
 
 /*
- * Wait for room: a replay for as long as it takes; live for ROOM_WAIT_NS at
+ * Wait for room: a replay for as long as it takes; live for GROW_WAIT_NS at
  * most (a burst of records, e.g. every open flow's interim record at once,
- * outruns the thread for a moment), and not at all while the thread is
- * stuck (a hung disk must not keep the ring from being read).
+ * outruns a working thread for a moment), and not at all while the thread
+ * is stalled: the queue grows instead (hand_over()).
  */
 static void wait_room(struct ew_writer *w, const struct batch *b)
 {
 	struct timespec until;
 
 	if (w->o.block_when_full) {
-		while (full(w, b) && !w->stop)
+		while (full(w, b, w->o.queue_bytes) && !w->stop)
 			pthread_cond_wait(&w->room, &w->lock);
 		return;
 	}
-	if (w->stalled || !full(w, b))
+	if (w->stalled || !full(w, b, w->o.queue_bytes))
 		return;
 	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_nsec += ROOM_WAIT_NS;
+	until.tv_nsec += GROW_WAIT_NS;
 	until.tv_sec += until.tv_nsec / 1000000000l;
 	until.tv_nsec %= 1000000000l;
-	while (full(w, b) && !w->stop)
+	while (full(w, b, w->o.queue_bytes) && !w->stop)
 		if (pthread_cond_timedwait(&w->room, &w->lock, &until) == ETIMEDOUT) {
-			w->stalled = full(w, b);
+			w->stalled = full(w, b, w->o.queue_bytes);
 			break;
 		}
 }
 
-/* Queue the current batch; a full queue waits (wait_room()), then drops it. */
+/*
+ * Queue the current batch; a full queue waits (wait_room()), then grows up
+ * to o.queue_max_bytes (live), then drops it.
+ */
 static void hand_over(struct ew_writer *w)
 {
 	struct batch *b = w->cur;
@@ -355,7 +380,7 @@ static void hand_over(struct ew_writer *w)
 	w->cur = NULL;
 	pthread_mutex_lock(&w->lock);
 	wait_room(w, b);
-	if (full(w, b)) {
+	if (full(w, b, w->o.block_when_full ? w->o.queue_bytes : w->o.queue_max_bytes)) {
 		w->dropped += b->n;
 		batch_done(w, b, 0);
 		pthread_mutex_unlock(&w->lock);
@@ -368,6 +393,12 @@ static void hand_over(struct ew_writer *w)
 		w->head = b;
 	w->tail = b;
 	w->queued += b->len;
+	if (w->queued > w->o.queue_bytes && !w->over) {
+		w->over = true;
+		w->grown++;
+	}
+	if (w->queued > w->queue_peak)
+		w->queue_peak = w->queued;
 	pthread_mutex_unlock(&w->lock);
 	/*
 	 * After the unlock: woken on this CPU, the thread would otherwise run at
@@ -485,6 +516,10 @@ void ew_writer_stats(struct ew_writer *w, struct ew_writer_stats *st)
 	st->write_errors = w->files_st.lost;
 	st->torn_tails_cut = w->files_st.torn_tails_cut;
 	st->queued_bytes = w->queued + (w->cur ? w->cur->len : 0);
+	st->queue_peak_bytes = w->queue_peak;
+	st->queue_grown = w->grown;
+	st->mapped_bytes =
+	    (uint64_t)__atomic_load_n(&w->mapped, __ATOMIC_RELAXED) * sizeof(struct batch);
 	pthread_mutex_unlock(&w->lock);
 }
 
@@ -513,8 +548,8 @@ int ew_writer_close(struct ew_writer *w, bool compress_current, struct ew_writer
 	pthread_cond_destroy(&w->wake);
 	pthread_cond_destroy(&w->room);
 	if (w->cur)
-		munmap(w->cur, sizeof(*w->cur));
-	unmap_all(w->spare);
+		unmap_one(w, w->cur);
+	unmap_all(w, w->spare);
 	free(w->dir);
 	free(w);
 	return rc;
