@@ -1,5 +1,4 @@
 // SPDX-License-Identifier: GPL-2.0-only
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -16,6 +15,7 @@
 #include "util/log.h"
 #include "out/hourly.h"
 #include "out/hourly_gz.h"
+#include "out/hourly_recover.h"
 #include "util/timefmt.h"
 
 #define BUF_CAP		((size_t)256 * 1024)
@@ -65,77 +65,6 @@ static int open_dir(const char *root, const char *date, bool create)
 		return -errno;
 	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	return fd < 0 ? -errno : fd;
-}
-
-static bool is_date(const char *s)
-{
-	for (int i = 0; i < 10; i++) {
-		bool dash = i == 4 || i == 7;
-
-		if (dash ? s[i] != '-' : (s[i] < '0' || s[i] > '9'))
-			return false;
-	}
-	return s[10] == '\0';
-}
-
-static bool is_hour_file(const char *s, const char *suffix)
-{
-	return s[0] >= '0' && s[0] <= '2' && s[1] >= '0' && s[1] <= '9' &&
-	       strcmp(s + 2, suffix) == 0;
-}
-
-/* Compress every past hour's .jsonl (a crash or kill -9 left it open). */
-static int recover(const char *root, const char *now_key)
-{
-	DIR *d = opendir(root);
-	struct dirent *de;
-	int first_rc = 0;
-
-	if (!d)
-		return -errno;
-	while ((de = readdir(d))) {
-		DIR *dd;
-		struct dirent *fe;
-		int dfd;
-
-		if (!is_date(de->d_name))
-			continue;
-		dfd = open_dir(root, de->d_name, false);
-		if (dfd < 0)
-			continue;
-		dd = fdopendir(dup(dfd));
-		if (!dd) {
-			close(dfd);
-			continue;
-		}
-		while ((fe = readdir(dd))) {
-			char key[KEY_LEN + 1], hh[3] = {fe->d_name[0], fe->d_name[1], 0};
-			int rc;
-
-			if (is_hour_file(fe->d_name, ".jsonl.gz.tmp")) {
-				unlinkat(dfd, fe->d_name, 0);
-				continue;
-			}
-			if (!is_hour_file(fe->d_name, ".jsonl"))
-				continue;
-			memcpy(key, de->d_name, 10); /* is_date() checked the length */
-			key[10] = '/';
-			memcpy(key + 11, hh, 3);
-			if (strcmp(key, now_key) >= 0)
-				continue; /* the current hour (or a clock set back): keep appending
-					   */
-			rc = ew_hourly_gz_hour(dfd, hh);
-			if (rc) {
-				ew_warn("cannot compress %s/%s: %s", root, key, strerror(-rc));
-				if (!first_rc)
-					first_rc = rc;
-			}
-		}
-		closedir(dd);
-		close(dfd);
-	}
-	closedir(d);
-	return first_rc;
 }
 
 int ew_hourly_key_of(int64_t ns, char key[KEY_LEN + 1])
@@ -203,7 +132,7 @@ int ew_hourly_open(const char *root, struct ew_hourly **out)
 	clock_gettime(CLOCK_REALTIME, &now);
 	rc = ew_hourly_key_of((int64_t)now.tv_sec * 1000000000 + now.tv_nsec, key);
 	if (!rc)
-		rc = recover(root, key);
+		rc = ew_hourly_recover(root, key);
 	if (rc == -ENOENT || rc == -ENOTDIR || rc == -EACCES || rc == -EPERM)
 		goto fail; /* the root itself is unusable */
 	/* Other recovery failures leave files for the next start; not fatal. */

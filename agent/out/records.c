@@ -153,6 +153,13 @@ static void metrics(struct ew_stage *s, struct ew_metrics *m)
 	ew_metrics_add(m, "record_write_errors_total",
 		       "Records the disk refused (full, read-only) or too large to encode.",
 		       EW_M_LOSS, st.write_errors + r->encode_errors);
+	ew_metrics_add(m, "records_queue_peak_bytes",
+		       "The most record bytes the writer held at once (steady up to 1 MiB; more: a "
+		       "stalled disk grew the queue).",
+		       EW_M_GAUGE | EW_M_HOST, st.queue_peak_bytes);
+	ew_metrics_add(m, "records_queue_grown_total",
+		       "Times the writer's queue grew past its steady size (a disk stalled).",
+		       EW_M_HOST, st.queue_grown);
 	ew_metrics_add(
 	    m, "records_torn_lines_cut_total",
 	    "Records files found ending inside a line (a crash) and cut back to the last "

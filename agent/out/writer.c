@@ -5,41 +5,19 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <time.h>
 
 #include "out/hourly.h"
 #include "out/syncer.h"
+#include "out/writer_batch.h"
 #include "util/log.h"
 
-#define BATCH_BYTES   ((size_t)256 * 1024)
 #define BATCH_AGE_NS  200000000ll /* a batch older than this goes at the next put */
 #define SYNC_EVERY_NS 5000000000ll
-#define SYNC_RETRY_NS 100000000ll  /* the previous sync still runs: look again */
-#define ROOM_WAIT_NS  250000000ll  /* live: how long a full queue may hold the producer */
-#define SPARE_BATCHES 1		   /* kept for reuse when idle; the rest unmapped */
-#define TRIM_EVERY_NS 1000000000ll /* spares unused for this long are unmapped */
-#define BATCH_SEGS    8		   /* runs of one hour in a batch; a new hour is rare */
-#define BEGIN_ROOM    8192	   /* ew_writer_begin(): a record line is one or two KiB */
-
-/* A run of records of one hour (ew_hourly_key_of()), in the batch's order. */
-struct seg {
-	int64_t realtime_ns; /* of its first record */
-	uint32_t len, lines;
-};
-
-/*
- * Records as the files want them, each line ending with a newline: the
- * thread lends the runs to the files (ew_hourly_write_lines()), which write
- * them from here. No copy between the producer's and the kernel's.
- */
-struct batch {
-	struct batch *next;
-	size_t len, n;
-	unsigned int n_segs;
-	struct seg segs[BATCH_SEGS];
-	char data[BATCH_BYTES];
-};
+#define SYNC_RETRY_NS 100000000ll	 /* the previous sync still runs: look again */
+#define GROW_WAIT_NS  50000000ll	 /* live: a full queue waits this long, then grows */
+#define QUEUE_MAX     ((size_t)16 << 20) /* the default cap of a grown queue */
+#define BEGIN_ROOM    8192		 /* ew_writer_begin(): a record line is one or two KiB */
 
 struct ew_writer {
 	struct ew_writer_opts o;
@@ -48,24 +26,23 @@ struct ew_writer {
 	struct ew_syncer *sync;	 /* its fdatasyncs, on a thread of their own */
 	pthread_t thread;
 	pthread_mutex_t lock;
-	pthread_cond_t wake;	   /* the thread: work, or stop */
-	pthread_cond_t room;	   /* a blocked producer: the queue shrank */
-	struct batch *head, *tail; /* the queue */
-	size_t queued;		   /* bytes queued or being written: all the batches held */
-	struct batch *spare;	   /* written batches kept for reuse */
-	size_t n_spare;
+	pthread_cond_t wake;		     /* the thread: work, or stop */
+	pthread_cond_t room;		     /* a blocked producer: the queue shrank */
+	struct ew_writer_batch *head, *tail; /* the queue */
+	size_t queued; /* bytes queued or being written: all the batches held */
+	size_t queue_peak;
+	uint64_t grown; /* times queued went past o.queue_bytes */
+	bool over;	/* queued is past o.queue_bytes since it last grew */
 	/*
 	 * A busy writer (a replay, a burst) keeps a spare more than an idle
 	 * one: mapping fresh batches costs a page fault per 4 KiB. Those not
-	 * taken for TRIM_EVERY_NS go back to the system.
+	 * taken for a second go back to the system.
 	 */
-	size_t max_spare;
-	size_t spare_low; /* the fewest spares since the last trim */
-	int64_t trim_ns;
+	struct ew_writer_batches pool;
 	bool stop, reopen;
-	bool stalled; /* a live wait for room timed out: drop until the thread moves */
+	bool stalled; /* a live wait for room timed out: grow, or drop, until the thread moves */
 	/* the producer's */
-	struct batch *cur;
+	struct ew_writer_batch *cur;
 	int64_t cur_born_ns;
 	char seg_key[EW_HOURLY_KEY_LEN + 1]; /* of cur's last run */
 	char key[EW_HOURLY_KEY_LEN + 1];     /* of the record being put */
@@ -85,52 +62,28 @@ static int64_t mono_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000ll + ts.tv_nsec;
 }
 
-/*
- * Batches are mapped, not malloc'd: a burst's worth going back leaves no
- * holes in the heap between the flow table's blocks, and its memory is
- * returned to the system, not kept by the allocator.
- */
-static struct batch *batch_new(struct ew_writer *w)
+/* A spare if there is one, else a fresh mapping. */
+static struct ew_writer_batch *batch_new(struct ew_writer *w)
 {
-	struct batch *b;
+	struct ew_writer_batch *b;
 
 	pthread_mutex_lock(&w->lock);
-	b = w->spare;
-	if (b) {
-		w->spare = b->next;
-		w->n_spare--;
-		if (w->n_spare < w->spare_low)
-			w->spare_low = w->n_spare;
-	}
+	b = ew_writer_batch_spare(&w->pool);
 	pthread_mutex_unlock(&w->lock);
-	if (!b) {
-		b = mmap(NULL, sizeof(*b), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
-			 0);
-		if (b == MAP_FAILED)
-			return NULL;
-	}
-	b->next = NULL;
-	b->len = 0;
-	b->n = 0;
-	b->n_segs = 0;
-	return b;
+	return b ? b : ew_writer_batch_map(&w->pool);
 }
 
 /* Under the lock: @b is written (or dropped) and its bytes no longer held. */
-static void batch_done(struct ew_writer *w, struct batch *b, size_t held)
+static void batch_done(struct ew_writer *w, struct ew_writer_batch *b, size_t held)
 {
 	w->queued -= held;
-	if (w->n_spare < w->max_spare) {
-		b->next = w->spare;
-		w->spare = b;
-		w->n_spare++;
-	} else {
-		munmap(b, sizeof(*b));
-	}
+	if (w->queued <= w->o.queue_bytes)
+		w->over = false;
+	ew_writer_batch_give(&w->pool, b);
 }
 
 /* Lent to the files: @b must stay until their next flush. */
-static void write_batch(struct ew_writer *w, const struct batch *b)
+static void write_batch(struct ew_writer *w, const struct ew_writer_batch *b)
 {
 	size_t off = 0;
 
@@ -138,36 +91,6 @@ static void write_batch(struct ew_writer *w, const struct batch *b)
 		ew_hourly_write_lines(w->files, b->segs[i].realtime_ns, b->data + off,
 				      b->segs[i].len, b->segs[i].lines);
 		off += b->segs[i].len;
-	}
-}
-
-/* Under the lock: spares not taken since the last trim, but SPARE_BATCHES, leave. */
-static struct batch *trim_spares(struct ew_writer *w)
-{
-	struct batch *out = NULL;
-	int64_t now = mono_ns();
-
-	if (now - w->trim_ns < TRIM_EVERY_NS)
-		return NULL;
-	while (w->spare_low > SPARE_BATCHES && w->spare) {
-		struct batch *b = w->spare;
-
-		w->spare = b->next;
-		w->n_spare--;
-		w->spare_low--;
-		b->next = out;
-		out = b;
-	}
-	w->spare_low = w->n_spare;
-	w->trim_ns = now;
-	return out;
-}
-
-static void unmap_all(struct batch *b)
-{
-	for (struct batch *next; b; b = next) {
-		next = b->next;
-		munmap(b, sizeof(*b));
 	}
 }
 
@@ -194,7 +117,7 @@ static void *run(void *arg)
 
 	pthread_mutex_lock(&w->lock);
 	for (;;) {
-		struct batch *b, *trimmed;
+		struct ew_writer_batch *b, *trimmed;
 		bool reopen, wrote;
 		int rc = 0;
 
@@ -213,19 +136,19 @@ static void *run(void *arg)
 		w->head = NULL;
 		w->tail = NULL;
 		w->reopen = false;
-		trimmed = trim_spares(w);
+		trimmed = ew_writer_batch_trim(&w->pool, mono_ns());
 		pthread_mutex_unlock(&w->lock);
-		unmap_all(trimmed);
+		ew_writer_batch_unmap(&w->pool, trimmed);
 
 		wrote = b != NULL;
 		if (b) {
-			for (struct batch *i = b; i; i = i->next)
+			for (struct ew_writer_batch *i = b; i; i = i->next)
 				write_batch(w, i);
 			rc = ew_hourly_flush(w->files);
 			/* Each batch's room is given back once it is written, not before:
 			 * the queue bounds every batch in memory, these included. */
 			pthread_mutex_lock(&w->lock);
-			for (struct batch *next; b; b = next) {
+			for (struct ew_writer_batch *next; b; b = next) {
 				next = b->next;
 				batch_done(w, b, b->len);
 			}
@@ -278,11 +201,15 @@ int ew_writer_open(const struct ew_writer_opts *o, struct ew_writer **out)
 	w->o.records_dir = w->dir;
 	if (!w->o.queue_bytes)
 		w->o.queue_bytes = (size_t)1 << 20;
+	if (!w->o.queue_max_bytes)
+		w->o.queue_max_bytes = QUEUE_MAX;
+	if (w->o.queue_max_bytes < w->o.queue_bytes)
+		w->o.queue_max_bytes = w->o.queue_bytes;
 	/* Two: the thread writes a batch as soon as it is handed over, so a busy
 	 * writer seldom has more in flight; more spares would hold memory for
 	 * the rare burst that queues them all. */
-	w->max_spare = w->o.queue_bytes / BATCH_BYTES < 2 ? SPARE_BATCHES : 2;
-	w->trim_ns = mono_ns();
+	ew_writer_batch_init(&w->pool, w->o.queue_bytes / EW_WRITER_BATCH_BYTES < 2 ? 1 : 2,
+			     mono_ns());
 	rc = ew_hourly_open(o->records_dir, &w->files);
 	if (rc) {
 		free(w->dir);
@@ -312,50 +239,53 @@ int ew_writer_open(const struct ew_writer_opts *o, struct ew_writer **out)
 	return 0;
 }
 
-static bool full(const struct ew_writer *w, const struct batch *b)
+static bool full(const struct ew_writer *w, const struct ew_writer_batch *b, size_t limit)
 {
-	return w->queued && w->queued + b->len > w->o.queue_bytes;
+	return w->queued && w->queued + b->len > limit;
 }
 
 /*
- * Wait for room: a replay for as long as it takes; live for ROOM_WAIT_NS at
+ * Wait for room: a replay for as long as it takes; live for GROW_WAIT_NS at
  * most (a burst of records, e.g. every open flow's interim record at once,
- * outruns the thread for a moment), and not at all while the thread is
- * stuck (a hung disk must not keep the ring from being read).
+ * outruns a working thread for a moment), and not at all while the thread
+ * is stalled: the queue grows instead (hand_over()).
  */
-static void wait_room(struct ew_writer *w, const struct batch *b)
+static void wait_room(struct ew_writer *w, const struct ew_writer_batch *b)
 {
 	struct timespec until;
 
 	if (w->o.block_when_full) {
-		while (full(w, b) && !w->stop)
+		while (full(w, b, w->o.queue_bytes) && !w->stop)
 			pthread_cond_wait(&w->room, &w->lock);
 		return;
 	}
-	if (w->stalled || !full(w, b))
+	if (w->stalled || !full(w, b, w->o.queue_bytes))
 		return;
 	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_nsec += ROOM_WAIT_NS;
+	until.tv_nsec += GROW_WAIT_NS;
 	until.tv_sec += until.tv_nsec / 1000000000l;
 	until.tv_nsec %= 1000000000l;
-	while (full(w, b) && !w->stop)
+	while (full(w, b, w->o.queue_bytes) && !w->stop)
 		if (pthread_cond_timedwait(&w->room, &w->lock, &until) == ETIMEDOUT) {
-			w->stalled = full(w, b);
+			w->stalled = full(w, b, w->o.queue_bytes);
 			break;
 		}
 }
 
-/* Queue the current batch; a full queue waits (wait_room()), then drops it. */
+/*
+ * Queue the current batch; a full queue waits (wait_room()), then grows up
+ * to o.queue_max_bytes (live), then drops it.
+ */
 static void hand_over(struct ew_writer *w)
 {
-	struct batch *b = w->cur;
+	struct ew_writer_batch *b = w->cur;
 
 	if (!b || !b->n)
 		return;
 	w->cur = NULL;
 	pthread_mutex_lock(&w->lock);
 	wait_room(w, b);
-	if (full(w, b)) {
+	if (full(w, b, w->o.block_when_full ? w->o.queue_bytes : w->o.queue_max_bytes)) {
 		w->dropped += b->n;
 		batch_done(w, b, 0);
 		pthread_mutex_unlock(&w->lock);
@@ -368,6 +298,12 @@ static void hand_over(struct ew_writer *w)
 		w->head = b;
 	w->tail = b;
 	w->queued += b->len;
+	if (w->queued > w->o.queue_bytes && !w->over) {
+		w->over = true;
+		w->grown++;
+	}
+	if (w->queued > w->queue_peak)
+		w->queue_peak = w->queued;
 	pthread_mutex_unlock(&w->lock);
 	/*
 	 * After the unlock: woken on this CPU, the thread would otherwise run at
@@ -389,15 +325,15 @@ static void drop_one(struct ew_writer *w)
  * handed over first if it has not, if it is old, or if the record starts a
  * run of a new hour it has no place for. NULL: no batch (no memory).
  */
-static struct batch *room_for(struct ew_writer *w, int64_t realtime_ns, size_t need)
+static struct ew_writer_batch *room_for(struct ew_writer *w, int64_t realtime_ns, size_t need)
 {
 	/* A time without an hour gets the zero key: the thread counts those lost. */
 	if (ew_hourly_key_of(realtime_ns, w->key))
 		memset(w->key, 0, sizeof(w->key));
 	w->new_seg = !w->cur || memcmp(w->key, w->seg_key, EW_HOURLY_KEY_LEN) != 0;
-	if (w->cur &&
-	    (w->cur->len + need > BATCH_BYTES || (w->new_seg && w->cur->n_segs == BATCH_SEGS) ||
-	     mono_ns() - w->cur_born_ns > BATCH_AGE_NS))
+	if (w->cur && (w->cur->len + need > EW_WRITER_BATCH_BYTES ||
+		       (w->new_seg && w->cur->n_segs == EW_WRITER_BATCH_SEGS) ||
+		       mono_ns() - w->cur_born_ns > BATCH_AGE_NS))
 		hand_over(w);
 	if (!w->cur) {
 		w->cur = batch_new(w);
@@ -412,11 +348,11 @@ static struct batch *room_for(struct ew_writer *w, int64_t realtime_ns, size_t n
 /* The @len bytes at the end of the current batch are a record of room_for()'s time. */
 static void append(struct ew_writer *w, int64_t realtime_ns, size_t len)
 {
-	struct batch *b = w->cur;
-	struct seg *sg;
+	struct ew_writer_batch *b = w->cur;
+	struct ew_writer_seg *sg;
 
 	if (w->new_seg) {
-		b->segs[b->n_segs++] = (struct seg){.realtime_ns = realtime_ns};
+		b->segs[b->n_segs++] = (struct ew_writer_seg){.realtime_ns = realtime_ns};
 		memcpy(w->seg_key, w->key, sizeof(w->key));
 		w->new_seg = false;
 	}
@@ -431,9 +367,9 @@ static void append(struct ew_writer *w, int64_t realtime_ns, size_t len)
 
 void ew_writer_put(struct ew_writer *w, int64_t realtime_ns, const char *line, size_t len)
 {
-	struct batch *b;
+	struct ew_writer_batch *b;
 
-	if (len + 1 > BATCH_BYTES) { /* no record is near this: drop, do not corrupt */
+	if (len + 1 > EW_WRITER_BATCH_BYTES) { /* no record is near this: drop, do not corrupt */
 		drop_one(w);
 		return;
 	}
@@ -448,12 +384,12 @@ void ew_writer_put(struct ew_writer *w, int64_t realtime_ns, const char *line, s
 
 char *ew_writer_begin(struct ew_writer *w, int64_t realtime_ns, size_t *room)
 {
-	struct batch *b = room_for(w, realtime_ns, BEGIN_ROOM);
+	struct ew_writer_batch *b = room_for(w, realtime_ns, BEGIN_ROOM);
 
 	if (!b)
 		return NULL;
 	w->begun_ns = realtime_ns;
-	*room = BATCH_BYTES - b->len - 1; /* the newline's byte kept */
+	*room = EW_WRITER_BATCH_BYTES - b->len - 1; /* the newline's byte kept */
 	return b->data + b->len;
 }
 
@@ -485,6 +421,9 @@ void ew_writer_stats(struct ew_writer *w, struct ew_writer_stats *st)
 	st->write_errors = w->files_st.lost;
 	st->torn_tails_cut = w->files_st.torn_tails_cut;
 	st->queued_bytes = w->queued + (w->cur ? w->cur->len : 0);
+	st->queue_peak_bytes = w->queue_peak;
+	st->queue_grown = w->grown;
+	st->mapped_bytes = ew_writer_batch_mapped_bytes(&w->pool);
 	pthread_mutex_unlock(&w->lock);
 }
 
@@ -513,8 +452,8 @@ int ew_writer_close(struct ew_writer *w, bool compress_current, struct ew_writer
 	pthread_cond_destroy(&w->wake);
 	pthread_cond_destroy(&w->room);
 	if (w->cur)
-		munmap(w->cur, sizeof(*w->cur));
-	unmap_all(w->spare);
+		ew_writer_batch_unmap(&w->pool, w->cur);
+	ew_writer_batch_unmap(&w->pool, w->pool.spare);
 	free(w->dir);
 	free(w);
 	return rc;

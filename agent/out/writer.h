@@ -2,7 +2,7 @@
 /*
  * writer.h - a thread of its own writes the records files, behind a bounded
  * queue, so a slow or full disk holds up the thread that reads the kernel's
- * ring buffer for a quarter of a second at most.
+ * ring buffer for 50 ms at most.
  *
  * The producer (the records stage) puts whole lines into a batch; a batch
  * goes to the queue when it is full, when ew_writer_push() is called (the
@@ -11,12 +11,18 @@
  * seconds, so `tail -F` sees a record within about a second of its flow's
  * end and a kill -9 loses at most that second. The queue bounds
  * every batch held, those being written included. A live producer whose
- * batch finds the queue full waits up to a quarter of a second for room (a
- * burst, such as every open flow's interim record at once, outruns the
- * thread for a moment), then drops the batch and counts it; it does not wait
- * again until the thread has written something (a hung disk must not keep
- * the ring from being read). A replay waits for as long as it takes
- * (block_when_full), because nothing is lost by waiting there.
+ * batch finds the queue full waits up to 50 ms for room (a burst outruns a
+ * working thread for a moment, and it makes room within milliseconds);
+ * then the thread is stalled (a disk taking hundreds of milliseconds, e.g.
+ * behind the fdatasync's writeback of the same file) and the queue grows
+ * past its steady size, up to queue_max_bytes, rather than drop: the
+ * producer, which also drains the kernel's ring buffer, goes on at once.
+ * Past that cap a batch is dropped and counted, without waiting again until
+ * the thread has written something (a hung disk must not keep the ring from
+ * being read). The batches beyond the steady size are unmapped as soon as
+ * they are written, so the memory goes back once the disk moves. A replay
+ * waits for as long as it takes (block_when_full), at the steady size,
+ * because nothing is lost by waiting there.
  * Every record put is in the end either written, dropped or lost to a write
  * error, and counted as one of them.
  */
@@ -29,17 +35,21 @@
 
 struct ew_writer_opts {
 	const char *records_dir; /* DATA_DIR/records */
-	size_t queue_bytes;	 /* most bytes queued or being written; 0: 1 MiB */
+	size_t queue_bytes;	 /* bytes queued or being written, steady; 0: 1 MiB */
+	size_t queue_max_bytes;	 /* a stalled thread: the queue may grow to this; 0: 16 MiB */
 	bool block_when_full;	 /* wait for room instead of dropping (replay) */
 };
 
 struct ew_writer_stats {
-	uint64_t put;		 /* records handed to ew_writer_put() */
-	uint64_t written;	 /* whole lines in the files */
-	uint64_t dropped;	 /* the queue was full: never written */
-	uint64_t write_errors;	 /* refused by the disk: never written */
-	uint64_t torn_tails_cut; /* files found ending inside a line at open, cut back */
-	uint64_t queued_bytes;	 /* waiting now */
+	uint64_t put;		   /* records handed to ew_writer_put() */
+	uint64_t written;	   /* whole lines in the files */
+	uint64_t dropped;	   /* the queue was full: never written */
+	uint64_t write_errors;	   /* refused by the disk: never written */
+	uint64_t torn_tails_cut;   /* files found ending inside a line at open, cut back */
+	uint64_t queued_bytes;	   /* waiting now */
+	uint64_t queue_peak_bytes; /* the most queued or being written at once, ever */
+	uint64_t queue_grown;	   /* times the queue grew past queue_bytes (a stalled disk) */
+	uint64_t mapped_bytes;	   /* batch memory mapped now: queued, being filled, spares */
 };
 
 struct ew_writer;

@@ -1,10 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <ftw.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <criterion/criterion.h>
 
@@ -136,4 +140,158 @@ Test(writer, in_place_lines_and_copied_lines_in_order)
 	cr_assert_eq(st.written, 4);
 	ew_test_expect_file(root, "2020-11-26/22.jsonl.gz", "copied1\ninplace1\ncopied2\n");
 	ew_test_expect_file(root, "2020-11-26/23.jsonl", "inplace2\n");
+}
+
+/*
+ * A stalled disk: this writev() stands in for the C library's (the test's
+ * own definition is the one the records files call) and holds every write
+ * while stall_on, as a write waiting behind the writeback of its own file
+ * does.
+ */
+static pthread_mutex_t stall_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t stall_cond = PTHREAD_COND_INITIALIZER;
+static bool stall_on;
+static int stalled;
+
+ssize_t writev(int fd, const struct iovec *iov, int n)
+{
+	pthread_mutex_lock(&stall_lock);
+	while (stall_on) {
+		stalled++;
+		pthread_cond_broadcast(&stall_cond);
+		pthread_cond_wait(&stall_cond, &stall_lock);
+		stalled--;
+	}
+	pthread_mutex_unlock(&stall_lock);
+	return syscall(SYS_writev, fd, iov, n);
+}
+
+static void stall(bool on)
+{
+	pthread_mutex_lock(&stall_lock);
+	stall_on = on;
+	pthread_cond_broadcast(&stall_cond);
+	pthread_mutex_unlock(&stall_lock);
+}
+
+/* The writer's thread is inside writev(), held. */
+static void wait_stalled(void)
+{
+	pthread_mutex_lock(&stall_lock);
+	while (!stalled)
+		pthread_cond_wait(&stall_cond, &stall_lock);
+	pthread_mutex_unlock(&stall_lock);
+}
+
+#define STEADY	   ((size_t)256 << 10)
+#define BATCH_SIZE (((size_t)256 + 4) << 10) /* a batch's mapping, its header included */
+
+/* @n records of 500 bytes, handed over every 100 (as the live loop's pushes). */
+static void put_many(struct ew_writer *w, int n)
+{
+	char line[501];
+
+	memset(line, 'x', 500);
+	line[500] = '\0';
+	for (int i = 0; i < n; i++) {
+		put(w, T0, line);
+		if (i % 100 == 99)
+			ew_writer_push(w);
+	}
+	ew_writer_push(w);
+}
+
+static void wait_drained(struct ew_writer *w, struct ew_writer_stats *st)
+{
+	for (int i = 0; i < 1000; i++) {
+		ew_writer_stats(w, st);
+		if (!st->queued_bytes)
+			return;
+		usleep(10000);
+	}
+	cr_assert_fail("the queue did not drain after the stall");
+}
+
+/*
+ * A disk stalled for longer than the steady queue lasts: the queue grows
+ * instead of dropping, the growth is counted, and once the disk moves the
+ * memory beyond the steady size goes back and every record is in the file.
+ */
+Test(writer, a_stalled_disk_grows_the_queue_and_gives_the_memory_back)
+{
+	struct ew_writer_opts o = {
+	    .records_dir = root, .queue_bytes = STEADY, .queue_max_bytes = (size_t)4 << 20};
+	struct ew_writer_stats st;
+	struct ew_writer *w;
+	int n = 4000; /* about 2 MiB: eight times the steady queue */
+
+	cr_assert_eq(ew_writer_open(&o, &w), 0);
+	stall(true);
+	put(w, T0, "first");
+	ew_writer_push(w);
+	wait_stalled();
+	put_many(w, n);
+	ew_writer_stats(w, &st);
+	cr_assert_eq(st.dropped, 0, "dropped %llu below the cap", (unsigned long long)st.dropped);
+	cr_assert_eq(st.queue_grown, 1);
+	cr_assert_geq(st.queue_peak_bytes, (uint64_t)n * 501);
+	cr_assert_leq(st.queue_peak_bytes, o.queue_max_bytes);
+	cr_assert_geq(st.mapped_bytes, (uint64_t)n * 501);
+	stall(false);
+	wait_drained(w, &st);
+	cr_assert_eq(st.dropped, 0);
+	cr_assert_leq(st.mapped_bytes, 2 * BATCH_SIZE, "still mapped after the stall: %llu",
+		      (unsigned long long)st.mapped_bytes);
+	cr_assert_eq(ew_writer_close(w, false, &st), 0);
+	cr_assert_eq(st.put, (uint64_t)n + 1);
+	cr_assert_eq(st.written, (uint64_t)n + 1);
+}
+
+/* Past the cap a stalled disk drops whole batches, counted; the rest is written. */
+Test(writer, a_stall_past_the_cap_drops_and_counts)
+{
+	struct ew_writer_opts o = {
+	    .records_dir = root, .queue_bytes = STEADY, .queue_max_bytes = (size_t)1 << 20};
+	struct ew_writer_stats st;
+	struct ew_writer *w;
+	int n = 6000; /* about 3 MiB */
+
+	cr_assert_eq(ew_writer_open(&o, &w), 0);
+	stall(true);
+	put(w, T0, "first");
+	ew_writer_push(w);
+	wait_stalled();
+	put_many(w, n);
+	ew_writer_stats(w, &st);
+	cr_assert_gt(st.dropped, 0);
+	cr_assert_leq(st.queue_peak_bytes, o.queue_max_bytes);
+	/* The cap was reached: what was not queued is all that was dropped. */
+	cr_assert_geq(st.queue_peak_bytes, o.queue_max_bytes - 100 * 501);
+	cr_assert_eq(st.queue_grown, 1);
+	stall(false);
+	cr_assert_eq(ew_writer_close(w, false, &st), 0);
+	cr_assert_eq(st.put, (uint64_t)n + 1);
+	cr_assert_eq(st.written + st.dropped, st.put);
+	cr_assert_geq(st.written, (uint64_t)o.queue_max_bytes / 501 - 100);
+	cr_assert_eq(st.write_errors, 0);
+}
+
+/* A replay waits for the disk at the steady size: it never grows and never drops. */
+Test(writer, a_replay_waits_at_the_steady_size)
+{
+	struct ew_writer_opts o = {.records_dir = root,
+				   .queue_bytes = STEADY,
+				   .queue_max_bytes = (size_t)4 << 20,
+				   .block_when_full = true};
+	struct ew_writer_stats st;
+	struct ew_writer *w;
+	int n = 4000;
+
+	cr_assert_eq(ew_writer_open(&o, &w), 0);
+	put_many(w, n);
+	cr_assert_eq(ew_writer_close(w, false, &st), 0);
+	cr_assert_eq(st.written, (uint64_t)n);
+	cr_assert_eq(st.dropped, 0);
+	cr_assert_eq(st.queue_grown, 0);
+	cr_assert_leq(st.queue_peak_bytes, STEADY);
 }
