@@ -2,7 +2,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,21 +24,12 @@
 /* "YYYY-MM-DD/HH": compared bytewise, which is chronological order. */
 #define KEY_LEN EW_HOURLY_KEY_LEN
 
-/* A closed hour being compressed off the hot path (the ring consumer). */
-struct compress_job {
-	char *root;
-	char key[KEY_LEN + 1];
-	int rc;
-};
-
 struct ew_hourly {
 	char *root;
-	pthread_t worker;
-	bool worker_live;
-	struct compress_job job;
-	int fd;		       /* the open hour's .jsonl, or -1 */
-	char key[KEY_LEN + 1]; /* of the open hour, "" before the first record */
-	off_t good_off;	       /* the file ends after a whole line here */
+	struct ew_hourly_gz_job gz; /* a closed hour compressed off the hot path */
+	int fd;			    /* the open hour's .jsonl, or -1 */
+	char key[KEY_LEN + 1];	    /* of the open hour, "" before the first record */
+	off_t good_off;		    /* the file ends after a whole line here */
 	/*
 	 * What the next flush writes, in order: lines copied into buf by
 	 * ew_hourly_write(), and lines lent by ew_hourly_write_lines() (the
@@ -326,8 +316,6 @@ const struct ew_hourly_stats *ew_hourly_stats(const struct ew_hourly *h)
 }
 
 /* Flush, fsync and close the open hour, then compress it if asked. */
-static int compress_key(const char *root, const char *key);
-
 static int close_hour(struct ew_hourly *h, bool compress)
 {
 	int rc, crc;
@@ -341,56 +329,13 @@ static int close_hour(struct ew_hourly *h, bool compress)
 	h->fd = -1;
 	if (!compress)
 		return rc;
-	crc = compress_key(h->root, h->key);
+	crc = ew_hourly_gz_key(h->root, h->key);
 	return rc ? rc : crc;
-}
-
-static int compress_key(const char *root, const char *key)
-{
-	char date[11];
-	int dfd, rc;
-
-	memcpy(date, key, 10);
-	date[10] = '\0';
-	dfd = open_dir(root, date, false);
-	if (dfd < 0)
-		return dfd;
-	rc = ew_hourly_gz_hour(dfd, key + 11);
-	close(dfd);
-	return rc;
-}
-
-static void *compress_worker(void *arg)
-{
-	struct compress_job *job = arg;
-
-	job->rc = compress_key(job->root, job->key);
-	if (job->rc)
-		ew_warn("cannot compress records hour %s/%s: %s (kept for the next start)",
-			job->root, job->key, strerror(-job->rc));
-	return NULL;
 }
 
 int ew_hourly_sync(struct ew_hourly *h)
 {
-	if (!h->worker_live)
-		return 0;
-	pthread_join(h->worker, NULL);
-	h->worker_live = false;
-	return h->job.rc;
-}
-
-/* Hours close once an hour, so at most one compression is ever running. */
-static void compress_in_background(struct ew_hourly *h, const char *key)
-{
-	ew_hourly_sync(h);
-	h->job.root = h->root;
-	memcpy(h->job.key, key, sizeof(h->job.key));
-	h->job.rc = 0;
-	if (pthread_create(&h->worker, NULL, compress_worker, &h->job) == 0)
-		h->worker_live = true;
-	else
-		compress_worker(&h->job);
+	return ew_hourly_gz_wait(&h->gz);
 }
 
 /* Make the hour of @realtime_ns the open one, unless it is older (files roll forward only). */
@@ -412,7 +357,7 @@ static int to_hour(struct ew_hourly *h, int64_t realtime_ns)
 		if (rc)
 			ew_warn("closing records hour %s/%s: %s (kept for the next start)", h->root,
 				old, strerror(-rc));
-		compress_in_background(h, old);
+		ew_hourly_gz_start(&h->gz, h->root, old);
 	}
 	return open_hour(h, key);
 }

@@ -3,12 +3,16 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
+
+#include "util/log.h"
 
 #define FILE_MODE 0640
 
@@ -211,4 +215,53 @@ out_gz:
 out:
 	close(src);
 	return rc;
+}
+
+int ew_hourly_gz_key(const char *root, const char *key)
+{
+	char path[PATH_MAX];
+	int dfd, rc;
+
+	if (strlen(key) != EW_HOURLY_KEY_LEN || key[10] != '/')
+		return -EINVAL;
+	snprintf(path, sizeof(path), "%s/%.10s", root, key);
+	dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return -errno;
+	rc = ew_hourly_gz_hour(dfd, key + 11);
+	close(dfd);
+	return rc;
+}
+
+static void *gz_worker(void *arg)
+{
+	struct ew_hourly_gz_job *j = arg;
+
+	j->rc = ew_hourly_gz_key(j->root, j->key);
+	if (j->rc)
+		ew_warn("cannot compress records hour %s/%s: %s (kept for the next start)", j->root,
+			j->key, strerror(-j->rc));
+	return NULL;
+}
+
+void ew_hourly_gz_start(struct ew_hourly_gz_job *j, const char *root, const char *key)
+{
+	/* Hours close once an hour, so at most one compression is ever running. */
+	ew_hourly_gz_wait(j);
+	j->root = root;
+	snprintf(j->key, sizeof(j->key), "%s", key);
+	j->rc = 0;
+	if (pthread_create(&j->thread, NULL, gz_worker, j) == 0)
+		j->live = true;
+	else
+		gz_worker(j);
+}
+
+int ew_hourly_gz_wait(struct ew_hourly_gz_job *j)
+{
+	if (!j->live)
+		return 0;
+	pthread_join(j->thread, NULL);
+	j->live = false;
+	return j->rc;
 }
