@@ -101,19 +101,7 @@ server_pid=$!
 
 # wait_line FILE TEXT PID WHAT: until FILE has TEXT, while PID lives (30 s).
 wait_line() {
-	local i
-	for ((i = 0; i < 300; i++)); do
-		grep -q "$2" "$1" && return 0
-		if ! kill -0 "$3" 2>/dev/null; then
-			echo "tls_overhead: $4 exited before it was ready:" >&2
-			cat "$1" >&2
-			exit 1
-		fi
-		sleep 0.1
-	done
-	echo "tls_overhead: $4 not ready after 30 s:" >&2
-	cat "$1" >&2
-	exit 1
+	await_line "tls_overhead: $4" "$3" "$1" "$2" || exit 1
 }
 wait_line "$work/server.out" ready "$server_pid" "tls_peer serve"
 

@@ -7,6 +7,7 @@
 #include <cjson/cJSON.h>
 #include <criterion/criterion.h>
 
+#include "jsonat.h"
 #include "out/record.h"
 
 /* One record's text for a kind of flow and verdict (i: which). */
@@ -66,17 +67,6 @@ Test(record_flow, fragments_same_on_hit_and_miss)
 	ew_jsonw_free(&w);
 }
 
-static const cJSON *at(const cJSON *j, const char *path)
-{
-	char buf[128], *save = NULL;
-
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (char *k = strtok_r(buf, ".", &save); k && j; k = strtok_r(NULL, ".", &save))
-		j = cJSON_GetObjectItemCaseSensitive(j, k);
-	cr_assert_not_null(j, "no %s", path);
-	return j;
-}
-
 /*
  * The runs of numbers, addresses and times written in place (record.c's
  * members_begin runs) parse back to the values given, with and without a
@@ -113,20 +103,25 @@ Test(record_flow, members_written_in_place_parse_back)
 		ew_record_flow(&w, NULL, NULL, f, &e);
 		j = cJSON_Parse(w.buf);
 		cr_assert_not_null(j, "record %u is not JSON: %s", i, w.buf);
-		cr_assert_eq(at(j, "event.duration")->valuedouble, 1e10);
-		cr_assert_str_eq(at(j, "destination.ip")->valuestring, "198.18.0.7");
-		cr_assert_eq(at(j, "destination.port")->valueint, 443);
-		cr_assert_eq(at(j, "destination.bytes")->valuedouble, 99);
-		cr_assert_eq(at(j, "source.bytes")->valuedouble, 1234567890123.0 * i);
-		cr_assert_eq(cJSON_GetObjectItem(at(j, "source"), "port") != NULL, f->have_local);
-		cr_assert_eq(cJSON_GetObjectItem(at(j, "network"), "community_id") != NULL,
+		cr_assert_eq(ew_test_json_at(j, "event.duration")->valuedouble, 1e10);
+		cr_assert_str_eq(ew_test_json_at(j, "destination.ip")->valuestring, "198.18.0.7");
+		cr_assert_eq(ew_test_json_at(j, "destination.port")->valueint, 443);
+		cr_assert_eq(ew_test_json_at(j, "destination.bytes")->valuedouble, 99);
+		cr_assert_eq(ew_test_json_at(j, "source.bytes")->valuedouble, 1234567890123.0 * i);
+		cr_assert_eq(cJSON_GetObjectItem(ew_test_json_at(j, "source"), "port") != NULL,
 			     f->have_local);
-		cr_assert_eq(at(j, "network.bytes")->valuedouble, 1234567890123.0 * i + 99);
-		cr_assert_str_eq(at(j, "source.ip")->valuestring,
+		cr_assert_eq(cJSON_GetObjectItem(ew_test_json_at(j, "network"), "community_id") !=
+				 NULL,
+			     f->have_local);
+		cr_assert_eq(ew_test_json_at(j, "network.bytes")->valuedouble,
+			     1234567890123.0 * i + 99);
+		cr_assert_str_eq(ew_test_json_at(j, "source.ip")->valuestring,
 				 f->have_local ? "10.0.0.5" : "0.0.0.0");
-		cr_assert_str_eq(at(j, "@timestamp")->valuestring, at(j, "event.end")->valuestring);
-		cr_assert_str_eq(at(j, "event.type")->child->next->valuestring, "end");
-		cr_assert_str_eq(at(j, "egresswatch.peer.ip")->valuestring, "198.18.0.7");
+		cr_assert_str_eq(ew_test_json_at(j, "@timestamp")->valuestring,
+				 ew_test_json_at(j, "event.end")->valuestring);
+		cr_assert_str_eq(ew_test_json_at(j, "event.type")->child->next->valuestring, "end");
+		cr_assert_str_eq(ew_test_json_at(j, "egresswatch.peer.ip")->valuestring,
+				 "198.18.0.7");
 		cJSON_Delete(j);
 		free(f);
 	}

@@ -7,6 +7,7 @@
 #include <cjson/cJSON.h>
 #include <criterion/criterion.h>
 
+#include "jsonat.h"
 #include "out/record_egresswatch.h"
 
 /* The egresswatch object alone, in a top-level object, for a kind of flow and verdict. */
@@ -68,17 +69,6 @@ Test(record_egresswatch, fragments_same_on_hit_and_miss)
 	ew_jsonw_free(&w);
 }
 
-static const cJSON *at(const cJSON *j, const char *path)
-{
-	char buf[128], *save = NULL;
-
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (char *k = strtok_r(buf, ".", &save); k && j; k = strtok_r(NULL, ".", &save))
-		j = cJSON_GetObjectItemCaseSensitive(j, k);
-	cr_assert_not_null(j, "no %s", path);
-	return j;
-}
-
 /*
  * The runs written in place (the head of counters and border, the peer)
  * parse back to the values given, with every review reason combination,
@@ -114,23 +104,28 @@ Test(record_egresswatch, members_written_in_place_parse_back)
 		ew_jsonw_obj_end(&w);
 		j = cJSON_Parse(w.buf);
 		cr_assert_not_null(j, "object %u is not JSON: %s", i, w.buf);
-		cr_assert_str_eq(at(j, "egresswatch.flow_id")->valuestring, "0123456789abcdef");
-		cr_assert_str_eq(at(j, "egresswatch.end_reason")->valuestring, "closed");
-		cr_assert_eq(at(j, "egresswatch.bytes_out")->valuedouble, 1234567890123.0 * i);
-		cr_assert_eq(at(j, "egresswatch.bytes_in")->valuedouble, 90);
-		cr_assert_eq(at(j, "egresswatch.bytes_out_total")->valuedouble,
+		cr_assert_str_eq(ew_test_json_at(j, "egresswatch.flow_id")->valuestring,
+				 "0123456789abcdef");
+		cr_assert_str_eq(ew_test_json_at(j, "egresswatch.end_reason")->valuestring,
+				 "closed");
+		cr_assert_eq(ew_test_json_at(j, "egresswatch.bytes_out")->valuedouble,
+			     1234567890123.0 * i);
+		cr_assert_eq(ew_test_json_at(j, "egresswatch.bytes_in")->valuedouble, 90);
+		cr_assert_eq(ew_test_json_at(j, "egresswatch.bytes_out_total")->valuedouble,
 			     1234567890123.0 * i + 1);
-		cr_assert_eq(at(j, "egresswatch.bytes_in_total")->valuedouble, 99);
-		cr_assert_str_eq(at(j, "egresswatch.peer.ip")->valuestring, "198.18.0.7");
-		cr_assert_eq(at(j, "egresswatch.peer.port")->valueint, 443);
+		cr_assert_eq(ew_test_json_at(j, "egresswatch.bytes_in_total")->valuedouble, 99);
+		cr_assert_str_eq(ew_test_json_at(j, "egresswatch.peer.ip")->valuestring,
+				 "198.18.0.7");
+		cr_assert_eq(ew_test_json_at(j, "egresswatch.peer.port")->valueint, 443);
 		if (i & 4)
-			cr_assert_str_eq(at(j, "egresswatch.peer.domain")->valuestring,
+			cr_assert_str_eq(ew_test_json_at(j, "egresswatch.peer.domain")->valuestring,
 					 "example.org");
 		else
-			cr_assert_null(cJSON_GetObjectItem(at(j, "egresswatch.peer"), "domain"));
-		cr_assert(cJSON_IsString(at(j, "egresswatch.border")));
-		cr_assert(cJSON_IsString(at(j, "egresswatch.peer.located_by")));
-		rr = cJSON_GetObjectItem(at(j, "egresswatch"), "review_reasons");
+			cr_assert_null(
+			    cJSON_GetObjectItem(ew_test_json_at(j, "egresswatch.peer"), "domain"));
+		cr_assert(cJSON_IsString(ew_test_json_at(j, "egresswatch.border")));
+		cr_assert(cJSON_IsString(ew_test_json_at(j, "egresswatch.peer.located_by")));
+		rr = cJSON_GetObjectItem(ew_test_json_at(j, "egresswatch"), "review_reasons");
 		if (!(i & 3)) {
 			cr_assert_null(rr);
 		} else {
@@ -175,7 +170,7 @@ Test(record_egresswatch, flow_id_as_printf_writes_it)
 		ew_jsonw_obj_end(&w);
 		j = cJSON_Parse(w.buf);
 		cr_assert_not_null(j);
-		cr_assert_str_eq(at(j, "egresswatch.flow_id")->valuestring, want);
+		cr_assert_str_eq(ew_test_json_at(j, "egresswatch.flow_id")->valuestring, want);
 		cJSON_Delete(j);
 	}
 	ew_jsonw_free(&w);
