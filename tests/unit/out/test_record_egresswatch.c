@@ -8,6 +8,7 @@
 #include <criterion/criterion.h>
 
 #include "jsonat.h"
+#include "recordfix.h"
 #include "out/record_egresswatch.h"
 
 /* The egresswatch object alone, in a top-level object, for a kind of flow and verdict. */
@@ -17,18 +18,7 @@ static void encode(struct ew_jsonw *w, unsigned int i, char *out, size_t cap)
 	struct ew_eval e = {0};
 
 	cr_assert(f);
-	f->proto = i & 1 ? EW_IPPROTO_TCP : 17;
-	f->family = i & 2 ? EW_AF_INET : EW_AF_INET6;
-	f->dir = (uint8_t)(1 + i % 3 % 2);
-	f->end = (uint8_t)(i % 6);
-	f->peer_port = 443;
-	e.domain = "";
-	e.inspection.status = (uint8_t)(i % EW_INSPECT_MAX);
-	e.inspection.reason = (uint8_t)(i / 2 % EW_REASON_MAX);
-	e.has_verdict = i % 5 != 0;
-	e.verdict.route = (enum ew_route)(i % 4);
-	e.verdict.verdict = (enum ew_verdict_kind)(i / 3 % 5);
-	e.verdict.rule = (enum ew_rule)(i % 7);
+	ew_test_flow_kind(i, f, &e);
 	ew_jsonw_reset(w);
 	ew_jsonw_obj_begin(w, NULL);
 	ew_record_egresswatch(w, f, &e, NULL, "\"::ffff:0.0.0.1\"", 16);
@@ -45,17 +35,9 @@ static void encode(struct ew_jsonw *w, unsigned int i, char *out, size_t cap)
 Test(record_egresswatch, fragments_same_on_hit_and_miss)
 {
 	enum { N = 40 };
-	static char first[N][4096], again[4096];
-	struct ew_jsonw w;
+	static char first[N][EW_TEST_TEXT_CAP];
 
-	ew_jsonw_init(&w);
-	for (unsigned int i = 0; i < N; i++)
-		encode(&w, i, first[i], sizeof(first[i]));
-	for (unsigned int r = 0; r < 3; r++)
-		for (unsigned int i = N; i-- > 0;) {
-			encode(&w, i, again, sizeof(again));
-			cr_assert_str_eq(again, first[i], "object %u differs on pass %u", i, r);
-		}
+	ew_test_same_on_hit_and_miss(encode, N, first);
 	cr_assert(strstr(first[3], "{\"egresswatch\":{\"flow_id\":\"0000000000000000\",\"final\":"
 				   "true,\"end_reason\":\"vanished\",\"bytes_out\":0"));
 	cr_assert(strstr(first[1], "\"route_required\":"));
@@ -66,7 +48,6 @@ Test(record_egresswatch, fragments_same_on_hit_and_miss)
 		cr_assert_not_null(j, "object %u is not JSON: %s", i, first[i]);
 		cJSON_Delete(j);
 	}
-	ew_jsonw_free(&w);
 }
 
 /*
