@@ -7,7 +7,10 @@
 #   (defaults: $EGRESSWATCH / $BENCH_SYSCALL, else build/agent/egresswatch and
 #    build/tests/bench/bench_syscall relative to the current directory)
 # Environment: RUN_SECONDS (5), BENCH_CPU (1: the loop is pinned there; -1 not
-#   pinned).
+#   pinned), FILL_CPUS (1: a SCHED_IDLE busy loop on every other CPU during
+#   each run, as in agent_overhead.sh: with the neighbour vCPU idle the loop
+#   ran 1.10 times as fast with the agent as without; 0: none; nothing is
+#   filled when the loop is not pinned).
 #
 # A syscall tracepoint program slows every system call of every task on the
 # host, not just the agent's (KERNEL-NOTES "Costs"); this measures that.
@@ -22,6 +25,8 @@ EW=${1:-${EGRESSWATCH:-build/agent/egresswatch}}
 BS=${2:-${BENCH_SYSCALL:-build/tests/bench/bench_syscall}}
 RUN_SECONDS=${RUN_SECONDS:-5}
 BENCH_CPU=${BENCH_CPU:-1}
+FILL_CPUS=${FILL_CPUS:-1}
+[ "$BENCH_CPU" -ge 0 ] 2>/dev/null || FILL_CPUS=0
 
 if [ "$(id -u)" != 0 ]; then
 	echo "syscall_overhead: needs root (loads eBPF programs); skipped"
@@ -40,6 +45,7 @@ work=$(mktemp -d /tmp/ew-syscall-XXXXXX)
 data=$(mktemp -d /tmp/ew-syscall-data-XXXXXX)
 agent_pid=
 cleanup() {
+	fill_stop
 	if [ -n "$agent_pid" ] && kill -0 "$agent_pid" 2>/dev/null; then
 		kill -TERM "$agent_pid"
 		wait "$agent_pid" 2>/dev/null
@@ -54,8 +60,12 @@ printf '{"report_interval": 60}\n' >"$work/config.json"
 
 # run_bench LABEL -> sets $rate
 run_bench() {
-	local out
-	if ! out=$("$BS" -t "$RUN_SECONDS" -c "$BENCH_CPU"); then
+	local out st
+	fill_start
+	out=$("$BS" -t "$RUN_SECONDS" -c "$BENCH_CPU")
+	st=$?
+	fill_stop
+	if [ $st -ne 0 ]; then
 		echo "syscall_overhead: bench_syscall failed: $out" >&2
 		exit 1
 	fi
@@ -111,5 +121,5 @@ drift=$(awk -v a="$a1" -v b="$a3" 'BEGIN { printf "%.3f", b / a }')
 echo "B1 / mean(A1,A2):                  $r1"
 echo "B2 / mean(A2,A3):                  $r2"
 echo "with/without: min $rmin, median $rmed   (A3/A1 drift $drift)"
-echo "RESULT ratio_min=$rmin ratio_median=$rmed ratio_1=$r1 ratio_2=$r2 drift=$drift" \
+echo "RESULT ratio_min=$rmin ratio_median=$rmed ratio_1=$r1 ratio_2=$r2 drift=$drift fill_cpus=$FILL_CPUS" \
 	"no_agent_1=$a1 with_agent_1=$b1 no_agent_2=$a2 with_agent_2=$b2 no_agent_3=$a3"
