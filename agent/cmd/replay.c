@@ -240,16 +240,27 @@ static int replay(struct ew_capture_reader *r, struct follow *fw, const char *fi
 	size_t len;
 	int rc;
 
-	while ((rc = ew_capture_next(r, &data, &len, err, sizeof(err))) == 1) {
+	/* One frame read ahead (the reader keeps two): its flow-table lines are
+	 * asked for while this one is worked on. */
+	rc = ew_capture_next(r, &data, &len, err, sizeof(err));
+	while (rc == 1) {
 		const struct ew_event_hdr *h = data;
 		union ew_event ev;
+		const void *next = NULL;
+		size_t next_len = 0;
+		int next_rc = ew_capture_next(r, &next, &next_len, err, sizeof(err));
 
+		if (next_rc == 1)
+			ew_pipeline_prefetch(p, next, next_len);
 		/* Before it is fed: the events after it are the new policy's. */
 		if (len >= sizeof(*h) && h->type == EW_EV_POLICY &&
 		    ew_decode(data, len, &ev) == EW_DEC_OK)
 			follow_policy(fw, &ev.policy);
 		ew_pipeline_feed(p, data, len);
 		frames++;
+		data = next;
+		len = next_len;
+		rc = next_rc;
 	}
 	if (rc == -EPROTO) {
 		ew_warn("%s: %s; replayed the %llu events before it", file, err, frames);

@@ -61,6 +61,7 @@ struct ew_flows {
 	bool swept_all; /* an ABI 2.0 sweep: one for every namespace */
 	uint64_t seed;
 	struct ew_tasks *tasks; /* the flows' owners, shared */
+	const ref_t *pf_head;	/* ew_flows_prefetch(): the bucket it asked for last */
 	struct ew_flow_stats st;
 };
 
@@ -514,6 +515,28 @@ struct ew_flow *ew_flows_sock_addr(struct ew_flows *t, const struct ew_ev_sock_a
 	f->dir = EW_DIR_EGRESS;
 	set_peer(f, ev->raddr, ev->rport);
 	return claimed(t, f, ev, proc);
+}
+
+void ew_flows_prefetch(struct ew_flows *t, const struct ew_flow_key *k)
+{
+	const ref_t *prev = t->pf_head;
+	const ref_t *head = NULL;
+
+	if (k) {
+		head = bucket_of(t, k->cookie, k->raddr, k->rport);
+		__builtin_prefetch(head, 1);
+		if (k->udp_owner) {
+			const struct owner *o = owner_slot(t, k->cookie);
+
+			/* A slot may straddle two lines: ask for both ends. */
+			__builtin_prefetch(o, 1);
+			__builtin_prefetch((const char *)(o + 1) - 1, 1);
+		}
+	}
+	/* Buckets hold valid references or 0 whatever happened since: at() is safe. */
+	if (prev && *prev)
+		__builtin_prefetch(at(t, *prev), 1);
+	t->pf_head = head;
 }
 
 struct ew_flow *ew_flows_find_tcp(struct ew_flows *t, uint64_t cookie)

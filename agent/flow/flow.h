@@ -118,6 +118,23 @@ struct ew_flow *ew_flows_owner(struct ew_flows *t, uint64_t cookie, const struct
 			       uint8_t how, struct ew_proc *proc);
 void ew_flows_tcp(struct ew_flows *t, const struct ew_ev_tcp *ev);
 void ew_flows_udp_count(struct ew_flows *t, const struct ew_ev_udp_count *ev);
+/* What finds a flow: the socket, and for UDP the peer (zero for TCP). */
+struct ew_flow_key {
+	uint64_t cookie;
+	uint8_t raddr[16];
+	uint16_t rport;
+	bool udp_owner; /* a UDP socket event: it writes the socket's owner slot too */
+};
+
+/**
+ * ew_flows_prefetch() - a hint, nothing else: ask the cache for the bucket
+ * of the event @k names (NULL: an event without a flow), and for the first
+ * flow of the bucket asked for by the previous call, whose line has had a
+ * call's time to arrive. Called an event or two ahead of the handlers, their
+ * misses overlap the work on the events before. Changes nothing a handler
+ * or a record can see.
+ */
+void ew_flows_prefetch(struct ew_flows *t, const struct ew_flow_key *k);
 /** ew_flows_find_tcp() - the open TCP flow of socket @cookie, or NULL. */
 struct ew_flow *ew_flows_find_tcp(struct ew_flows *t, uint64_t cookie);
 /** ew_flows_id() - @f's flow id: the same in every record of the flow. */

@@ -162,6 +162,14 @@ static int on_sample(void *ctx, void *data, size_t len)
 	return 0;
 }
 
+/* The next record's flow-table lines, asked for while this one is worked on. */
+static void on_peek(void *ctx, const void *data, size_t len)
+{
+	const struct ew_events *e = ctx;
+
+	ew_pipeline_prefetch(e->p, data, len);
+}
+
 int ew_events_open(int ringbuf_fd, struct ew_pipeline *p, const char *cgroup2,
 		   struct ew_events **out)
 {
@@ -181,6 +189,7 @@ int ew_events_open(int ringbuf_fd, struct ew_pipeline *p, const char *cgroup2,
 			free(e);
 			return rc;
 		}
+		ew_ringbuf_set_peek(e->rb, on_peek);
 	}
 	*out = e;
 	return 0;

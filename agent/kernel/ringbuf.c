@@ -15,6 +15,7 @@
 
 struct ew_ringbuf {
 	ew_ringbuf_fn fn;
+	ew_ringbuf_peek_fn peek; /* may be NULL */
 	void *ctx;
 	int epoll_fd;
 	size_t page;
@@ -97,6 +98,32 @@ static void advance(struct ew_ringbuf *r, unsigned long *cons, size_t body)
 	__atomic_store_n(r->consumer_pos, *cons, __ATOMIC_RELEASE);
 }
 
+void ew_ringbuf_set_peek(struct ew_ringbuf *r, ew_ringbuf_peek_fn peek)
+{
+	r->peek = peek;
+}
+
+/*
+ * Show the peek callback the record at @pos if it is whole already: below
+ * @prod, its header neither busy nor discarded, its body not wrapping. Only
+ * reads: the consumer position moves as it would without it.
+ */
+static void peek_at(struct ew_ringbuf *r, unsigned long pos, unsigned long prod)
+{
+	const size_t mask = r->size - 1;
+	uint32_t len;
+	size_t off;
+
+	if (pos >= prod)
+		return;
+	len = __atomic_load_n((const uint32_t *)(r->data + (pos & mask)), __ATOMIC_ACQUIRE);
+	if (len & (BPF_RINGBUF_BUSY_BIT | BPF_RINGBUF_DISCARD_BIT))
+		return;
+	off = (pos + BPF_RINGBUF_HDR_SZ) & mask;
+	if (len <= r->size - off)
+		r->peek(r->ctx, r->data + off, len);
+}
+
 int ew_ringbuf_consume(struct ew_ringbuf *r)
 {
 	unsigned long cons = __atomic_load_n(r->consumer_pos, __ATOMIC_ACQUIRE);
@@ -126,6 +153,11 @@ int ew_ringbuf_consume(struct ew_ringbuf *r)
 				rec = whole(r, (cons + BPF_RINGBUF_HDR_SZ) & mask, body);
 				if (!rec)
 					return -ENOMEM;
+				if (r->peek)
+					peek_at(r,
+						cons +
+						    ((body + BPF_RINGBUF_HDR_SZ + 7) & ~(size_t)7),
+						prod);
 				rc = r->fn(r->ctx, rec, body);
 				if (rc < 0) {
 					advance(r, &cons, body);

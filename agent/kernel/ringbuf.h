@@ -16,6 +16,9 @@
 /* One record; @data is valid during the call only. A negative return stops the consume. */
 typedef int (*ew_ringbuf_fn)(void *ctx, void *data, size_t len);
 
+/* A look at a record before its turn (read only: a hint, such as a prefetch). */
+typedef void (*ew_ringbuf_peek_fn)(void *ctx, const void *data, size_t len);
+
 struct ew_ringbuf;
 
 /**
@@ -31,6 +34,14 @@ int ew_ringbuf_new(int map_fd, ew_ringbuf_fn fn, void *ctx, struct ew_ringbuf **
  * negative return.
  */
 int ew_ringbuf_consume(struct ew_ringbuf *r);
+
+/**
+ * ew_ringbuf_set_peek() - from now on, before a record goes to the callback,
+ * @peek (NULL: none) sees the record after it, when that one is committed
+ * already and does not wrap around the end (it is not copied for a peek).
+ * What is consumed and when does not change.
+ */
+void ew_ringbuf_set_peek(struct ew_ringbuf *r, ew_ringbuf_peek_fn peek);
 
 /** ew_ringbuf_epoll_fd() - an epoll fd readable when the kernel signals data. */
 int ew_ringbuf_epoll_fd(const struct ew_ringbuf *r);

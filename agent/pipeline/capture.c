@@ -34,7 +34,9 @@ struct ew_capture {
 struct ew_capture_reader {
 	FILE *f;
 	uint64_t offset;
-	unsigned char buf[MAX_FRAME] __attribute__((aligned(8)));
+	/* Frames alternate between two buffers: a caller may look one frame ahead. */
+	unsigned char buf[2][MAX_FRAME] __attribute__((aligned(8)));
+	unsigned int cur;
 };
 
 int ew_capture_create(const char *path, const struct ew_capture_meta *m, struct ew_capture **out)
@@ -146,6 +148,7 @@ int ew_capture_open(const char *path, struct ew_capture_reader **out, struct ew_
 	memcpy(m->boot_id, h.boot_id, sizeof(m->boot_id));
 	memcpy(m->hostname, h.hostname, sizeof(m->hostname));
 	r->offset = HEADER_LEN;
+	r->cur = 0;
 	setvbuf(r->f, NULL, _IOFBF, 1 << 20);
 	*out = r;
 	return 0;
@@ -171,10 +174,11 @@ int ew_capture_next(struct ew_capture_reader *r, const void **data, size_t *len,
 			 (unsigned long long)r->offset, n);
 		return -EINVAL;
 	}
-	if (fread(r->buf, 1, n, r->f) != n)
+	r->cur ^= 1;
+	if (fread(r->buf[r->cur], 1, n, r->f) != n)
 		goto torn;
 	r->offset += sizeof(n) + n;
-	*data = r->buf;
+	*data = r->buf[r->cur];
 	*len = n;
 	return 1;
 torn:

@@ -41,7 +41,8 @@ int ew_capture_open(const char *path, struct ew_capture_reader **out, struct ew_
 		    char *err, size_t errlen);
 /**
  * ew_capture_next() - the next frame.
- * Return: 1 with @data/@len set (valid until the next call), 0 at the end,
+ * Return: 1 with @data/@len set (valid until the call after next: a
+ * caller may read one frame ahead of the one it works on), 0 at the end,
  * -EPROTO for a torn last frame, -EINVAL for a corrupt frame (see @err).
  */
 int ew_capture_next(struct ew_capture_reader *r, const void **data, size_t *len, char *err,

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "pipeline/decode.h"
 
+#include <stddef.h>
 #include <string.h>
 
 static const struct ew_event_desc descs[EW_EV_TYPE_MAX] = {
@@ -266,4 +267,62 @@ const char *ew_decode_err_name(int err)
 	    [EW_DEC_FIELD] = "bad_field",
 	};
 	return err >= 0 && err < EW_DEC_MAX ? names[err] : "unknown";
+}
+
+/* Bytes [0, @end) lie within the data and within the size the event gives itself. */
+static bool within(const struct ew_event_hdr *h, size_t len, size_t end)
+{
+	return end <= len && end <= h->size;
+}
+
+bool ew_decode_key(const void *data, size_t len, struct ew_flow_key *k)
+{
+	const unsigned char *b = data;
+	struct ew_event_hdr h;
+	size_t off;
+
+	if (len < sizeof(h))
+		return false;
+	memcpy(&h, b, sizeof(h));
+	memset(k, 0, sizeof(*k));
+	switch (h.type) {
+	case EW_EV_CONNECT:
+	case EW_EV_UDP_SEND:
+	case EW_EV_UDP_RECV: {
+		uint8_t proto;
+
+		if (!within(&h, len, offsetof(struct ew_ev_sock_addr, proto) + 1))
+			return false;
+		memcpy(&k->cookie, b + offsetof(struct ew_ev_sock_addr, cookie), 8);
+		proto = b[offsetof(struct ew_ev_sock_addr, proto)];
+		if (proto == EW_IPPROTO_UDP) {
+			memcpy(k->raddr, b + offsetof(struct ew_ev_sock_addr, raddr), 16);
+			memcpy(&k->rport, b + offsetof(struct ew_ev_sock_addr, rport), 2);
+			k->udp_owner = true;
+			return true;
+		}
+		return proto == EW_IPPROTO_TCP;
+	}
+	case EW_EV_UDP_COUNT:
+		if (!within(&h, len, offsetof(struct ew_ev_udp_count, key.rport) + 2))
+			return false;
+		memcpy(&k->cookie, b + offsetof(struct ew_ev_udp_count, key.cookie), 8);
+		memcpy(k->raddr, b + offsetof(struct ew_ev_udp_count, key.raddr), 16);
+		memcpy(&k->rport, b + offsetof(struct ew_ev_udp_count, key.rport), 2);
+		return true;
+	case EW_EV_TCP_ACCEPT:
+	case EW_EV_TCP_CLOSE:
+	case EW_EV_TCP_COUNT:
+		off = offsetof(struct ew_ev_tcp, cookie);
+		break;
+	case EW_EV_ACCEPT_OWNER:
+		off = offsetof(struct ew_ev_accept_owner, cookie);
+		break;
+	default:
+		return false;
+	}
+	if (!within(&h, len, off + 8))
+		return false;
+	memcpy(&k->cookie, b + off, 8);
+	return true;
 }

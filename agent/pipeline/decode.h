@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "ew.h"
+#include "flow/flow.h"
 
 union ew_event {
 	struct ew_event_hdr h;
@@ -93,5 +94,16 @@ size_t ew_event_size(unsigned int type);
 int ew_decode(const void *data, size_t len, union ew_event *out);
 
 const char *ew_decode_err_name(int err);
+
+/**
+ * ew_decode_key() - peek at an undecoded event for the flow-table key it
+ * will be looked up by (the socket cookie; for UDP also the peer), reading
+ * only bytes within @len and the event's size field. Nothing is checked
+ * beyond that: the key is for prefetch hints, never for a lookup.
+ * Return: true with @k set when @data looks like an event of a flow's
+ * socket (connect, UDP send and receive, TCP accept, close and count,
+ * accept owner, UDP count); false for any other or too short.
+ */
+bool ew_decode_key(const void *data, size_t len, struct ew_flow_key *k);
 
 #endif

@@ -455,6 +455,13 @@ int ew_pipeline_feed(struct ew_pipeline *p, const void *data, size_t len)
 	return 0;
 }
 
+void ew_pipeline_prefetch(struct ew_pipeline *p, const void *data, size_t len)
+{
+	struct ew_flow_key k;
+
+	ew_flows_prefetch(p->flows, ew_decode_key(data, len, &k) ? &k : NULL);
+}
+
 void ew_pipeline_set_policy(struct ew_pipeline *p, const struct ew_policy *pol)
 {
 	p->o.env.policy = pol;

@@ -44,6 +44,18 @@ void ew_pipeline_set_capture(struct ew_pipeline *p, struct ew_capture *c);
  */
 int ew_pipeline_feed(struct ew_pipeline *p, const void *data, size_t len);
 
+/**
+ * ew_pipeline_prefetch() - a hint that @data (untrusted, not yet decoded)
+ * is fed soon: the flow-table lines its lookup will miss on are asked for
+ * now, so their misses overlap the work on the events fed before it. Call
+ * it one or two events ahead of the feed: each call also asks for the first
+ * flow of the bucket the previous call asked for. Reads only
+ * within @len and the event's size; ignores what is not a socket event;
+ * changes no table, counter or record: feeding with or without it gives
+ * the same output.
+ */
+void ew_pipeline_prefetch(struct ew_pipeline *p, const void *data, size_t len);
+
 /** ew_pipeline_knows_proc() - whether the process table has @tgid. */
 bool ew_pipeline_knows_proc(struct ew_pipeline *p, uint32_t tgid);
 /** ew_pipeline_knows_cgroup() - whether the process table has cgroup @cgroup_id. */

@@ -11,7 +11,7 @@
  *
  *   bench_replay [-n EVENTS] [-r EVENTS_PER_SIM_SECOND] [-p PROCS] [-c CPU]
  *                [-d DIR] [-k] [-g] [-N] [-w CAPTURE_FILE] [--open-flows N]
- *                [--feed-only]
+ *                [--feed-only] [--prefetch N]
  *
  * -g geolocates every record (the default libloc database); -N adds the
  * names stage's events: a DNS answer before half the flows, a TLS SNI after
@@ -22,7 +22,9 @@
  * and exits. --open-flows N feeds N TCP connects that never close and
  * prints the process's VmRSS/VmHWM with them all open. --feed-only skips
  * finish (the flush of open flows and gzip, seconds of zlib) so a profile
- * of the whole process is mostly the feed phase.
+ * of the whole process is mostly the feed phase. --prefetch N hands each
+ * event to ew_pipeline_prefetch() N events before it is fed (default 2, as
+ * a caller with a run of events would; 0: never).
  * The last line printed starts with "RESULT ".
  */
 #include <errno.h>
@@ -63,6 +65,7 @@ struct opts {
 	bool geo;	/* -g: geolocate every record with the default libloc database */
 	bool names;	/* -N: DNS answers before half the flows, SNI/Host after TCP connects */
 	bool feed_only; /* --feed-only: no finish, for profiling the feed phase */
+	int ahead;	/* --prefetch N: ew_pipeline_prefetch() N events ahead, 0 never */
 };
 
 /* ---- where generated events go ---- */
@@ -97,6 +100,12 @@ static void stream_add(void *ctx, const void *ev, size_t len)
 	memcpy(s->buf + s->len + 8, ev, len);
 	s->len += need;
 	s->n++;
+}
+
+/* A frame's bytes in the stream, its length slot included. */
+static size_t frame_bytes(const uint8_t *frame)
+{
+	return (8 + *(const uint32_t *)frame + 7) & ~(size_t)7;
 }
 
 /* ---- a deterministic generator ---- */
@@ -549,7 +558,8 @@ static void usage(void)
 	      "  -k  keep the data dir\n"
 	      "  -w  write the stream as a capture file and exit (time `egresswatch replay`)\n"
 	      "  --open-flows N  feed N TCP connects that never close; print RSS\n"
-	      "  --feed-only     skip finish (flush and gzip): profile the feed phase\n",
+	      "  --feed-only     skip finish (flush and gzip): profile the feed phase\n"
+	      "  --prefetch N    prefetch hints N events ahead (default 2; 0: none)\n",
 	      stderr);
 }
 
@@ -558,13 +568,18 @@ static int parse(int argc, char **argv, struct opts *o)
 	static const struct option longs[] = {
 	    {"open-flows", required_argument, NULL, 'o'},
 	    {"feed-only", no_argument, NULL, 'F'},
+	    {"prefetch", required_argument, NULL, 'P'},
 	    {"help", no_argument, NULL, 'h'},
 	    {0},
 	};
 	int c;
 
-	*o = (struct opts){
-	    .n_events = 1000000, .per_sec = 10000, .procs = 300, .cpu = -1, .dir_base = "/dev/shm"};
+	*o = (struct opts){.n_events = 1000000,
+			   .per_sec = 10000,
+			   .procs = 300,
+			   .cpu = -1,
+			   .dir_base = "/dev/shm",
+			   .ahead = 2};
 	while ((c = getopt_long(argc, argv, "n:r:p:c:d:kgNw:h", longs, NULL)) != -1) {
 		switch (c) {
 		case 'n':
@@ -600,12 +615,16 @@ static int parse(int argc, char **argv, struct opts *o)
 		case 'F':
 			o->feed_only = true;
 			break;
+		case 'P':
+			o->ahead = atoi(optarg);
+			break;
 		default:
 			usage();
 			return c == 'h' ? 0 : 2;
 		}
 	}
-	if (!o->n_events || !o->per_sec || !o->procs || o->procs > 60000 || optind != argc) {
+	if (!o->n_events || !o->per_sec || !o->procs || o->procs > 60000 || o->ahead < 0 ||
+	    o->ahead > 8 || optind != argc) {
 		usage();
 		return 2;
 	}
@@ -746,6 +765,7 @@ int main(int argc, char **argv)
 	uint64_t written, created;
 	char dir[4096];
 	double w0, w1, w2, c0, c1, c2, feed_wall, feed_cpu;
+	size_t ahead = 0;
 	uint64_t fed = 0, bad = 0, records, types[EW_EV_TYPE_MAX] = {0};
 	int rc, cpu;
 
@@ -774,11 +794,18 @@ int main(int argc, char **argv)
 	for (size_t off = 0; off < s.len; off += 4096)
 		((volatile uint8_t *)s.buf)[off];
 
+	/* ahead: the frame o.ahead frames on, the next one handed to the prefetch */
+	for (int i = 0; i < o.ahead && ahead < s.len; i++)
+		ahead += frame_bytes(s.buf + ahead);
 	c0 = now_s(CLOCK_PROCESS_CPUTIME_ID);
 	w0 = now_s(CLOCK_MONOTONIC);
 	for (size_t off = 0; off < s.len;) {
 		uint32_t len = *(uint32_t *)(s.buf + off);
 
+		if (o.ahead && ahead < s.len) {
+			ew_pipeline_prefetch(p, s.buf + ahead + 8, *(uint32_t *)(s.buf + ahead));
+			ahead += frame_bytes(s.buf + ahead);
+		}
 		if (ew_pipeline_feed(p, s.buf + off + 8, len))
 			bad++;
 		fed++;

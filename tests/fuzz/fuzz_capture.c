@@ -183,6 +183,9 @@ static void feed_all(struct ew_capture_reader *r, struct ew_pipeline *p)
 			abort();
 		if (ew_decode(frame, len, &ev) == EW_DEC_OK)
 			check_decoded(&ev);
+		/* The hint gets the same untrusted bytes, and cut short. */
+		ew_pipeline_prefetch(p, frame, len / 2);
+		ew_pipeline_prefetch(p, frame, len);
 		ew_pipeline_feed(p, frame, len);
 	}
 	if (rc != 0 && rc != -EPROTO && rc != -EINVAL)

@@ -133,6 +133,65 @@ Test(ringbuf, a_negative_callback_stops_after_its_record, .init = setup, .fini =
 	ew_ringbuf_free(r);
 }
 
+struct peeked {
+	struct seen s;
+	int peeks, bad, early; /* early: a peek out of turn */
+};
+
+static void peek(void *ctx, const void *data, size_t len)
+{
+	struct peeked *pk = ctx;
+	uint64_t w[WORDS];
+
+	pk->peeks++;
+	if (len != REC) {
+		pk->bad++;
+		return;
+	}
+	memcpy(w, data, sizeof(w));
+	for (int k = 0; k < WORDS; k++)
+		if (w[k] != (uint64_t)k + 1)
+			pk->bad++;
+}
+
+static int check_peeked(void *ctx, void *data, size_t len)
+{
+	struct peeked *pk = ctx;
+
+	/* The first ten: record n goes over after record n + 1 was peeked at, but the last. */
+	if (pk->s.n < 10 && pk->peeks != (pk->s.n < 9 ? pk->s.n + 1 : 9))
+		pk->early++;
+	return check(&pk->s, data, len);
+}
+
+Test(ringbuf, a_peek_sees_the_next_record_and_changes_nothing, .init = setup, .fini = teardown)
+{
+	struct peeked pk = {0};
+	struct ew_ringbuf *r;
+
+	cr_assert_eq(ew_ringbuf_new(map_fd, check_peeked, &pk, &r), 0);
+	ew_ringbuf_set_peek(r, peek);
+	run(prog_fd, 10);
+	cr_assert_eq(ew_ringbuf_consume(r), 10);
+	cr_assert_eq(pk.peeks, 9, "each record but the last had its next one committed");
+	/* Then the ends wrap: the record that wraps is not peeked at, the rest are. */
+	for (int round = 0; round < 5; round++) {
+		run(prog_fd, 10);
+		cr_assert_eq(ew_ringbuf_consume(r), 10);
+	}
+	cr_assert_eq(pk.s.n, 60);
+	cr_assert_eq(pk.s.bad, 0);
+	cr_assert_eq(pk.bad, 0, "peeks saw whole records");
+	cr_assert_eq(pk.early, 0);
+	cr_assert_geq(pk.peeks, 6 * 9 - 5, "at most one wrapping record a round is skipped");
+	cr_assert_lt(pk.peeks, 60);
+	ew_ringbuf_set_peek(r, NULL);
+	run(prog_fd, 3);
+	cr_assert_eq(ew_ringbuf_consume(r), 3);
+	cr_assert_lt(pk.peeks, 60);
+	ew_ringbuf_free(r);
+}
+
 Test(ringbuf, not_a_ring_buffer_is_refused)
 {
 	int fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "ew_rb_arr", 4, 8, 1, NULL);

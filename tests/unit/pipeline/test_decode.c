@@ -404,3 +404,101 @@ Test(decode, connect_refused)
 	e.family = EW_AF_INET6;
 	cr_assert_eq(ew_decode(&e, 103, &out), EW_DEC_SIZE);
 }
+
+/* The bytes each kind of socket event needs for its key: its cookie, UDP's peer too. */
+static void expect_key_needs(const void *ev, size_t len, size_t need,
+			     const struct ew_flow_key *want)
+{
+	struct ew_flow_key k;
+	unsigned char *b = malloc(len);
+	struct ew_event_hdr h;
+
+	cr_assert_not_null(b);
+	memcpy(b, ev, len);
+	cr_assert(ew_decode_key(b, len, &k));
+	cr_assert_eq(k.cookie, want->cookie);
+	cr_assert_arr_eq(k.raddr, want->raddr, 16);
+	cr_assert_eq(k.rport, want->rport);
+	cr_assert_eq(k.udp_owner, want->udp_owner);
+	for (size_t n = 0; n < need; n++)
+		cr_assert_not(ew_decode_key(b, n, &k), "%zu bytes of %zu", n, need);
+	cr_assert(ew_decode_key(b, need, &k));
+	/* The size field bounds the fields too, whatever the buffer holds. */
+	memcpy(&h, b, sizeof(h));
+	h.size = (uint16_t)(need - 1);
+	memcpy(b, &h, sizeof(h));
+	cr_assert_not(ew_decode_key(b, len, &k));
+	h.size = (uint16_t)need;
+	memcpy(b, &h, sizeof(h));
+	cr_assert(ew_decode_key(b, len, &k));
+	free(b);
+}
+
+Test(decode, flow_keys_of_socket_events)
+{
+	struct ew_ev_sock_addr sa = {.h = {.type = EW_EV_CONNECT, .size = sizeof(sa)}};
+	struct ew_ev_tcp_accept acc = {.tcp.h = {.type = EW_EV_TCP_ACCEPT, .size = sizeof(acc)}};
+	struct ew_ev_accept_owner ao = {.h = {.type = EW_EV_ACCEPT_OWNER, .size = sizeof(ao)}};
+	struct ew_ev_udp_count uc = {.h = {.type = EW_EV_UDP_COUNT, .size = sizeof(uc)}};
+	struct ew_flow_key want = {.cookie = 0x1122334455667788ull};
+	size_t sa_need = offsetof(struct ew_ev_sock_addr, proto) + 1;
+
+	sa.cookie = want.cookie;
+	memset(sa.raddr, 0xab, 16);
+	sa.rport = 53;
+	sa.proto = EW_IPPROTO_TCP;
+	/* TCP: the cookie alone; the peer is not part of the key. */
+	expect_key_needs(&sa, sizeof(sa), sa_need, &want);
+	sa.proto = EW_IPPROTO_UDP;
+	memset(want.raddr, 0xab, 16);
+	want.rport = 53;
+	want.udp_owner = true;
+	for (uint16_t t = EW_EV_CONNECT; t <= EW_EV_UDP_RECV; t++) {
+		sa.h.type = t;
+		expect_key_needs(&sa, sizeof(sa), sa_need, &want);
+	}
+	sa.proto = 1; /* neither */
+	cr_assert_not(ew_decode_key(&sa, sizeof(sa), &want));
+
+	memset(&want, 0, sizeof(want));
+	want.cookie = 42;
+	acc.tcp.cookie = 42;
+	memset(acc.tcp.raddr, 7, 16);
+	for (int i = 0; i < 2; i++) {
+		acc.tcp.h.type = i ? EW_EV_TCP_CLOSE : EW_EV_TCP_ACCEPT;
+		expect_key_needs(&acc, sizeof(acc), offsetof(struct ew_ev_tcp, cookie) + 8, &want);
+	}
+	acc.tcp.h.type = EW_EV_TCP_COUNT;
+	expect_key_needs(&acc, sizeof(struct ew_ev_tcp), offsetof(struct ew_ev_tcp, cookie) + 8,
+			 &want);
+	ao.cookie = 42;
+	expect_key_needs(&ao, sizeof(ao), offsetof(struct ew_ev_accept_owner, cookie) + 8, &want);
+
+	uc.key.cookie = 9;
+	memset(uc.key.raddr, 3, 16);
+	uc.key.rport = 5353;
+	want = (struct ew_flow_key){.cookie = 9, .rport = 5353};
+	memset(want.raddr, 3, 16);
+	expect_key_needs(&uc, sizeof(uc), offsetof(struct ew_ev_udp_count, key.rport) + 2, &want);
+}
+
+Test(decode, no_flow_key_for_other_events)
+{
+	unsigned char b[2048] = {0};
+	struct ew_flow_key k;
+	struct ew_event_hdr h = {.size = sizeof(b)};
+
+	for (unsigned int t = 0; t < 65536; t++) {
+		h.type = (uint16_t)t;
+		memcpy(b, &h, sizeof(h));
+		b[offsetof(struct ew_ev_sock_addr, proto)] = EW_IPPROTO_TCP;
+		if (ew_decode_key(b, sizeof(b), &k))
+			cr_assert(t == EW_EV_CONNECT || t == EW_EV_UDP_SEND ||
+				      t == EW_EV_UDP_RECV || t == EW_EV_TCP_ACCEPT ||
+				      t == EW_EV_TCP_CLOSE || t == EW_EV_TCP_COUNT ||
+				      t == EW_EV_ACCEPT_OWNER || t == EW_EV_UDP_COUNT,
+				  "type %u", t);
+	}
+	cr_assert_not(ew_decode_key(NULL, 0, &k));
+	cr_assert_not(ew_decode_key(b, sizeof(h) - 1, &k));
+}
