@@ -91,10 +91,16 @@ static void *whole(struct ew_ringbuf *r, size_t off, size_t len)
 	return r->wrap;
 }
 
+/* The ring space of a record of @body bytes: its header and body, 8-aligned. */
+static size_t span(size_t body)
+{
+	return (body + BPF_RINGBUF_HDR_SZ + 7) & ~(size_t)7;
+}
+
 /* Give the record's space back to the kernel. */
 static void advance(struct ew_ringbuf *r, unsigned long *cons, size_t body)
 {
-	*cons += (body + BPF_RINGBUF_HDR_SZ + 7) & ~(size_t)7;
+	*cons += span(body);
 	__atomic_store_n(r->consumer_pos, *cons, __ATOMIC_RELEASE);
 }
 
@@ -154,10 +160,7 @@ int ew_ringbuf_consume(struct ew_ringbuf *r)
 				if (!rec)
 					return -ENOMEM;
 				if (r->peek)
-					peek_at(r,
-						cons +
-						    ((body + BPF_RINGBUF_HDR_SZ + 7) & ~(size_t)7),
-						prod);
+					peek_at(r, cons + span(body), prod);
 				rc = r->fn(r->ctx, rec, body);
 				if (rc < 0) {
 					advance(r, &cons, body);

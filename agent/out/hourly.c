@@ -45,13 +45,14 @@ struct ew_hourly {
 	struct ew_hourly_stats st;
 };
 
-static int open_dir(const char *root, const char *date, bool create)
+/* The day's directory, made if it is not there yet. */
+static int open_day(const char *root, const char *date)
 {
 	char path[PATH_MAX];
 	int fd;
 
 	snprintf(path, sizeof(path), "%s/%s", root, date);
-	if (create && mkdir(path, DIR_MODE) == 0 && chmod(path, DIR_MODE))
+	if (mkdir(path, DIR_MODE) == 0 && chmod(path, DIR_MODE))
 		return -errno;
 	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	return fd < 0 ? -errno : fd;
@@ -177,7 +178,7 @@ static int open_hour(struct ew_hourly *h, const char *key)
 
 	memcpy(date, key, 10);
 	date[10] = '\0';
-	dfd = open_dir(h->root, date, true);
+	dfd = open_day(h->root, date);
 	if (dfd < 0)
 		return dfd;
 	snprintf(name, sizeof(name), "%s.jsonl", key + 11);

@@ -203,7 +203,8 @@ int ew_writer_open(const struct ew_writer_opts *o, struct ew_writer **out)
 		w->o.queue_bytes = (size_t)1 << 20;
 	if (!w->o.queue_max_bytes)
 		w->o.queue_max_bytes = QUEUE_MAX;
-	if (w->o.queue_max_bytes < w->o.queue_bytes)
+	/* A replay waits for room instead: its queue never grows. */
+	if (w->o.queue_max_bytes < w->o.queue_bytes || w->o.block_when_full)
 		w->o.queue_max_bytes = w->o.queue_bytes;
 	/* Two: the thread writes a batch as soon as it is handed over, so a busy
 	 * writer seldom has more in flight; more spares would hold memory for
@@ -285,7 +286,7 @@ static void hand_over(struct ew_writer *w)
 	w->cur = NULL;
 	pthread_mutex_lock(&w->lock);
 	wait_room(w, b);
-	if (full(w, b, w->o.block_when_full ? w->o.queue_bytes : w->o.queue_max_bytes)) {
+	if (full(w, b, w->o.queue_max_bytes)) {
 		w->dropped += b->n;
 		batch_done(w, b, 0);
 		pthread_mutex_unlock(&w->lock);

@@ -36,7 +36,8 @@
 struct ew_writer_opts {
 	const char *records_dir; /* DATA_DIR/records */
 	size_t queue_bytes;	 /* bytes queued or being written, steady; 0: 1 MiB */
-	size_t queue_max_bytes;	 /* a stalled thread: the queue may grow to this; 0: 16 MiB */
+	size_t queue_max_bytes;	 /* a stalled thread: the queue may grow to this; 0: 16 MiB; a
+				    replay: queue_bytes */
 	bool block_when_full;	 /* wait for room instead of dropping (replay) */
 };
 
