@@ -201,6 +201,20 @@ static void put_many(struct ew_writer *w, int n)
 	ew_writer_push(w);
 }
 
+/* A writer of @o whose thread is held in its first write, then @n records put. */
+static struct ew_writer *stalled_with(const struct ew_writer_opts *o, int n)
+{
+	struct ew_writer *w;
+
+	cr_assert_eq(ew_writer_open(o, &w), 0);
+	stall(true);
+	put(w, T0, "first");
+	ew_writer_push(w);
+	wait_stalled();
+	put_many(w, n);
+	return w;
+}
+
 static void wait_drained(struct ew_writer *w, struct ew_writer_stats *st)
 {
 	for (int i = 0; i < 1000; i++) {
@@ -225,12 +239,7 @@ Test(writer, a_stalled_disk_grows_the_queue_and_gives_the_memory_back)
 	struct ew_writer *w;
 	int n = 4000; /* about 2 MiB: eight times the steady queue */
 
-	cr_assert_eq(ew_writer_open(&o, &w), 0);
-	stall(true);
-	put(w, T0, "first");
-	ew_writer_push(w);
-	wait_stalled();
-	put_many(w, n);
+	w = stalled_with(&o, n);
 	ew_writer_stats(w, &st);
 	cr_assert_eq(st.dropped, 0, "dropped %llu below the cap", (unsigned long long)st.dropped);
 	cr_assert_eq(st.queue_grown, 1);
@@ -256,12 +265,7 @@ Test(writer, a_stall_past_the_cap_drops_and_counts)
 	struct ew_writer *w;
 	int n = 6000; /* about 3 MiB */
 
-	cr_assert_eq(ew_writer_open(&o, &w), 0);
-	stall(true);
-	put(w, T0, "first");
-	ew_writer_push(w);
-	wait_stalled();
-	put_many(w, n);
+	w = stalled_with(&o, n);
 	ew_writer_stats(w, &st);
 	cr_assert_gt(st.dropped, 0);
 	cr_assert_leq(st.queue_peak_bytes, o.queue_max_bytes);
